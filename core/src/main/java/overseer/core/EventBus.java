@@ -1,0 +1,67 @@
+package overseer.core;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
+
+/**
+ * Fan-out of task events. Publishing never waits for a subscriber: each subscriber has a bounded buffer,
+ * and one that falls behind gets a single {@link Event.EventLoss} with the exact number it missed, in the
+ * place where the gap is, then the events that came after.
+ */
+public final class EventBus {
+    public static final int DEFAULT_CAPACITY = 1024;
+
+    private final List<Subscription> subscribers = new CopyOnWriteArrayList<>();
+    // Serialises publication so that every subscriber sees events in one global order.
+    private final ReentrantLock order = new ReentrantLock();
+    private final AtomicLong sequence = new AtomicLong();
+
+    public void publish(String namespace, Event event) {
+        order.lock();
+        try {
+            Envelope e = new Envelope(sequence.incrementAndGet(), Instant.now(), namespace, event);
+            for (Subscription s : subscribers) {
+                s.offer(e);
+            }
+        } finally {
+            order.unlock();
+        }
+    }
+
+    /** Every event, with the default buffer. */
+    public Subscription subscribe() {
+        return subscribe(DEFAULT_CAPACITY, e -> true);
+    }
+
+    /**
+     * Events that pass {@code filter}, buffered up to {@code capacity} events.
+     */
+    public Subscription subscribe(int capacity, Predicate<Envelope> filter) {
+        if (capacity < 1) {
+            throw OverseerException.invalidArgument("capacity: must be at least 1, got %d", capacity);
+        }
+        Subscription s = new Subscription(capacity, filter, subscribers::remove);
+        subscribers.add(s);
+        return s;
+    }
+
+    /** A filter on topics: "/tasks/exit" exactly, or a prefix ending in '*' ("/tasks/*"). */
+    public static Predicate<Envelope> topics(String... patterns) {
+        return e -> {
+            for (String p : patterns) {
+                if (p.endsWith("*") ? e.topic().startsWith(p.substring(0, p.length() - 1)) : e.topic().equals(p)) {
+                    return true;
+                }
+            }
+            return false;
+        };
+    }
+
+    public int subscriberCount() {
+        return subscribers.size();
+    }
+}

@@ -1,0 +1,40 @@
+package overseer.core;
+
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * How a process ended. {@code exitCode} follows containerd: the process's own status when it exited,
+ * 128 + the signal number when a signal killed it. Rendered as Lambda words it: "exit status 3",
+ * "signal: SIGKILL".
+ *
+ * @param exitCode  the exit status, or 128 + signal
+ * @param signal    the signal that killed the process, if one did
+ * @param oomKilled whether the kernel's OOM killer ended it
+ * @param exitedAt  when Overseer observed the exit
+ */
+public record Exit(int exitCode, Optional<Signal> signal, boolean oomKilled, Instant exitedAt) {
+    public Exit {
+        Objects.requireNonNull(signal, "signal");
+        Objects.requireNonNull(exitedAt, "exitedAt");
+    }
+
+    public static Exit exited(int status, Instant at) {
+        return new Exit(status, Optional.empty(), false, at);
+    }
+
+    public static Exit killed(Signal signal, boolean oomKilled, Instant at) {
+        return new Exit(128 + signal.number(), Optional.of(signal), oomKilled, at);
+    }
+
+    public boolean success() {
+        return exitCode == 0 && signal.isEmpty();
+    }
+
+    /** Lambda's wording, as Go's exec.ExitError prints it. */
+    @Override
+    public String toString() {
+        return signal.map(s -> "signal: " + s.name()).orElse("exit status " + exitCode);
+    }
+}

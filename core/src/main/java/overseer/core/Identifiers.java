@@ -1,0 +1,33 @@
+package overseer.core;
+
+import java.util.regex.Pattern;
+
+/**
+ * Names of namespaces, tasks and exec'd processes. They end up in paths, cgroup names and URLs, so they are
+ * held to containerd's identifier rule: letters, digits, '.', '_' and '-', starting with a letter or digit,
+ * at most 76 characters.
+ */
+public final class Identifiers {
+    public static final int MAX_LENGTH = 76;
+    private static final Pattern VALID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
+
+    private Identifiers() {
+    }
+
+    /** Returns {@code value} if it is a valid identifier, else fails naming {@code field}. */
+    public static String require(String field, String value) {
+        if (value == null || value.isEmpty()) {
+            throw OverseerException.invalidArgument("%s: must not be empty", field);
+        }
+        if (value.length() > MAX_LENGTH) {
+            throw OverseerException.invalidArgument("%s: \"%s…\" is %d characters long; at most %d are allowed",
+                    field, value.substring(0, 16), value.length(), MAX_LENGTH);
+        }
+        if (!VALID.matcher(value).matches()) {
+            throw OverseerException.invalidArgument(
+                    "%s: \"%s\" is not a valid identifier (letters, digits, '.', '_' and '-', starting with a letter or digit)",
+                    field, value);
+        }
+        return value;
+    }
+}

@@ -1,0 +1,71 @@
+package overseer.core;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+
+/**
+ * A Linux signal: its number and its name ("SIGKILL"). Parsed from "KILL", "SIGKILL" or "9".
+ */
+public record Signal(int number, String name) {
+    // Linux x86_64/arm64 numbering; index = signal number.
+    private static final String[] NAMES = {
+        null, "SIGHUP", "SIGINT", "SIGQUIT", "SIGILL", "SIGTRAP", "SIGABRT", "SIGBUS", "SIGFPE", "SIGKILL",
+        "SIGUSR1", "SIGSEGV", "SIGUSR2", "SIGPIPE", "SIGALRM", "SIGTERM", "SIGSTKFLT", "SIGCHLD", "SIGCONT",
+        "SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGURG", "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF",
+        "SIGWINCH", "SIGIO", "SIGPWR", "SIGSYS"
+    };
+    private static final int SIGRTMIN = 34;
+    private static final int SIGRTMAX = 64;
+    private static final Map<String, Integer> BY_NAME = IntStream.range(1, NAMES.length).boxed()
+            .collect(Collectors.toUnmodifiableMap(i -> NAMES[i], i -> i));
+
+    public static final Signal SIGHUP = of(1);
+    public static final Signal SIGINT = of(2);
+    public static final Signal SIGKILL = of(9);
+    public static final Signal SIGTERM = of(15);
+    public static final Signal SIGCONT = of(18);
+    public static final Signal SIGSTOP = of(19);
+
+    public Signal {
+        if (number < 1 || number > SIGRTMAX) {
+            throw OverseerException.invalidArgument("signal: no such signal number %d", number);
+        }
+    }
+
+    /** The signal with this number; real-time signals are named SIGRTMIN+n. */
+    public static Signal of(int number) {
+        if (number < 1 || number > SIGRTMAX || (number >= NAMES.length && number < SIGRTMIN)) {
+            throw OverseerException.invalidArgument("signal: no such signal number %d", number);
+        }
+        String name = number < NAMES.length ? NAMES[number] : "SIGRTMIN+" + (number - SIGRTMIN);
+        return new Signal(number, name);
+    }
+
+    /** Parses "TERM", "SIGTERM", "sigterm" or "15". */
+    public static Signal parse(String text) {
+        if (text == null || text.isBlank()) {
+            throw OverseerException.invalidArgument("signal: must not be empty");
+        }
+        String t = text.strip();
+        if (t.chars().allMatch(Character::isDigit)) {
+            try {
+                return of(Integer.parseInt(t));
+            } catch (NumberFormatException e) {
+                throw OverseerException.invalidArgument("signal: no such signal number %s", t);
+            }
+        }
+        String upper = t.toUpperCase(Locale.ROOT);
+        Integer n = BY_NAME.get(upper.startsWith("SIG") ? upper : "SIG" + upper);
+        if (n == null) {
+            throw OverseerException.invalidArgument("signal: unknown signal name \"%s\"", text);
+        }
+        return of(n);
+    }
+
+    @Override
+    public String toString() {
+        return name;
+    }
+}

@@ -1,0 +1,162 @@
+package overseer.core;
+
+import overseer.core.spi.RuntimeProcess;
+
+import java.io.OutputStream;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A process driven through a {@link RuntimeProcess}: the state machine, its events and its exit. Every
+ * transition happens under {@link #lock}, and the exit callback takes the same lock, so a process's start
+ * event is always published before its exit event.
+ */
+class SupervisedProcess implements Process {
+    protected final String namespace;
+    protected final String taskId;
+    protected final String id;
+    protected final ProcessSpec spec;
+    protected final EventBus bus;
+    protected final ProcessOutput output;
+    protected final ReentrantLock lock = new ReentrantLock();
+    private final CompletableFuture<Exit> exitFuture = new CompletableFuture<>();
+    protected RuntimeProcess runtime;
+    protected volatile Status status = Status.CREATED;
+    private volatile long pid;
+    private volatile Exit exit;
+
+    SupervisedProcess(String namespace, String taskId, String id, ProcessSpec spec, EventBus bus, ProcessOutput output) {
+        this.namespace = namespace;
+        this.taskId = taskId;
+        this.id = id;
+        this.spec = spec;
+        this.bus = bus;
+        this.output = output;
+    }
+
+    private boolean isInit() {
+        return id.equals(taskId) && this instanceof Task;
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public String namespace() {
+        return namespace;
+    }
+
+    @Override
+    public ProcessSpec spec() {
+        return spec;
+    }
+
+    @Override
+    public Status status() {
+        return status;
+    }
+
+    @Override
+    public long pid() {
+        return pid;
+    }
+
+    @Override
+    public Optional<Exit> exit() {
+        return Optional.ofNullable(exit);
+    }
+
+    @Override
+    public ProcessOutput output() {
+        return output;
+    }
+
+    @Override
+    public void start() {
+        lock.lock();
+        try {
+            Lifecycle.check(Lifecycle.Op.START, status);
+            pid = runtime.start(this::exited);
+            status = Status.RUNNING;
+            bus.publish(namespace, isInit() ? new Event.TaskStart(taskId, pid) : new Event.TaskExecStarted(taskId, id, pid));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The runtime collected the exit status. */
+    private void exited(Exit e) {
+        lock.lock();
+        try {
+            exit = e;
+            status = Status.STOPPED;
+            if (e.oomKilled()) {
+                bus.publish(namespace, new Event.TaskOOM(taskId));
+            }
+            bus.publish(namespace, new Event.TaskExit(taskId, id, pid, e));
+        } finally {
+            lock.unlock();
+        }
+        exitFuture.complete(e);
+    }
+
+    @Override
+    public void kill(Signal signal, boolean all) {
+        lock.lock();
+        try {
+            Lifecycle.check(Lifecycle.Op.KILL, status);
+            runtime.signal(signal, all);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public CompletableFuture<Exit> onExit() {
+        return exitFuture.copy();
+    }
+
+    @Override
+    public Optional<Exit> delete() {
+        lock.lock();
+        try {
+            Lifecycle.check(Lifecycle.Op.DELETE, status);
+            beforeDelete();
+            runtime.release();
+            status = Status.DELETED;
+            if (isInit()) {
+                bus.publish(namespace, new Event.TaskDelete(taskId, pid, exit()));
+            }
+            afterDelete();
+            return exit();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Hook for tasks: clean up exec'd processes before the runtime releases the task. */
+    protected void beforeDelete() {
+    }
+
+    /** Hook: drop the process from whatever registry holds it. */
+    protected void afterDelete() {
+    }
+
+    @Override
+    public OutputStream stdin() {
+        return runtime.stdin();
+    }
+
+    @Override
+    public void closeStdin() {
+        runtime.closeStdin();
+    }
+
+    @Override
+    public String toString() {
+        return namespace + "/" + taskId + (isInit() ? "" : "/" + id) + " (" + status.word() + ")";
+    }
+}

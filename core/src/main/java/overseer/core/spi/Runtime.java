@@ -1,0 +1,40 @@
+package overseer.core.spi;
+
+import overseer.core.ProcessOutput;
+import overseer.core.TaskSpec;
+
+import java.util.Set;
+
+/**
+ * A mechanism that runs tasks: host processes (native, portable) or isolated containers (OCI). It only
+ * does what it is told; the lifecycle rules, events and bookkeeping live in {@link overseer.core.Tasks},
+ * which drives every runtime the same way.
+ */
+public interface Runtime extends AutoCloseable {
+    /** A short name: "native", "portable", "oci". */
+    String name();
+
+    /** The optional operations this runtime supports on this host. */
+    Set<Feature> features();
+
+    /**
+     * Prepares a task without starting its init process. Validates what only the runtime can (does the
+     * binary exist, is the working directory there) and fails with INVALID_ARGUMENT naming the field.
+     */
+    RuntimeTask create(String namespace, TaskSpec spec, ProcessOutput output);
+
+    /** Releases the runtime's own resources (threads, descriptors). Tasks must have been deleted. */
+    @Override
+    void close();
+
+    enum Feature {
+        /** Any signal can be sent, not only SIGTERM and SIGKILL. */
+        SIGNALS,
+        /** Pause and resume. */
+        PAUSE,
+        /** Pids of every process of a task. */
+        PIDS,
+        /** The exit reports the signal that killed a process, even one Overseer did not send. */
+        EXIT_SIGNAL
+    }
+}

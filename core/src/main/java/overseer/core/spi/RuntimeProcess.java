@@ -1,0 +1,34 @@
+package overseer.core.spi;
+
+import overseer.core.Exit;
+import overseer.core.Signal;
+
+import java.io.OutputStream;
+import java.util.function.Consumer;
+
+/**
+ * One process as a runtime controls it. Calls come from {@link overseer.core.Tasks} under the process's
+ * lock, so a runtime sees them one at a time and in a legal order.
+ */
+public interface RuntimeProcess {
+    /**
+     * Starts the process and returns its pid. The runtime calls {@code onExit} exactly once, from any
+     * thread, after it has collected the exit status.
+     */
+    long start(Consumer<Exit> onExit);
+
+    /**
+     * Sends {@code signal} to the process, or with {@code all} to every process of it (its process group,
+     * its cgroup). Fails with FAILED_PRECONDITION "process already finished" once the exit was collected.
+     */
+    void signal(Signal signal, boolean all);
+
+    /** The write end of the stdin pipe. FAILED_PRECONDITION when stdin is not a pipe. */
+    OutputStream stdin();
+
+    /** Closes the stdin pipe, so the process reads end of file. */
+    void closeStdin();
+
+    /** Frees what the runtime holds for the process. Called once, after exit or without a start. */
+    void release();
+}

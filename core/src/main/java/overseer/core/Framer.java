@@ -52,52 +52,79 @@ public abstract sealed class Framer permits Framer.Lines, Framer.Messages {
             int end = off + len;
             for (int i = off; i < end; i++) {
                 if (buf[i] == '\n') {
-                    int lineEnd = i > start && buf[i - 1] == '\r' ? i - 1 : i;
-                    pending.write(buf, start, lineEnd - start);
-                    emit(pending.toByteArray(), false);
+                    pending.write(buf, start, i - start);
+                    byte[] line = pending.toByteArray();
+                    int n = line.length > 0 && line[line.length - 1] == '\r' ? line.length - 1 : line.length;
+                    emit(n == line.length ? line : java.util.Arrays.copyOf(line, n), false);
                     pending.reset();
                     start = i + 1;
-                } else if (pending.size() + (i - start) + 1 >= MAX_RECORD) {
-                    pending.write(buf, start, i + 1 - start);
+                } else if (pending.size() + (i - start) == MAX_RECORD) {
+                    // buf[i] would make the record too long: what came before it is a partial record.
+                    pending.write(buf, start, i - start);
                     emit(pending.toByteArray(), true);
                     pending.reset();
-                    start = i + 1;
+                    start = i;
                 }
             }
             pending.write(buf, start, end - start);
         }
     }
 
+    /** Reads header, body, header, body... across feeds; an oversized record is reported and skipped. */
     static final class Messages extends Framer {
+        private final byte[] header = new byte[4];
+        private int headerFill;
+        private int bodySize = -1;
+        private long skipping;
+
         Messages(LogStream stream, Consumer<LogRecord> out) {
             super(stream, out);
         }
 
         @Override
         public void feed(byte[] buf, int off, int len) {
-            pending.write(buf, off, len);
-            byte[] all = pending.toByteArray();
-            int pos = 0;
-            while (all.length - pos >= 4) {
-                int size = ((all[pos] & 0xff) << 24) | ((all[pos + 1] & 0xff) << 16)
-                        | ((all[pos + 2] & 0xff) << 8) | (all[pos + 3] & 0xff);
-                if (size < 0 || size > MAX_RECORD) {
-                    // A corrupt or hostile length: report it once and fall back to passing bytes through.
-                    emit(("overseer: message length " + (size & 0xffffffffL) + " exceeds " + MAX_RECORD
-                            + " bytes; record dropped").getBytes(java.nio.charset.StandardCharsets.UTF_8), true);
-                    pos = all.length;
-                    break;
+            int i = off;
+            int end = off + len;
+            while (i < end) {
+                if (skipping > 0) {
+                    int n = (int) Math.min(skipping, end - i);
+                    skipping -= n;
+                    i += n;
+                } else if (bodySize < 0) {
+                    header[headerFill++] = buf[i++];
+                    if (headerFill == 4) {
+                        headerFill = 0;
+                        startBody(((header[0] & 0xffL) << 24) | ((header[1] & 0xff) << 16)
+                                | ((header[2] & 0xff) << 8) | (header[3] & 0xff));
+                    }
+                } else {
+                    int n = Math.min(bodySize - pending.size(), end - i);
+                    pending.write(buf, i, n);
+                    i += n;
+                    if (pending.size() == bodySize) {
+                        endBody();
+                    }
                 }
-                if (all.length - pos - 4 < size) {
-                    break;
-                }
-                byte[] payload = new byte[size];
-                System.arraycopy(all, pos + 4, payload, 0, size);
-                emit(payload, false);
-                pos += 4 + size;
             }
+        }
+
+        private void startBody(long size) {
+            if (size > MAX_RECORD) {
+                emit(("overseer: message length " + size + " exceeds " + MAX_RECORD
+                        + " bytes; record dropped").getBytes(java.nio.charset.StandardCharsets.UTF_8), true);
+                skipping = size;
+                return;
+            }
+            bodySize = (int) size;
+            if (bodySize == 0) {
+                endBody();
+            }
+        }
+
+        private void endBody() {
+            emit(pending.toByteArray(), false);
             pending.reset();
-            pending.write(all, pos, all.length - pos);
+            bodySize = -1;
         }
     }
 }

@@ -68,8 +68,17 @@ public final class ProcessOutput {
             last = --open == 0;
         }
         if (last) {
-            sinks.forEach(LogSink::close);
-            drained.complete(null);
+            try {
+                for (LogSink s : sinks) {
+                    try {
+                        s.close();
+                    } catch (RuntimeException e) {
+                        // one sink failing to flush must not keep the others open, nor hide the end of output
+                    }
+                }
+            } finally {
+                drained.complete(null);
+            }
         }
     }
 

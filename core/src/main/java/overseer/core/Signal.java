@@ -57,6 +57,15 @@ public record Signal(int number, String name) {
             }
         }
         String upper = t.toUpperCase(Locale.ROOT);
+        String bare = upper.startsWith("SIG") ? upper.substring(3) : upper;
+        if (bare.startsWith("RTMIN+") || bare.startsWith("RTMAX-")) {
+            try {
+                int k = Integer.parseInt(bare.substring(6));
+                return of(bare.startsWith("RTMIN+") ? SIGRTMIN + k : SIGRTMAX - k);
+            } catch (NumberFormatException e) {
+                throw OverseerException.invalidArgument("signal: unknown signal name \"%s\"", text);
+            }
+        }
         Integer n = BY_NAME.get(upper.startsWith("SIG") ? upper : "SIG" + upper);
         if (n == null) {
             throw OverseerException.invalidArgument("signal: unknown signal name \"%s\"", text);

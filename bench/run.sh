@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Builds the bench module and runs a benchmark from the repository root.
+#   bench/run.sh spawn [SpawnBench options]   peers side by side, writes bench/target/spawn.csv
+#   bench/run.sh scale [COUNT] [--batch=N]    10,000 live tasks: threads, heap, kill→exit-event latency
+#   bench/run.sh plot                          bench/target/spawn.csv → docs/spawn-rates.png
+#   bench/run.sh all                           spawn, then plot, then scale
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+JAVA="$JAVA_HOME/bin/java"
+CP='bench/target/overseer-bench.jar:bench/target/lib/*'
+
+what="${1:-}"
+[ $# -gt 0 ] && shift
+case "$what" in
+  spawn|scale|plot|all) ;;
+  *) echo "usage: bench/run.sh spawn|scale|plot|all [options]" >&2; exit 64 ;;
+esac
+
+./mvnw -q -B -DskipTests -pl bench -am package
+
+spawn() { "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$CP" overseer.bench.SpawnBench "$@"; }
+# -Xmx512m: the heap figure is measured against a 256 MB budget, so the JVM gets no room to hide in.
+scale() { "$JAVA" --enable-native-access=ALL-UNNAMED -Xmx512m -cp "$CP" overseer.bench.ScaleBench "$@"; }
+plot() { "$JAVA" -Djava.awt.headless=true -cp "$CP" overseer.bench.Plot "$@"; }
+
+case "$what" in
+  spawn) spawn "$@" ;;
+  scale) scale "$@" ;;
+  plot) plot "$@" ;;
+  all) spawn; plot; scale ;;
+esac

@@ -1,0 +1,169 @@
+package overseer.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Spawn + wait of /bin/true, N times sequentially and then from several callers at once, through Overseer's
+ * native runtime, its JVM peers and a C posix_spawn loop, in one run. Every peer is measured in every round
+ * and the order rotates from round to round, so a noisy moment on this shared machine lands on different
+ * peers each time; the medians of the rounds are reported.
+ *
+ * <p>Options: {@code --spawns=2000 --warmup=300 --rounds=3 --callers=8 --csv=bench/target/spawn.csv}.
+ */
+public final class SpawnBench {
+    private static final String OVERSEER = "Overseer native";
+    private static final String PROCESS_BUILDER = "JDK ProcessBuilder";
+    private static final double FLOOR_TARGET = 1.2;
+    private static final double PROCESS_BUILDER_TARGET = 1.8;
+
+    private SpawnBench() {
+    }
+
+    public static void main(String[] argv) throws Exception {
+        Args args = Args.parse(argv);
+        int spawns = args.intOption("spawns", 2000);
+        int warmup = args.intOption("warmup", 300);
+        int rounds = args.intOption("rounds", 3);
+        int callers = args.intOption("callers", 8);
+        Path csv = Path.of(args.option("csv", "bench/target/spawn.csv"));
+        PrintStream out = System.out;
+
+        Machine machine = Machine.now();
+        out.printf("SpawnBench: %d spawns per run, %d warm-up, %d rounds, 1 and %d callers%n",
+                spawns, warmup, rounds, callers);
+        out.println("machine: " + machine.describe());
+
+        List<Contender> contenders = contenders(warmup, out);
+        try {
+            warmUp(contenders, warmup, callers, out);
+            List<SpawnResult> results = measure(contenders, spawns, rounds, callers);
+            out.println("load after: " + Machine.loadAverage());
+            report(results, out);
+            writeCsv(csv, machine, results);
+            out.println("CSV: " + csv.toAbsolutePath());
+        } finally {
+            contenders.forEach(Contender::close);
+        }
+    }
+
+    private static List<Contender> contenders(int warmup, PrintStream out) throws InterruptedException {
+        List<Contender> all = new ArrayList<>();
+        all.add(new JvmContender(OVERSEER, new OverseerSpawner()));
+        try {
+            all.add(CFloor.compile(warmup));
+        } catch (IOException e) {
+            out.println("C floor skipped: " + e.getMessage());
+        }
+        all.add(new JvmContender(PROCESS_BUILDER, new ProcessBuilderSpawner()));
+        all.add(new JvmContender("NuProcess 3.0.0", new NuProcessSpawner()));
+        all.add(new JvmContender("zt-exec 1.12", new ZtExecSpawner()));
+        all.add(new JvmContender("Commons Exec 1.5.0", new CommonsExecSpawner()));
+        return all;
+    }
+
+    /** A peer that cannot run here is dropped with its reason rather than ending the whole comparison. */
+    private static void warmUp(List<Contender> contenders, int warmup, int callers, PrintStream out) {
+        for (Contender c : List.copyOf(contenders)) {
+            try {
+                c.warmUp(warmup, 1);
+                c.warmUp(warmup, callers);
+            } catch (Exception e) {
+                out.println(c.name() + " skipped: it failed during warm-up: " + e);
+                contenders.remove(c);
+                c.close();
+            }
+        }
+    }
+
+    private static List<SpawnResult> measure(List<Contender> contenders, int spawns, int rounds, int callers)
+            throws Exception {
+        Map<String, List<Sample>> samples = new LinkedHashMap<>();
+        for (int mode : new int[] {1, callers}) {
+            for (Contender c : contenders) {
+                samples.put(key(c.name(), mode), new ArrayList<>());
+            }
+        }
+        for (int r = 0; r < rounds; r++) {
+            List<Contender> order = rotated(contenders, r);
+            for (int mode : new int[] {1, callers}) {
+                for (Contender c : order) {
+                    Sample s = c.run(spawns, mode);
+                    samples.get(key(c.name(), mode)).add(s);
+                    System.err.printf("round %d  %-20s %2d caller(s)  %8.0f/s  %8.1f µs%n",
+                            r + 1, c.name(), mode, s.perSecond(), s.meanMicros());
+                }
+            }
+        }
+        List<SpawnResult> results = new ArrayList<>();
+        for (int mode : new int[] {1, callers}) {
+            for (Contender c : contenders) {
+                results.add(new SpawnResult(c.name(), mode, samples.get(key(c.name(), mode))));
+            }
+        }
+        return results;
+    }
+
+    private static String key(String peer, int callers) {
+        return peer + "/" + callers;
+    }
+
+    private static <T> List<T> rotated(List<T> list, int by) {
+        List<T> r = new ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+            r.add(list.get((i + by) % list.size()));
+        }
+        return r;
+    }
+
+    private static void report(List<SpawnResult> results, PrintStream out) {
+        out.println();
+        out.printf("%-20s %-11s %12s %14s %12s%n", "peer", "mode", "processes/s", "mean µs/spawn", "vs Overseer");
+        for (SpawnResult r : results) {
+            double base = find(results, OVERSEER, r.callers()).map(SpawnResult::perSecond).orElse(Double.NaN);
+            out.printf("%-20s %-11s %12.0f %14.1f %11.2f×%n",
+                    r.peer(), r.mode(), r.perSecond(), r.meanMicros(), r.perSecond() / base);
+        }
+        out.println();
+        for (SpawnResult o : results.stream().filter(r -> r.peer().equals(OVERSEER)).toList()) {
+            find(results, "C posix_spawn", o.callers()).ifPresent(c -> {
+                double ratio = o.meanMicros() / c.meanMicros();
+                out.printf("Overseer time vs C loop, %s: %.2f× (target ≤ %.1f×: %s)%n",
+                        o.mode(), ratio, FLOOR_TARGET, ratio <= FLOOR_TARGET ? "met" : "NOT met");
+            });
+            find(results, PROCESS_BUILDER, o.callers()).ifPresent(pb -> {
+                double ratio = o.perSecond() / pb.perSecond();
+                out.printf("Overseer rate vs ProcessBuilder, %s: %.2f× (target ≥ %.1f×: %s)%n",
+                        o.mode(), ratio, PROCESS_BUILDER_TARGET, ratio >= PROCESS_BUILDER_TARGET ? "met" : "NOT met");
+            });
+        }
+    }
+
+    private static Optional<SpawnResult> find(List<SpawnResult> results, String peer, int callers) {
+        return results.stream().filter(r -> r.peer().equals(peer) && r.callers() == callers).findFirst();
+    }
+
+    private static void writeCsv(Path csv, Machine machine, List<SpawnResult> results) throws IOException {
+        List<String> lines = new ArrayList<>();
+        lines.add(machine.toComment());
+        lines.add("peer,mode,callers,spawns,rounds,per_s,mean_us,vs_overseer,round_per_s");
+        for (SpawnResult r : results) {
+            double base = find(results, OVERSEER, r.callers()).map(SpawnResult::perSecond).orElse(Double.NaN);
+            lines.add(String.format(Locale.ROOT, "%s,%s,%d,%d,%d,%.1f,%.1f,%.3f,%s", r.peer(), r.mode(), r.callers(),
+                    r.spawns(), r.rounds().size(), r.perSecond(), r.meanMicros(), r.perSecond() / base,
+                    r.roundRates()));
+        }
+        if (csv.getParent() != null) {
+            Files.createDirectories(csv.getParent());
+        }
+        Files.write(csv, lines);
+    }
+}

@@ -1,0 +1,36 @@
+package overseer.cli;
+
+import overseer.core.ErrorKind;
+import overseer.core.OverseerException;
+import picocli.CommandLine;
+
+/** Turns failures into one line on stderr and an exit code, never a stack trace. */
+final class Errors implements CommandLine.IExecutionExceptionHandler {
+    @Override
+    public int handleExecutionException(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
+        if (e instanceof OverseerException oe) {
+            cl.getErr().println("overseer: " + oe.getMessage());
+            return exitCode(oe);
+        }
+        cl.getErr().println("overseer: internal error: " + e);
+        return Main.EXIT_OVERSEER_ERROR;
+    }
+
+    /**
+     * docker's convention for a command that could not be run: 127 not found, 126 not executable; any
+     * other bad input is a usage error (2); anything else is Overseer's failure (125).
+     */
+    static int exitCode(OverseerException e) {
+        String m = e.getMessage();
+        if (e.kind() != ErrorKind.INVALID_ARGUMENT) {
+            return Main.EXIT_OVERSEER_ERROR;
+        }
+        if (m.startsWith("args[0]: no such file")) {
+            return 127;
+        }
+        if (m.startsWith("args[0]:")) {
+            return 126;
+        }
+        return CommandLine.ExitCode.USAGE;
+    }
+}

@@ -1,0 +1,39 @@
+package overseer.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code overseer} command line. */
+@Command(name = "overseer", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "A process supervisor and task runtime for Linux.",
+        subcommands = {RunCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    /** Exit code when Overseer itself could not run the command (docker's convention). */
+    static final int EXIT_OVERSEER_ERROR = 125;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(commandLine().execute(args));
+    }
+
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler(new Errors());
+        return cl;
+    }
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: run, help");
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[]{"overseer " + (v == null ? "development build" : v)};
+        }
+    }
+}

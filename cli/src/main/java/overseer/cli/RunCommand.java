@@ -1,0 +1,158 @@
+package overseer.cli;
+
+import overseer.core.Exit;
+import overseer.core.Framing;
+import overseer.core.LogConfig;
+import overseer.core.LogRecord;
+import overseer.core.LogStream;
+import overseer.core.OverseerException;
+import overseer.core.PortableRuntime;
+import overseer.core.ProcessSpec;
+import overseer.core.Redirect;
+import overseer.core.Signal;
+import overseer.core.Task;
+import overseer.core.TaskSpec;
+import overseer.core.Tasks;
+import overseer.core.spi.Runtime;
+import overseer.linux.NativeRuntime;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code overseer run [options] -- CMD ARGS...}: one supervised process in the foreground. Its output is
+ * captured and streamed; SIGINT, SIGTERM and SIGHUP sent to Overseer are passed on to the process group;
+ * Overseer exits with the process's exit code (128 + signal when a signal ended it).
+ */
+@Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Run a command as a supervised task in the foreground.")
+final class RunCommand implements Callable<Integer> {
+    @Option(names = "--id", description = "Task id (default: a random one).")
+    String id;
+
+    @Option(names = "--namespace", defaultValue = "default", description = "Namespace (default: ${DEFAULT-VALUE}).")
+    String namespace;
+
+    @Option(names = {"-e", "--env"}, paramLabel = "NAME=VALUE", description = "Set an environment variable (repeatable).")
+    List<String> env = new ArrayList<>();
+
+    @Option(names = "--env-inherit", description = "Start from Overseer's own environment instead of an empty one.")
+    boolean envInherit;
+
+    @Option(names = {"-w", "--cwd"}, paramLabel = "DIR", description = "Working directory (default: the current one).")
+    Path cwd;
+
+    @Option(names = "--stdin", defaultValue = "inherit", paramLabel = "inherit|null",
+            description = "Where the command's stdin comes from (default: ${DEFAULT-VALUE}).")
+    String stdin;
+
+    @Option(names = "--framing", defaultValue = "line", paramLabel = "line|message",
+            description = "How output is cut into records (default: ${DEFAULT-VALUE}).")
+    String framing;
+
+    @Option(names = "--log-file", paramLabel = "PATH", description = "Also write output records to this file (k8s-file format).")
+    Path logFile;
+
+    @Option(names = "--log-max-bytes", defaultValue = "10485760", description = "Rotate the log file past this size.")
+    long logMaxBytes;
+
+    @Option(names = "--log-max-files", defaultValue = "3", description = "Rotated log files to keep.")
+    int logMaxFiles;
+
+    @Option(names = "--runtime", defaultValue = "native", paramLabel = "native|portable",
+            description = "Process runtime (default: ${DEFAULT-VALUE}).")
+    String runtime;
+
+    @Option(names = "--json", description = "After the output, print the exit as one JSON object on stdout.")
+    boolean json;
+
+    @Parameters(arity = "1..*", paramLabel = "CMD", description = "The command and its arguments (put them after --).")
+    List<String> command;
+
+    @Override
+    public Integer call() throws Exception {
+        ProcessSpec spec = spec();
+        try (Tasks tasks = new Tasks(runtime())) {
+            Task task = tasks.create(namespace, TaskSpec.of(id == null ? "run-" + UUID.randomUUID() : id, spec));
+            PrintStream out = System.out;
+            PrintStream err = System.err;
+            task.output().addSink(r -> write(r.stream() == LogStream.STDOUT ? out : err, r));
+            try {
+                task.start();
+            } catch (OverseerException e) {
+                task.delete();
+                throw e;
+            }
+            Signals.forward(task, List.of(Signal.SIGINT, Signal.SIGTERM, Signal.SIGHUP));
+            Exit exit = task.await();
+            task.output().drained().join();
+            out.flush();
+            err.flush();
+            task.delete();
+            if (json) {
+                out.println(ExitJson.write(ExitJson.fields(exit)));
+                out.flush();
+            }
+            return exit.exitCode();
+        }
+    }
+
+    private static void write(PrintStream to, LogRecord r) {
+        to.write(r.payload(), 0, r.payload().length);
+        if (!r.partial()) {
+            to.write('\n');
+        }
+        to.flush();
+    }
+
+    private Runtime runtime() {
+        return switch (runtime) {
+            case "native" -> new NativeRuntime();
+            case "portable" -> new PortableRuntime();
+            default -> throw OverseerException.invalidArgument("--runtime: expected native or portable, got \"%s\"", runtime);
+        };
+    }
+
+    ProcessSpec spec() {
+        Map<String, String> vars = new LinkedHashMap<>();
+        if (envInherit) {
+            vars.putAll(System.getenv());
+        }
+        for (String kv : env) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) {
+                throw OverseerException.invalidArgument("--env: expected NAME=VALUE, got \"%s\"", kv);
+            }
+            vars.put(kv.substring(0, eq), kv.substring(eq + 1));
+        }
+        Redirect in = switch (stdin) {
+            case "inherit" -> Redirect.INHERIT;
+            case "null" -> Redirect.NULL;
+            default -> throw OverseerException.invalidArgument("--stdin: expected inherit or null, got \"%s\"", stdin);
+        };
+        Framing f = switch (framing) {
+            case "line" -> Framing.LINE;
+            case "message" -> Framing.MESSAGE;
+            default -> throw OverseerException.invalidArgument("--framing: expected line or message, got \"%s\"", framing);
+        };
+        Optional<LogConfig.FileSink> file = Optional.ofNullable(logFile)
+                .map(p -> new LogConfig.FileSink(p.toAbsolutePath(), logMaxBytes, logMaxFiles));
+        return ProcessSpec.builder(command)
+                .env(vars)
+                .cwd((cwd == null ? Path.of("") : cwd).toAbsolutePath().normalize())
+                .stdin(in)
+                .captureOutput()
+                .logs(new LogConfig(f, LogConfig.DEFAULT_TAIL, file))
+                .build();
+    }
+}

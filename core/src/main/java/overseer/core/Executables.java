@@ -1,0 +1,146 @@
+package overseer.core;
+
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+
+/**
+ * The checks a host-process runtime makes before it starts anything, so that a bad spec fails at create
+ * with INVALID_ARGUMENT naming the field instead of failing later inside a spawn.
+ *
+ * <p>{@code args[0]} is looked up the way {@code execvp} does it, but in the PATH of the spec's own
+ * environment (not Overseer's): a name containing '/' is taken as a path (relative to the working
+ * directory); a bare name is searched in each PATH entry in order, an empty entry meaning the working
+ * directory; the first executable regular file wins. When the environment has no PATH,
+ * {@link #DEFAULT_PATH} is searched.
+ */
+public final class Executables {
+    /** The PATH searched when the spec's environment has none (the usual root PATH). */
+    public static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    private Executables() {
+    }
+
+    /**
+     * The absolute path of the program {@code spec} runs. INVALID_ARGUMENT naming {@code args[0]} when
+     * there is no such file, it is a directory or it is not executable.
+     */
+    public static Path resolve(ProcessSpec spec) {
+        String command = spec.args().getFirst();
+        Path base = base(spec);
+        if (command.indexOf('/') >= 0) {
+            Path p = base.resolve(path("args[0]", command)).normalize();
+            String problem = problem(p);
+            if (problem != null) {
+                throw OverseerException.invalidArgument("args[0]: %s: \"%s\"", problem, command);
+            }
+            return p;
+        }
+        String searched = spec.env().getOrDefault("PATH", DEFAULT_PATH);
+        String firstProblem = null;
+        Path firstRejected = null;
+        for (String dir : searched.split(":", -1)) {
+            Path d;
+            try {
+                d = dir.isEmpty() ? base : base.resolve(dir);
+            } catch (InvalidPathException e) {
+                continue; // an entry that cannot name a directory cannot hold the program either
+            }
+            Path candidate = d.resolve(command).normalize();
+            String problem = problem(candidate);
+            if (problem == null) {
+                return candidate;
+            }
+            // Like execvp: a candidate that exists but cannot run is remembered, and the search goes on.
+            if (firstProblem == null && Files.exists(candidate)) {
+                firstProblem = problem;
+                firstRejected = candidate;
+            }
+        }
+        if (firstProblem != null) {
+            throw OverseerException.invalidArgument("args[0]: %s: \"%s\" (found \"%s\" in PATH)",
+                    firstProblem, command, firstRejected);
+        }
+        throw OverseerException.invalidArgument("args[0]: no such file or directory: \"%s\"", command);
+    }
+
+    /**
+     * INVALID_ARGUMENT naming {@code cwd} when the spec's working directory is missing, not a directory or
+     * not searchable. A spec without one is fine: the runtime's default applies.
+     */
+    public static void requireCwd(ProcessSpec spec) {
+        spec.cwd().ifPresent(dir -> {
+            if (!Files.exists(dir)) {
+                throw OverseerException.invalidArgument("cwd: no such file or directory: \"%s\"", dir);
+            }
+            if (!Files.isDirectory(dir)) {
+                throw OverseerException.invalidArgument("cwd: not a directory: \"%s\"", dir);
+            }
+            if (!Files.isExecutable(dir)) {
+                throw OverseerException.invalidArgument("cwd: permission denied: \"%s\"", dir);
+            }
+        });
+    }
+
+    /**
+     * INVALID_ARGUMENT naming the stream when a file redirect cannot work: a stdin file that is missing,
+     * a directory or unreadable; an output file whose directory is missing, or that is itself a directory.
+     */
+    public static void requireRedirects(ProcessSpec spec) {
+        Path base = base(spec);
+        if (spec.stdin() instanceof Redirect.File f) {
+            Path p = base.resolve(f.path());
+            if (!Files.exists(p)) {
+                throw OverseerException.invalidArgument("stdin: no such file or directory: \"%s\"", f.path());
+            }
+            if (Files.isDirectory(p)) {
+                throw OverseerException.invalidArgument("stdin: is a directory: \"%s\"", f.path());
+            }
+            if (!Files.isReadable(p)) {
+                throw OverseerException.invalidArgument("stdin: permission denied: \"%s\"", f.path());
+            }
+        }
+        requireOutput("stdout", spec.stdout(), base);
+        requireOutput("stderr", spec.stderr(), base);
+    }
+
+    private static void requireOutput(String field, Redirect r, Path base) {
+        if (!(r instanceof Redirect.File f)) {
+            return;
+        }
+        Path p = base.resolve(f.path()).toAbsolutePath();
+        if (Files.isDirectory(p)) {
+            throw OverseerException.invalidArgument("%s: is a directory: \"%s\"", field, f.path());
+        }
+        Path parent = p.getParent();
+        if (parent != null && !Files.isDirectory(parent)) {
+            throw OverseerException.invalidArgument("%s: no such directory: \"%s\"", field, parent);
+        }
+    }
+
+    /** Why {@code p} cannot be executed, or null if it can. */
+    private static String problem(Path p) {
+        if (!Files.exists(p)) {
+            return "no such file or directory";
+        }
+        if (Files.isDirectory(p)) {
+            return "is a directory";
+        }
+        if (!Files.isRegularFile(p) || !Files.isExecutable(p)) {
+            return "permission denied, not an executable file";
+        }
+        return null;
+    }
+
+    private static Path base(ProcessSpec spec) {
+        return spec.cwd().orElseGet(() -> Path.of("").toAbsolutePath());
+    }
+
+    private static Path path(String field, String value) {
+        try {
+            return Path.of(value);
+        } catch (InvalidPathException e) {
+            throw OverseerException.invalidArgument("%s: not a valid path: \"%s\"", field, value);
+        }
+    }
+}

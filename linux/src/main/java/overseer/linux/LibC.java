@@ -1,0 +1,504 @@
+package overseer.linux;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+import java.util.Optional;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+/**
+ * Every native call of the linux module, through java.lang.foreign. Calls that report failure through
+ * errno capture it and throw {@link Errno}; posix_spawn returns its error number directly.
+ * Layouts are for x86_64 and aarch64 Linux with glibc.
+ */
+final class LibC {
+    static final int O_RDONLY = 0;
+    static final int O_WRONLY = 1;
+    static final int O_CREAT = 0x40;
+    static final int O_TRUNC = 0x200;
+    static final int O_APPEND = 0x400;
+    static final int O_NONBLOCK = 0x800;
+    static final int O_CLOEXEC = 0x80000;
+    static final int F_GETFL = 3;
+    static final int F_SETFL = 4;
+
+    static final short POSIX_SPAWN_SETPGROUP = 0x02;
+    static final short POSIX_SPAWN_SETSIGDEF = 0x04;
+    static final short POSIX_SPAWN_SETSIGMASK = 0x08;
+
+    static final int P_PIDFD = 3;
+    static final int WEXITED = 4;
+    static final int WNOHANG = 1;
+    static final int CLD_EXITED = 1;
+    static final int CLD_KILLED = 2;
+    static final int CLD_DUMPED = 3;
+
+    static final int EPOLL_CLOEXEC = 0x80000;
+    static final int EPOLL_CTL_ADD = 1;
+    static final int EPOLL_CTL_DEL = 2;
+    static final int EPOLLIN = 0x001;
+    static final int EPOLLERR = 0x008;
+    static final int EPOLLHUP = 0x010;
+    static final int EFD_CLOEXEC = 0x80000;
+    static final int EFD_NONBLOCK = 0x800;
+
+    static final int EINTR = 4;
+    static final int ESRCH = 3;
+    static final int EAGAIN = 11;
+    static final int ECHILD = 10;
+
+    private static final long SYS_PIDFD_SEND_SIGNAL = 424;
+    private static final long SYS_PIDFD_OPEN = 434;
+
+    /** glibc's opaque spawn structures are 80 and 336 bytes on x86_64; allocate with room to spare. */
+    static final long SPAWN_FILE_ACTIONS_SIZE = 256;
+    static final long SPAWNATTR_SIZE = 512;
+    static final long SIGSET_SIZE = 128;
+    static final long SIGINFO_SIZE = 128;
+    static final long SIGINFO_CODE = 8;
+    static final long SIGINFO_STATUS = 24;
+
+    /** struct epoll_event is packed on x86_64 (12 bytes) and naturally aligned elsewhere (16 bytes). */
+    static final boolean X86_64 = "amd64".equals(System.getProperty("os.arch"))
+            || "x86_64".equals(System.getProperty("os.arch"));
+    static final long EPOLL_EVENT_SIZE = X86_64 ? 12 : 16;
+    static final long EPOLL_EVENT_DATA = X86_64 ? 4 : 8;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBC = name -> LINKER.defaultLookup().find(name)
+            .or(() -> SymbolLookup.libraryLookup("libc.so.6", Arena.global()).find(name));
+    private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CAPTURE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final Linker.Option ERRNO_OPT = Linker.Option.captureCallState("errno");
+
+    private static final MethodHandle POSIX_SPAWN = plain("posix_spawn",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+    private static final MethodHandle FA_INIT = plain("posix_spawn_file_actions_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle FA_DESTROY = plain("posix_spawn_file_actions_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle FA_ADDOPEN = plain("posix_spawn_file_actions_addopen",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    private static final MethodHandle FA_ADDDUP2 = plain("posix_spawn_file_actions_adddup2",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    private static final MethodHandle FA_ADDCHDIR = plain("posix_spawn_file_actions_addchdir_np",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle FA_ADDCLOSEFROM = plain("posix_spawn_file_actions_addclosefrom_np",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle ATTR_INIT = plain("posix_spawnattr_init", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle ATTR_DESTROY = plain("posix_spawnattr_destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle ATTR_SETFLAGS = plain("posix_spawnattr_setflags",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_SHORT));
+    private static final MethodHandle ATTR_SETPGROUP = plain("posix_spawnattr_setpgroup",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle ATTR_SETSIGMASK = plain("posix_spawnattr_setsigmask",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle ATTR_SETSIGDEFAULT = plain("posix_spawnattr_setsigdefault",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle SIGEMPTYSET = plain("sigemptyset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle SIGFILLSET = plain("sigfillset", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    private static final MethodHandle STRERROR = plain("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+
+    private static final MethodHandle PIPE2 = errno("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle CLOSE = errno("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle READ = errno("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle WRITE = errno("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle FCNTL = errno("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
+            Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle SYSCALL_PIDFD_OPEN = errno("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(1));
+    private static final MethodHandle SYSCALL_PIDFD_SEND_SIGNAL = errno("syscall",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT),
+            Linker.Option.firstVariadicArg(1));
+    private static final MethodHandle KILL = errno("kill", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle WAITID = errno("waitid",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle EPOLL_CREATE1 = errno("epoll_create1", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle EPOLL_CTL = errno("epoll_ctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle EPOLL_WAIT = errno("epoll_wait",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
+    private static final MethodHandle EVENTFD = errno("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+
+    // Each thread gets one errno capture buffer; FFM calls fill it before returning.
+    private static final ThreadLocal<MemorySegment> CAPTURED = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE));
+
+    private LibC() {
+    }
+
+    private static MethodHandle plain(String name, FunctionDescriptor fd) {
+        return LINKER.downcallHandle(symbol(name), fd);
+    }
+
+    private static MethodHandle errno(String name, FunctionDescriptor fd, Linker.Option... extra) {
+        Linker.Option[] opts = new Linker.Option[extra.length + 1];
+        opts[0] = ERRNO_OPT;
+        System.arraycopy(extra, 0, opts, 1, extra.length);
+        return LINKER.downcallHandle(symbol(name), fd, opts);
+    }
+
+    private static MemorySegment symbol(String name) {
+        Optional<MemorySegment> s = LIBC.find(name);
+        return s.orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
+    }
+
+    /** A failed system call: its name and errno. */
+    static final class Errno extends Exception {
+        final int errno;
+
+        Errno(String call, int errno) {
+            super(call + ": " + Errnos.name(errno) + " (" + strerror(errno) + ")");
+            this.errno = errno;
+        }
+    }
+
+    private static int lastErrno(MemorySegment capture) {
+        return (int) ERRNO.get(capture, 0L);
+    }
+
+    static String strerror(int errno) {
+        try {
+            MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
+            return s.reinterpret(256).getString(0);
+        } catch (Throwable t) {
+            return "errno " + errno;
+        }
+    }
+
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            return r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException(t);
+    }
+
+    // --- posix_spawn ------------------------------------------------------------------------------
+
+    /** Returns 0 or an error number, as posix_spawn does. */
+    static int posixSpawn(MemorySegment pidOut, MemorySegment path, MemorySegment fileActions, MemorySegment attr,
+                          MemorySegment argv, MemorySegment envp) {
+        try {
+            return (int) POSIX_SPAWN.invokeExact(pidOut, path, fileActions, attr, argv, envp);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int fileActionsInit(MemorySegment fa) {
+        return callInt(FA_INIT, fa);
+    }
+
+    static int fileActionsDestroy(MemorySegment fa) {
+        return callInt(FA_DESTROY, fa);
+    }
+
+    static int addOpen(MemorySegment fa, int fd, MemorySegment path, int flags, int mode) {
+        try {
+            return (int) FA_ADDOPEN.invokeExact(fa, fd, path, flags, mode);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int addDup2(MemorySegment fa, int fd, int newFd) {
+        try {
+            return (int) FA_ADDDUP2.invokeExact(fa, fd, newFd);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int addChdir(MemorySegment fa, MemorySegment path) {
+        try {
+            return (int) FA_ADDCHDIR.invokeExact(fa, path);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int addCloseFrom(MemorySegment fa, int from) {
+        try {
+            return (int) FA_ADDCLOSEFROM.invokeExact(fa, from);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int attrInit(MemorySegment attr) {
+        return callInt(ATTR_INIT, attr);
+    }
+
+    static int attrDestroy(MemorySegment attr) {
+        return callInt(ATTR_DESTROY, attr);
+    }
+
+    static int attrSetFlags(MemorySegment attr, short flags) {
+        try {
+            return (int) ATTR_SETFLAGS.invokeExact(attr, flags);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int attrSetPgroup(MemorySegment attr, int pgid) {
+        try {
+            return (int) ATTR_SETPGROUP.invokeExact(attr, pgid);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int attrSetSigmask(MemorySegment attr, MemorySegment set) {
+        try {
+            return (int) ATTR_SETSIGMASK.invokeExact(attr, set);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int attrSetSigdefault(MemorySegment attr, MemorySegment set) {
+        try {
+            return (int) ATTR_SETSIGDEFAULT.invokeExact(attr, set);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int sigemptyset(MemorySegment set) {
+        return callInt(SIGEMPTYSET, set);
+    }
+
+    static int sigfillset(MemorySegment set) {
+        return callInt(SIGFILLSET, set);
+    }
+
+    private static int callInt(MethodHandle h, MemorySegment arg) {
+        try {
+            return (int) h.invokeExact(arg);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    // --- descriptors --------------------------------------------------------------------------------
+
+    /** pipe2 into {@code fds} (two ints). */
+    static void pipe2(MemorySegment fds, int flags) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        int r;
+        try {
+            r = (int) PIPE2.invokeExact(c, fds, flags);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r < 0) {
+            throw new Errno("pipe2", lastErrno(c));
+        }
+    }
+
+    static void close(int fd) {
+        MemorySegment c = CAPTURED.get();
+        try {
+            int r = (int) CLOSE.invokeExact(c, fd);
+            // EINTR on Linux still closes the descriptor; nothing else is worth reporting here.
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** read(2): bytes read, 0 at end of file, -EAGAIN when a non-blocking descriptor is empty. */
+    static long read(int fd, MemorySegment buf, long len) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        while (true) {
+            long r;
+            try {
+                r = (long) READ.invokeExact(c, fd, buf, len);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+            if (r >= 0) {
+                return r;
+            }
+            int e = lastErrno(c);
+            if (e == EAGAIN) {
+                return -EAGAIN;
+            }
+            if (e != EINTR) {
+                throw new Errno("read", e);
+            }
+        }
+    }
+
+    static long write(int fd, MemorySegment buf, long len) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        while (true) {
+            long r;
+            try {
+                r = (long) WRITE.invokeExact(c, fd, buf, len);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+            if (r >= 0) {
+                return r;
+            }
+            int e = lastErrno(c);
+            if (e != EINTR) {
+                throw new Errno("write", e);
+            }
+        }
+    }
+
+    static void setNonBlocking(int fd) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        try {
+            int flags = (int) FCNTL.invokeExact(c, fd, F_GETFL, 0);
+            if (flags < 0 || (int) FCNTL.invokeExact(c, fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+                throw new Errno("fcntl", lastErrno(c));
+            }
+        } catch (Errno e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    // --- processes ----------------------------------------------------------------------------------
+
+    static int pidfdOpen(int pid) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        long r;
+        try {
+            r = (long) SYSCALL_PIDFD_OPEN.invokeExact(c, SYS_PIDFD_OPEN, pid, 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r < 0) {
+            throw new Errno("pidfd_open", lastErrno(c));
+        }
+        return (int) r;
+    }
+
+    static void pidfdSendSignal(int pidfd, int signal) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        long r;
+        try {
+            r = (long) SYSCALL_PIDFD_SEND_SIGNAL.invokeExact(c, SYS_PIDFD_SEND_SIGNAL, pidfd, signal, MemorySegment.NULL, 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r < 0) {
+            throw new Errno("pidfd_send_signal", lastErrno(c));
+        }
+    }
+
+    /** kill(2) on a process group; callers guarantee the group cannot have been recycled. */
+    static void killGroup(int pgid, int signal) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        int r;
+        try {
+            r = (int) KILL.invokeExact(c, -pgid, signal);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r < 0) {
+            throw new Errno("kill", lastErrno(c));
+        }
+    }
+
+    /** waitid(P_PIDFD, ...): fills {@code siginfo}; returns false under WNOHANG when nothing has exited yet. */
+    static boolean waitidPidfd(int pidfd, MemorySegment siginfo, int options) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        siginfo.fill((byte) 0);
+        while (true) {
+            int r;
+            try {
+                r = (int) WAITID.invokeExact(c, P_PIDFD, pidfd, siginfo, options);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+            if (r == 0) {
+                return siginfo.get(ValueLayout.JAVA_INT, 0) != 0; // si_signo is SIGCHLD once a child was collected
+            }
+            int e = lastErrno(c);
+            if (e != EINTR) {
+                throw new Errno("waitid", e);
+            }
+        }
+    }
+
+    // --- epoll --------------------------------------------------------------------------------------
+
+    static int epollCreate() throws Errno {
+        MemorySegment c = CAPTURED.get();
+        int r;
+        try {
+            r = (int) EPOLL_CREATE1.invokeExact(c, EPOLL_CLOEXEC);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r < 0) {
+            throw new Errno("epoll_create1", lastErrno(c));
+        }
+        return r;
+    }
+
+    static void epollCtl(int epfd, int op, int fd, int events, long data, MemorySegment scratch) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        scratch.set(ValueLayout.JAVA_INT_UNALIGNED, 0, events);
+        scratch.set(ValueLayout.JAVA_LONG_UNALIGNED, EPOLL_EVENT_DATA, data);
+        int r;
+        try {
+            r = (int) EPOLL_CTL.invokeExact(c, epfd, op, fd, scratch);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r < 0) {
+            throw new Errno("epoll_ctl", lastErrno(c));
+        }
+    }
+
+    /** epoll_wait; returns the number of ready events, 0 when interrupted. */
+    static int epollWait(int epfd, MemorySegment events, int max, int timeoutMs) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        int r;
+        try {
+            r = (int) EPOLL_WAIT.invokeExact(c, epfd, events, max, timeoutMs);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r < 0) {
+            int e = lastErrno(c);
+            if (e == EINTR) {
+                return 0;
+            }
+            throw new Errno("epoll_wait", e);
+        }
+        return r;
+    }
+
+    static int eventfd() throws Errno {
+        MemorySegment c = CAPTURED.get();
+        int r;
+        try {
+            r = (int) EVENTFD.invokeExact(c, 0, EFD_CLOEXEC | EFD_NONBLOCK);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r < 0) {
+            throw new Errno("eventfd", lastErrno(c));
+        }
+        return r;
+    }
+}

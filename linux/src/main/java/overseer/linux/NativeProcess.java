@@ -1,0 +1,332 @@
+package overseer.linux;
+
+import overseer.core.Exit;
+import overseer.core.LogStream;
+import overseer.core.OverseerException;
+import overseer.core.ProcessOutput;
+import overseer.core.ProcessSpec;
+import overseer.core.Redirect;
+import overseer.core.Signal;
+import overseer.core.spi.RuntimeProcess;
+
+import java.io.OutputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * A host process spawned with posix_spawn into its own process group, watched through a pidfd on the
+ * {@link EventLoop} and reaped with waitid(P_PIDFD). Signals go through the pidfd; a signal to the whole
+ * group uses kill(-pgid) only while the leader is not reaped, because until then its pid, and so the
+ * group id, cannot be given to another process.
+ */
+class NativeProcess implements RuntimeProcess {
+    private static final int UNSET = -1;
+
+    protected final EventLoop loop;
+    protected final ProcessSpec spec;
+    private final Path executable;
+    private final ProcessOutput output;
+    private int pidfd = UNSET;
+    private long pidfdToken;
+    protected volatile int pid;
+    private boolean reaped;
+    private FdOutputStream stdin;
+    // Written by start() before the descriptors are registered, then only touched on the loop thread.
+    private final int[] readFds = {UNSET, UNSET};
+    private final long[] readTokens = new long[2];
+    private Consumer<Exit> onExit;
+
+    NativeProcess(EventLoop loop, ProcessSpec spec, Path executable, ProcessOutput output) {
+        this.loop = loop;
+        this.spec = spec;
+        this.executable = executable;
+        this.output = output;
+    }
+
+    @Override
+    public synchronized long start(Consumer<Exit> exitListener) {
+        this.onExit = exitListener;
+        int[] stdinPipe = {UNSET, UNSET};
+        int[] outPipe = {UNSET, UNSET};
+        int[] errPipe = {UNSET, UNSET};
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment fa = a.allocate(LibC.SPAWN_FILE_ACTIONS_SIZE, 16);
+            MemorySegment attr = a.allocate(LibC.SPAWNATTR_SIZE, 16);
+            LibC.fileActionsInit(fa);
+            LibC.attrInit(attr);
+            try {
+                if (spec.stdin() == Redirect.PIPE) {
+                    pipe(a, stdinPipe);
+                }
+                if (spec.stdout() == Redirect.PIPE) {
+                    pipe(a, outPipe);
+                }
+                if (spec.stderr() == Redirect.PIPE) {
+                    pipe(a, errPipe);
+                }
+                redirect(a, fa, 0, spec.stdin(), stdinPipe[0]);
+                redirect(a, fa, 1, spec.stdout(), outPipe[1]);
+                redirect(a, fa, 2, spec.stderr(), errPipe[1]);
+                spec.cwd().ifPresent(d -> check("posix_spawn_file_actions_addchdir_np",
+                        LibC.addChdir(fa, a.allocateFrom(d.toString()))));
+                // Nothing of the JVM's leaks into the child, whatever its close-on-exec flag says.
+                check("posix_spawn_file_actions_addclosefrom_np", LibC.addCloseFrom(fa, 3));
+
+                MemorySegment empty = a.allocate(LibC.SIGSET_SIZE, 8);
+                MemorySegment all = a.allocate(LibC.SIGSET_SIZE, 8);
+                LibC.sigemptyset(empty);
+                LibC.sigfillset(all);
+                check("posix_spawnattr_setflags", LibC.attrSetFlags(attr, (short) (LibC.POSIX_SPAWN_SETPGROUP
+                        | LibC.POSIX_SPAWN_SETSIGDEF | LibC.POSIX_SPAWN_SETSIGMASK)));
+                check("posix_spawnattr_setpgroup", LibC.attrSetPgroup(attr, 0));
+                check("posix_spawnattr_setsigmask", LibC.attrSetSigmask(attr, empty));
+                check("posix_spawnattr_setsigdefault", LibC.attrSetSigdefault(attr, all));
+
+                MemorySegment pidOut = a.allocate(ValueLayout.JAVA_INT);
+                int rc = LibC.posixSpawn(pidOut, a.allocateFrom(executable.toString()), fa, attr,
+                        strings(a, spec.args()), strings(a, env(spec.env())));
+                if (rc != 0) {
+                    throw spawnError(rc);
+                }
+                pid = pidOut.get(ValueLayout.JAVA_INT, 0);
+            } finally {
+                LibC.attrDestroy(attr);
+                LibC.fileActionsDestroy(fa);
+                closeIfSet(stdinPipe[0]);
+                closeIfSet(outPipe[1]);
+                closeIfSet(errPipe[1]);
+            }
+        } catch (RuntimeException e) {
+            closeIfSet(stdinPipe[1]);
+            closeIfSet(outPipe[0]);
+            closeIfSet(errPipe[0]);
+            throw e;
+        }
+        // From here on the child runs: it is ours until we reap it, so its pid cannot be reused.
+        try {
+            if (stdinPipe[1] != UNSET) {
+                stdin = new FdOutputStream(stdinPipe[1]);
+            }
+            watchOutput(LogStream.STDOUT, outPipe[0]);
+            watchOutput(LogStream.STDERR, errPipe[0]);
+            pidfd = LibC.pidfdOpen(pid);
+            pidfdToken = loop.newToken();
+            loop.register(pidfd, pidfdToken, ev -> collectExit());
+        } catch (LibC.Errno e) {
+            throw OverseerException.internal("cannot watch process " + pid + ": " + e.getMessage(), e);
+        }
+        return pid;
+    }
+
+    private void pipe(Arena a, int[] fds) {
+        MemorySegment two = a.allocate(ValueLayout.JAVA_INT, 2);
+        try {
+            LibC.pipe2(two, LibC.O_CLOEXEC);
+        } catch (LibC.Errno e) {
+            throw OverseerException.unavailable("cannot create a pipe: %s", e.getMessage());
+        }
+        fds[0] = two.get(ValueLayout.JAVA_INT, 0);
+        fds[1] = two.get(ValueLayout.JAVA_INT, 4);
+    }
+
+    private static void redirect(Arena a, MemorySegment fa, int fd, Redirect r, int pipeEnd) {
+        String call = "posix_spawn_file_actions for fd " + fd;
+        switch (r) {
+            case Redirect.Null n -> check(call, LibC.addOpen(fa, fd, a.allocateFrom("/dev/null"),
+                    fd == 0 ? LibC.O_RDONLY : LibC.O_WRONLY, 0));
+            case Redirect.Pipe p -> check(call, LibC.addDup2(fa, pipeEnd, fd));
+            case Redirect.Inherit i -> {
+            }
+            case Redirect.ToStdout s -> check(call, LibC.addDup2(fa, 1, fd));
+            case Redirect.File f -> check(call, LibC.addOpen(fa, fd, a.allocateFrom(f.path().toString()),
+                    fd == 0 ? LibC.O_RDONLY : LibC.O_WRONLY | LibC.O_CREAT | (f.append() ? LibC.O_APPEND : LibC.O_TRUNC),
+                    0644));
+        }
+    }
+
+    private static void check(String call, int rc) {
+        if (rc != 0) {
+            throw OverseerException.internal(call + ": " + Errnos.name(rc) + " (" + LibC.strerror(rc) + ")", null);
+        }
+    }
+
+    private OverseerException spawnError(int errno) {
+        String what = Errnos.name(errno) + " (" + LibC.strerror(errno) + ")";
+        return switch (errno) {
+            case 2, 13, 8, 20, 21, 40, 36 -> OverseerException.invalidArgument(
+                    "args[0]: cannot execute \"%s\": %s", executable, what);
+            default -> OverseerException.unavailable("posix_spawn of \"%s\" failed: %s", executable, what);
+        };
+    }
+
+    private static MemorySegment strings(Arena a, List<String> values) {
+        MemorySegment array = a.allocate(ValueLayout.ADDRESS, values.size() + 1L);
+        for (int i = 0; i < values.size(); i++) {
+            array.setAtIndex(ValueLayout.ADDRESS, i, a.allocateFrom(values.get(i)));
+        }
+        array.setAtIndex(ValueLayout.ADDRESS, values.size(), MemorySegment.NULL);
+        return array;
+    }
+
+    private static List<String> env(Map<String, String> env) {
+        return env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
+    }
+
+    private static void closeIfSet(int fd) {
+        if (fd != UNSET) {
+            LibC.close(fd);
+        }
+    }
+
+    // --- output ---------------------------------------------------------------------------------------
+
+    private void watchOutput(LogStream stream, int fd) throws LibC.Errno {
+        if (fd == UNSET) {
+            return;
+        }
+        LibC.setNonBlocking(fd);
+        int i = stream.ordinal();
+        readFds[i] = fd;
+        readTokens[i] = loop.newToken();
+        loop.register(fd, readTokens[i], ev -> drain(stream));
+    }
+
+    /** On the loop thread: read what the pipe holds, up to a bound so one chatty process cannot starve others. */
+    private void drain(LogStream stream) {
+        int i = stream.ordinal();
+        int fd = readFds[i];
+        if (fd == UNSET) {
+            return;
+        }
+        MemorySegment buf = loop.readBuffer();
+        byte[] bytes = new byte[(int) buf.byteSize()];
+        for (int round = 0; round < 16; round++) {
+            long n;
+            try {
+                n = LibC.read(fd, buf, buf.byteSize());
+            } catch (LibC.Errno e) {
+                n = 0; // a broken pipe ends the stream like end of file does
+            }
+            if (n == -LibC.EAGAIN) {
+                return;
+            }
+            if (n == 0) {
+                closeOutput(stream);
+                return;
+            }
+            MemorySegment.copy(buf, ValueLayout.JAVA_BYTE, 0, bytes, 0, (int) n);
+            output.feed(stream, bytes, 0, (int) n);
+        }
+    }
+
+    /** On the loop thread. */
+    private void closeOutput(LogStream stream) {
+        int i = stream.ordinal();
+        int fd = readFds[i];
+        if (fd == UNSET) {
+            return;
+        }
+        loop.unregister(fd, readTokens[i]);
+        LibC.close(fd);
+        readFds[i] = UNSET;
+        output.closed(stream);
+    }
+
+    // --- exit -----------------------------------------------------------------------------------------
+
+    /** On the loop thread, when the pidfd is readable: the process has exited. */
+    private void collectExit() {
+        Exit exit;
+        synchronized (this) {
+            if (reaped) {
+                return;
+            }
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment info = a.allocate(LibC.SIGINFO_SIZE, 8);
+                if (!LibC.waitidPidfd(pidfd, info, LibC.WEXITED | LibC.WNOHANG)) {
+                    return; // woken early; the pidfd stays registered
+                }
+                exit = toExit(info.get(ValueLayout.JAVA_INT, LibC.SIGINFO_CODE),
+                        info.get(ValueLayout.JAVA_INT, LibC.SIGINFO_STATUS));
+            } catch (LibC.Errno e) {
+                // ECHILD: someone else reaped it. The status is lost; say so rather than invent one.
+                exit = Exit.exited(255, Instant.now());
+                System.getLogger(NativeProcess.class.getName()).log(System.Logger.Level.ERROR,
+                        "cannot collect the exit status of pid " + pid + ": " + e.getMessage());
+            }
+            reaped = true;
+            loop.unregister(pidfd, pidfdToken);
+            LibC.close(pidfd);
+            pidfd = UNSET;
+        }
+        onExit.accept(exit);
+    }
+
+    private static Exit toExit(int code, int status) {
+        Instant now = Instant.now();
+        return switch (code) {
+            case LibC.CLD_KILLED, LibC.CLD_DUMPED -> Exit.killed(Signal.of(status), false, now);
+            default -> Exit.exited(status, now);
+        };
+    }
+
+    // --- control --------------------------------------------------------------------------------------
+
+    @Override
+    public synchronized void signal(Signal signal, boolean all) {
+        if (reaped) {
+            throw OverseerException.failedPrecondition("process already finished");
+        }
+        if (pidfd == UNSET) {
+            throw OverseerException.failedPrecondition("process not started");
+        }
+        try {
+            if (all) {
+                LibC.killGroup(pid, signal.number());
+            } else {
+                LibC.pidfdSendSignal(pidfd, signal.number());
+            }
+        } catch (LibC.Errno e) {
+            if (e.errno == LibC.ESRCH) {
+                return; // exited, not reaped yet: the exit is on its way
+            }
+            throw OverseerException.internal("cannot send " + signal + " to " + pid + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether the process has been started and not reaped: its pid still names it. */
+    synchronized boolean live() {
+        return pidfd != UNSET && !reaped;
+    }
+
+    @Override
+    public synchronized OutputStream stdin() {
+        if (stdin == null) {
+            throw OverseerException.failedPrecondition("stdin is not a pipe");
+        }
+        return stdin;
+    }
+
+    @Override
+    public synchronized void closeStdin() {
+        if (stdin != null) {
+            stdin.close();
+        }
+    }
+
+    @Override
+    public void release() {
+        closeStdin();
+        // Output pipes may be held open by children that outlived the process; stop reading them.
+        loop.execute(() -> {
+            closeOutput(LogStream.STDOUT);
+            closeOutput(LogStream.STDERR);
+        });
+    }
+}

@@ -7,6 +7,7 @@ import overseer.core.TaskSpec;
 import overseer.core.Tasks;
 import overseer.linux.NativeRuntime;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,7 +20,8 @@ import java.util.List;
  * <p>Usage: {@code ScaleBench [COUNT] [--batch=100] [--warmup=300]}. Kills go out in batches, and the next
  * batch waits for the previous batch's exit events, so the latency is Overseer's and not a queue the
  * benchmark built up. A warm-up round of the same start/kill/delete cycle runs first and is not counted,
- * so the exit path is compiled before it is timed.
+ * so the exit path is compiled before it is timed. When gcc is there, the same kill pattern is then
+ * timed from C as the floor.
  */
 public final class ScaleBench {
     private static final ProcessSpec SLEEP = ProcessSpec.of("/bin/sleep", "1000"); // stdio on /dev/null
@@ -68,6 +70,7 @@ public final class ScaleBench {
             deleteAll(running);
             out.printf("deleted %d tasks in %.2f s; descriptors still watched: %d%n",
                     count, (System.nanoTime() - t0) / 1e9, runtime.watched());
+            killFloor(count, batch, out);
 
             out.println();
             verdict(out, "Java threads with " + count + " live tasks", f.javaThreads() + "",
@@ -112,6 +115,17 @@ public final class ScaleBench {
         }
         return new Killed(victims, Latencies.of("kill() call → /tasks/exit received", killToEvent),
                 Latencies.of("exit observed → /tasks/exit received", exitToEvent));
+    }
+
+    /** The same kill pattern from C (killfloor.c): how much of the latency is the kernel's and the machine's. */
+    private static void killFloor(int count, int batch, PrintStream out) throws InterruptedException {
+        try (CProgram floor = CProgram.compile("killfloor")) {
+            long[] nanos = floor.run(Integer.toString(count), Integer.toString(batch)).lines()
+                    .mapToLong(Long::parseLong).toArray();
+            Latencies.of("C floor: kill → status collected", nanos).print(out);
+        } catch (IOException e) {
+            out.println("C kill floor skipped: " + e.getMessage());
+        }
     }
 
     private static void deleteAll(List<Task> tasks) {

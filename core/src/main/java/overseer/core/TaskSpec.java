@@ -1,17 +1,46 @@
 package overseer.core;
 
 import java.util.Objects;
+import java.util.Optional;
 
 /**
- * A task: an id unique in its namespace, and the spec of its init process.
+ * A task: an id unique in its namespace, the spec of its init process, and the limits of all its
+ * processes.
+ *
+ * @param id           the task id (containerd's identifier rule)
+ * @param process      its init process
+ * @param resources    limits applied before the init process runs its first instruction
+ * @param profiles     Lambda's throttled / unthrottled cgroup profiles, if the task uses freeze and thaw
+ * @param startProfile the profile applied at start instead of {@code resources}
  */
-public record TaskSpec(String id, ProcessSpec process) {
+public record TaskSpec(String id, ProcessSpec process, Resources resources, Optional<CgroupProfiles> profiles,
+                       Optional<CgroupProfiles.Name> startProfile) {
     public TaskSpec {
         Identifiers.require("id", id);
         Objects.requireNonNull(process, "process");
+        Objects.requireNonNull(resources, "resources");
+        Objects.requireNonNull(profiles, "profiles");
+        Objects.requireNonNull(startProfile, "startProfile");
+        if (startProfile.isPresent() && profiles.isEmpty()) {
+            throw OverseerException.invalidArgument("startProfile: \"%s\" is set but no cgroup profiles are configured",
+                    startProfile.get().word());
+        }
     }
 
     public static TaskSpec of(String id, ProcessSpec process) {
-        return new TaskSpec(id, process);
+        return new TaskSpec(id, process, Resources.NONE, Optional.empty(), Optional.empty());
+    }
+
+    public TaskSpec withResources(Resources r) {
+        return new TaskSpec(id, process, r, profiles, startProfile);
+    }
+
+    public TaskSpec withProfiles(CgroupProfiles p, Optional<CgroupProfiles.Name> start) {
+        return new TaskSpec(id, process, resources, Optional.of(p), start);
+    }
+
+    /** The limits the task starts with: the start profile's, else {@code resources}. */
+    public Resources startResources() {
+        return startProfile.map(n -> profiles.orElseThrow().get(n)).orElse(resources);
     }
 }

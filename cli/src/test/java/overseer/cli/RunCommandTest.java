@@ -1,0 +1,121 @@
+package overseer.cli;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import overseer.core.Exit;
+import overseer.core.LogStream;
+import overseer.core.ProcessSpec;
+import overseer.core.Signal;
+import overseer.core.Task;
+import overseer.core.TaskSpec;
+import overseer.core.Tasks;
+import overseer.linux.NativeRuntime;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** {@code overseer run} as a user runs it: a real JVM running the CLI, supervised by Overseer itself. */
+class RunCommandTest {
+    private static final AtomicInteger IDS = new AtomicInteger();
+    private Tasks tasks;
+
+    @BeforeEach
+    void setUp() {
+        tasks = new Tasks(new NativeRuntime());
+    }
+
+    @AfterEach
+    void tearDown() {
+        tasks.close();
+    }
+
+    private Task overseer(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(List.of(args));
+        return tasks.run(TaskSpec.of("cli-" + IDS.incrementAndGet(), ProcessSpec.builder(cmd).captureOutput().build()));
+    }
+
+    private static List<String> out(Task t) {
+        t.output().drained().join();
+        return t.output().tail(LogStream.STDOUT).lines();
+    }
+
+    private static List<String> err(Task t) {
+        t.output().drained().join();
+        return t.output().tail(LogStream.STDERR).lines();
+    }
+
+    @Test
+    void streamsOutputAndExitsWithTheCommandsCode() throws Exception {
+        Task t = overseer("run", "--", "/bin/sh", "-c", "echo one; echo two >&2; exit 3");
+        assertThat(t.await().exitCode()).isEqualTo(3);
+        assertThat(out(t)).containsExactly("one");
+        assertThat(err(t)).containsExactly("two");
+    }
+
+    @Test
+    void jsonExitFollowsTheOutput() throws Exception {
+        Task t = overseer("run", "--json", "--", "/bin/sh", "-c", "echo before; kill -TERM $$");
+        assertThat(t.await().exitCode()).isEqualTo(143);
+        List<String> lines = out(t);
+        assertThat(lines).hasSize(2);
+        assertThat(lines.getFirst()).isEqualTo("before");
+        JsonNode exit = JsonMapper.builder().build().readTree(lines.get(1));
+        assertThat(exit.get("exitCode").asInt()).isEqualTo(143);
+        assertThat(exit.get("signal").asString()).isEqualTo("SIGTERM");
+        assertThat(exit.get("signo").asInt()).isEqualTo(15);
+        assertThat(exit.get("oomKilled").asBoolean()).isFalse();
+        assertThat(exit.get("exitedAt").asString()).matches("\\d{4}-\\d\\d-\\d\\dT.*Z");
+    }
+
+    @Test
+    void environmentStartsEmpty() throws Exception {
+        Task t = overseer("run", "-e", "A=1", "--", "/usr/bin/env");
+        assertThat(t.await().exitCode()).isZero();
+        assertThat(out(t)).containsExactly("A=1");
+    }
+
+    @Test
+    void badFlagIsAUsageError() throws Exception {
+        Task t = overseer("run", "--no-such-flag", "--", "/bin/true");
+        assertThat(t.await().exitCode()).isEqualTo(2);
+        assertThat(String.join("\n", err(t))).contains("Unknown option: '--no-such-flag'").contains("Usage: overseer run");
+    }
+
+    @Test
+    void badValueNamesTheFlag() throws Exception {
+        Task t = overseer("run", "--stdin", "socket", "--", "/bin/true");
+        assertThat(t.await().exitCode()).isEqualTo(2);
+        assertThat(err(t)).containsExactly("overseer: --stdin: expected inherit or null, got \"socket\"");
+    }
+
+    @Test
+    void missingCommandExits127NamingIt() throws Exception {
+        Task t = overseer("run", "--", "no-such-command-here");
+        assertThat(t.await().exitCode()).isEqualTo(127);
+        assertThat(err(t)).singleElement().asString().startsWith("overseer: args[0]: no such file or directory")
+                .contains("no-such-command-here");
+    }
+
+    @Test
+    void signalsToOverseerReachTheCommand() throws Exception {
+        Task t = overseer("run", "--", "/bin/sh", "-c", "trap 'echo got INT; exit 7' INT; echo ready; while :; do sleep 0.05; done");
+        await().atMost(Duration.ofSeconds(20)).until(() -> t.output().tail(LogStream.STDOUT).lines().contains("ready"));
+        t.kill(Signal.SIGINT, false); // to the overseer JVM only, as a terminal's Ctrl-C would after the fork
+        Exit exit = t.await();
+        assertThat(exit.exitCode()).isEqualTo(7);
+        assertThat(out(t)).containsExactly("ready", "got INT");
+    }
+}

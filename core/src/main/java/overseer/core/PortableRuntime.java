@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -66,7 +65,8 @@ public final class PortableRuntime implements Runtime {
 
     @Override
     public void close() {
-        // Exit delivery and output pumps run on their own virtual threads, which end with their process.
+        // Exit delivery and output pumps run on their own virtual threads, which end with their process
+        // (a pump, with the last holder of its pipe).
         closed = true;
     }
 
@@ -85,7 +85,6 @@ public final class PortableRuntime implements Runtime {
         private final Path program;
         /** The signal numbers Overseer sent to this process itself (not to its descendants). */
         private final Set<Integer> sent = ConcurrentHashMap.newKeySet();
-        private final List<Thread> pumps = new CopyOnWriteArrayList<>();
         protected volatile java.lang.Process process;
         private volatile OutputStream stdin;
         /** Set once the exit callback has returned: from then on the exit is known to the caller. */
@@ -175,7 +174,7 @@ public final class PortableRuntime implements Runtime {
 
         /** One virtual thread per piped stream reads it to end of file into the process's output. */
         private void pump(InputStream in, LogStream stream) {
-            pumps.add(Thread.ofVirtual().name("overseer-portable-" + stream.word() + "-" + id).start(() -> {
+            Thread.ofVirtual().name("overseer-portable-" + stream.word() + "-" + id).start(() -> {
                 byte[] buf = new byte[8192];
                 try (in) {
                     int n;
@@ -189,7 +188,7 @@ public final class PortableRuntime implements Runtime {
                 } finally {
                     output.closed(stream);
                 }
-            }));
+            });
         }
 
         private Exit exitOf(int status) {

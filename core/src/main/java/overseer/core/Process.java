@@ -94,9 +94,7 @@ public interface Process {
         try {
             kill(Signal.SIGKILL, true);
         } catch (OverseerException e) {
-            if (exit().isEmpty()) {
-                throw e;
-            }
+            requireFinishing(e);
         }
         return await(Duration.between(Instant.now(), deadline)).orElseThrow(() -> OverseerException.unavailable(
                 "process %s did not exit before the deadline %s", id(), deadline));
@@ -114,9 +112,7 @@ public interface Process {
         try {
             kill(stopSignal, true);
         } catch (OverseerException e) {
-            if (exit().isEmpty()) {
-                throw e;
-            }
+            requireFinishing(e);
         }
         Optional<Exit> graceful = await(grace);
         if (graceful.isPresent()) {
@@ -125,10 +121,19 @@ public interface Process {
         try {
             kill(Signal.SIGKILL, true);
         } catch (OverseerException e) {
-            if (exit().isEmpty()) {
-                throw e;
-            }
+            requireFinishing(e);
         }
         return await();
+    }
+
+    /**
+     * A signal may race with the exit: the runtime has collected it ("process already finished") while the
+     * exit is still on its way to us. Only that is fine; the exit will arrive.
+     */
+    private void requireFinishing(OverseerException e) {
+        boolean finished = e.kind() == ErrorKind.FAILED_PRECONDITION && "process already finished".equals(e.getMessage());
+        if (!finished && exit().isEmpty()) {
+            throw e;
+        }
     }
 }

@@ -63,7 +63,20 @@ public abstract class RuntimeContract {
     @AfterEach
     void closeTasks() {
         // Stops and deletes whatever a test left behind, even when it failed half-way.
-        tasks.close();
+        try {
+            tasks.close();
+        } finally {
+            // A runtime that fails to reach a task's descendants must not leave them running either.
+            strays.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+        }
+    }
+
+    private final List<Long> strays = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /** Remembers a descendant a test learned of, so that it is killed after the test whatever happened. */
+    protected long descendant(long pid) {
+        strays.add(pid);
+        return pid;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -314,7 +327,7 @@ public abstract class RuntimeContract {
     @Test
     void killAllReachesTheGrandchildren() throws Exception {
         Task t = start("group", sh("sleep 1000 & echo $!; wait").stdout(Redirect.PIPE).build());
-        long grandchild = Long.parseLong(firstLine(t).strip());
+        long grandchild = descendant(Long.parseLong(firstLine(t).strip()));
         assertThat(alive(grandchild)).isTrue();
 
         t.kill(Signal.SIGKILL, true);
@@ -768,7 +781,7 @@ public abstract class RuntimeContract {
     void pidsListTheInitProcessAndItsChildren() {
         assumeTrue(features.contains(Feature.PIDS), "the runtime cannot list the processes of a task");
         Task t = start("pids", sh("sleep 1000 & echo $!; wait").stdout(Redirect.PIPE).build());
-        long child = Long.parseLong(firstLine(t).strip());
+        long child = descendant(Long.parseLong(firstLine(t).strip()));
 
         await().atMost(WAIT).untilAsserted(() -> assertThat(t.pids())
                 .extracting(ProcessInfo::pid).contains(t.pid(), child));

@@ -1,0 +1,18 @@
+package overseer.supervisor;
+
+import java.util.List;
+
+/**
+ * One statistic of a job, aggregated statsd-style.
+ *
+ * @param key   the metric name ("cpu", "rss", or what the process reported at level 10)
+ * @param tags  its tags, sorted by key
+ * @param op    "A" (average of the samples) or "D" (difference between the newest and the oldest sample)
+ * @param value the aggregate
+ * @param count how many samples went into it
+ * @param last  the newest sample
+ */
+public record AggregatedStat(String key, List<Tag> tags, String op, double value, long count, double last) {
+    public static final String AVERAGE = "A";
+    public static final String DIFFERENCE = "D";
+}

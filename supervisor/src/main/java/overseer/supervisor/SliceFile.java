@@ -1,0 +1,257 @@
+package overseer.supervisor;
+
+import overseer.core.OverseerException;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.dataformat.yaml.YAMLMapper;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads a {@link Slice} from YAML (docs/slices.md has the format). Strict: unknown fields, wrong types and
+ * bad values are INVALID_ARGUMENT naming the field ({@code services[1].ready.match}); nothing is guessed.
+ * <pre>
+ * services:
+ *   - name: db
+ *     command: [/usr/bin/redis-server, --port, "6390"]
+ *     ready: {match: "Ready to accept connections"}
+ *   - name: migrate
+ *     command: [/bin/sh, -c, "echo migrating"]
+ *     after: [db]
+ *     ready: exited
+ * </pre>
+ */
+public final class SliceFile {
+    private static final YAMLMapper YAML = YAMLMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+            .build();
+    private static final Set<String> TOP = Set.of("services");
+    private static final Set<String> FIELDS = Set.of("name", "command", "env", "dir", "after", "ready", "restart",
+            "max_restarts", "oneshot", "ready_timeout");
+    private static final Set<String> READY = Set.of("match", "delay");
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
+
+    private SliceFile() {
+    }
+
+    /** Reads {@code file}; a relative {@code dir} of a service is taken from the file's directory. */
+    public static Slice read(Path file) {
+        String text;
+        try {
+            text = Files.readString(file);
+        } catch (IOException e) {
+            throw OverseerException.invalidArgument("%s: cannot read the slice file: %s", file, e.getMessage());
+        }
+        Path parent = file.toAbsolutePath().getParent();
+        return parse(text, Optional.ofNullable(parent));
+    }
+
+    /** Parses a slice; every {@code dir} must be absolute. */
+    public static Slice parse(String yaml) {
+        return parse(yaml, Optional.empty());
+    }
+
+    static Slice parse(String yaml, Optional<Path> base) {
+        JsonNode root;
+        try {
+            root = YAML.readTree(yaml);
+        } catch (JacksonException e) {
+            throw OverseerException.invalidArgument("slice: not valid YAML: %s", e.getOriginalMessage());
+        }
+        if (root == null || root.isMissingNode() || root.isNull()) {
+            throw OverseerException.invalidArgument("services: the slice file is empty");
+        }
+        object("slice", root, TOP);
+        JsonNode list = root.get("services");
+        if (list == null || !list.isArray()) {
+            throw OverseerException.invalidArgument("services: expected a list of services, got %s", describe(list));
+        }
+        List<Slice.Service> services = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            services.add(service("services[" + i + "]", list.get(i), base));
+        }
+        return new Slice(services);
+    }
+
+    private static Slice.Service service(String at, JsonNode n, Optional<Path> base) {
+        object(at, n, FIELDS);
+        String name = string(at + ".name", n.get("name"))
+                .orElseThrow(() -> OverseerException.invalidArgument("%s.name: every service needs a name", at));
+        List<String> command = strings(at + ".command", n.get("command"));
+        if (command.isEmpty()) {
+            throw OverseerException.invalidArgument("%s.command: must name a program to run", at);
+        }
+        Map<String, String> env = new LinkedHashMap<>();
+        JsonNode vars = n.get("env");
+        if (vars != null && !vars.isNull()) {
+            if (!vars.isObject()) {
+                throw OverseerException.invalidArgument("%s.env: expected a map of names to strings, got %s", at,
+                        describe(vars));
+            }
+            for (Map.Entry<String, JsonNode> v : vars.properties()) {
+                env.put(v.getKey(), scalar(at + ".env." + v.getKey(), v.getValue()));
+            }
+        }
+        Optional<Path> dir = string(at + ".dir", n.get("dir")).map(d -> base.map(b -> b.resolve(d)).orElse(Path.of(d)));
+        List<String> after = strings(at + ".after", n.get("after"));
+        Optional<Boolean> oneshot = bool(at + ".oneshot", n.get("oneshot"));
+        Optional<Slice.Readiness> ready = readiness(at + ".ready", n.get("ready"));
+        boolean isOneshot = oneshot.orElse(ready.orElse(null) instanceof Slice.Readiness.Exited);
+        Slice.Readiness readiness = ready.orElse(isOneshot ? Slice.Readiness.EXITED : Slice.DEFAULT_READINESS);
+        Optional<RestartPolicy.Mode> restart = string(at + ".restart", n.get("restart")).map(r -> {
+            try {
+                return RestartPolicy.Mode.parse(r);
+            } catch (OverseerException e) {
+                throw OverseerException.invalidArgument("%s.restart: expected never, on-failure or always, got \"%s\"", at, r);
+            }
+        });
+        Optional<Integer> max = integer(at + ".max_restarts", n.get("max_restarts"));
+        // max_restarts alone means on-failure (as 0-core's max_restart); a restart mode alone means no limit
+        RestartPolicy.Mode mode = restart.orElse(max.filter(m -> m > 0).isPresent()
+                ? RestartPolicy.Mode.ON_FAILURE : RestartPolicy.Mode.NEVER);
+        int maxRestarts = max.orElse(mode == RestartPolicy.Mode.NEVER ? 0 : Command.MAX_RESTARTS);
+        Optional<Duration> readyTimeout = string(at + ".ready_timeout", n.get("ready_timeout"))
+                .map(d -> duration(at + ".ready_timeout", d));
+        return new Slice.Service(name, command, env, dir, after, readiness, mode, maxRestarts, isOneshot, readyTimeout);
+    }
+
+    private static Optional<Slice.Readiness> readiness(String at, JsonNode n) {
+        if (n == null || n.isNull()) {
+            return Optional.empty();
+        }
+        if (n.isString()) {
+            if (n.asString().equals("exited")) {
+                return Optional.of(Slice.Readiness.EXITED);
+            }
+            throw OverseerException.invalidArgument(
+                    "%s: expected exited, {match: REGEX} or {delay: DURATION}, got \"%s\"", at, n.asString());
+        }
+        object(at, n, READY);
+        if (n.size() != 1) {
+            throw OverseerException.invalidArgument("%s: expected exactly one of match or delay, got %s", at,
+                    String.join(", ", n.propertyNames()));
+        }
+        if (n.has("match")) {
+            String regex = string(at + ".match", n.get("match")).orElse("");
+            return Optional.of(new Slice.Readiness.Match(Patterns.compile(at + ".match", regex)));
+        }
+        String d = string(at + ".delay", n.get("delay"))
+                .orElseThrow(() -> OverseerException.invalidArgument("%s.delay: expected a duration such as 2s", at));
+        return Optional.of(new Slice.Readiness.Delay(duration(at + ".delay", d)));
+    }
+
+    /** "500ms", "2s", "1m", "1h"; a leading '-' gives "must not be negative". */
+    static Duration duration(String field, String text) {
+        String t = text.strip().toLowerCase(Locale.ROOT);
+        if (t.startsWith("-") && DURATION.matcher(t.substring(1)).matches()) {
+            throw OverseerException.invalidArgument("%s: must not be negative, got \"%s\"", field, text);
+        }
+        Matcher m = DURATION.matcher(t);
+        if (!m.matches()) {
+            throw OverseerException.invalidArgument("%s: expected a duration such as 500ms, 2s, 1m or 1h, got \"%s\"",
+                    field, text);
+        }
+        long v = Long.parseLong(m.group(1));
+        Duration d = switch (m.group(2)) {
+            case "ms" -> Duration.ofMillis(v);
+            case "s" -> Duration.ofSeconds(v);
+            case "m" -> Duration.ofMinutes(v);
+            default -> Duration.ofHours(v);
+        };
+        if (d.compareTo(Slice.MAX_DURATION) > 0) {
+            throw OverseerException.invalidArgument("%s: %s is longer than %s", field, text, "24h");
+        }
+        return d;
+    }
+
+    private static void object(String at, JsonNode n, Set<String> known) {
+        if (n == null || !n.isObject()) {
+            throw OverseerException.invalidArgument("%s: expected a map of %s, got %s", at,
+                    String.join(", ", known.stream().sorted().toList()), describe(n));
+        }
+        for (String f : n.propertyNames()) {
+            if (!known.contains(f)) {
+                throw OverseerException.invalidArgument("%s.%s: unknown field (known: %s)", at, f,
+                        String.join(", ", known.stream().sorted().toList()));
+            }
+        }
+    }
+
+    private static Optional<String> string(String field, JsonNode n) {
+        if (n == null || n.isNull()) {
+            return Optional.empty();
+        }
+        if (!n.isString()) {
+            throw OverseerException.invalidArgument("%s: expected a string, got %s", field, describe(n));
+        }
+        return Optional.of(n.asString());
+    }
+
+    /** A string, or a whole number written without quotes ({@code --port, 6390}). */
+    private static String scalar(String field, JsonNode n) {
+        if (n != null && (n.isString() || n.isIntegralNumber())) {
+            return n.asString();
+        }
+        throw OverseerException.invalidArgument("%s: expected a string (quote it), got %s", field, describe(n));
+    }
+
+    private static List<String> strings(String field, JsonNode n) {
+        if (n == null || n.isNull()) {
+            return List.of();
+        }
+        if (!n.isArray()) {
+            throw OverseerException.invalidArgument("%s: expected a list of strings, got %s", field, describe(n));
+        }
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < n.size(); i++) {
+            out.add(scalar(field + "[" + i + "]", n.get(i)));
+        }
+        return out;
+    }
+
+    private static Optional<Boolean> bool(String field, JsonNode n) {
+        if (n == null || n.isNull()) {
+            return Optional.empty();
+        }
+        if (!n.isBoolean()) {
+            throw OverseerException.invalidArgument("%s: expected true or false, got %s", field, describe(n));
+        }
+        return Optional.of(n.asBoolean());
+    }
+
+    private static Optional<Integer> integer(String field, JsonNode n) {
+        if (n == null || n.isNull()) {
+            return Optional.empty();
+        }
+        if (!n.isIntegralNumber() || !n.canConvertToInt()) {
+            throw OverseerException.invalidArgument("%s: expected a whole number, got %s", field, describe(n));
+        }
+        return Optional.of(n.asInt());
+    }
+
+    private static String describe(JsonNode n) {
+        if (n == null || n.isMissingNode()) {
+            return "nothing";
+        }
+        if (n.isObject()) {
+            return "a map";
+        }
+        if (n.isArray()) {
+            return "a list";
+        }
+        return n.isString() ? "\"" + n.asString() + "\"" : n.toString();
+    }
+}

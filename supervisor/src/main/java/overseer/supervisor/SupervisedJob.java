@@ -1,0 +1,526 @@
+package overseer.supervisor;
+
+import overseer.core.Exit;
+import overseer.core.LogStream;
+import overseer.core.OverseerException;
+import overseer.core.ProcessStats;
+import overseer.core.Signal;
+import overseer.core.Status;
+import overseer.core.Task;
+import overseer.core.TaskSpec;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * One job: a virtual thread that waits for its attach (run-block) and its queue, then runs the command,
+ * again and again as the restart policy and recurring_period say, until it ends for good or is killed.
+ */
+final class SupervisedJob implements Job {
+    private static final Duration DRAIN_BOUND = Duration.ofSeconds(2);
+
+    private final Supervisor supervisor;
+    private final Command cmd;
+    private final JobOptions options;
+    private final RestartPolicy policy;
+    private final Instant submitted = Instant.now();
+    private final Diagnostics diagnostics;
+    private final StatsAggregator stats = new StatsAggregator();
+    private final SerialExecutor hooks;
+    private final List<Consumer<Message>> subscribers = new CopyOnWriteArrayList<>();
+    private final CompletableFuture<JobResult> result = new CompletableFuture<>();
+    private final CountDownLatch attached;
+    private final CountDownLatch killed = new CountDownLatch(1);
+    private volatile JobResult last;
+    private volatile Thread runner;
+    private volatile Run run; // the run in progress, if any
+
+    SupervisedJob(Supervisor supervisor, Command cmd, JobOptions options) {
+        this.supervisor = supervisor;
+        this.cmd = cmd;
+        this.options = options;
+        this.policy = options.restartFor(cmd);
+        this.diagnostics = new Diagnostics(options.exitLogSize());
+        this.hooks = new SerialExecutor("hooks-" + cmd.id());
+        this.attached = new CountDownLatch(options.runBlock() ? 1 : 0);
+    }
+
+    /** A job that ended before it began: unknown command, duplicate id. */
+    static SupervisedJob finished(Supervisor supervisor, Command cmd, JobOptions options, JobResult r) {
+        SupervisedJob j = new SupervisedJob(supervisor, cmd, options);
+        j.last = r;
+        j.killed.countDown();
+        j.result.complete(r);
+        return j;
+    }
+
+    void launch() {
+        runner = Thread.ofVirtual().name("job-" + cmd.id()).start(this::runLoop);
+    }
+
+    // --- the loop ---------------------------------------------------------------------------------------
+
+    private void runLoop() {
+        JobResult fin = null;
+        boolean queued = false;
+        try {
+            attached.await();
+            if (!cmd.queue().isEmpty()) {
+                supervisor.queues().acquire(cmd.queue());
+                queued = true;
+            }
+            int restarts = 0;
+            while (true) {
+                if (killed.getCount() == 0) {
+                    fin = withState(last != null ? last : JobResult.notRun(cmd, JobState.KILLED, "killed before it ran", 0),
+                            JobState.KILLED);
+                    break;
+                }
+                Instant began = Instant.now();
+                Outcome o = runOnce();
+                last = o.result();
+                if (Duration.between(began, Instant.now()).compareTo(policy.minUptime()) >= 0) {
+                    restarts = 0; // a stable run: the backoff and the count start over
+                }
+                Duration delay = null;
+                String next;
+                if (o.result().state() == JobState.KILLED || killed.getCount() == 0) {
+                    next = "killed";
+                } else if (o.retryable() && policy.restarts(o.result().state(), restarts)) {
+                    restarts++;
+                    delay = policy.backoff().delay(restarts);
+                    next = "restart " + restarts + " of " + policy.maxRestarts() + " in " + delay.toMillis() + " ms";
+                } else if (cmd.recurringPeriod() > 0) {
+                    delay = Duration.ofSeconds(cmd.recurringPeriod());
+                    next = "next run in " + cmd.recurringPeriod() + " s";
+                } else {
+                    next = policy.mode() != RestartPolicy.Mode.NEVER && o.result().state() != JobState.SUCCESS
+                            && o.retryable() ? "not restarted: " + policy.maxRestarts() + " restarts made" : "ended";
+                }
+                diagnostics.exited(new Diagnostics.ExitLogEntry(Instant.now(), o.result().state(),
+                        o.exit().map(Exit::exitCode).orElse(-1), o.exit().flatMap(Exit::signal).map(Signal::name), next));
+                if (delay == null) {
+                    fin = o.result();
+                    break;
+                }
+                if (killed.await(delay.toNanos(), TimeUnit.NANOSECONDS)) {
+                    fin = withState(o.result(), JobState.KILLED);
+                    break;
+                }
+                diagnostics.resurrected();
+            }
+        } catch (InterruptedException e) {
+            fin = withState(last != null ? last : JobResult.notRun(cmd, JobState.KILLED, "killed before it ran", 0),
+                    JobState.KILLED);
+        } catch (RuntimeException e) {
+            fin = JobResult.notRun(cmd, JobState.ERROR, "overseer: " + e.getMessage(), 500);
+        } finally {
+            if (queued) {
+                supervisor.queues().release(cmd.queue());
+            }
+        }
+        end(fin);
+    }
+
+    private void end(JobResult fin) {
+        last = fin;
+        supervisor.ended(this, fin);
+        for (Hook h : options.hooks()) {
+            if (h instanceof Hook.Exit exit) {
+                hooks.execute(() -> exit.action().accept(fin.state()));
+            }
+        }
+        result.complete(fin);
+    }
+
+    private static JobResult withState(JobResult r, JobState state) {
+        return new JobResult(r.id(), r.command(), r.data(), r.streams(), r.critical(), r.level(), state, r.code(),
+                r.starttime(), r.time(), r.tags());
+    }
+
+    /** One run's result; {@code retryable} is false when the command could not even start. */
+    private record Outcome(JobResult result, Optional<Exit> exit, boolean retryable) {
+    }
+
+    private Outcome runOnce() throws InterruptedException {
+        JobProcess process;
+        try {
+            process = supervisor.registry().factory(cmd.command()).orElseThrow().create(cmd);
+        } catch (OverseerException e) {
+            return new Outcome(JobResult.notRun(cmd, JobState.ERROR, e.getMessage(), 400), Optional.empty(), false);
+        }
+        Run r = new Run();
+        run = r;
+        try {
+            return switch (process) {
+                case JobProcess.System s -> runSystem(r, s);
+                case JobProcess.BuiltIn b -> runBuiltIn(r, b);
+            };
+        } finally {
+            r.timers.forEach(f -> f.cancel(false));
+            run = null;
+        }
+    }
+
+    /** What one run has going: its task or built-in thread, its output so far, its flags. */
+    private final class Run {
+        final Instant start = Instant.now();
+        final List<ScheduledFuture<?>> timers = new CopyOnWriteArrayList<>();
+        final ArrayDeque<String> stdout = new ArrayDeque<>();
+        final ArrayDeque<String> stderr = new ArrayDeque<>();
+        final List<Hook.Match> unmatched = new CopyOnWriteArrayList<>(
+                options.hooks().stream().filter(Hook.Match.class::isInstance).map(Hook.Match.class::cast).toList());
+        volatile Task task;
+        volatile Thread builtIn;
+        volatile boolean timedOut;
+        volatile boolean stopping;
+        String data = "";
+        int level;
+        String critical = "";
+
+        synchronized void message(Message m) {
+            switch (m.level()) {
+                case Message.STDOUT -> tail(stdout, m.text());
+                case Message.STDERR -> tail(stderr, m.text());
+                case Message.CRITICAL -> critical = m.text();
+                case Message.STATS -> StatsAggregator.parseStatsd(m.text())
+                        .ifPresent(p -> stats.add(p.op(), p.key(), p.value(), p.tags()));
+                default -> {
+                    if (Message.isResult(m.level())) {
+                        data = m.text();
+                        level = m.level();
+                    }
+                }
+            }
+            for (Hook.Match h : unmatched) {
+                if (h.pattern().matcher(m.text()).find()) {
+                    unmatched.remove(h);
+                    hooks.execute(() -> h.action().accept(m));
+                }
+            }
+            for (Hook h : options.hooks()) {
+                if (h instanceof Hook.Stream s) {
+                    s.message(m);
+                }
+            }
+            if (cmd.logLevels().isEmpty() || cmd.logLevels().contains(m.level())) {
+                for (Consumer<Message> s : subscribers) {
+                    try {
+                        s.accept(m);
+                    } catch (RuntimeException e) {
+                        subscribers.remove(s); // a broken subscriber must not stop the job's output
+                    }
+                }
+            }
+        }
+
+        private void tail(ArrayDeque<String> q, String line) {
+            if (options.tailLines() == 0) {
+                return;
+            }
+            if (q.size() == options.tailLines()) {
+                q.poll();
+            }
+            q.add(line);
+        }
+
+        synchronized JobResult result(JobState state, int code) {
+            long startMs = start.toEpochMilli();
+            return new JobResult(cmd.id(), cmd.command(), data, List.of(String.join("\n", stdout), String.join("\n", stderr)),
+                    critical, level, state, code, startMs, System.currentTimeMillis() - startMs, cmd.tags());
+        }
+
+        void schedule(Runnable action, Duration after) {
+            timers.add(supervisor.scheduler().schedule(action, after.toNanos(), TimeUnit.NANOSECONDS));
+        }
+    }
+
+    private Outcome runSystem(Run r, JobProcess.System s) throws InterruptedException {
+        Task task;
+        try {
+            supervisor.tasks().list(Supervisor.NAMESPACE).stream().filter(t -> t.id().equals(cmd.id()))
+                    .findFirst().ifPresent(Task::delete); // a previous run's task that is already stopped
+            task = supervisor.tasks().create(Supervisor.NAMESPACE, TaskSpec.of(cmd.id(), s.spec()));
+        } catch (OverseerException e) {
+            return new Outcome(JobResult.notRun(cmd, JobState.ERROR, e.getMessage(), 400), Optional.empty(), false);
+        }
+        LevelParser out = new LevelParser(Message.STDOUT, r::message);
+        LevelParser err = new LevelParser(Message.STDERR, r::message);
+        task.output().addSink(rec -> (rec.stream() == LogStream.STDOUT ? out : err).line(rec.text()));
+        try {
+            task.start();
+        } catch (OverseerException e) {
+            task.delete();
+            return new Outcome(JobResult.notRun(cmd, JobState.ERROR, e.getMessage(), 400), Optional.empty(), false);
+        }
+        r.task = task;
+        long pid = task.pid();
+        if (killed.getCount() == 0) {
+            stop(r);
+        }
+        for (Hook h : options.hooks()) {
+            switch (h) {
+                case Hook.Pid p -> hooks.execute(() -> p.action().accept(pid));
+                case Hook.Delay d -> r.schedule(() -> {
+                    if (task.status() == Status.RUNNING) {
+                        hooks.execute(d.action());
+                    }
+                }, d.delay());
+                default -> {
+                }
+            }
+        }
+        if (cmd.maxTime() > 0) {
+            r.schedule(() -> {
+                r.timedOut = true;
+                killQuietly(task, Signal.SIGKILL);
+            }, Duration.ofSeconds(cmd.maxTime()));
+        }
+        if (cmd.statsInterval() > 0) {
+            ProcessSampler sampler = new ProcessSampler(pid);
+            r.timers.add(supervisor.scheduler().scheduleAtFixedRate(() -> sample(sampler),
+                    cmd.statsInterval(), cmd.statsInterval(), TimeUnit.SECONDS));
+        }
+        s.stdin().ifPresent(text -> writeStdin(task, text));
+        Exit exit = task.await();
+        try {
+            task.output().drained().get(DRAIN_BOUND.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            // children that outlived the process still hold its output; the result goes without it
+        }
+        out.finish();
+        err.finish();
+        task.delete();
+        JobState state = r.stopping ? JobState.KILLED
+                : r.timedOut ? JobState.TIMEOUT
+                : exit.success() ? JobState.SUCCESS : JobState.ERROR;
+        return new Outcome(r.result(state, exit.exitCode()), Optional.of(exit), true);
+    }
+
+    private void sample(ProcessSampler sampler) {
+        sampler.sample().ifPresent(this::record);
+    }
+
+    private void record(ProcessStats p) {
+        List<Tag> tags = List.of(new Tag("job", cmd.id()));
+        stats.add(AggregatedStat.AVERAGE, "cpu", p.cpu(), tags);
+        stats.add(AggregatedStat.AVERAGE, "rss", p.rss(), tags);
+        stats.add(AggregatedStat.AVERAGE, "vms", p.vms(), tags);
+        stats.add(AggregatedStat.AVERAGE, "swap", p.swap(), tags);
+    }
+
+    private static void writeStdin(Task task, String text) {
+        Thread.ofVirtual().start(() -> {
+            try (OutputStream in = task.stdin()) {
+                in.write(text.getBytes(StandardCharsets.UTF_8));
+            } catch (IOException | OverseerException e) {
+                // the process closed its stdin or ended: what it did not read is not ours to keep
+            }
+        });
+    }
+
+    private Outcome runBuiltIn(Run r, JobProcess.BuiltIn b) throws InterruptedException {
+        Object[] value = new Object[1];
+        Throwable[] failure = new Throwable[1];
+        JobProcess.Context ctx = new JobProcess.Context() {
+            @Override
+            public Command command() {
+                return cmd;
+            }
+
+            @Override
+            public void message(int level, String text) {
+                r.message(new Message(level, text, System.currentTimeMillis() * 1_000_000L));
+            }
+        };
+        Thread t = Thread.ofVirtual().name("builtin-" + cmd.id()).unstarted(() -> {
+            try {
+                value[0] = b.body().run(ctx);
+            } catch (Throwable e) {
+                failure[0] = e;
+            }
+        });
+        r.builtIn = t;
+        t.start();
+        if (killed.getCount() == 0) {
+            stop(r);
+        }
+        if (cmd.maxTime() > 0) {
+            r.schedule(() -> {
+                r.timedOut = true;
+                t.interrupt();
+            }, Duration.ofSeconds(cmd.maxTime()));
+        }
+        t.join();
+        if (r.stopping) {
+            return new Outcome(r.result(JobState.KILLED, 0), Optional.empty(), true);
+        }
+        if (r.timedOut) {
+            return new Outcome(r.result(JobState.TIMEOUT, 0), Optional.empty(), true);
+        }
+        if (failure[0] instanceof JobError e) {
+            r.message(new Message(Message.CRITICAL, e.getMessage(), System.currentTimeMillis() * 1_000_000L));
+            return new Outcome(r.result(JobState.ERROR, e.code()), Optional.empty(), true);
+        }
+        if (failure[0] != null) {
+            r.message(new Message(Message.CRITICAL, failure[0].toString(), System.currentTimeMillis() * 1_000_000L));
+            return new Outcome(r.result(JobState.ERROR, 500), Optional.empty(), true);
+        }
+        synchronized (r) {
+            r.data = value[0] instanceof String str ? Commands.JSON.writeValueAsString(str)
+                    : Commands.JSON.writeValueAsString(value[0]);
+            r.level = 20;
+        }
+        return new Outcome(r.result(JobState.SUCCESS, 0), Optional.empty(), true);
+    }
+
+    // --- control ----------------------------------------------------------------------------------------
+
+    @Override
+    public void kill() {
+        killed.countDown();
+        attached.countDown();
+        Thread t = runner;
+        Run r = run;
+        if (r != null) {
+            stop(r);
+        } else if (t != null) {
+            t.interrupt(); // waiting for its queue: it never ran
+        }
+    }
+
+    /** Stops a run: the stop signal, SIGKILL after the grace; a built-in is interrupted. */
+    private void stop(Run r) {
+        r.stopping = true;
+        Task task = r.task;
+        if (task != null) {
+            Thread.ofVirtual().name("stop-" + cmd.id()).start(() -> {
+                try {
+                    task.shutdown(options.stopSignal(), options.stopGrace());
+                } catch (InterruptedException | OverseerException e) {
+                    killQuietly(task, Signal.SIGKILL);
+                }
+            });
+        }
+        Thread b = r.builtIn;
+        if (b != null) {
+            b.interrupt();
+        }
+    }
+
+    /** SIGKILL now, for shutdown's deadline. */
+    void forceKill() {
+        killed.countDown();
+        Run r = run;
+        if (r != null) {
+            r.stopping = true;
+            Task task = r.task;
+            if (task != null) {
+                killQuietly(task, Signal.SIGKILL);
+            }
+            Thread b = r.builtIn;
+            if (b != null) {
+                b.interrupt();
+            }
+        }
+        Thread t = runner;
+        if (t != null && run == null) {
+            t.interrupt();
+        }
+    }
+
+    private static void killQuietly(Task task, Signal s) {
+        try {
+            task.kill(s, true);
+        } catch (OverseerException alreadyFinished) {
+            // it ended on its own meanwhile
+        }
+    }
+
+    @Override
+    public void signal(Signal signal) {
+        Run r = run;
+        Task task = r == null ? null : r.task;
+        if (task == null) {
+            throw OverseerException.failedPrecondition("job %s has no process running", cmd.id());
+        }
+        task.kill(signal, true);
+    }
+
+    @Override
+    public void attach() {
+        attached.countDown();
+    }
+
+    @Override
+    public boolean blocked() {
+        return attached.getCount() > 0;
+    }
+
+    // --- views ------------------------------------------------------------------------------------------
+
+    @Override
+    public Command command() {
+        return cmd;
+    }
+
+    @Override
+    public JobOptions options() {
+        return options;
+    }
+
+    @Override
+    public Instant startTime() {
+        return submitted;
+    }
+
+    @Override
+    public long pid() {
+        Run r = run;
+        Task t = r == null ? null : r.task;
+        return t == null || t.status() != Status.RUNNING ? 0 : t.pid();
+    }
+
+    @Override
+    public AutoCloseable subscribe(Consumer<Message> subscriber) {
+        subscribers.add(subscriber);
+        return () -> subscribers.remove(subscriber);
+    }
+
+    @Override
+    public Diagnostics diagnostics() {
+        return diagnostics;
+    }
+
+    @Override
+    public List<AggregatedStat> stats() {
+        return stats.snapshot();
+    }
+
+    @Override
+    public Optional<JobResult> lastResult() {
+        return Optional.ofNullable(last);
+    }
+
+    @Override
+    public CompletableFuture<JobResult> onResult() {
+        return result.copy();
+    }
+
+    @Override
+    public String toString() {
+        return cmd.toString();
+    }
+}

@@ -1,0 +1,162 @@
+package overseer.supervisor;
+
+import overseer.core.Identifiers;
+import overseer.core.OverseerException;
+import overseer.core.Tasks;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
+
+/**
+ * 0-core's process manager on top of the task core: commands become jobs, each run as a task in the
+ * "jobs" namespace (or as a built-in), supervised by the job's restart policy, max_time, queue and
+ * recurring period.
+ */
+public final class Supervisor implements AutoCloseable {
+    /** The namespace the jobs' tasks live in. */
+    public static final String NAMESPACE = "jobs";
+    private static final Duration CLOSE_BOUND = Duration.ofSeconds(30);
+
+    private final Tasks tasks;
+    private final CommandRegistry registry = new CommandRegistry();
+    private final Queues queues = new Queues();
+    private final Map<String, SupervisedJob> jobs = new ConcurrentHashMap<>();
+    private final List<Consumer<JobResult>> resultHandlers = new CopyOnWriteArrayList<>();
+    // One platform thread for every timer: max_time, delay hooks, stats samples.
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().name("overseer-timers").daemon(true).unstarted(r));
+    private volatile boolean closing;
+
+    public Supervisor(Tasks tasks) {
+        this.tasks = tasks;
+    }
+
+    public CommandRegistry registry() {
+        return registry;
+    }
+
+    public Tasks tasks() {
+        return tasks;
+    }
+
+    public Job run(Command cmd) {
+        return run(cmd, JobOptions.DEFAULT);
+    }
+
+    /**
+     * Starts a job. A command of an unknown kind, or with the id of a live job, does not run: the job returned
+     * has already ended with UNKNOWN_CMD or DUPLICATE_ID (and result handlers see it), as 0-core reports them.
+     */
+    public Job run(Command cmd, JobOptions options) {
+        if (closing) {
+            throw OverseerException.unavailable("the supervisor is shutting down");
+        }
+        Command c = cmd.id().isEmpty() ? cmd.withId(UUID.randomUUID().toString()) : cmd;
+        Identifiers.require("id", c.id());
+        if (registry.factory(c.command()).isEmpty()) {
+            return refused(c, options, JobState.UNKNOWN_CMD, "unknown command kind: " + c.command());
+        }
+        SupervisedJob job = new SupervisedJob(this, c, options);
+        if (jobs.putIfAbsent(c.id(), job) != null) {
+            return refused(c, options, JobState.DUPLICATE_ID, "duplicate job id: " + c.id());
+        }
+        job.launch();
+        return job;
+    }
+
+    /** Parses 0-core's JSON command and runs it. */
+    public Job submit(String json) {
+        return run(Commands.parse(json));
+    }
+
+    private Job refused(Command c, JobOptions options, JobState state, String why) {
+        JobResult r = JobResult.notRun(c, state, why, 0);
+        resultHandlers.forEach(h -> h.accept(r));
+        return SupervisedJob.finished(this, c, options, r);
+    }
+
+    /** The live jobs, by id. */
+    public Map<String, Job> jobs() {
+        return Map.copyOf(jobs);
+    }
+
+    public Job job(String id) {
+        Job j = jobs.get(id);
+        if (j == null) {
+            throw OverseerException.notFound("job does not exist: %s", id);
+        }
+        return j;
+    }
+
+    public void kill(String id) {
+        job(id).kill();
+    }
+
+    /** Kills every live job but the protected ones. */
+    public void killAll() {
+        jobs.values().stream().filter(j -> !j.command().protect()).forEach(SupervisedJob::kill);
+    }
+
+    /** Called with every final result, and with the results of commands that were refused. */
+    public void onResult(Consumer<JobResult> handler) {
+        resultHandlers.add(handler);
+    }
+
+    /**
+     * Stops everything, protected jobs too: the stop signal to each, then SIGKILL to whatever is left at
+     * {@code bound}; returns when every job has ended.
+     */
+    public void shutdown(Duration bound) {
+        closing = true;
+        jobs.values().forEach(SupervisedJob::kill);
+        Instant deadline = Instant.now().plus(bound);
+        for (SupervisedJob j : List.copyOf(jobs.values())) {
+            try {
+                Duration left = Duration.between(Instant.now(), deadline);
+                if (j.await(left.isNegative() ? Duration.ZERO : left).isEmpty()) {
+                    j.forceKill();
+                    j.await();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        scheduler.shutdownNow();
+    }
+
+    @Override
+    public void close() {
+        shutdown(CLOSE_BOUND);
+    }
+
+    // --- for jobs ---------------------------------------------------------------------------------------
+
+    Queues queues() {
+        return queues;
+    }
+
+    ScheduledExecutorService scheduler() {
+        return scheduler;
+    }
+
+    void ended(SupervisedJob job, JobResult r) {
+        jobs.remove(job.command().id(), job);
+        for (Consumer<JobResult> h : resultHandlers) {
+            try {
+                h.accept(r);
+            } catch (RuntimeException e) {
+                System.getLogger(Supervisor.class.getName()).log(System.Logger.Level.WARNING,
+                        "result handler failed: " + e, e);
+            }
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package overseer.core;
+
+import overseer.core.spi.StateStore;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** A StateStore that forgets everything with the JVM: for embedding without a daemon, and for tests. */
+public final class InMemoryStateStore implements StateStore {
+    private record Key(String namespace, String id) {
+    }
+
+    private final Map<Key, TaskRecord> tasks = new LinkedHashMap<>();
+    private final Map<Key, List<Transition>> history = new LinkedHashMap<>();
+    private final Map<String, String> results = new LinkedHashMap<>();
+
+    @Override
+    public int schemaVersion() {
+        return 0;
+    }
+
+    @Override
+    public synchronized void createTask(TaskRecord task) {
+        Key k = new Key(task.namespace(), task.id());
+        if (tasks.containsKey(k)) {
+            throw OverseerException.alreadyExists("task already exists: %s/%s", task.namespace(), task.id());
+        }
+        tasks.put(k, task);
+        history.put(k, new ArrayList<>(List.of(new Transition(task.namespace(), task.id(), task.status(), task.pid(),
+                task.createdAt()))));
+    }
+
+    @Override
+    public synchronized void transition(String namespace, String id, Status status, long pid, long startTime, Instant at) {
+        Key k = new Key(namespace, id);
+        TaskRecord t = require(k);
+        tasks.put(k, new TaskRecord(namespace, id, t.runtime(), t.spec(), status, pid, startTime, t.exit(), t.createdAt()));
+        history.get(k).add(new Transition(namespace, id, status, pid, at));
+    }
+
+    @Override
+    public synchronized void exited(String namespace, String id, String execId, Exit exit) {
+        Key k = new Key(namespace, id);
+        TaskRecord t = require(k);
+        if (execId.equals(id)) {
+            tasks.put(k, new TaskRecord(namespace, id, t.runtime(), t.spec(), t.status(), t.pid(), t.startTime(),
+                    Optional.of(exit), t.createdAt()));
+        }
+    }
+
+    @Override
+    public synchronized Optional<TaskRecord> task(String namespace, String id) {
+        return Optional.ofNullable(tasks.get(new Key(namespace, id)));
+    }
+
+    @Override
+    public synchronized List<TaskRecord> tasks() {
+        return tasks.values().stream()
+                .sorted(Comparator.comparing(TaskRecord::namespace).thenComparing(TaskRecord::id)).toList();
+    }
+
+    @Override
+    public synchronized List<Transition> history(String namespace, String id) {
+        return List.copyOf(history.getOrDefault(new Key(namespace, id), List.of()));
+    }
+
+    @Override
+    public synchronized void deleteTask(String namespace, String id) {
+        Key k = new Key(namespace, id);
+        require(k);
+        tasks.remove(k);
+        history.remove(k);
+    }
+
+    @Override
+    public synchronized void jobResult(String jobId, String resultJson, Instant at) {
+        results.put(jobId, resultJson);
+    }
+
+    @Override
+    public synchronized Optional<String> jobResult(String jobId) {
+        return Optional.ofNullable(results.get(jobId));
+    }
+
+    @Override
+    public void close() {
+    }
+
+    private TaskRecord require(Key k) {
+        TaskRecord t = tasks.get(k);
+        if (t == null) {
+            throw OverseerException.notFound("task does not exist: %s/%s", k.namespace(), k.id());
+        }
+        return t;
+    }
+}

@@ -1,0 +1,111 @@
+package overseer.core;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import overseer.core.spi.StateStore;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** What every StateStore does; run against each implementation. */
+public abstract class StateStoreContract {
+    protected StateStore store;
+    // Stores keep at least millisecond precision.
+    private final Instant t0 = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+
+    protected abstract StateStore newStore();
+
+    @BeforeEach
+    void open() {
+        store = newStore();
+    }
+
+    @AfterEach
+    void close() {
+        store.close();
+    }
+
+    private StateStore.TaskRecord record(String ns, String id) {
+        return new StateStore.TaskRecord(ns, id, "native", "{\"args\":[\"/bin/true\"]}", Status.CREATED, 0, 0,
+                Optional.empty(), t0);
+    }
+
+    @Test
+    void createsAndReadsATask() {
+        store.createTask(record("default", "a"));
+        assertThat(store.task("default", "a")).contains(record("default", "a"));
+        assertThat(store.task("default", "b")).isEmpty();
+        assertThat(store.task("other", "a")).isEmpty();
+    }
+
+    @Test
+    void duplicateTaskIsRefused() {
+        store.createTask(record("default", "a"));
+        assertThatThrownBy(() -> store.createTask(record("default", "a"))).isInstanceOfSatisfying(OverseerException.class,
+                e -> assertThat(e.kind()).isEqualTo(ErrorKind.ALREADY_EXISTS));
+    }
+
+    @Test
+    void transitionsAreRecordedInOrder() {
+        store.createTask(record("default", "a"));
+        store.transition("default", "a", Status.RUNNING, 42, 1234, t0.plusMillis(1));
+        store.transition("default", "a", Status.STOPPED, 42, 1234, t0.plusMillis(2));
+        assertThat(store.task("default", "a").orElseThrow()).satisfies(t -> {
+            assertThat(t.status()).isEqualTo(Status.STOPPED);
+            assertThat(t.pid()).isEqualTo(42);
+            assertThat(t.startTime()).isEqualTo(1234);
+        });
+        assertThat(store.history("default", "a")).extracting(StateStore.Transition::status)
+                .containsExactly(Status.CREATED, Status.RUNNING, Status.STOPPED);
+        assertThat(store.history("default", "a").get(2).at()).isEqualTo(t0.plusMillis(2));
+    }
+
+    @Test
+    void exitOfTheInitProcessIsKept() {
+        store.createTask(record("default", "a"));
+        Exit killed = Exit.killed(Signal.SIGKILL, true, t0);
+        store.exited("default", "a", "probe", Exit.exited(3, t0));
+        assertThat(store.task("default", "a").orElseThrow().exit()).isEmpty();
+        store.exited("default", "a", "a", killed);
+        assertThat(store.task("default", "a").orElseThrow().exit()).contains(killed);
+    }
+
+    @Test
+    void unknownTaskIsNotFound() {
+        assertThatThrownBy(() -> store.transition("default", "x", Status.RUNNING, 1, 1, t0))
+                .isInstanceOfSatisfying(OverseerException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.NOT_FOUND));
+        assertThatThrownBy(() -> store.deleteTask("default", "x"))
+                .isInstanceOfSatisfying(OverseerException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.NOT_FOUND));
+    }
+
+    @Test
+    void deleteForgetsTaskAndHistory() {
+        store.createTask(record("default", "a"));
+        store.createTask(record("default", "b"));
+        store.deleteTask("default", "a");
+        assertThat(store.tasks()).extracting(StateStore.TaskRecord::id).containsExactly("b");
+        assertThat(store.history("default", "a")).isEmpty();
+    }
+
+    @Test
+    void tasksAreListedByNamespaceThenId() {
+        store.createTask(record("zeta", "a"));
+        store.createTask(record("alpha", "b"));
+        store.createTask(record("alpha", "a"));
+        assertThat(store.tasks()).extracting(t -> t.namespace() + "/" + t.id())
+                .containsExactly("alpha/a", "alpha/b", "zeta/a");
+    }
+
+    @Test
+    void jobResultsAreReplacedById() {
+        store.jobResult("j", "{\"state\":\"ERROR\"}", t0);
+        store.jobResult("j", "{\"state\":\"SUCCESS\"}", t0);
+        assertThat(store.jobResult("j")).contains("{\"state\":\"SUCCESS\"}");
+        assertThat(store.jobResult("k")).isEmpty();
+    }
+}

@@ -1,0 +1,66 @@
+package overseer.server;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/**
+ * The schema, as an ordered list of migrations. Version N of a store has applied the first N; opening a
+ * store applies the rest, each in its own transaction together with the version bump. Never edit a
+ * migration that has shipped: add one.
+ */
+final class Migrations {
+    static final List<List<String>> STEPS = List.of(
+            // 1: tasks, their transitions and exits; job results
+            List.of("""
+                    CREATE TABLE tasks (
+                        namespace TEXT NOT NULL, id TEXT NOT NULL, runtime TEXT NOT NULL, spec TEXT NOT NULL,
+                        status TEXT NOT NULL, pid INTEGER NOT NULL, start_time INTEGER NOT NULL,
+                        created_at INTEGER NOT NULL, PRIMARY KEY (namespace, id))""", """
+                    CREATE TABLE transitions (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT, namespace TEXT NOT NULL, task_id TEXT NOT NULL,
+                        status TEXT NOT NULL, pid INTEGER NOT NULL, at INTEGER NOT NULL,
+                        FOREIGN KEY (namespace, task_id) REFERENCES tasks (namespace, id) ON DELETE CASCADE)""", """
+                    CREATE INDEX transitions_by_task ON transitions (namespace, task_id, seq)""", """
+                    CREATE TABLE exits (
+                        namespace TEXT NOT NULL, task_id TEXT NOT NULL, exec_id TEXT NOT NULL,
+                        exit_code INTEGER NOT NULL, signal INTEGER, oom_killed INTEGER NOT NULL,
+                        exited_at INTEGER NOT NULL, PRIMARY KEY (namespace, task_id, exec_id),
+                        FOREIGN KEY (namespace, task_id) REFERENCES tasks (namespace, id) ON DELETE CASCADE)""", """
+                    CREATE TABLE job_results (
+                        job_id TEXT PRIMARY KEY, result TEXT NOT NULL, ended_at INTEGER NOT NULL)"""));
+
+    private Migrations() {
+    }
+
+    static int version(Connection db) throws SQLException {
+        try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("PRAGMA user_version")) {
+            return r.next() ? r.getInt(1) : 0;
+        }
+    }
+
+    static void apply(Connection db) throws SQLException {
+        int have = version(db);
+        if (have > STEPS.size()) {
+            throw new SQLException("the store has schema version " + have + ", newer than this Overseer's "
+                    + STEPS.size() + ": refusing to touch it");
+        }
+        for (int v = have; v < STEPS.size(); v++) {
+            db.setAutoCommit(false);
+            try (Statement s = db.createStatement()) {
+                for (String sql : STEPS.get(v)) {
+                    s.execute(sql);
+                }
+                s.execute("PRAGMA user_version = " + (v + 1));
+                db.commit();
+            } catch (SQLException e) {
+                db.rollback();
+                throw e;
+            } finally {
+                db.setAutoCommit(true);
+            }
+        }
+    }
+}

@@ -1,0 +1,314 @@
+package overseer.server;
+
+import overseer.core.Exit;
+import overseer.core.OverseerException;
+import overseer.core.Signal;
+import overseer.core.Status;
+import overseer.core.spi.StateStore;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The daemon's state in one SQLite file, in WAL mode, with one connection that every call takes in turn:
+ * SQLite allows one writer at a time anyway, and one connection keeps each change a single transaction.
+ * The schema is versioned; {@link Migrations} brings an older file up to date when it is opened.
+ */
+public final class SqliteStateStore implements StateStore {
+    private final Connection db;
+    private final ReentrantLock lock = new ReentrantLock();
+
+    public SqliteStateStore(Path file) {
+        try {
+            Path parent = file.toAbsolutePath().getParent();
+            if (parent != null) {
+                Files.createDirectories(parent);
+            }
+            db = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+            try (Statement s = db.createStatement()) {
+                s.execute("PRAGMA journal_mode=WAL");
+                s.execute("PRAGMA synchronous=FULL");
+                s.execute("PRAGMA foreign_keys=ON");
+                s.execute("PRAGMA busy_timeout=5000");
+            }
+            Migrations.apply(db);
+        } catch (SQLException | java.io.IOException e) {
+            throw OverseerException.unavailable("state store %s: cannot open: %s", file, e.getMessage());
+        }
+    }
+
+    @Override
+    public int schemaVersion() {
+        return locked(() -> Migrations.version(db));
+    }
+
+    @Override
+    public void createTask(TaskRecord t) {
+        locked(() -> {
+            if (find(t.namespace(), t.id()).isPresent()) {
+                throw OverseerException.alreadyExists("task already exists: %s/%s", t.namespace(), t.id());
+            }
+            transaction(() -> {
+                try (PreparedStatement p = db.prepareStatement("""
+                        INSERT INTO tasks (namespace, id, runtime, spec, status, pid, start_time, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)""")) {
+                    p.setString(1, t.namespace());
+                    p.setString(2, t.id());
+                    p.setString(3, t.runtime());
+                    p.setString(4, t.spec());
+                    p.setString(5, t.status().name());
+                    p.setLong(6, t.pid());
+                    p.setLong(7, t.startTime());
+                    p.setLong(8, t.createdAt().toEpochMilli());
+                    p.executeUpdate();
+                }
+                if (t.exit().isPresent()) {
+                    insertExit(t.namespace(), t.id(), t.id(), t.exit().get());
+                }
+                insertTransition(t.namespace(), t.id(), t.status(), t.pid(), t.createdAt());
+            });
+            return null;
+        });
+    }
+
+    @Override
+    public void transition(String namespace, String id, Status status, long pid, long startTime, Instant at) {
+        locked(() -> {
+            transaction(() -> {
+                try (PreparedStatement p = db.prepareStatement(
+                        "UPDATE tasks SET status = ?, pid = ?, start_time = ? WHERE namespace = ? AND id = ?")) {
+                    p.setString(1, status.name());
+                    p.setLong(2, pid);
+                    p.setLong(3, startTime);
+                    p.setString(4, namespace);
+                    p.setString(5, id);
+                    if (p.executeUpdate() == 0) {
+                        throw OverseerException.notFound("task does not exist: %s/%s", namespace, id);
+                    }
+                }
+                insertTransition(namespace, id, status, pid, at);
+            });
+            return null;
+        });
+    }
+
+    @Override
+    public void exited(String namespace, String id, String execId, Exit exit) {
+        locked(() -> {
+            if (find(namespace, id).isEmpty()) {
+                throw OverseerException.notFound("task does not exist: %s/%s", namespace, id);
+            }
+            transaction(() -> insertExit(namespace, id, execId, exit));
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<TaskRecord> task(String namespace, String id) {
+        return locked(() -> find(namespace, id));
+    }
+
+    @Override
+    public List<TaskRecord> tasks() {
+        return locked(() -> query("SELECT * FROM tasks ORDER BY namespace, id"));
+    }
+
+    @Override
+    public List<Transition> history(String namespace, String id) {
+        return locked(() -> {
+            try (PreparedStatement p = db.prepareStatement(
+                    "SELECT status, pid, at FROM transitions WHERE namespace = ? AND task_id = ? ORDER BY seq")) {
+                p.setString(1, namespace);
+                p.setString(2, id);
+                List<Transition> out = new ArrayList<>();
+                try (ResultSet r = p.executeQuery()) {
+                    while (r.next()) {
+                        out.add(new Transition(namespace, id, Status.valueOf(r.getString(1)), r.getLong(2),
+                                Instant.ofEpochMilli(r.getLong(3))));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    @Override
+    public void deleteTask(String namespace, String id) {
+        locked(() -> {
+            transaction(() -> {
+                try (PreparedStatement p = db.prepareStatement("DELETE FROM tasks WHERE namespace = ? AND id = ?")) {
+                    p.setString(1, namespace);
+                    p.setString(2, id);
+                    if (p.executeUpdate() == 0) {
+                        throw OverseerException.notFound("task does not exist: %s/%s", namespace, id);
+                    }
+                }
+            });
+            return null;
+        });
+    }
+
+    @Override
+    public void jobResult(String jobId, String resultJson, Instant at) {
+        locked(() -> {
+            transaction(() -> {
+                try (PreparedStatement p = db.prepareStatement(
+                        "INSERT OR REPLACE INTO job_results (job_id, result, ended_at) VALUES (?, ?, ?)")) {
+                    p.setString(1, jobId);
+                    p.setString(2, resultJson);
+                    p.setLong(3, at.toEpochMilli());
+                    p.executeUpdate();
+                }
+            });
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<String> jobResult(String jobId) {
+        return locked(() -> {
+            try (PreparedStatement p = db.prepareStatement("SELECT result FROM job_results WHERE job_id = ?")) {
+                p.setString(1, jobId);
+                try (ResultSet r = p.executeQuery()) {
+                    return r.next() ? Optional.of(r.getString(1)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    @Override
+    public void close() {
+        locked(() -> {
+            db.close();
+            return null;
+        });
+    }
+
+    // --- plumbing ---------------------------------------------------------------------------------------
+
+    private interface Sql<T> {
+        T run() throws SQLException;
+    }
+
+    private interface SqlStep {
+        void run() throws SQLException;
+    }
+
+    private <T> T locked(Sql<T> body) {
+        lock.lock();
+        try {
+            return body.run();
+        } catch (SQLException e) {
+            throw OverseerException.internal("state store: " + e.getMessage(), e);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Runs {@code body} as one transaction: all of it is written, or none. */
+    private void transaction(SqlStep body) throws SQLException {
+        db.setAutoCommit(false);
+        try {
+            body.run();
+            db.commit();
+        } catch (SQLException | RuntimeException e) {
+            db.rollback();
+            throw e;
+        } finally {
+            db.setAutoCommit(true);
+        }
+    }
+
+    private void insertTransition(String namespace, String id, Status status, long pid, Instant at) throws SQLException {
+        try (PreparedStatement p = db.prepareStatement(
+                "INSERT INTO transitions (namespace, task_id, status, pid, at) VALUES (?, ?, ?, ?, ?)")) {
+            p.setString(1, namespace);
+            p.setString(2, id);
+            p.setString(3, status.name());
+            p.setLong(4, pid);
+            p.setLong(5, at.toEpochMilli());
+            p.executeUpdate();
+        }
+    }
+
+    private void insertExit(String namespace, String id, String execId, Exit exit) throws SQLException {
+        try (PreparedStatement p = db.prepareStatement("""
+                INSERT OR REPLACE INTO exits (namespace, task_id, exec_id, exit_code, signal, oom_killed, exited_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)""")) {
+            p.setString(1, namespace);
+            p.setString(2, id);
+            p.setString(3, execId);
+            p.setInt(4, exit.exitCode());
+            if (exit.signal().isPresent()) {
+                p.setInt(5, exit.signal().get().number());
+            } else {
+                p.setNull(5, java.sql.Types.INTEGER);
+            }
+            p.setInt(6, exit.oomKilled() ? 1 : 0);
+            p.setLong(7, exit.exitedAt().toEpochMilli());
+            p.executeUpdate();
+        }
+    }
+
+    private Optional<TaskRecord> find(String namespace, String id) throws SQLException {
+        try (PreparedStatement p = db.prepareStatement("SELECT * FROM tasks WHERE namespace = ? AND id = ?")) {
+            p.setString(1, namespace);
+            p.setString(2, id);
+            List<TaskRecord> found = read(p);
+            return found.isEmpty() ? Optional.empty() : Optional.of(found.getFirst());
+        }
+    }
+
+    private List<TaskRecord> query(String sql) throws SQLException {
+        try (PreparedStatement p = db.prepareStatement(sql)) {
+            return read(p);
+        }
+    }
+
+    private List<TaskRecord> read(PreparedStatement p) throws SQLException {
+        List<TaskRecord> out = new ArrayList<>();
+        try (ResultSet r = p.executeQuery()) {
+            while (r.next()) {
+                String ns = r.getString("namespace");
+                String id = r.getString("id");
+                out.add(new TaskRecord(ns, id, r.getString("runtime"), r.getString("spec"),
+                        Status.valueOf(r.getString("status")), r.getLong("pid"), r.getLong("start_time"),
+                        Optional.empty(), Instant.ofEpochMilli(r.getLong("created_at"))));
+            }
+        }
+        List<TaskRecord> withExits = new ArrayList<>(out.size());
+        for (TaskRecord t : out) {
+            withExits.add(new TaskRecord(t.namespace(), t.id(), t.runtime(), t.spec(), t.status(), t.pid(),
+                    t.startTime(), initExit(t.namespace(), t.id()), t.createdAt()));
+        }
+        return withExits;
+    }
+
+    private Optional<Exit> initExit(String namespace, String id) throws SQLException {
+        try (PreparedStatement p = db.prepareStatement(
+                "SELECT exit_code, signal, oom_killed, exited_at FROM exits WHERE namespace = ? AND task_id = ? AND exec_id = ?")) {
+            p.setString(1, namespace);
+            p.setString(2, id);
+            p.setString(3, id);
+            try (ResultSet r = p.executeQuery()) {
+                if (!r.next()) {
+                    return Optional.empty();
+                }
+                int signal = r.getInt(2);
+                Optional<Signal> sig = r.wasNull() ? Optional.empty() : Optional.of(Signal.of(signal));
+                return Optional.of(new Exit(r.getInt(1), sig, r.getInt(3) == 1, Instant.ofEpochMilli(r.getLong(4))));
+            }
+        }
+    }
+}

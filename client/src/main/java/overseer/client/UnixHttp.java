@@ -38,10 +38,23 @@ public final class UnixHttp {
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             ch.connect(UnixDomainSocketAddress.of(socket));
             OutputStream out = Channels.newOutputStream(ch);
-            writeRequest(out, method, path, contentType, body);
+            IOException writeFailure = null;
+            try {
+                writeRequest(out, method, path, contentType, body);
+            } catch (IOException e) {
+                writeFailure = e; // a server may answer (413) and close before it read the whole body
+            }
             InputStream in = Channels.newInputStream(ch);
-            Head head = readHead(in);
-            return new Response(head.status, head.headers, readBody(in, head.headers));
+            try {
+                Head head = readHead(in);
+                return new Response(head.status, head.headers, readBody(in, head.headers));
+            } catch (IOException e) {
+                if (writeFailure != null) {
+                    writeFailure.addSuppressed(e);
+                    throw writeFailure;
+                }
+                throw e;
+            }
         }
     }
 

@@ -1,0 +1,60 @@
+package overseer.server;
+
+import overseer.core.Tasks;
+import overseer.core.spi.Runtime;
+
+import java.nio.file.Path;
+
+/**
+ * {@code overseer daemon}: the task list on a runtime, its state in SQLite under the state directory, and
+ * the API on a Unix socket. Closing it stops the API and closes the store; the tasks keep running unless
+ * {@code stopTasks} is set (then they are stopped and deleted, as {@link Tasks#close()} does).
+ */
+public final class Daemon implements AutoCloseable {
+    private final Tasks tasks;
+    private final SqliteStateStore store;
+    private final TaskService service;
+    private final ApiServer api;
+    private final boolean stopTasks;
+
+    public Daemon(Runtime runtime, Path socket, Path stateDir, boolean stopTasks) {
+        this.stopTasks = stopTasks;
+        this.tasks = new Tasks(runtime);
+        this.store = new SqliteStateStore(stateDir.resolve("state.db"));
+        this.service = new TaskService(tasks, store, stateDir.resolve("logs"));
+        this.api = new ApiServer(socket, service);
+    }
+
+    /** The defaults of issue #6: /run/overseer and /var/lib/overseer as root, else per user. */
+    public static Path defaultSocket() {
+        if ("root".equals(System.getProperty("user.name"))) {
+            return Path.of("/run/overseer/overseer.sock");
+        }
+        String xdg = System.getenv("XDG_RUNTIME_DIR");
+        return (xdg != null && !xdg.isEmpty() ? Path.of(xdg) : Path.of(System.getProperty("java.io.tmpdir")))
+                .resolve("overseer").resolve("overseer.sock");
+    }
+
+    public static Path defaultStateDir() {
+        return "root".equals(System.getProperty("user.name")) ? Path.of("/var/lib/overseer")
+                : Path.of(System.getProperty("user.home"), ".local", "share", "overseer");
+    }
+
+    public Path socket() {
+        return api.socket();
+    }
+
+    public Tasks tasks() {
+        return tasks;
+    }
+
+    @Override
+    public void close() {
+        api.close();
+        service.close();
+        if (stopTasks) {
+            tasks.close();
+        }
+        store.close();
+    }
+}

@@ -22,7 +22,19 @@ public final class ApiServer implements AutoCloseable {
     private final WebServer server;
     private final Path socket;
 
-    public ApiServer(Path socket, TaskService tasks) {
+    /** An optional TCP listener; every request on it must carry {@code Authorization: Bearer <token>}. */
+    public record Tcp(String host, int port, String token) {
+        public Tcp {
+            if (token == null || token.length() < 16) {
+                throw OverseerException.invalidArgument("tcp.token: must be at least 16 characters");
+            }
+            if (port < 0 || port > 65535) {
+                throw OverseerException.invalidArgument("tcp.port: %d is out of range 0..65535", port);
+            }
+        }
+    }
+
+    public ApiServer(Path socket, java.util.Optional<Tcp> tcp, TaskService tasks) {
         this.socket = socket;
         try {
             Files.createDirectories(socket.toAbsolutePath().getParent());
@@ -30,12 +42,14 @@ public final class ApiServer implements AutoCloseable {
         } catch (IOException e) {
             throw OverseerException.unavailable("socket %s: %s", socket, e.getMessage());
         }
-        server = WebServer.builder()
+        var builder = WebServer.builder()
                 .bindAddress(UnixDomainSocketAddress.of(socket))
                 .maxPayloadSize(MAX_BODY)
-                .routing(r -> routing(r, tasks))
-                .build()
-                .start();
+                .routing(r -> routing(r, tasks));
+        tcp.ifPresent(t -> builder
+                .putSocket("tcp", l -> l.host(t.host()).port(t.port()).maxPayloadSize(MAX_BODY))
+                .routing("tcp", r -> routing(r.addFilter(new BearerToken(t.token())), tasks)));
+        server = builder.build().start();
         try {
             Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
         } catch (IOException e) {
@@ -46,7 +60,9 @@ public final class ApiServer implements AutoCloseable {
 
     static void routing(HttpRouting.Builder r, TaskService tasks) {
         r.get("/healthz", (req, res) -> res.header("Content-Type", "application/json").send("{\"status\":\"ok\"}"))
-                .register("/v1/namespaces", new TaskRoutes(tasks))
+                .register("/v1/namespaces", new TaskRoutes(tasks), new LogRoutes(tasks))
+                .register("/v1/events", new EventRoutes(tasks.tasks().events()))
+                .register("/metrics", new Metrics(tasks.tasks()))
                 .error(OverseerException.class, (req, res, e) -> res.status(ApiError.status(e.kind()))
                         .header("Content-Type", "application/json").send(ApiError.body(e)))
                 .error(Exception.class, (req, res, e) -> res.status(Status.INTERNAL_SERVER_ERROR_500)
@@ -55,6 +71,11 @@ public final class ApiServer implements AutoCloseable {
                 .any((req, res) -> res.status(Status.NOT_FOUND_404).header("Content-Type", "application/json")
                         .send(ApiError.body(OverseerException.notFound("no route for %s %s", req.prologue().method().text(),
                                 req.path().path()))));
+    }
+
+    /** The TCP listener's port (useful when it was 0: any free port). */
+    public int tcpPort() {
+        return server.port("tcp");
     }
 
     public Path socket() {

@@ -18,11 +18,15 @@ public final class Daemon implements AutoCloseable {
     private final boolean stopTasks;
 
     public Daemon(Runtime runtime, Path socket, Path stateDir, boolean stopTasks) {
+        this(runtime, socket, java.util.Optional.empty(), stateDir, stopTasks);
+    }
+
+    public Daemon(Runtime runtime, Path socket, java.util.Optional<ApiServer.Tcp> tcp, Path stateDir, boolean stopTasks) {
         this.stopTasks = stopTasks;
         this.tasks = new Tasks(runtime);
         this.store = new SqliteStateStore(stateDir.resolve("state.db"));
         this.service = new TaskService(tasks, store, stateDir.resolve("logs"));
-        this.api = new ApiServer(socket, service);
+        this.api = new ApiServer(socket, tcp, service);
     }
 
     /** The defaults of issue #6: /run/overseer and /var/lib/overseer as root, else per user. */
@@ -42,6 +46,10 @@ public final class Daemon implements AutoCloseable {
 
     public Path socket() {
         return api.socket();
+    }
+
+    public ApiServer api() {
+        return api;
     }
 
     public Tasks tasks() {

@@ -1,0 +1,33 @@
+package overseer.server;
+
+import io.helidon.http.Status;
+import io.helidon.webserver.http.Filter;
+import io.helidon.webserver.http.FilterChain;
+import io.helidon.webserver.http.RoutingRequest;
+import io.helidon.webserver.http.RoutingResponse;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+
+/** Refuses, with 401, every request on the TCP listener that does not carry the daemon's bearer token. */
+final class BearerToken implements Filter {
+    private final byte[] expected;
+
+    BearerToken(String token) {
+        this.expected = ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Override
+    public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
+        byte[] given = req.headers().first(io.helidon.http.HeaderNames.AUTHORIZATION).orElse("")
+                .getBytes(StandardCharsets.UTF_8);
+        // MessageDigest.isEqual takes the same time wherever the first difference is.
+        if (MessageDigest.isEqual(expected, given)) {
+            chain.proceed();
+            return;
+        }
+        res.status(Status.UNAUTHORIZED_401).header("Content-Type", "application/json")
+                .header("WWW-Authenticate", "Bearer")
+                .send("{\"kind\":\"unauthenticated\",\"message\":\"a bearer token is required\"}");
+    }
+}

@@ -1,0 +1,95 @@
+package overseer.server;
+
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import overseer.core.Envelope;
+import overseer.core.Event;
+import overseer.core.EventBus;
+import overseer.core.Subscription;
+import tools.jackson.databind.node.ObjectNode;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Predicate;
+
+/**
+ * GET /v1/events: the event bus as Server-Sent Events, filtered by {@code ?topic=} (repeatable; a trailing
+ * '*' matches a prefix) and {@code ?namespace=}. A client that reads too slowly gets an /events/loss event
+ * with the number it missed, as every subscriber of the bus does.
+ */
+final class EventRoutes implements HttpService {
+    private static final int BUFFER = 4096;
+    private final EventBus bus;
+
+    EventRoutes(EventBus bus) {
+        this.bus = bus;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.get("/", this::stream);
+    }
+
+    private void stream(ServerRequest req, ServerResponse res) throws IOException, InterruptedException {
+        List<String> topics = req.query().all("topic", List::of);
+        Optional<String> namespace = req.query().first("namespace").asOptional();
+        Predicate<Envelope> filter = topics.isEmpty() ? e -> true : EventBus.topics(topics.toArray(String[]::new));
+        Predicate<Envelope> inNamespace = e -> namespace.isEmpty() || e.namespace().equals(namespace.get())
+                || e.event() instanceof Event.EventLoss;
+        res.header("Content-Type", "text/event-stream").header("Cache-Control", "no-cache");
+        try (Subscription s = bus.subscribe(BUFFER, filter.and(inNamespace));
+             OutputStream out = res.outputStream()) {
+            out.write(": subscribed\n\n".getBytes(StandardCharsets.UTF_8)); // lets the client know it is listening
+            out.flush();
+            while (true) {
+                Envelope e = s.next();
+                out.write(("event: " + e.topic() + "\ndata: " + ApiJson.write(json(e)) + "\n\n").getBytes(StandardCharsets.UTF_8));
+                out.flush();
+            }
+        } catch (IOException clientGone) {
+            // the client closed the stream: its subscription is closed above
+        }
+    }
+
+    static ObjectNode json(Envelope e) {
+        ObjectNode o = ApiJson.object();
+        o.put("sequence", e.sequence());
+        o.put("timestamp", e.timestamp().toString());
+        o.put("namespace", e.namespace());
+        o.put("topic", e.topic());
+        o.set("event", payload(e.event()));
+        return o;
+    }
+
+    private static ObjectNode payload(Event event) {
+        ObjectNode o = ApiJson.object();
+        switch (event) {
+            case Event.TaskCreate c -> {
+                o.put("id", c.taskId());
+                c.args().forEach(o.putArray("args")::add);
+            }
+            case Event.TaskStart s -> o.put("id", s.taskId()).put("pid", s.pid());
+            case Event.TaskExit x -> {
+                o.put("id", x.taskId()).put("execId", x.execId()).put("pid", x.pid());
+                o.set("exit", ApiJson.exit(x.exit()));
+            }
+            case Event.TaskDelete d -> {
+                o.put("id", d.taskId()).put("pid", d.pid());
+                d.exit().ifPresent(x -> o.set("exit", ApiJson.exit(x)));
+            }
+            case Event.TaskExecAdded a -> o.put("id", a.taskId()).put("execId", a.execId());
+            case Event.TaskExecStarted s -> o.put("id", s.taskId()).put("execId", s.execId()).put("pid", s.pid());
+            case Event.TaskPaused p -> o.put("id", p.taskId());
+            case Event.TaskResumed r -> o.put("id", r.taskId());
+            case Event.TaskOOM m -> o.put("id", m.taskId());
+            case Event.TaskCheckpointed c -> o.put("id", c.taskId()).put("checkpoint", c.checkpoint());
+            case Event.EventLoss l -> o.put("count", l.count());
+        }
+        return o;
+    }
+}

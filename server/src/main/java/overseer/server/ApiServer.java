@@ -4,6 +4,7 @@ import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
 import overseer.core.OverseerException;
+import overseer.supervisor.Supervisor;
 
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
@@ -34,7 +35,7 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
-    public ApiServer(Path socket, java.util.Optional<Tcp> tcp, TaskService tasks) {
+    public ApiServer(Path socket, java.util.Optional<Tcp> tcp, TaskService tasks, Supervisor jobs) {
         this.socket = socket;
         try {
             Files.createDirectories(socket.toAbsolutePath().getParent());
@@ -45,10 +46,10 @@ public final class ApiServer implements AutoCloseable {
         var builder = WebServer.builder()
                 .bindAddress(UnixDomainSocketAddress.of(socket))
                 .maxPayloadSize(MAX_BODY)
-                .routing(r -> routing(r, tasks));
+                .routing(r -> routing(r, tasks, jobs));
         tcp.ifPresent(t -> builder
                 .putSocket("tcp", l -> l.host(t.host()).port(t.port()).maxPayloadSize(MAX_BODY))
-                .routing("tcp", r -> routing(r.addFilter(new BearerToken(t.token())), tasks)));
+                .routing("tcp", r -> routing(r.addFilter(new BearerToken(t.token())), tasks, jobs)));
         server = builder.build().start();
         try {
             Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
@@ -58,10 +59,11 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
-    static void routing(HttpRouting.Builder r, TaskService tasks) {
+    static void routing(HttpRouting.Builder r, TaskService tasks, Supervisor jobs) {
         r.get("/healthz", (req, res) -> res.header("Content-Type", "application/json").send("{\"status\":\"ok\"}"))
                 .register("/v1/namespaces", new TaskRoutes(tasks), new LogRoutes(tasks))
                 .register("/v1/events", new EventRoutes(tasks.tasks().events()))
+                .register("/v1/jobs", new JobRoutes(jobs, tasks.store()))
                 .register("/metrics", new Metrics(tasks.tasks()))
                 .error(OverseerException.class, (req, res, e) -> res.status(ApiError.status(e.kind()))
                         .header("Content-Type", "application/json").send(ApiError.body(e)))

@@ -3,7 +3,12 @@ package overseer.server;
 import overseer.core.Tasks;
 import overseer.core.spi.Runtime;
 
+import overseer.supervisor.Commands;
+import overseer.supervisor.JobState;
+import overseer.supervisor.Supervisor;
+
 import java.nio.file.Path;
+import java.time.Instant;
 
 /**
  * {@code overseer daemon}: the task list on a runtime, its state in SQLite under the state directory, and
@@ -14,6 +19,7 @@ public final class Daemon implements AutoCloseable {
     private final Tasks tasks;
     private final SqliteStateStore store;
     private final TaskService service;
+    private final Supervisor supervisor;
     private final ApiServer api;
     private final boolean stopTasks;
 
@@ -26,7 +32,14 @@ public final class Daemon implements AutoCloseable {
         this.tasks = new Tasks(runtime);
         this.store = new SqliteStateStore(stateDir.resolve("state.db"));
         this.service = new TaskService(tasks, store, stateDir.resolve("logs"));
-        this.api = new ApiServer(socket, tcp, service);
+        this.supervisor = new Supervisor(tasks);
+        // Every final result is written down, so that a job's outcome outlives the daemon.
+        supervisor.onResult(r -> {
+            if (r.state() != JobState.DUPLICATE_ID) {
+                store.jobResult(r.id(), Commands.toJson(r), Instant.now());
+            }
+        });
+        this.api = new ApiServer(socket, tcp, service, supervisor);
     }
 
     /** The defaults of issue #6: /run/overseer and /var/lib/overseer as root, else per user. */
@@ -59,6 +72,9 @@ public final class Daemon implements AutoCloseable {
     @Override
     public void close() {
         api.close();
+        if (stopTasks) {
+            supervisor.close();
+        }
         service.close();
         if (stopTasks) {
             tasks.close();

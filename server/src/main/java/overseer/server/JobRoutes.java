@@ -1,0 +1,109 @@
+package overseer.server;
+
+import io.helidon.http.Status;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.HttpService;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import overseer.core.OverseerException;
+import overseer.core.spi.StateStore;
+import overseer.supervisor.Commands;
+import overseer.supervisor.Job;
+import overseer.supervisor.JobResult;
+import overseer.supervisor.JobState;
+import overseer.supervisor.Supervisor;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * /v1/jobs: 0-core's process manager over HTTP. POST a Command (0-core's JSON); GET a job, live or ended
+ * (ended jobs' results come from the state store, so they outlive the daemon); kill; wait.
+ */
+final class JobRoutes implements HttpService {
+    private static final Duration MAX_WAIT = Duration.ofMinutes(10);
+    private final Supervisor supervisor;
+    private final StateStore store;
+
+    JobRoutes(Supervisor supervisor, StateStore store) {
+        this.supervisor = supervisor;
+        this.store = store;
+    }
+
+    @Override
+    public void routing(HttpRules rules) {
+        rules.post("/", this::submit)
+                .get("/", this::list)
+                .get("/{id}", this::get)
+                .post("/{id}/kill", this::kill)
+                .post("/{id}/wait", this::await);
+    }
+
+    private static void json(ServerResponse res, Status status, String body) {
+        res.status(status).header("Content-Type", "application/json").send(body);
+    }
+
+    private void submit(ServerRequest req, ServerResponse res) {
+        String body = req.content().hasEntity() ? req.content().as(String.class) : "";
+        Job job = supervisor.submit(body.isBlank() ? "null" : body);
+        Optional<JobResult> refused = job.onResult().isDone() ? job.lastResult() : Optional.empty();
+        if (refused.isPresent() && (refused.get().state() == JobState.UNKNOWN_CMD
+                || refused.get().state() == JobState.DUPLICATE_ID)) {
+            json(res, refused.get().state() == JobState.UNKNOWN_CMD ? Status.BAD_REQUEST_400 : Status.CONFLICT_409,
+                    Commands.toJson(refused.get()));
+            return;
+        }
+        json(res, Status.ACCEPTED_202, ApiJson.write(view(job)));
+    }
+
+    private void list(ServerRequest req, ServerResponse res) {
+        ArrayNode a = ApiJson.JSON.createArrayNode();
+        supervisor.jobs().values().forEach(j -> a.add(view(j)));
+        json(res, Status.OK_200, ApiJson.write(a));
+    }
+
+    private void get(ServerRequest req, ServerResponse res) {
+        String id = req.path().pathParameters().get("id");
+        Optional<Job> live = Optional.ofNullable(supervisor.jobs().get(id));
+        if (live.isPresent()) {
+            json(res, Status.OK_200, ApiJson.write(view(live.get())));
+            return;
+        }
+        json(res, Status.OK_200, store.jobResult(id).orElseThrow(() -> OverseerException.notFound("job does not exist: %s", id)));
+    }
+
+    private void kill(ServerRequest req, ServerResponse res) {
+        Job job = supervisor.job(req.path().pathParameters().get("id"));
+        job.kill();
+        json(res, Status.ACCEPTED_202, ApiJson.write(view(job)));
+    }
+
+    private void await(ServerRequest req, ServerResponse res) throws InterruptedException {
+        String id = req.path().pathParameters().get("id");
+        Optional<Job> live = Optional.ofNullable(supervisor.jobs().get(id));
+        if (live.isEmpty()) {
+            get(req, res);
+            return;
+        }
+        long seconds = req.query().first("timeout").map(Long::parseLong).orElse(MAX_WAIT.toSeconds());
+        Optional<JobResult> r = live.get().await(Duration.ofSeconds(Math.min(Math.max(seconds, 0), MAX_WAIT.toSeconds())));
+        if (r.isPresent()) {
+            json(res, Status.OK_200, Commands.toJson(r.get()));
+        } else {
+            json(res, Status.REQUEST_TIMEOUT_408, "{\"kind\":\"unavailable\",\"message\":\"job " + id + " is still running\"}");
+        }
+    }
+
+    private static ObjectNode view(Job j) {
+        ObjectNode o = ApiJson.object();
+        o.put("id", j.command().id());
+        o.put("command", j.command().command());
+        o.put("running", !j.onResult().isDone());
+        o.put("pid", j.pid());
+        o.put("restarts", j.diagnostics().resurrectionCount());
+        j.lastResult().ifPresent(r -> o.set("lastResult", ApiJson.JSON.readTree(Commands.toJson(r))));
+        return o;
+    }
+}

@@ -1,0 +1,72 @@
+package overseer.server;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import overseer.client.UnixHttp;
+import overseer.linux.NativeRuntime;
+import tools.jackson.databind.JsonNode;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** 0-core commands submitted over the API; results outlive the daemon. */
+class JobApiTest {
+    @TempDir
+    Path dir;
+    private Daemon daemon;
+    private UnixHttp http;
+
+    @BeforeEach
+    void start() {
+        daemon = new Daemon(new NativeRuntime(), dir.resolve("overseer.sock"), dir.resolve("state"), true);
+        http = new UnixHttp(daemon.socket());
+    }
+
+    @AfterEach
+    void stop() {
+        daemon.close();
+    }
+
+    private JsonNode call(String method, String path, String body, int expected) throws IOException {
+        UnixHttp.Response r = http.send(method, path, null, body == null ? null : body.getBytes(StandardCharsets.UTF_8));
+        assertThat(r.status()).as("%s %s -> %s", method, path, r.text()).isEqualTo(expected);
+        return ApiJson.JSON.readTree(r.text());
+    }
+
+    @Test
+    void submitWaitAndReadTheResultAfterARestart() throws IOException {
+        JsonNode accepted = call("POST", "/v1/jobs", """
+                {"id": "j1", "command": "core.system", "arguments": {"name": "/bin/sh", "args": ["-c", "echo done"]},
+                 "tags": ["t"]}""", 202);
+        assertThat(accepted.get("id").asString()).isEqualTo("j1");
+        JsonNode result = call("POST", "/v1/jobs/j1/wait?timeout=20", null, 200);
+        assertThat(result.get("state").asString()).isEqualTo("SUCCESS");
+        assertThat(result.get("streams").get(0).asString()).isEqualTo("done");
+        assertThat(result.get("tags").get(0).asString()).isEqualTo("t");
+
+        daemon.close();
+        daemon = new Daemon(new NativeRuntime(), dir.resolve("overseer.sock"), dir.resolve("state"), true);
+        http = new UnixHttp(daemon.socket());
+        assertThat(call("GET", "/v1/jobs/j1", null, 200).get("state").asString()).isEqualTo("SUCCESS");
+    }
+
+    @Test
+    void refusedCommandsAnswerAtOnce() throws IOException {
+        assertThat(call("POST", "/v1/jobs", "{\"id\": \"u\", \"command\": \"no.such\"}", 400).get("state").asString())
+                .isEqualTo("UNKNOWN_CMD");
+        call("POST", "/v1/jobs", "{\"id\": \"long\", \"command\": \"core.system\", \"arguments\": {\"name\": \"/bin/sleep\", \"args\": [\"100\"]}}", 202);
+        assertThat(call("POST", "/v1/jobs", "{\"id\": \"long\", \"command\": \"core.system\", \"arguments\": {\"name\": \"/bin/true\"}}", 409)
+                .get("state").asString()).isEqualTo("DUPLICATE_ID");
+        assertThat(call("GET", "/v1/jobs", null, 200)).hasSize(1);
+        call("POST", "/v1/jobs/long/kill", null, 202);
+        assertThat(call("POST", "/v1/jobs/long/wait?timeout=20", null, 200).get("state").asString()).isEqualTo("KILLED");
+        assertThat(call("POST", "/v1/jobs", "{\"command\": \"core.system\", \"max_time\": -1}", 400).get("message").asString())
+                .startsWith("max_time: ");
+        assertThat(call("GET", "/v1/jobs/never", null, 404).get("kind").asString()).isEqualTo("not_found");
+    }
+}

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * The daemon's tasks: the core's task list with every change written to the state store before it is
@@ -27,6 +28,7 @@ final class TaskService implements AutoCloseable {
     private final Path logs;
     private final Subscription exits;
     private final Thread recorder;
+    private final ReentrantLock writes = new ReentrantLock();
 
     TaskService(Tasks tasks, StateStore store, Path logs) {
         this.tasks = tasks;
@@ -66,15 +68,21 @@ final class TaskService implements AutoCloseable {
 
     Task start(String namespace, String id) {
         Task t = tasks.get(namespace, id);
-        store.transition(namespace, id, Status.RUNNING, 0, 0, Instant.now());
+        // Held until the pid is written, so that the recorder, which takes it too, writes a quick exit after it.
+        writes.lock();
         try {
-            t.start();
-        } catch (RuntimeException e) {
-            store.transition(namespace, id, t.status(), t.pid(), 0, Instant.now());
-            throw e;
+            store.transition(namespace, id, Status.RUNNING, 0, 0, Instant.now());
+            try {
+                t.start();
+            } catch (RuntimeException e) {
+                store.transition(namespace, id, t.status(), t.pid(), 0, Instant.now());
+                throw e;
+            }
+            store.transition(namespace, id, Status.RUNNING, t.pid(), ProcStart.of(t.pid()), Instant.now());
+            return t;
+        } finally {
+            writes.unlock();
         }
-        store.transition(namespace, id, Status.RUNNING, t.pid(), ProcStart.of(t.pid()), Instant.now());
-        return t;
     }
 
     void pause(String namespace, String id) {
@@ -104,13 +112,19 @@ final class TaskService implements AutoCloseable {
             while (true) {
                 Envelope env = exits.next();
                 if (env.event() instanceof Event.TaskExit e) {
-                    // Exits of the jobs' tasks and of tasks created outside the API are not the store's business.
-                    store.task(env.namespace(), e.taskId()).ifPresent(r -> {
-                        store.exited(r.namespace(), r.id(), e.execId(), e.exit());
-                        if (e.execId().equals(e.taskId())) {
-                            store.transition(r.namespace(), r.id(), Status.STOPPED, e.pid(), r.startTime(), e.exit().exitedAt());
-                        }
-                    });
+                    writes.lock();
+                    try {
+                        // Exits of the jobs' tasks and of tasks created outside the API are not the store's business.
+                        store.task(env.namespace(), e.taskId()).ifPresent(r -> {
+                            store.exited(r.namespace(), r.id(), e.execId(), e.exit());
+                            if (e.execId().equals(e.taskId())) {
+                                store.transition(r.namespace(), r.id(), Status.STOPPED, e.pid(), r.startTime(),
+                                        e.exit().exitedAt());
+                            }
+                        });
+                    } finally {
+                        writes.unlock();
+                    }
                 }
             }
         } catch (InterruptedException stop) {

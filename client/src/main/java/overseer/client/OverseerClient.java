@@ -1,0 +1,203 @@
+package overseer.client;
+
+import overseer.core.ErrorKind;
+import overseer.core.OverseerException;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The daemon's API for Java. Answers are the API's JSON; failures come back as the
+ * {@link OverseerException} the daemon raised, with its kind, and UNAVAILABLE when the daemon cannot be
+ * reached.
+ */
+public final class OverseerClient {
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private final UnixHttp http;
+    private final Path socket;
+
+    public OverseerClient(Path socket) {
+        this.socket = socket;
+        this.http = new UnixHttp(socket);
+    }
+
+    public JsonNode health() {
+        return call("GET", "/healthz", null);
+    }
+
+    // --- tasks ------------------------------------------------------------------------------------------
+
+    /** Creates a task from the API's JSON: {"id", "process": {"args", "env", "cwd", "user"}, "resources"}. */
+    public JsonNode createTask(String namespace, JsonNode spec) {
+        return call("POST", tasksPath(namespace), spec);
+    }
+
+    public JsonNode tasks(String namespace) {
+        return call("GET", tasksPath(namespace), null);
+    }
+
+    public JsonNode task(String namespace, String id) {
+        return call("GET", task(namespace, id, ""), null);
+    }
+
+    public JsonNode start(String namespace, String id) {
+        return call("POST", task(namespace, id, "/start"), null);
+    }
+
+    public JsonNode kill(String namespace, String id, String signal, boolean all) {
+        ObjectNode body = JSON.createObjectNode().put("signal", signal).put("all", all);
+        return call("POST", task(namespace, id, "/kill"), body);
+    }
+
+    public JsonNode pause(String namespace, String id) {
+        return call("POST", task(namespace, id, "/pause"), null);
+    }
+
+    public JsonNode resume(String namespace, String id) {
+        return call("POST", task(namespace, id, "/resume"), null);
+    }
+
+    public JsonNode pids(String namespace, String id) {
+        return call("GET", task(namespace, id, "/pids"), null);
+    }
+
+    /** The exit, waiting at most {@code timeout}; UNAVAILABLE when the task is still running then. */
+    public JsonNode await(String namespace, String id, Duration timeout) {
+        return call("POST", task(namespace, id, "/wait?timeout=" + timeout.toSeconds()), null);
+    }
+
+    public JsonNode delete(String namespace, String id) {
+        return call("DELETE", task(namespace, id, ""), null);
+    }
+
+    /** Copies the task's output to {@code out}; with {@code follow}, until the task has stopped. */
+    public void logs(String namespace, String id, String stream, boolean follow, OutputStream out) {
+        String path = task(namespace, id, "/logs?stream=" + enc(stream) + "&follow=" + follow);
+        try {
+            http.stream("GET", path, (status, headers, body) -> {
+                if (status >= 400) {
+                    throw error(status, new String(body.readAllBytes(), StandardCharsets.UTF_8));
+                }
+                body.transferTo(out);
+                out.flush();
+                return null;
+            });
+        } catch (IOException e) {
+            throw unreachable(e);
+        }
+    }
+
+    /** Delivers events (the API's envelope JSON) until {@code sink} returns false or the stream ends. */
+    public void events(List<String> topics, String namespace, java.util.function.Predicate<JsonNode> sink) {
+        StringBuilder q = new StringBuilder("/v1/events?");
+        topics.forEach(t -> q.append("topic=").append(enc(t)).append('&'));
+        if (namespace != null) {
+            q.append("namespace=").append(enc(namespace));
+        }
+        try {
+            http.stream("GET", q.toString(), (status, headers, body) -> {
+                if (status >= 400) {
+                    throw error(status, new String(body.readAllBytes(), StandardCharsets.UTF_8));
+                }
+                BufferedReader r = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8));
+                for (String line = r.readLine(); line != null; line = r.readLine()) {
+                    if (line.startsWith("data: ") && !sink.test(JSON.readTree(line.substring(6)))) {
+                        return null;
+                    }
+                }
+                return null;
+            });
+        } catch (IOException e) {
+            throw unreachable(e);
+        }
+    }
+
+    // --- jobs -------------------------------------------------------------------------------------------
+
+    /** Submits a 0-core command (its JSON). */
+    public JsonNode submit(String commandJson) {
+        return call("POST", "/v1/jobs", JSON.readTree(commandJson));
+    }
+
+    public JsonNode jobs() {
+        return call("GET", "/v1/jobs", null);
+    }
+
+    public JsonNode job(String id) {
+        return call("GET", "/v1/jobs/" + enc(id), null);
+    }
+
+    public JsonNode killJob(String id) {
+        return call("POST", "/v1/jobs/" + enc(id) + "/kill", null);
+    }
+
+    public JsonNode awaitJob(String id, Duration timeout) {
+        return call("POST", "/v1/jobs/" + enc(id) + "/wait?timeout=" + timeout.toSeconds(), null);
+    }
+
+    // --- plumbing ---------------------------------------------------------------------------------------
+
+    private static String tasksPath(String namespace) {
+        return "/v1/namespaces/" + enc(namespace) + "/tasks";
+    }
+
+    private static String task(String namespace, String id, String rest) {
+        return tasksPath(namespace) + "/" + enc(id) + rest;
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    private JsonNode call(String method, String path, JsonNode body) {
+        UnixHttp.Response r;
+        try {
+            r = http.send(method, path, "application/json",
+                    body == null ? null : JSON.writeValueAsBytes(body));
+        } catch (IOException e) {
+            throw unreachable(e);
+        }
+        if (r.status() >= 400) {
+            throw error(r.status(), r.text());
+        }
+        try {
+            return JSON.readTree(r.text());
+        } catch (JacksonException e) {
+            throw OverseerException.internal("the daemon answered " + r.status() + " with something that is not JSON", e);
+        }
+    }
+
+    private OverseerException unreachable(IOException e) {
+        return OverseerException.unavailable("cannot reach the daemon at %s: %s (is `overseer daemon` running?)",
+                socket, e.getMessage());
+    }
+
+    private static OverseerException error(int status, String body) {
+        try {
+            JsonNode n = JSON.readTree(body);
+            String kind = n.path("kind").asString("");
+            String message = n.path("message").asString(body);
+            for (ErrorKind k : ErrorKind.values()) {
+                if (k.name().toLowerCase(Locale.ROOT).equals(kind)) {
+                    return new OverseerException(k, message);
+                }
+            }
+            return new OverseerException(status >= 500 ? ErrorKind.INTERNAL : ErrorKind.INVALID_ARGUMENT,
+                    kind.isEmpty() ? message : kind + ": " + message);
+        } catch (JacksonException e) {
+            return new OverseerException(ErrorKind.INTERNAL, "HTTP " + status + ": " + body);
+        }
+    }
+}

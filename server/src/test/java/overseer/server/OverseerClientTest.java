@@ -1,0 +1,97 @@
+package overseer.server;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import overseer.client.OverseerClient;
+import overseer.core.ErrorKind;
+import overseer.core.OverseerException;
+import overseer.linux.NativeRuntime;
+import tools.jackson.databind.JsonNode;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The Java client against a real daemon. */
+class OverseerClientTest {
+    @TempDir
+    Path dir;
+    private Daemon daemon;
+    private OverseerClient client;
+
+    @BeforeEach
+    void start() {
+        daemon = new Daemon(new NativeRuntime(), dir.resolve("overseer.sock"), dir.resolve("state"), true);
+        client = new OverseerClient(daemon.socket());
+    }
+
+    @AfterEach
+    void stop() {
+        daemon.close();
+    }
+
+    private static JsonNode spec(String json) {
+        return ApiJson.JSON.readTree(json);
+    }
+
+    @Test
+    void tasksThroughTheClient() {
+        assertThat(client.health().get("status").asString()).isEqualTo("ok");
+        client.createTask("default", spec("{\"id\": \"c1\", \"process\": {\"args\": [\"/bin/sh\", \"-c\", \"echo via client; exit 2\"]}}"));
+        client.start("default", "c1");
+        assertThat(client.await("default", "c1", Duration.ofSeconds(20)).get("exitCode").asInt()).isEqualTo(2);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        client.logs("default", "c1", "stdout", false, out);
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("via client\n");
+        assertThat(client.tasks("default")).hasSize(1);
+        client.delete("default", "c1");
+        assertThat(client.tasks("default")).isEmpty();
+    }
+
+    @Test
+    void errorsComeBackWithTheirKind() {
+        assertThatThrownBy(() -> client.task("default", "ghost")).isInstanceOfSatisfying(OverseerException.class, e -> {
+            assertThat(e.kind()).isEqualTo(ErrorKind.NOT_FOUND);
+            assertThat(e.getMessage()).contains("task does not exist");
+        });
+        client.createTask("default", spec("{\"id\": \"s\", \"process\": {\"args\": [\"/bin/sleep\", \"100\"]}}"));
+        client.start("default", "s");
+        assertThatThrownBy(() -> client.start("default", "s")).isInstanceOfSatisfying(OverseerException.class, e -> {
+            assertThat(e.kind()).isEqualTo(ErrorKind.FAILED_PRECONDITION);
+            assertThat(e.getMessage()).isEqualTo("cannot start a running process");
+        });
+        client.kill("default", "s", "SIGKILL", true);
+        assertThat(client.await("default", "s", Duration.ofSeconds(20)).get("signal").asString()).isEqualTo("SIGKILL");
+    }
+
+    @Test
+    void eventsThroughTheClient() throws Exception {
+        List<String> topics = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread reader = Thread.ofVirtual().start(() -> client.events(List.of("/tasks/*"), "default", e -> {
+            topics.add(e.get("topic").asString());
+            return !e.get("topic").asString().equals("/tasks/exit");
+        }));
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+                .until(() -> daemon.tasks().events().subscriberCount() >= 2); // the exit recorder and this reader
+        client.createTask("default", spec("{\"id\": \"e\", \"process\": {\"args\": [\"/bin/true\"]}}"));
+        client.start("default", "e");
+        reader.join(Duration.ofSeconds(10));
+        assertThat(topics).containsExactly("/tasks/create", "/tasks/start", "/tasks/exit");
+    }
+
+    @Test
+    void anAbsentDaemonIsUnavailable() {
+        OverseerClient nowhere = new OverseerClient(dir.resolve("no.sock"));
+        assertThatThrownBy(nowhere::health).isInstanceOfSatisfying(OverseerException.class, e -> {
+            assertThat(e.kind()).isEqualTo(ErrorKind.UNAVAILABLE);
+            assertThat(e.getMessage()).contains("is `overseer daemon` running?");
+        });
+    }
+}

@@ -1,0 +1,305 @@
+package overseer.cli;
+
+import overseer.client.OverseerClient;
+import overseer.server.Daemon;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The verbs that talk to a running daemon, ctr/docker style: ps, create, start, kill, pause, resume, rm,
+ * inspect, wait, logs, events, top. Each takes --socket (or OVERSEER_SOCKET), --namespace and --json.
+ */
+final class ClientCommands {
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private ClientCommands() {
+    }
+
+    /** Options every client verb shares. */
+    static final class Target {
+        @Option(names = "--socket", paramLabel = "PATH", description = "The daemon's socket (default: $OVERSEER_SOCKET or the daemon's default).")
+        Path socket;
+
+        @Option(names = {"-n", "--namespace"}, defaultValue = "default", description = "Namespace (default: ${DEFAULT-VALUE}).")
+        String namespace;
+
+        @Option(names = "--json", description = "Print the daemon's JSON answer.")
+        boolean json;
+
+        OverseerClient client() {
+            String env = System.getenv("OVERSEER_SOCKET");
+            Path s = socket != null ? socket : env != null && !env.isEmpty() ? Path.of(env) : Daemon.defaultSocket();
+            return new OverseerClient(s);
+        }
+
+        /** Prints the JSON, or the human form. */
+        void print(JsonNode n, Runnable human) {
+            if (json) {
+                System.out.println(JSON.writeValueAsString(n));
+            } else {
+                human.run();
+            }
+        }
+    }
+
+    @Command(name = "ps", description = "List the tasks of a namespace.", mixinStandardHelpOptions = true)
+    static final class Ps implements Runnable {
+        @Mixin
+        Target t;
+
+        @Override
+        public void run() {
+            JsonNode tasks = t.client().tasks(t.namespace);
+            t.print(tasks, () -> {
+                System.out.printf("%-24s %-9s %-8s %s%n", "ID", "STATUS", "PID", "EXIT");
+                for (JsonNode task : tasks) {
+                    System.out.printf("%-24s %-9s %-8d %s%n", task.get("id").asString(), task.get("status").asString(),
+                            task.get("pid").asLong(), task.has("exit") ? exitWords(task.get("exit")) : "");
+                }
+            });
+        }
+    }
+
+    @Command(name = "create", description = "Create a task (it starts with `start`).", mixinStandardHelpOptions = true)
+    static final class Create implements Runnable {
+        @Mixin
+        Target t;
+
+        @Option(names = {"-e", "--env"}, paramLabel = "NAME=VALUE", description = "Environment variable (repeatable).")
+        List<String> env = new ArrayList<>();
+
+        @Option(names = {"-w", "--cwd"}, paramLabel = "DIR", description = "Working directory.")
+        String cwd;
+
+        @Option(names = {"-u", "--user"}, paramLabel = "USER[:GROUP]", description = "Run as this user.")
+        String user;
+
+        @Parameters(index = "0", paramLabel = "ID", description = "Task id.")
+        String id;
+
+        @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD", description = "Command and arguments (after --).")
+        List<String> command;
+
+        @Override
+        public void run() {
+            JsonNode created = t.client().createTask(t.namespace, spec(id, command, env, cwd, user));
+            t.print(created, () -> System.out.println(id));
+        }
+    }
+
+    static ObjectNode spec(String id, List<String> command, List<String> env, String cwd, String user) {
+        ObjectNode spec = JSON.createObjectNode().put("id", id);
+        ObjectNode process = spec.putObject("process");
+        ArrayNode args = process.putArray("args");
+        command.forEach(args::add);
+        ObjectNode vars = process.putObject("env");
+        for (String kv : env) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) {
+                throw overseer.core.OverseerException.invalidArgument("--env: expected NAME=VALUE, got \"%s\"", kv);
+            }
+            vars.put(kv.substring(0, eq), kv.substring(eq + 1));
+        }
+        if (cwd != null) {
+            process.put("cwd", cwd);
+        }
+        if (user != null) {
+            process.put("user", user);
+        }
+        return spec;
+    }
+
+    @Command(name = "start", description = "Start a created task.", mixinStandardHelpOptions = true)
+    static final class Start implements Runnable {
+        @Mixin
+        Target t;
+
+        @Parameters(paramLabel = "ID")
+        String id;
+
+        @Override
+        public void run() {
+            JsonNode task = t.client().start(t.namespace, id);
+            t.print(task, () -> System.out.println(task.get("pid").asLong()));
+        }
+    }
+
+    @Command(name = "kill", description = "Send a signal to a task (all its processes unless --init-only).", mixinStandardHelpOptions = true)
+    static final class Kill implements Runnable {
+        @Mixin
+        Target t;
+
+        @Option(names = {"-s", "--signal"}, defaultValue = "SIGTERM", description = "Signal (default: ${DEFAULT-VALUE}).")
+        String signal;
+
+        @Option(names = "--init-only", description = "Signal only the init process.")
+        boolean initOnly;
+
+        @Parameters(paramLabel = "ID")
+        String id;
+
+        @Override
+        public void run() {
+            JsonNode task = t.client().kill(t.namespace, id, signal, !initOnly);
+            t.print(task, () -> { });
+        }
+    }
+
+    @Command(name = "pause", description = "Freeze every process of a task.", mixinStandardHelpOptions = true)
+    static final class Pause implements Runnable {
+        @Mixin
+        Target t;
+
+        @Parameters(paramLabel = "ID")
+        String id;
+
+        @Override
+        public void run() {
+            t.print(t.client().pause(t.namespace, id), () -> { });
+        }
+    }
+
+    @Command(name = "resume", description = "Thaw a paused task.", mixinStandardHelpOptions = true)
+    static final class Resume implements Runnable {
+        @Mixin
+        Target t;
+
+        @Parameters(paramLabel = "ID")
+        String id;
+
+        @Override
+        public void run() {
+            t.print(t.client().resume(t.namespace, id), () -> { });
+        }
+    }
+
+    @Command(name = "rm", description = "Delete a stopped task.", mixinStandardHelpOptions = true)
+    static final class Rm implements Runnable {
+        @Mixin
+        Target t;
+
+        @Parameters(paramLabel = "ID")
+        String id;
+
+        @Override
+        public void run() {
+            t.print(t.client().delete(t.namespace, id), () -> System.out.println(id));
+        }
+    }
+
+    @Command(name = "inspect", description = "Show a task.", mixinStandardHelpOptions = true)
+    static final class Inspect implements Runnable {
+        @Mixin
+        Target t;
+
+        @Parameters(paramLabel = "ID")
+        String id;
+
+        @Override
+        public void run() {
+            System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(t.client().task(t.namespace, id)));
+        }
+    }
+
+    @Command(name = "top", description = "List the processes of a task.", mixinStandardHelpOptions = true)
+    static final class Top implements Runnable {
+        @Mixin
+        Target t;
+
+        @Parameters(paramLabel = "ID")
+        String id;
+
+        @Override
+        public void run() {
+            JsonNode pids = t.client().pids(t.namespace, id);
+            t.print(pids, () -> {
+                System.out.printf("%-8s %s%n", "PID", "COMMAND");
+                pids.forEach(p -> System.out.printf("%-8d %s%n", p.get("pid").asLong(), p.get("command").asString()));
+            });
+        }
+    }
+
+    @Command(name = "wait", description = "Wait for a task to exit; exits with its exit code.", mixinStandardHelpOptions = true)
+    static final class Wait implements java.util.concurrent.Callable<Integer> {
+        @Mixin
+        Target t;
+
+        @Option(names = "--timeout", defaultValue = "600", description = "Seconds to wait at most (default: ${DEFAULT-VALUE}).")
+        long timeout;
+
+        @Parameters(paramLabel = "ID")
+        String id;
+
+        @Override
+        public Integer call() {
+            JsonNode exit = t.client().await(t.namespace, id, Duration.ofSeconds(timeout));
+            t.print(exit, () -> System.out.println(exitWords(exit)));
+            return exit.get("exitCode").asInt();
+        }
+    }
+
+    @Command(name = "logs", description = "Print a task's output.", mixinStandardHelpOptions = true)
+    static final class Logs implements Runnable {
+        @Mixin
+        Target t;
+
+        @Option(names = {"-f", "--follow"}, description = "Keep printing until the task stops.")
+        boolean follow;
+
+        @Option(names = "--stderr", description = "Print stderr instead of stdout.")
+        boolean stderr;
+
+        @Parameters(paramLabel = "ID")
+        String id;
+
+        @Override
+        public void run() {
+            PrintStream out = System.out;
+            t.client().logs(t.namespace, id, stderr ? "stderr" : "stdout", follow, out);
+        }
+    }
+
+    @Command(name = "events", description = "Print events as they happen (one JSON object per line).", mixinStandardHelpOptions = true)
+    static final class Events implements Runnable {
+        @Mixin
+        Target t;
+
+        @Option(names = "--topic", paramLabel = "TOPIC", description = "Only these topics; '/tasks/*' matches a prefix (repeatable).")
+        List<String> topics = new ArrayList<>();
+
+        @Option(names = "--all-namespaces", description = "Events of every namespace.")
+        boolean all;
+
+        @Override
+        public void run() {
+            t.client().events(topics, all ? null : t.namespace, e -> {
+                System.out.println(JSON.writeValueAsString(e));
+                System.out.flush();
+                return true;
+            });
+        }
+    }
+
+    static String exitWords(JsonNode exit) {
+        return exit.get("signal").isNull() ? "exit status " + exit.get("exitCode").asInt()
+                : "signal: " + exit.get("signal").asString();
+    }
+
+    /** Every verb, for Main to register. */
+    static List<Class<?>> all() {
+        return List.of(Ps.class, Create.class, Start.class, Kill.class, Pause.class, Resume.class, Rm.class,
+                Inspect.class, Top.class, Wait.class, Logs.class, Events.class);
+    }
+}

@@ -1,0 +1,118 @@
+package overseer.supervisor;
+
+import overseer.core.Identifiers;
+import overseer.core.OverseerException;
+import tools.jackson.databind.node.ObjectNode;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Runs slices on a {@link Supervisor} (0-core's RunSlice): each service becomes a {@code core.system} job,
+ * with the id prefix + service name ("slice-db"), started once every service it comes after is ready.
+ * <p>
+ * Readiness ({@link Slice.Readiness}): a Match is a {@link Hook.Match} on the job's output, a Delay a
+ * {@link Hook.Delay} after the start, Exited waits for the job's successful end. Whatever the readiness,
+ * a job that ends successfully before it is ready releases its dependents (as in 0-core), and one that
+ * ends otherwise (ERROR, TIMEOUT, KILLED, after its restarts) fails them. The job's end is taken from a
+ * {@link Hook.Exit}, which runs on the job's hook thread after the match hooks of its output: a process that
+ * prints its ready line and then exits is seen ready first.
+ * <p>
+ * The states, and what happens on failure and on stop: {@link SliceRun}.
+ */
+public final class SliceRunner {
+    public static final String DEFAULT_PREFIX = "slice-";
+
+    private final Supervisor supervisor;
+    private final String prefix;
+
+    public SliceRunner(Supervisor supervisor) {
+        this(supervisor, DEFAULT_PREFIX);
+    }
+
+    /** A runner whose jobs are named {@code prefix} + service name. */
+    public SliceRunner(Supervisor supervisor, String prefix) {
+        this.supervisor = Objects.requireNonNull(supervisor, "supervisor");
+        this.prefix = Objects.requireNonNull(prefix, "prefix");
+        Identifiers.require("prefix", prefix + "x");
+    }
+
+    public SliceRun start(Slice slice) {
+        return start(slice, List.of());
+    }
+
+    /** Starts the slice with {@code listener} in place, so that it sees every change from the first. */
+    public SliceRun start(Slice slice, Consumer<SliceRun.Change> listener) {
+        return start(slice, List.of(listener));
+    }
+
+    private SliceRun start(Slice slice, List<Consumer<SliceRun.Change>> listeners) {
+        Objects.requireNonNull(slice, "slice");
+        // everything that can be known wrong is checked before the first job starts
+        List<String> taken = new ArrayList<>();
+        for (Slice.Service s : slice.services()) {
+            Identifiers.require("services." + s.name() + ".name", prefix + s.name());
+            if (supervisor.jobs().containsKey(prefix + s.name())) {
+                taken.add(prefix + s.name());
+            }
+        }
+        if (!taken.isEmpty()) {
+            throw OverseerException.alreadyExists("job %s already running: is the slice running already?",
+                    String.join(", ", taken));
+        }
+        SliceRun run = new SliceRun(slice, prefix, this::launch, listeners);
+        run.begin();
+        return run;
+    }
+
+    private Job launch(Slice.Service s, String jobId, SliceRun run) {
+        JobOptions.Builder options = JobOptions.builder()
+                .restart(s.restart() == RestartPolicy.Mode.NEVER ? RestartPolicy.NEVER
+                        : new RestartPolicy(s.restart(), s.maxRestarts(), Backoff.DEFAULT, Duration.ofSeconds(10)));
+        String name = s.name();
+        switch (s.ready()) {
+            case Slice.Readiness.Match m -> options.hook(new Hook.Match(m.pattern(),
+                    msg -> run.ready(name, "matched \"" + m.pattern().pattern() + "\"")));
+            case Slice.Readiness.Delay d -> options.hook(new Hook.Delay(d.delay(),
+                    () -> run.ready(name, "running for " + format(d.delay()))));
+            case Slice.Readiness.Exited x -> {
+            }
+        }
+        CompletableFuture<Job> self = new CompletableFuture<>();
+        options.hook(new Hook.Exit(state -> self.thenAccept(job ->
+                run.ended(name, job.lastResult().orElseGet(() -> JobResult.notRun(job.command(), state, "", 0))))));
+        Job job = supervisor.run(Command.system(jobId, arguments(s)), options.build());
+        if (job.onResult().isDone() && job.lastResult().map(r -> r.state() == JobState.DUPLICATE_ID
+                || r.state() == JobState.UNKNOWN_CMD).orElse(false)) {
+            run.ended(name, job.lastResult().orElseThrow()); // refused: it has no hooks to run
+        }
+        s.readyTimeout().ifPresent(t -> CompletableFuture.delayedExecutor(t.toNanos(), TimeUnit.NANOSECONDS)
+                .execute(() -> run.notReady(name, t)));
+        self.complete(job);
+        return job;
+    }
+
+    /** The service as {@code core.system} arguments (SystemArguments). */
+    static ObjectNode arguments(Slice.Service s) {
+        ObjectNode a = Commands.JSON.createObjectNode();
+        a.put("name", s.command().getFirst());
+        a.set("args", Commands.JSON.valueToTree(s.command().subList(1, s.command().size())));
+        ObjectNode env = a.putObject("env");
+        s.env().forEach(env::put);
+        s.dir().ifPresent(d -> a.put("dir", d.toString()));
+        return a;
+    }
+
+    /** 1500 ms as "1.5s", 2 s as "2s", 250 ms as "250ms". */
+    static String format(Duration d) {
+        if (d.toMillis() < 1000) {
+            return d.toMillis() + "ms";
+        }
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() / 1000.0 + "s";
+    }
+}

@@ -87,10 +87,6 @@ public final class SliceRunner {
         options.hook(new Hook.Exit(state -> self.thenAccept(job ->
                 run.ended(name, job.lastResult().orElseGet(() -> JobResult.notRun(job.command(), state, "", 0))))));
         Job job = supervisor.run(Command.system(jobId, arguments(s)), options.build());
-        if (job.onResult().isDone() && job.lastResult().map(r -> r.state() == JobState.DUPLICATE_ID
-                || r.state() == JobState.UNKNOWN_CMD).orElse(false)) {
-            run.ended(name, job.lastResult().orElseThrow()); // refused: it has no hooks to run
-        }
         s.readyTimeout().ifPresent(t -> CompletableFuture.delayedExecutor(t.toNanos(), TimeUnit.NANOSECONDS)
                 .execute(() -> run.notReady(name, t)));
         self.complete(job);

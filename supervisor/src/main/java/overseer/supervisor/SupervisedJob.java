@@ -46,6 +46,7 @@ final class SupervisedJob implements Job {
     private volatile JobResult last;
     private volatile Thread runner;
     private volatile Run run; // the run in progress, if any
+    private CompletableFuture<Void> ticket; // its place in its queue, if it has a queue
 
     SupervisedJob(Supervisor supervisor, Command cmd, JobOptions options) {
         this.supervisor = supervisor;
@@ -60,13 +61,16 @@ final class SupervisedJob implements Job {
     /** A job that ended before it began: unknown command, duplicate id. */
     static SupervisedJob finished(Supervisor supervisor, Command cmd, JobOptions options, JobResult r) {
         SupervisedJob j = new SupervisedJob(supervisor, cmd, options);
-        j.last = r;
         j.killed.countDown();
+        j.last = r;
+        j.runExitHooks(r);
         j.result.complete(r);
         return j;
     }
 
+    /** Takes the job's place in its queue, on the submitting thread, then starts the job's thread. */
     void launch() {
+        ticket = cmd.queue().isEmpty() ? null : supervisor.queues().enqueue(cmd.queue());
         runner = Thread.ofVirtual().name("job-" + cmd.id()).start(this::runLoop);
     }
 
@@ -74,12 +78,10 @@ final class SupervisedJob implements Job {
 
     private void runLoop() {
         JobResult fin = null;
-        boolean queued = false;
         try {
             attached.await();
-            if (!cmd.queue().isEmpty()) {
-                supervisor.queues().acquire(cmd.queue());
-                queued = true;
+            if (ticket != null) {
+                ticket.get();
             }
             int restarts = 0;
             while (true) {
@@ -124,11 +126,11 @@ final class SupervisedJob implements Job {
         } catch (InterruptedException e) {
             fin = withState(last != null ? last : JobResult.notRun(cmd, JobState.KILLED, "killed before it ran", 0),
                     JobState.KILLED);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | java.util.concurrent.ExecutionException e) {
             fin = JobResult.notRun(cmd, JobState.ERROR, "overseer: " + e.getMessage(), 500);
         } finally {
-            if (queued) {
-                supervisor.queues().release(cmd.queue());
+            if (ticket != null) {
+                supervisor.queues().leave(cmd.queue(), ticket);
             }
         }
         end(fin);
@@ -137,12 +139,16 @@ final class SupervisedJob implements Job {
     private void end(JobResult fin) {
         last = fin;
         supervisor.ended(this, fin);
+        runExitHooks(fin);
+        result.complete(fin);
+    }
+
+    private void runExitHooks(JobResult fin) {
         for (Hook h : options.hooks()) {
             if (h instanceof Hook.Exit exit) {
                 hooks.execute(() -> exit.action().accept(fin.state()));
             }
         }
-        result.complete(fin);
     }
 
     private static JobResult withState(JobResult r, JobState state) {

@@ -3,6 +3,7 @@ package overseer.server;
 import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.HttpRouting;
+import io.helidon.webserver.http.HttpRules;
 import overseer.core.OverseerException;
 import overseer.supervisor.Supervisor;
 
@@ -60,12 +61,8 @@ public final class ApiServer implements AutoCloseable {
     }
 
     static void routing(HttpRouting.Builder r, TaskService tasks, Supervisor jobs) {
-        r.get("/healthz", (req, res) -> res.header("Content-Type", "application/json").send("{\"status\":\"ok\"}"))
-                .register("/v1/namespaces", new TaskRoutes(tasks), new LogRoutes(tasks))
-                .register("/v1/events", new EventRoutes(tasks.tasks().events()))
-                .register("/v1/jobs", new JobRoutes(jobs, tasks.store()))
-                .register("/metrics", new Metrics(tasks.tasks()))
-                .error(OverseerException.class, (req, res, e) -> res.status(ApiError.status(e.kind()))
+        rules(r, tasks, jobs);
+        r.error(OverseerException.class, (req, res, e) -> res.status(ApiError.status(e.kind()))
                         .header("Content-Type", "application/json").send(ApiError.body(e)))
                 .error(Exception.class, (req, res, e) -> res.status(Status.INTERNAL_SERVER_ERROR_500)
                         .header("Content-Type", "application/json")
@@ -73,6 +70,15 @@ public final class ApiServer implements AutoCloseable {
                 .any((req, res) -> res.status(Status.NOT_FOUND_404).header("Content-Type", "application/json")
                         .send(ApiError.body(OverseerException.notFound("no route for %s %s", req.prologue().method().text(),
                                 req.path().path()))));
+    }
+
+    /** Every route of the API; docs/openapi.yaml documents exactly these (ApiRoutesTest checks it). */
+    static void rules(HttpRules r, TaskService tasks, Supervisor jobs) {
+        r.get("/healthz", (req, res) -> res.header("Content-Type", "application/json").send("{\"status\":\"ok\"}"))
+                .register("/v1/namespaces", new TaskRoutes(tasks), new LogRoutes(tasks))
+                .register("/v1/events", new EventRoutes(tasks.tasks().events()))
+                .register("/v1/jobs", new JobRoutes(jobs, tasks.store()))
+                .register("/metrics", new Metrics(tasks.tasks()));
     }
 
     /** The TCP listener's port (useful when it was 0: any free port). */

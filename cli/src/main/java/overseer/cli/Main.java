@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code overseer} command line. */
 @Command(name = "overseer", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A process supervisor and task runtime for Linux.",
-        subcommands = {RunCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code when Overseer itself could not run the command (docker's convention). */
     static final int EXIT_OVERSEER_ERROR = 125;
@@ -26,7 +26,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: run, help");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: run, info, help");
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -9,6 +9,7 @@ import overseer.core.OverseerException;
 import overseer.core.PortableRuntime;
 import overseer.core.ProcessSpec;
 import overseer.core.Redirect;
+import overseer.core.Resources;
 import overseer.core.Signal;
 import overseer.core.Task;
 import overseer.core.TaskSpec;
@@ -16,6 +17,7 @@ import overseer.core.Tasks;
 import overseer.core.spi.Runtime;
 import overseer.linux.NativeRuntime;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -32,7 +34,8 @@ import java.util.concurrent.Callable;
 /**
  * {@code overseer run [options] -- CMD ARGS...}: one supervised process in the foreground. Its output is
  * captured and streamed; SIGINT, SIGTERM and SIGHUP sent to Overseer are passed on to the process group;
- * Overseer exits with the process's exit code (128 + signal when a signal ended it).
+ * Overseer exits with the process's exit code (128 + signal when a signal ended it: 137 for an OOM kill,
+ * which {@code --json} shows as {@code "oomKilled": true}). docker's resource flags put the task in cgroups.
  */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Run a command as a supervised task in the foreground.")
@@ -76,6 +79,17 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--json", description = "After the output, print the exit as one JSON object on stdout.")
     boolean json;
 
+    @Mixin
+    ResourceFlags limits = new ResourceFlags();
+
+    @Option(names = {"-u", "--user"}, paramLabel = "USER[:GROUP]",
+            description = "Run as this user and group (names or numbers); needs root.")
+    String user;
+
+    @Option(names = "--cgroup-parent", paramLabel = "PATH", defaultValue = NativeRuntime.Options.DEFAULT_PARENT,
+            description = "Cgroup under which the task's cgroups are made (default: ${DEFAULT-VALUE}).")
+    String cgroupParent;
+
     @Parameters(arity = "1..*", paramLabel = "CMD", description = "The command and its arguments (put them after --).")
     List<String> command;
 
@@ -83,7 +97,14 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ProcessSpec spec = spec();
         try (Tasks tasks = new Tasks(runtime())) {
-            Task task = tasks.create(namespace, TaskSpec.of(id == null ? "run-" + UUID.randomUUID() : id, spec));
+            Resources resources = limits.resources();
+            Task task;
+            try {
+                task = tasks.create(namespace, TaskSpec.of(id == null ? "run-" + UUID.randomUUID() : id, spec)
+                        .withResources(resources));
+            } catch (OverseerException e) {
+                throw ResourceFlags.renamed(e);
+            }
             PrintStream out = System.out;
             PrintStream err = System.err;
             task.output().addSink(r -> write(r.stream() == LogStream.STDOUT ? out : err, r));
@@ -117,7 +138,7 @@ final class RunCommand implements Callable<Integer> {
 
     private Runtime runtime() {
         return switch (runtime) {
-            case "native" -> new NativeRuntime();
+            case "native" -> new NativeRuntime(NativeRuntime.Options.defaults().withCgroupParent(cgroupParent));
             case "portable" -> new PortableRuntime();
             default -> throw OverseerException.invalidArgument("--runtime: expected native or portable, got \"%s\"", runtime);
         };
@@ -147,7 +168,11 @@ final class RunCommand implements Callable<Integer> {
         };
         Optional<LogConfig.FileSink> file = Optional.ofNullable(logFile)
                 .map(p -> new LogConfig.FileSink(p.toAbsolutePath(), logMaxBytes, logMaxFiles));
-        return ProcessSpec.builder(command)
+        ProcessSpec.Builder b = ProcessSpec.builder(command);
+        if (user != null) {
+            b.user(user);
+        }
+        return b
                 .env(vars)
                 .cwd((cwd == null ? Path.of("") : cwd).toAbsolutePath().normalize())
                 .stdin(in)

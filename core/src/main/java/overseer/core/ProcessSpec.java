@@ -18,9 +18,10 @@ import java.util.Optional;
  * @param stdout NULL, PIPE, INHERIT or a file
  * @param stderr NULL, PIPE, INHERIT, a file or STDOUT (merged)
  * @param logs   what happens to piped output
+ * @param user   who the process runs as; empty means Overseer's own user
  */
 public record ProcessSpec(List<String> args, Map<String, String> env, Optional<Path> cwd,
-                          Redirect stdin, Redirect stdout, Redirect stderr, LogConfig logs) {
+                          Redirect stdin, Redirect stdout, Redirect stderr, LogConfig logs, Optional<User> user) {
     public ProcessSpec {
         Objects.requireNonNull(args, "args");
         if (args.isEmpty() || args.getFirst() == null || args.getFirst().isBlank()) {
@@ -59,6 +60,13 @@ public record ProcessSpec(List<String> args, Map<String, String> env, Optional<P
         if (stdout == Redirect.STDOUT) {
             throw OverseerException.invalidArgument("stdout: cannot be redirected to itself");
         }
+        Objects.requireNonNull(user, "user");
+    }
+
+    /** A process that runs as Overseer's own user. */
+    public ProcessSpec(List<String> args, Map<String, String> env, Optional<Path> cwd,
+                       Redirect stdin, Redirect stdout, Redirect stderr, LogConfig logs) {
+        this(args, env, cwd, stdin, stdout, stderr, logs, Optional.empty());
     }
 
     /** A process with no environment and all streams on /dev/null. */
@@ -82,6 +90,7 @@ public record ProcessSpec(List<String> args, Map<String, String> env, Optional<P
         b.stdout = stdout;
         b.stderr = stderr;
         b.logs = logs;
+        b.user = user.orElse(null);
         return b;
     }
 
@@ -98,6 +107,7 @@ public record ProcessSpec(List<String> args, Map<String, String> env, Optional<P
         private Redirect stdout = Redirect.NULL;
         private Redirect stderr = Redirect.NULL;
         private LogConfig logs = LogConfig.DEFAULT;
+        private User user;
 
         private Builder(List<String> args) {
             this.args = args;
@@ -150,8 +160,20 @@ public record ProcessSpec(List<String> args, Map<String, String> env, Optional<P
             return this;
         }
 
+        /** Runs the process as another user (docker's {@code --user}); needs a runtime with feature USER. */
+        public Builder user(User user) {
+            this.user = user;
+            return this;
+        }
+
+        /** {@code user[:group]}, each a name or a number. */
+        public Builder user(String spec) {
+            return user(User.parse(spec));
+        }
+
         public ProcessSpec build() {
-            return new ProcessSpec(args, env, Optional.ofNullable(cwd), stdin, stdout, stderr, logs);
+            return new ProcessSpec(args, env, Optional.ofNullable(cwd), stdin, stdout, stderr, logs,
+                    Optional.ofNullable(user));
         }
     }
 }

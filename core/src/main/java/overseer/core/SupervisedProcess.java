@@ -93,9 +93,7 @@ class SupervisedProcess implements Process {
         try {
             exit = e;
             status = Status.STOPPED;
-            if (e.oomKilled()) {
-                bus.publish(namespace, new Event.TaskOOM(taskId));
-            }
+            // /tasks/oom is the runtime's to report (RuntimeTask.onOom), once per kill and before this exit.
             bus.publish(namespace, new Event.TaskExit(taskId, id, pid, e));
         } finally {
             lock.unlock();

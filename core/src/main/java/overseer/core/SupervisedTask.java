@@ -13,16 +13,27 @@ final class SupervisedTask extends SupervisedProcess implements Task {
     private static final Duration EXEC_REAP = Duration.ofSeconds(5);
 
     private final Runtime runtimeImpl;
+    private final TaskSpec taskSpec;
     private final RuntimeTask task;
     private final Map<String, SupervisedProcess> execs = new ConcurrentHashMap<>();
     private final Runnable unregister;
+    /** The limits in force; written under {@link #lock}. */
+    private volatile Resources resources;
 
     SupervisedTask(String namespace, TaskSpec spec, Runtime runtime, EventBus bus, Runnable unregister) {
         super(namespace, spec.id(), spec.id(), spec.process(), bus, new ProcessOutput(spec.process()));
         this.runtimeImpl = runtime;
+        this.taskSpec = spec;
         this.unregister = unregister;
+        if (spec.hasLimits()) {
+            require(Runtime.Feature.RESOURCES, "setting resources");
+        }
+        requireUser(spec.process());
+        this.resources = spec.startResources();
         this.task = runtime.create(namespace, spec, output);
         this.runtime = task;
+        // The OOM killer may end any process of the task, not only those Overseer started: one event per kill.
+        task.onOom(() -> bus.publish(namespace, new Event.TaskOOM(taskId)));
     }
 
     @Override
@@ -30,19 +41,23 @@ final class SupervisedTask extends SupervisedProcess implements Task {
         require(Runtime.Feature.PAUSE, "pause");
         lock.lock();
         try {
-            Lifecycle.check(Lifecycle.Op.PAUSE, status);
-            status = Status.PAUSING;
-            try {
-                task.pause();
-            } catch (RuntimeException e) {
-                status = Status.RUNNING;
-                throw e;
-            }
-            status = Status.PAUSED;
-            bus.publish(namespace, new Event.TaskPaused(taskId));
+            pauseLocked();
         } finally {
             lock.unlock();
         }
+    }
+
+    private void pauseLocked() {
+        Lifecycle.check(Lifecycle.Op.PAUSE, status);
+        status = Status.PAUSING;
+        try {
+            task.pause();
+        } catch (RuntimeException e) {
+            status = Status.RUNNING;
+            throw e;
+        }
+        status = Status.PAUSED;
+        bus.publish(namespace, new Event.TaskPaused(taskId));
     }
 
     @Override
@@ -50,10 +65,113 @@ final class SupervisedTask extends SupervisedProcess implements Task {
         require(Runtime.Feature.PAUSE, "resume");
         lock.lock();
         try {
+            resumeLocked();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void resumeLocked() {
+        Lifecycle.check(Lifecycle.Op.RESUME, status);
+        task.resume();
+        status = Status.RUNNING;
+        bus.publish(namespace, new Event.TaskResumed(taskId));
+    }
+
+    @Override
+    public Resources resources() {
+        return resources;
+    }
+
+    @Override
+    public void update(Resources update) {
+        require(Runtime.Feature.RESOURCES, "update");
+        java.util.Objects.requireNonNull(update, "update");
+        lock.lock();
+        try {
+            requireLive("update");
+            applyLocked(resources.merge(update));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void applyLocked(Resources merged) {
+        task.update(merged);
+        resources = merged;
+    }
+
+    @Override
+    public TaskStats stats() {
+        require(Runtime.Feature.STATS, "stats");
+        lock.lock();
+        try {
+            if (status == Status.CREATED) {
+                throw OverseerException.failedPrecondition("process not started");
+            }
+            if (status == Status.DELETED) {
+                throw OverseerException.failedPrecondition("cannot read the stats of a deleted process");
+            }
+            return task.stats();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public CycleDeltaMetrics freeze() {
+        require(Runtime.Feature.FREEZER, "freeze");
+        lock.lock();
+        try {
+            pauseLocked();
+            try {
+                return task.cycleMetrics();
+            } catch (RuntimeException e) {
+                resumeLocked(); // no metrics, no freeze: leave the task as it was
+                throw e;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void thaw() {
+        require(Runtime.Feature.FREEZER, "thaw");
+        lock.lock();
+        try {
             Lifecycle.check(Lifecycle.Op.RESUME, status);
-            task.resume();
-            status = Status.RUNNING;
-            bus.publish(namespace, new Event.TaskResumed(taskId));
+            // Lambda: the thaw profile is always the throttled one, whatever the task started with.
+            taskSpec.profiles().ifPresent(p -> applyLocked(resources.merge(p.throttled())));
+            resumeLocked();
+            task.startCycle();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public CycleDeltaMetrics stop(Signal stopSignal, Duration grace) throws InterruptedException {
+        require(Runtime.Feature.FREEZER, "stop");
+        Durations.requireNonNegative("grace", grace);
+        lock.lock();
+        try {
+            if (status == Status.PAUSED) {
+                // A frozen process cannot handle its stop signal. The cycle that ended at the freeze was
+                // reported then: the last cycle is the one from here to the exit.
+                resumeLocked();
+                task.startCycle();
+            }
+        } finally {
+            lock.unlock();
+        }
+        shutdown(stopSignal, grace);
+        lock.lock();
+        try {
+            if (status == Status.DELETED) {
+                throw OverseerException.failedPrecondition("cannot stop a deleted process");
+            }
+            return task.cycleMetrics();
         } finally {
             lock.unlock();
         }
@@ -62,6 +180,7 @@ final class SupervisedTask extends SupervisedProcess implements Task {
     @Override
     public Process exec(String execId, ProcessSpec spec) {
         Identifiers.require("execId", execId);
+        requireUser(spec);
         lock.lock();
         try {
             Lifecycle.check(Lifecycle.Op.EXEC, status);
@@ -131,6 +250,19 @@ final class SupervisedTask extends SupervisedProcess implements Task {
     @Override
     protected void afterDelete() {
         unregister.run();
+    }
+
+    /** Update is containerd's: legal before the start and while the task runs or is paused. */
+    private void requireLive(String op) {
+        if (status == Status.STOPPED || status == Status.DELETED) {
+            throw OverseerException.failedPrecondition("cannot %s a %s process", op, status.word());
+        }
+    }
+
+    private void requireUser(ProcessSpec spec) {
+        if (spec.user().isPresent()) {
+            require(Runtime.Feature.USER, "running a process as another user");
+        }
     }
 
     private void require(Runtime.Feature feature, String op) {

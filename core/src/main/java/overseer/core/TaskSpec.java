@@ -11,7 +11,7 @@ import java.util.Optional;
  * @param process      its init process
  * @param resources    limits applied before the init process runs its first instruction
  * @param profiles     Lambda's throttled / unthrottled cgroup profiles, if the task uses freeze and thaw
- * @param startProfile the profile applied at start instead of {@code resources}
+ * @param startProfile the profile applied at start over {@code resources}
  */
 public record TaskSpec(String id, ProcessSpec process, Resources resources, Optional<CgroupProfiles> profiles,
                        Optional<CgroupProfiles.Name> startProfile) {
@@ -39,8 +39,16 @@ public record TaskSpec(String id, ProcessSpec process, Resources resources, Opti
         return new TaskSpec(id, process, resources, Optional.of(p), start);
     }
 
-    /** The limits the task starts with: the start profile's, else {@code resources}. */
+    /** Whether the task asks for limits of any kind, so that it needs a runtime with feature RESOURCES. */
+    public boolean hasLimits() {
+        return !resources.isEmpty() || profiles.isPresent();
+    }
+
+    /**
+     * The limits the task starts with: {@code resources} with the start profile's limits over them (a
+     * profile sets cpu and memory; what it leaves out, such as a pids limit, comes from {@code resources}).
+     */
     public Resources startResources() {
-        return startProfile.map(n -> profiles.orElseThrow().get(n)).orElse(resources);
+        return startProfile.map(n -> resources.merge(profiles.orElseThrow().get(n))).orElse(resources);
     }
 }

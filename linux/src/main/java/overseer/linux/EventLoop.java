@@ -69,9 +69,17 @@ final class EventLoop implements AutoCloseable {
 
     /** Watches {@code fd} for input, dispatching to {@code handler} under {@code token}. */
     void register(int fd, long token, Handler handler) throws LibC.Errno {
+        register(fd, token, LibC.EPOLLIN, handler);
+    }
+
+    /**
+     * Watches {@code fd} for {@code events} (level-triggered). Cgroup v2 files signal a change with
+     * EPOLLPRI, and stay signalled until the change is read through the same descriptor.
+     */
+    void register(int fd, long token, int events, Handler handler) throws LibC.Errno {
         handlers.put(token, handler);
         try {
-            LibC.epollCtl(epfd, LibC.EPOLL_CTL_ADD, fd, LibC.EPOLLIN, token, ctlScratch.get());
+            LibC.epollCtl(epfd, LibC.EPOLL_CTL_ADD, fd, events, token, ctlScratch.get());
         } catch (LibC.Errno e) {
             handlers.remove(token);
             throw e;

@@ -50,6 +50,7 @@ final class LibC {
     static final int EPOLLIN = 0x001;
     static final int EPOLLERR = 0x008;
     static final int EPOLLHUP = 0x010;
+    static final int EPOLLPRI = 0x002;
     static final int EFD_CLOEXEC = 0x80000;
     static final int EFD_NONBLOCK = 0x800;
 
@@ -57,6 +58,11 @@ final class LibC {
     static final int ESRCH = 3;
     static final int EAGAIN = 11;
     static final int ECHILD = 10;
+
+    static final int PR_CAPBSET_READ = 23;
+    static final int PR_CAPBSET_DROP = 24;
+    static final int SC_CLK_TCK = 2;
+    static final int SC_PAGESIZE = 30;
 
     private static final long SYS_PIDFD_SEND_SIGNAL = 424;
     private static final long SYS_PIDFD_OPEN = 434;
@@ -128,6 +134,15 @@ final class LibC {
     private static final MethodHandle EPOLL_WAIT = errno("epoll_wait",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
     private static final MethodHandle EVENTFD = errno("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle OPEN = errno("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+            Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle PREAD = errno("pread", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle PRCTL = errno("prctl",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
+            Linker.Option.firstVariadicArg(1));
+    private static final MethodHandle GETTID = plain("gettid", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle GETEUID = plain("geteuid", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle SYSCONF = plain("sysconf", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
 
     // Each thread gets one errno capture buffer; FFM calls fill it before returning.
     private static final ThreadLocal<MemorySegment> CAPTURED = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE));
@@ -500,5 +515,101 @@ final class LibC {
             throw new Errno("eventfd", lastErrno(c));
         }
         return r;
+    }
+
+    // --- files ----------------------------------------------------------------------------------------
+
+    /** open(2) without creating; the descriptor is close-on-exec. */
+    static int open(String path, int flags) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        int r;
+        try (Arena a = Arena.ofConfined()) {
+            r = (int) OPEN.invokeExact(c, a.allocateFrom(path), flags | O_CLOEXEC, 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r < 0) {
+            throw new Errno("open " + path, lastErrno(c));
+        }
+        return r;
+    }
+
+    /** pread(2): reads from {@code offset} without moving the file position. */
+    static long pread(int fd, MemorySegment buf, long len, long offset) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        while (true) {
+            long r;
+            try {
+                r = (long) PREAD.invokeExact(c, fd, buf, len, offset);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+            if (r >= 0) {
+                return r;
+            }
+            int e = lastErrno(c);
+            if (e != EINTR) {
+                throw new Errno("pread", e);
+            }
+        }
+    }
+
+    // --- threads, credentials, capabilities ------------------------------------------------------------
+
+    /** The kernel id of the calling (platform) thread: what a cgroup v1 {@code tasks} file takes. */
+    static int gettid() {
+        try {
+            return (int) GETTID.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int geteuid() {
+        try {
+            return (int) GETEUID.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static long sysconf(int name) {
+        try {
+            return (long) SYSCONF.invokeExact(name);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** prctl(2) with numeric arguments; returns its result. */
+    static int prctl(int option, long arg2) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        int r;
+        try {
+            r = (int) PRCTL.invokeExact(c, option, arg2, 0L, 0L, 0L);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r < 0) {
+            throw new Errno("prctl", lastErrno(c));
+        }
+        return r;
+    }
+
+    /** kill(2) on one process; callers guarantee the pid cannot have been recycled (an unreaped child). */
+    static void kill(int pid, int signal) throws Errno {
+        if (pid <= 0) {
+            throw new IllegalArgumentException("pid " + pid);
+        }
+        MemorySegment c = CAPTURED.get();
+        int r;
+        try {
+            r = (int) KILL.invokeExact(c, pid, signal);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r < 0) {
+            throw new Errno("kill", lastErrno(c));
+        }
     }
 }

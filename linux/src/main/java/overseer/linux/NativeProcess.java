@@ -9,14 +9,17 @@ import overseer.core.Redirect;
 import overseer.core.Signal;
 import overseer.core.spi.RuntimeProcess;
 
+import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -24,13 +27,26 @@ import java.util.function.Consumer;
  * {@link EventLoop} and reaped with waitid(P_PIDFD). Signals go through the pidfd; a signal to the whole
  * group uses kill(-pgid) only while the leader is not reaped, because until then its pid, and so the
  * group id, cannot be given to another process.
+ *
+ * <p>No instruction of the program of a task with cgroups runs outside them. Where the task has a v2
+ * cgroup, which takes only whole processes, through a gate: {@code /bin/sh} is spawned instead of the
+ * program, blocked reading a pipe until Overseer has written its pid to each of the task's cgroup.procs,
+ * and only then execs the program (the same pid). With v1 cgroups only, the {@link Spawner}'s placing
+ * threads spawn it from inside them. A process run as another user goes through setpriv(1). Behind the
+ * gate or setpriv, args[0] becomes the resolved path of the program.
  */
 class NativeProcess implements RuntimeProcess {
     private static final int UNSET = -1;
+    private static final String SH = "/bin/sh";
+    private static final TaskCgroup.Placement NOWHERE = new TaskCgroup.Placement(List.of(), List.of());
+    /** Waits for one line on fd 3, closes it, execs the rest of the command line; no line means no exec. */
+    static final String GATE_SCRIPT = "read -r gate <&3 || exit 125; exec 3<&- \"$@\"";
 
+    protected final Host host;
     protected final EventLoop loop;
     protected final ProcessSpec spec;
     private final Path executable;
+    private final Optional<Credentials> user;
     private final ProcessOutput output;
     private int pidfd = UNSET;
     private long pidfdToken;
@@ -41,71 +57,78 @@ class NativeProcess implements RuntimeProcess {
     private final int[] readFds = {UNSET, UNSET};
     private final long[] readTokens = new long[2];
     private Consumer<Exit> onExit;
+    /** The cgroup's OOM kill count when the process started: a SIGKILL after it rose is the OOM killer's. */
+    private long oomKillsAtStart;
 
-    NativeProcess(EventLoop loop, ProcessSpec spec, Path executable, ProcessOutput output) {
-        this.loop = loop;
+    NativeProcess(Host host, ProcessSpec spec, Path executable, Optional<Credentials> user, ProcessOutput output) {
+        this.host = host;
+        this.loop = host.loop();
         this.spec = spec;
         this.executable = executable;
+        this.user = user;
         this.output = output;
+    }
+
+    /** The cgroups the process is born in; none for a task without limits. */
+    protected Optional<TaskCgroup> cgroup() {
+        return Optional.empty();
+    }
+
+    /** Called on the loop thread after the exit is collected and before it is reported. */
+    protected void beforeExitReported() {
     }
 
     @Override
     public synchronized long start(Consumer<Exit> exitListener) {
         this.onExit = exitListener;
+        Optional<TaskCgroup> cgroup = cgroup();
+        TaskCgroup.Placement placement = cgroup.map(TaskCgroup::placement).orElse(NOWHERE);
+        boolean gated = !placement.gateProcs().isEmpty();
+        List<String> argv = argv(gated);
+        String program = gated ? SH : user.isPresent() ? setpriv().toString() : executable.toString();
         int[] stdinPipe = {UNSET, UNSET};
         int[] outPipe = {UNSET, UNSET};
         int[] errPipe = {UNSET, UNSET};
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment fa = a.allocate(LibC.SPAWN_FILE_ACTIONS_SIZE, 16);
-            MemorySegment attr = a.allocate(LibC.SPAWNATTR_SIZE, 16);
-            LibC.fileActionsInit(fa);
-            LibC.attrInit(attr);
+        int[] gatePipe = {UNSET, UNSET};
+        try {
             try {
                 if (spec.stdin() == Redirect.PIPE) {
-                    pipe(a, stdinPipe);
+                    pipe(stdinPipe);
                 }
                 if (spec.stdout() == Redirect.PIPE) {
-                    pipe(a, outPipe);
+                    pipe(outPipe);
                 }
                 if (spec.stderr() == Redirect.PIPE) {
-                    pipe(a, errPipe);
+                    pipe(errPipe);
                 }
-                redirect(a, fa, 0, spec.stdin(), stdinPipe[0]);
-                redirect(a, fa, 1, spec.stdout(), outPipe[1]);
-                redirect(a, fa, 2, spec.stderr(), errPipe[1]);
-                spec.cwd().ifPresent(d -> check("posix_spawn_file_actions_addchdir_np",
-                        LibC.addChdir(fa, a.allocateFrom(d.toString()))));
-                // Nothing of the JVM's leaks into the child, whatever its close-on-exec flag says.
-                check("posix_spawn_file_actions_addclosefrom_np", LibC.addCloseFrom(fa, 3));
-
-                MemorySegment empty = a.allocate(LibC.SIGSET_SIZE, 8);
-                MemorySegment all = a.allocate(LibC.SIGSET_SIZE, 8);
-                LibC.sigemptyset(empty);
-                LibC.sigfillset(all);
-                check("posix_spawnattr_setflags", LibC.attrSetFlags(attr, (short) (LibC.POSIX_SPAWN_SETPGROUP
-                        | LibC.POSIX_SPAWN_SETSIGDEF | LibC.POSIX_SPAWN_SETSIGMASK)));
-                check("posix_spawnattr_setpgroup", LibC.attrSetPgroup(attr, 0));
-                check("posix_spawnattr_setsigmask", LibC.attrSetSigmask(attr, empty));
-                check("posix_spawnattr_setsigdefault", LibC.attrSetSigdefault(attr, all));
-
-                MemorySegment pidOut = a.allocate(ValueLayout.JAVA_INT);
-                int rc = LibC.posixSpawn(pidOut, a.allocateFrom(executable.toString()), fa, attr,
-                        strings(a, spec.args()), strings(a, env(spec.env())));
-                if (rc != 0) {
-                    throw spawnError(rc);
+                if (gated) {
+                    pipe(gatePipe);
                 }
-                pid = pidOut.get(ValueLayout.JAVA_INT, 0);
+                oomKillsAtStart = cgroup.map(TaskCgroup::oomKills).orElse(0L);
+                int in = stdinPipe[0];
+                int out = outPipe[1];
+                int err = errPipe[1];
+                int gateIn = gatePipe[0];
+                pid = host.spawner().spawn(placement.threadTasks(), () -> spawn(program, argv, in, out, err, gateIn));
             } finally {
-                LibC.attrDestroy(attr);
-                LibC.fileActionsDestroy(fa);
                 closeIfSet(stdinPipe[0]);
                 closeIfSet(outPipe[1]);
                 closeIfSet(errPipe[1]);
+                closeIfSet(gatePipe[0]);
+            }
+            if (gated) {
+                try {
+                    openGate(placement.gateProcs(), gatePipe[1]);
+                } finally {
+                    LibC.close(gatePipe[1]);
+                    gatePipe[1] = UNSET;
+                }
             }
         } catch (RuntimeException e) {
             closeIfSet(stdinPipe[1]);
             closeIfSet(outPipe[0]);
             closeIfSet(errPipe[0]);
+            closeIfSet(gatePipe[1]);
             throw e;
         }
         // From here on the child runs: it is ours until we reap it, so its pid cannot be reused.
@@ -124,15 +147,126 @@ class NativeProcess implements RuntimeProcess {
         return pid;
     }
 
-    private void pipe(Arena a, int[] fds) {
-        MemorySegment two = a.allocate(ValueLayout.JAVA_INT, 2);
+    private Path setpriv() {
+        return host.setpriv().orElseThrow(() -> OverseerException.failedPrecondition(
+                "user: running a process as another user needs setpriv(1) from util-linux, which is not installed"));
+    }
+
+    /** The command line posix_spawn runs: the spec's, behind setpriv and the gate when they are needed. */
+    private List<String> argv(boolean gated) {
+        if (!gated && user.isEmpty()) {
+            return spec.args();
+        }
+        List<String> a = new ArrayList<>();
+        if (gated) {
+            a.addAll(List.of(SH, "-c", GATE_SCRIPT, "overseer-gate"));
+        }
+        user.ifPresent(u -> {
+            a.add(setpriv().toString());
+            a.addAll(u.setprivArgs());
+            a.add("--");
+        });
+        a.add(executable.toString());
+        a.addAll(spec.args().subList(1, spec.args().size()));
+        return a;
+    }
+
+    /**
+     * The gated child waits: move it into each of the task's cgroups, then let it exec. If it cannot be
+     * moved it must not run at all: it is killed and reaped before the error is thrown.
+     */
+    private void openGate(List<Path> procsFiles, int gateFd) {
+        Path at = null;
         try {
+            for (Path procs : procsFiles) {
+                at = procs;
+                CgroupFs.write(procs, Integer.toString(pid));
+            }
+            at = null;
+            try (Arena a = Arena.ofConfined()) {
+                LibC.write(gateFd, a.allocateFrom("go\n"), 3);
+            }
+        } catch (IOException | LibC.Errno e) {
+            int child = pid;
+            killAndReap(child);
+            pid = 0;
+            throw OverseerException.unavailable("cannot place process %d in %s: %s", child,
+                    at == null ? "its cgroups" : at.getParent(), e instanceof IOException io ? CgroupFs.reason(io) : e.getMessage());
+        }
+    }
+
+    private static void killAndReap(int pid) {
+        try (Arena a = Arena.ofConfined()) {
+            int fd = LibC.pidfdOpen(pid);
+            try {
+                LibC.pidfdSendSignal(fd, Signal.SIGKILL.number());
+                LibC.waitidPidfd(fd, a.allocate(LibC.SIGINFO_SIZE, 8), LibC.WEXITED);
+            } finally {
+                LibC.close(fd);
+            }
+        } catch (LibC.Errno e) {
+            System.getLogger(NativeProcess.class.getName()).log(System.Logger.Level.ERROR,
+                    "cannot kill the gated child " + pid + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * posix_spawn on the calling thread, which may be a spawner thread: everything native is allocated
+     * here, in this thread's own arena. Returns the pid.
+     */
+    private int spawn(String program, List<String> argv, int stdinRead, int outWrite, int errWrite, int gateRead) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment fa = a.allocate(LibC.SPAWN_FILE_ACTIONS_SIZE, 16);
+            MemorySegment attr = a.allocate(LibC.SPAWNATTR_SIZE, 16);
+            LibC.fileActionsInit(fa);
+            LibC.attrInit(attr);
+            try {
+                redirect(a, fa, 0, spec.stdin(), stdinRead);
+                redirect(a, fa, 1, spec.stdout(), outWrite);
+                redirect(a, fa, 2, spec.stderr(), errWrite);
+                spec.cwd().ifPresent(d -> check("posix_spawn_file_actions_addchdir_np",
+                        LibC.addChdir(fa, a.allocateFrom(d.toString()))));
+                int keep = 3;
+                if (gateRead != UNSET) {
+                    check("posix_spawn_file_actions_adddup2", LibC.addDup2(fa, gateRead, 3));
+                    keep = 4;
+                }
+                // Nothing of the JVM's leaks into the child, whatever its close-on-exec flag says.
+                check("posix_spawn_file_actions_addclosefrom_np", LibC.addCloseFrom(fa, keep));
+
+                MemorySegment empty = a.allocate(LibC.SIGSET_SIZE, 8);
+                MemorySegment all = a.allocate(LibC.SIGSET_SIZE, 8);
+                LibC.sigemptyset(empty);
+                LibC.sigfillset(all);
+                check("posix_spawnattr_setflags", LibC.attrSetFlags(attr, (short) (LibC.POSIX_SPAWN_SETPGROUP
+                        | LibC.POSIX_SPAWN_SETSIGDEF | LibC.POSIX_SPAWN_SETSIGMASK)));
+                check("posix_spawnattr_setpgroup", LibC.attrSetPgroup(attr, 0));
+                check("posix_spawnattr_setsigmask", LibC.attrSetSigmask(attr, empty));
+                check("posix_spawnattr_setsigdefault", LibC.attrSetSigdefault(attr, all));
+
+                MemorySegment pidOut = a.allocate(ValueLayout.JAVA_INT);
+                int rc = LibC.posixSpawn(pidOut, a.allocateFrom(program), fa, attr,
+                        strings(a, argv), strings(a, env(spec.env())));
+                if (rc != 0) {
+                    throw spawnError(program, rc);
+                }
+                return pidOut.get(ValueLayout.JAVA_INT, 0);
+            } finally {
+                LibC.attrDestroy(attr);
+                LibC.fileActionsDestroy(fa);
+            }
+        }
+    }
+
+    private static void pipe(int[] fds) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment two = a.allocate(ValueLayout.JAVA_INT, 2);
             LibC.pipe2(two, LibC.O_CLOEXEC);
+            fds[0] = two.get(ValueLayout.JAVA_INT, 0);
+            fds[1] = two.get(ValueLayout.JAVA_INT, 4);
         } catch (LibC.Errno e) {
             throw OverseerException.unavailable("cannot create a pipe: %s", e.getMessage());
         }
-        fds[0] = two.get(ValueLayout.JAVA_INT, 0);
-        fds[1] = two.get(ValueLayout.JAVA_INT, 4);
     }
 
     private static void redirect(Arena a, MemorySegment fa, int fd, Redirect r, int pipeEnd) {
@@ -156,12 +290,12 @@ class NativeProcess implements RuntimeProcess {
         }
     }
 
-    private OverseerException spawnError(int errno) {
+    private OverseerException spawnError(String program, int errno) {
         String what = Errnos.name(errno) + " (" + LibC.strerror(errno) + ")";
         return switch (errno) {
             case 2, 13, 8, 20, 21, 40, 36 -> OverseerException.invalidArgument(
-                    "args[0]: cannot execute \"%s\": %s", executable, what);
-            default -> OverseerException.unavailable("posix_spawn of \"%s\" failed: %s", executable, what);
+                    "args[0]: cannot execute \"%s\": %s", program, what);
+            default -> OverseerException.unavailable("posix_spawn of \"%s\" failed: %s", program, what);
         };
     }
 
@@ -265,27 +399,32 @@ class NativeProcess implements RuntimeProcess {
             LibC.close(pidfd);
             pidfd = UNSET;
         }
+        beforeExitReported();
         onExit.accept(exit);
     }
 
-    private static Exit toExit(int code, int status) {
+    private Exit toExit(int code, int status) {
         Instant now = Instant.now();
         return switch (code) {
-            case LibC.CLD_KILLED, LibC.CLD_DUMPED -> Exit.killed(Signal.of(status), false, now);
+            case LibC.CLD_KILLED, LibC.CLD_DUMPED -> Exit.killed(Signal.of(status), oomKilled(status), now);
             default -> Exit.exited(status, now);
         };
+    }
+
+    /**
+     * The OOM killer sends SIGKILL, and counts the kill in the cgroup before it sends it: a process killed
+     * by SIGKILL while its cgroup's count rose was (as far as anyone can tell) killed by the OOM killer.
+     */
+    private boolean oomKilled(int signal) {
+        return signal == Signal.SIGKILL.number()
+                && cgroup().map(c -> c.oomKills() > oomKillsAtStart).orElse(false);
     }
 
     // --- control --------------------------------------------------------------------------------------
 
     @Override
     public synchronized void signal(Signal signal, boolean all) {
-        if (reaped) {
-            throw OverseerException.failedPrecondition("process already finished");
-        }
-        if (pidfd == UNSET) {
-            throw OverseerException.failedPrecondition("process not started");
-        }
+        requireSignalable();
         try {
             if (all) {
                 LibC.killGroup(pid, signal.number());
@@ -298,6 +437,21 @@ class NativeProcess implements RuntimeProcess {
             }
             throw OverseerException.internal("cannot send " + signal + " to " + pid + ": " + e.getMessage(), e);
         }
+    }
+
+    /** "process already finished" once reaped, "process not started" before the start. */
+    protected synchronized void requireSignalable() {
+        if (reaped) {
+            throw OverseerException.failedPrecondition("process already finished");
+        }
+        if (pidfd == UNSET) {
+            throw OverseerException.failedPrecondition("process not started");
+        }
+    }
+
+    /** Whether the process was ever started (it may have exited since). */
+    synchronized boolean started() {
+        return pidfd != UNSET || reaped;
     }
 
     /** Whether the process has been started and not reaped: its pid still names it. */

@@ -1,22 +1,99 @@
 package overseer.linux;
 
 import overseer.core.Executables;
+import overseer.core.OverseerException;
 import overseer.core.ProcessOutput;
 import overseer.core.TaskSpec;
+import overseer.core.User;
 import overseer.core.spi.Runtime;
 import overseer.core.spi.RuntimeTask;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
  * Host processes on Linux without the JDK's process machinery: posix_spawn through FFM, exit detection
  * with pidfd_open and one epoll thread for all processes, status by waitid(P_PIDFD), every signal to a
- * single process through pidfd_send_signal.
+ * single process through pidfd_send_signal. Tasks with limits get cgroups (v2 where a controller lives
+ * there, else v1), found once at start: see {@link CgroupLayout}.
  */
 public final class NativeRuntime implements Runtime {
+    /**
+     * @param cgroupRoot      the cgroup file system (normally /sys/fs/cgroup)
+     * @param cgroupParent    the cgroup, in every hierarchy, under which tasks get {@code <namespace>/<id>}
+     * @param cgroupEveryTask give every task a cgroup, not only those with limits: pids, kill and stats then
+     *                        reach processes that left the process group, at the cost of a slower spawn
+     * @param v2Tracking      on a hybrid host whose cgroup v2 tree holds none of the controllers, still use it
+     *                        to track, freeze and kill (cgroup.kill is atomic even against a fork bomb); false
+     *                        uses the v1 freezer instead and spares every spawn the gate (see docs/cgroups.md)
+     */
+    public record Options(Path cgroupRoot, String cgroupParent, boolean cgroupEveryTask, boolean v2Tracking) {
+        public static final String DEFAULT_PARENT = "overseer";
+
+        public Options {
+            Objects.requireNonNull(cgroupRoot, "cgroupRoot");
+            Objects.requireNonNull(cgroupParent, "cgroupParent");
+        }
+
+        public static Options defaults() {
+            return new Options(CgroupLayout.DEFAULT_ROOT, DEFAULT_PARENT, false, true);
+        }
+
+        public Options withCgroupParent(String parent) {
+            return new Options(cgroupRoot, parent, cgroupEveryTask, v2Tracking);
+        }
+
+        public Options withCgroupRoot(Path root) {
+            return new Options(root, cgroupParent, cgroupEveryTask, v2Tracking);
+        }
+
+        public Options withCgroupEveryTask(boolean every) {
+            return new Options(cgroupRoot, cgroupParent, every, v2Tracking);
+        }
+
+        public Options withV2Tracking(boolean track) {
+            return new Options(cgroupRoot, cgroupParent, cgroupEveryTask, track);
+        }
+    }
+
+    private static final Set<Path> SETPRIV = Set.of(Path.of("/usr/bin/setpriv"), Path.of("/bin/setpriv"));
+
+    private final Options options;
+    private final CgroupLayout layout;
+    private final Optional<CgroupTree> tree;
     private final EventLoop loop = new EventLoop("overseer-epoll");
+    private final Spawner spawner;
+    private final Host host;
+
+    public NativeRuntime() {
+        this(Options.defaults());
+    }
+
+    public NativeRuntime(Options options) {
+        this(options, layout(options));
+    }
+
+    private static CgroupLayout layout(Options options) {
+        CgroupLayout l = CgroupLayout.detect(options.cgroupRoot());
+        boolean controllerless = l.v2().map(v -> Arrays.stream(CgroupLayout.Controller.values())
+                .noneMatch(c -> l.version(c) == CgroupLayout.Version.V2 && c != CgroupLayout.Controller.FREEZER)).orElse(false);
+        return !options.v2Tracking() && controllerless && !l.v1().isEmpty() ? l.withoutV2() : l;
+    }
+
+    /** With a given layout: tests use {@link CgroupLayout#withoutV2()} to run the v1 paths on a hybrid host. */
+    NativeRuntime(Options options, CgroupLayout layout) {
+        this.options = options;
+        this.layout = layout;
+        this.tree = layout.usable() ? Optional.of(new CgroupTree(layout, options.cgroupParent())) : Optional.empty();
+        this.spawner = new Spawner(tree.map(CgroupTree::parking).orElse(List.of()));
+        this.host = new Host(loop, spawner, SETPRIV.stream().sorted().filter(Files::isExecutable).findFirst());
+    }
 
     @Override
     public String name() {
@@ -25,7 +102,24 @@ public final class NativeRuntime implements Runtime {
 
     @Override
     public Set<Feature> features() {
-        return EnumSet.allOf(Feature.class);
+        EnumSet<Feature> f = EnumSet.of(Feature.SIGNALS, Feature.PAUSE, Feature.PIDS, Feature.EXIT_SIGNAL, Feature.STATS);
+        if (tree.isPresent()) {
+            f.add(Feature.RESOURCES);
+            f.add(Feature.FREEZER);
+        }
+        if (host.setpriv().isPresent()) {
+            f.add(Feature.USER);
+        }
+        return f;
+    }
+
+    /** The cgroup layout found at start. */
+    public CgroupLayout cgroupLayout() {
+        return layout;
+    }
+
+    public Options options() {
+        return options;
     }
 
     @Override
@@ -33,7 +127,46 @@ public final class NativeRuntime implements Runtime {
         Path exe = Executables.resolve(spec.process());
         Executables.requireCwd(spec.process());
         Executables.requireRedirects(spec.process());
-        return new NativeTask(loop, spec.process(), exe, output);
+        if (spec.hasLimits()) {
+            CgroupTree t = tree.orElseThrow(() -> OverseerException.unavailable("resources: cgroups cannot be used: %s",
+                    layout.problem().orElse("unknown")));
+            t.requireSupported(spec.startResources());
+            spec.profiles().ifPresent(p -> {
+                t.requireSupported(spec.resources().merge(p.throttled()));
+                t.requireSupported(spec.resources().merge(p.unthrottled()));
+            });
+        }
+        Optional<Credentials> user = spec.process().user().map(u -> credentials(host, u));
+        return new NativeTask(host, namespace, spec, exe, user, output, tree, options.cgroupEveryTask());
+    }
+
+    /** Resolves {@code user}, after checking that this process may switch to it at all. */
+    static Credentials credentials(Host host, User user) {
+        Credentials.requirePermitted(LibC.geteuid(), host.spawner().dropped());
+        if (host.setpriv().isEmpty()) {
+            throw OverseerException.failedPrecondition(
+                    "user: running a process as another user needs setpriv(1) from util-linux, which is not installed");
+        }
+        return Credentials.resolve(user);
+    }
+
+    /**
+     * 0-core's SetUnprivileged: one way, {@code capabilities} leave the bounding set of every process spawned
+     * from now on (root in it can no longer gain them). Tasks already running keep theirs.
+     * FAILED_PRECONDITION when Overseer cannot drop capabilities (not root).
+     */
+    public void setUnprivileged(Set<Capability> capabilities) {
+        spawner.drop(capabilities);
+    }
+
+    /** {@link #setUnprivileged(Set)} with {@link Capability#UNPRIVILEGED}: all but what docker grants. */
+    public void setUnprivileged() {
+        setUnprivileged(Capability.UNPRIVILEGED);
+    }
+
+    /** The capabilities dropped so far. */
+    public Set<Capability> droppedCapabilities() {
+        return spawner.dropped();
     }
 
     /** How many descriptors the event loop watches (pidfds and pipes): a leak shows here first. */
@@ -43,6 +176,8 @@ public final class NativeRuntime implements Runtime {
 
     @Override
     public void close() {
+        spawner.close();
+        tree.ifPresent(t -> t.removeEmpty(spawner.threadIds()));
         loop.close();
     }
 }

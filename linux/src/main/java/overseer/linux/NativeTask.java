@@ -1,11 +1,17 @@
 package overseer.linux;
 
+import overseer.core.CycleDeltaMetrics;
 import overseer.core.Executables;
+import overseer.core.Exit;
 import overseer.core.OverseerException;
 import overseer.core.ProcessInfo;
 import overseer.core.ProcessOutput;
 import overseer.core.ProcessSpec;
+import overseer.core.ProcessStats;
+import overseer.core.Resources;
 import overseer.core.Signal;
+import overseer.core.TaskSpec;
+import overseer.core.TaskStats;
 import overseer.core.spi.RuntimeProcess;
 import overseer.core.spi.RuntimeTask;
 
@@ -13,22 +19,86 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 
 /**
- * A native task: the init process's group plus one group per exec'd process. Without cgroups the process
- * groups are what "every process of the task" means: pause stops them with SIGSTOP, pids lists them.
+ * A native task. With limits (or cgroup profiles) it gets its own cgroups when it starts, and "every
+ * process of the task" means every process in them, whatever its process group or session: signals, kill,
+ * pause (the freezer), pids, stats. Without limits it has no cgroup, which keeps the spawn as cheap as a
+ * plain posix_spawn: then the process groups of its init and exec'd processes are what "every process"
+ * means, pause stops them with SIGSTOP and stats come from /proc alone.
  */
 final class NativeTask extends NativeProcess implements RuntimeTask {
     private static final long PAUSE_CONFIRM_NANOS = TimeUnit.SECONDS.toNanos(2);
 
+    private final String namespace;
+    private final TaskSpec taskSpec;
+    private final Optional<CgroupTree> tree;
+    private final boolean cgroupEveryTask;
     private final List<NativeProcess> execs = new CopyOnWriteArrayList<>();
+    private final ProcessSampler sampler = new ProcessSampler();
+    private volatile Resources resources;
+    private volatile TaskCgroup cgroup;
+    private volatile OomWatch oom;
+    private volatile Runnable oomListener = () -> {
+    };
+    private long cycleStartNanos;
+    private long cycleCpuStart;
 
-    NativeTask(EventLoop loop, ProcessSpec spec, Path executable, ProcessOutput output) {
-        super(loop, spec, executable, output);
+    NativeTask(Host host, String namespace, TaskSpec spec, Path executable, Optional<Credentials> user,
+               ProcessOutput output, Optional<CgroupTree> tree, boolean cgroupEveryTask) {
+        super(host, spec.process(), executable, user, output);
+        this.namespace = namespace;
+        this.taskSpec = spec;
+        this.tree = tree;
+        this.cgroupEveryTask = cgroupEveryTask;
+        this.resources = spec.startResources();
+    }
+
+    @Override
+    protected Optional<TaskCgroup> cgroup() {
+        return Optional.ofNullable(cgroup);
+    }
+
+    @Override
+    protected void beforeExitReported() {
+        // On the loop thread: never take the task's lock here, a signal may hold it while it freezes.
+        OomWatch w = oom;
+        if (w != null) {
+            w.check();
+        }
+    }
+
+    private boolean needsCgroup() {
+        return tree.isPresent() && (!resources.isEmpty() || taskSpec.profiles().isPresent() || cgroupEveryTask);
+    }
+
+    @Override
+    public synchronized long start(Consumer<Exit> exitListener) {
+        if (needsCgroup()) {
+            TaskCgroup cg = tree.orElseThrow().create(namespace, taskSpec.id());
+            try {
+                cg.apply(resources);
+            } catch (RuntimeException e) {
+                cg.remove();
+                throw e;
+            }
+            cgroup = cg;
+            oom = new OomWatch(loop, cg, () -> oomListener.run());
+            oom.start();
+            startCycle();
+        }
+        try {
+            return super.start(exitListener);
+        } catch (RuntimeException e) {
+            removeCgroup();
+            throw e;
+        }
     }
 
     @Override
@@ -36,13 +106,41 @@ final class NativeTask extends NativeProcess implements RuntimeTask {
         Path exe = Executables.resolve(spec);
         Executables.requireCwd(spec);
         Executables.requireRedirects(spec);
-        NativeProcess p = new NativeProcess(loop, spec, exe, output);
+        Optional<Credentials> user = spec.user().map(u -> NativeRuntime.credentials(host, u));
+        NativeProcess p = new NativeProcess(host, spec, exe, user, output) {
+            @Override
+            protected Optional<TaskCgroup> cgroup() {
+                return NativeTask.this.cgroup();
+            }
+
+            @Override
+            protected void beforeExitReported() {
+                NativeTask.this.beforeExitReported();
+            }
+        };
         execs.add(p);
         return p;
     }
 
     @Override
+    public void onOom(Runnable listener) {
+        oomListener = listener;
+    }
+
+    // --- signals --------------------------------------------------------------------------------------
+
+    @Override
     public synchronized void signal(Signal signal, boolean all) {
+        TaskCgroup cg = cgroup;
+        if (all && cg != null) {
+            requireSignalable();
+            if (signal == Signal.SIGKILL) {
+                cg.killAll();
+            } else {
+                cg.signalAll(signal.number());
+            }
+            return;
+        }
         super.signal(signal, all);
         if (all) {
             for (NativeProcess p : execs) {
@@ -61,10 +159,17 @@ final class NativeTask extends NativeProcess implements RuntimeTask {
         }
     }
 
+    // --- pause ----------------------------------------------------------------------------------------
+
     @Override
     public void pause() {
+        TaskCgroup cg = cgroup;
+        if (cg != null && cg.canFreeze()) {
+            cg.freeze();
+            return;
+        }
+        // No freezer: SIGSTOP, then Pausing until every member is seen stopped (state T) or gone.
         signal(Signal.SIGSTOP, true);
-        // Pausing until every member of the task's groups is seen stopped (state T) or gone.
         long deadline = System.nanoTime() + PAUSE_CONFIRM_NANOS;
         while (!allStopped()) {
             if (System.nanoTime() > deadline) {
@@ -76,26 +181,39 @@ final class NativeTask extends NativeProcess implements RuntimeTask {
     }
 
     private boolean allStopped() {
-        Set<Long> groups = groups();
-        return ProcFs.all().stream().filter(s -> groups.contains(s.pgrp()))
+        return members().stream().map(ProcFs::stat).flatMap(Optional::stream)
                 .allMatch(s -> s.state() == 'T' || s.state() == 'Z' || s.state() == 'X');
     }
 
     @Override
     public void resume() {
+        TaskCgroup cg = cgroup;
+        if (cg != null && cg.canFreeze()) {
+            cg.thaw();
+            return;
+        }
         signal(Signal.SIGCONT, true);
     }
 
+    // --- pids and stats -------------------------------------------------------------------------------
+
     @Override
     public List<ProcessInfo> pids() {
-        Set<Long> groups = groups();
         List<ProcessInfo> out = new ArrayList<>();
-        for (ProcFs.Stat s : ProcFs.all()) {
-            if (groups.contains(s.pgrp()) && s.state() != 'Z') {
-                out.add(new ProcessInfo(s.pid(), s.comm()));
-            }
+        for (long pid : members()) {
+            ProcFs.stat(pid).filter(s -> s.state() != 'Z').ifPresent(s -> out.add(new ProcessInfo(pid, s.comm())));
         }
         return out;
+    }
+
+    /** Every process of the task: its cgroup's, or the members of its process groups. */
+    private List<Long> members() {
+        TaskCgroup cg = cgroup;
+        if (cg != null) {
+            return cg.procs();
+        }
+        Set<Long> groups = groups();
+        return ProcFs.all().stream().filter(s -> groups.contains(s.pgrp())).map(ProcFs.Stat::pid).toList();
     }
 
     private Set<Long> groups() {
@@ -109,5 +227,88 @@ final class NativeTask extends NativeProcess implements RuntimeTask {
             }
         }
         return groups;
+    }
+
+    @Override
+    public TaskStats stats() {
+        List<ProcessSampler.Sample> samples = sampler.sample(members());
+        List<ProcessStats> processes = samples.stream().map(ProcessSampler.Sample::stats).toList();
+        TaskCgroup cg = cgroup;
+        if (cg != null) {
+            return cg.stats(processes);
+        }
+        // No cgroup: what the live processes use, from /proc; no peak, no limit, no OOM count to read.
+        long cpu = samples.stream().mapToLong(ProcessSampler.Sample::cpuNs).sum();
+        long rss = processes.stream().mapToLong(ProcessStats::rss).sum();
+        return new TaskStats(cpu, 0, 0, rss, -1, -1, processes.size(), 0, processes);
+    }
+
+    // --- resources and cycles -------------------------------------------------------------------------
+
+    @Override
+    public synchronized void update(Resources r) {
+        tree.orElseThrow(() -> OverseerException.unavailable("update: cgroups cannot be used on this host"))
+                .requireSupported(r);
+        TaskCgroup cg = cgroup;
+        if (cg != null) {
+            cg.apply(r);
+        } else if (started()) {
+            throw OverseerException.failedPrecondition(
+                    "update: task %s/%s runs without a cgroup because it was started without resources; "
+                            + "give it resources (or cgroup profiles) when creating it", namespace, taskSpec.id());
+        }
+        resources = r;
+    }
+
+    @Override
+    public synchronized void startCycle() {
+        TaskCgroup cg = cgroup;
+        if (cg == null) {
+            return; // nothing to measure: a thaw is a resume, and cycleMetrics says why there are none
+        }
+        cg.resetPeak();
+        cycleCpuStart = cg.cpuUsageNs();
+        cycleStartNanos = System.nanoTime();
+    }
+
+    @Override
+    public synchronized CycleDeltaMetrics cycleMetrics() {
+        TaskCgroup cg = requireCgroup();
+        long run = System.nanoTime() - cycleStartNanos;
+        long cpu = Math.max(0, cg.cpuUsageNs() - cycleCpuStart);
+        double cores = resources.cpus().orElse((double) java.lang.Runtime.getRuntime().availableProcessors());
+        long idle = Math.max(0, Math.round(run * cores) - cpu);
+        return new CycleDeltaMetrics(cpu, run, Math.max(0, cg.peakBytes()), idle);
+    }
+
+    private TaskCgroup requireCgroup() {
+        TaskCgroup cg = cgroup;
+        if (cg == null) {
+            throw OverseerException.failedPrecondition(
+                    "freeze: task %s/%s has no cgroup to measure (give it resources or cgroup profiles)%s",
+                    namespace, taskSpec.id(), started() ? "" : ", or start it first");
+        }
+        return cg;
+    }
+
+    // --- release --------------------------------------------------------------------------------------
+
+    @Override
+    public void release() {
+        super.release();
+        removeCgroup();
+    }
+
+    /** Kills whatever is left in the cgroups (daemons, orphans) and removes them. */
+    private synchronized void removeCgroup() {
+        if (oom != null) {
+            oom.close();
+            oom = null;
+        }
+        TaskCgroup cg = cgroup;
+        if (cg != null) {
+            cg.remove();
+            cgroup = null;
+        }
     }
 }

@@ -11,9 +11,23 @@ import java.util.Optional;
 /** Reads process facts from /proc. */
 final class ProcFs {
     private static final Path PROC = Path.of("/proc");
+    private static final long CLOCK_TICKS = LibC.sysconf(LibC.SC_CLK_TCK);
+    private static final long PAGE_SIZE = LibC.sysconf(LibC.SC_PAGESIZE);
 
     /** The fields of /proc/PID/stat that Overseer uses. */
     record Stat(long pid, String comm, char state, long ppid, long pgrp) {
+    }
+
+    /**
+     * What a process uses, for 0-core's ProcessStats.
+     *
+     * @param cpuNs     user plus system CPU time
+     * @param startedNs when it started, in nanoseconds since boot
+     * @param rss       resident memory, bytes
+     * @param vms       virtual memory, bytes
+     * @param swap      swapped-out memory, bytes (VmSwap)
+     */
+    record Usage(long pid, long cpuNs, long startedNs, long rss, long vms, long swap) {
     }
 
     private ProcFs() {
@@ -36,20 +50,97 @@ final class ProcFs {
     }
 
     static Optional<Stat> stat(long pid) {
+        return statFields(pid).map(f -> new Stat(pid, f.comm, f.rest[0].charAt(0), Long.parseLong(f.rest[1]),
+                Long.parseLong(f.rest[2])));
+    }
+
+    /** /proc/PID/stat cut after comm, which is in parentheses and may itself hold spaces and parentheses. */
+    private record StatFields(String comm, String[] rest) {
+    }
+
+    private static Optional<StatFields> statFields(long pid) {
         String s;
         try {
             s = Files.readString(PROC.resolve(Long.toString(pid)).resolve("stat"));
         } catch (IOException e) {
             return Optional.empty(); // exited meanwhile
         }
-        // comm is in parentheses and may itself contain spaces and parentheses: cut at the last ')'.
         int open = s.indexOf('(');
         int close = s.lastIndexOf(')');
         if (open < 0 || close < 0) {
             return Optional.empty();
         }
-        String[] rest = s.substring(close + 2).split(" ", 4);
-        return Optional.of(new Stat(pid, s.substring(open + 1, close), rest[0].charAt(0),
-                Long.parseLong(rest[1]), Long.parseLong(rest[2])));
+        // rest[0] is field 3 (state); field n is rest[n - 3].
+        return Optional.of(new StatFields(s.substring(open + 1, close), s.substring(close + 2).strip().split(" ")));
+    }
+
+    static Optional<Usage> usage(long pid) {
+        Optional<StatFields> f = statFields(pid);
+        if (f.isEmpty()) {
+            return Optional.empty();
+        }
+        String[] r = f.get().rest;
+        long ticks = Long.parseLong(r[14 - 3]) + Long.parseLong(r[15 - 3]);
+        long started = Long.parseLong(r[22 - 3]);
+        long vms = Long.parseLong(r[23 - 3]);
+        long rss = Long.parseLong(r[24 - 3]) * PAGE_SIZE;
+        long swap = statusKb(pid, "VmSwap:");
+        return Optional.of(new Usage(pid, ticksToNs(ticks), ticksToNs(started), rss, vms, swap));
+    }
+
+    private static long ticksToNs(long ticks) {
+        return ticks * 1_000_000_000L / CLOCK_TICKS;
+    }
+
+    /** A "Name: N kB" line of /proc/PID/status, in bytes; 0 when missing (kernel threads, exited). */
+    private static long statusKb(long pid, String key) {
+        try {
+            for (String line : Files.readAllLines(PROC.resolve(Long.toString(pid)).resolve("status"))) {
+                if (line.startsWith(key)) {
+                    return Long.parseLong(line.substring(key.length()).strip().split("\\s+")[0]) * 1024;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+        return 0;
+    }
+
+    /** Nanoseconds since boot, as /proc/uptime tells. */
+    static long uptimeNs() {
+        try {
+            String first = Files.readString(PROC.resolve("uptime")).split(" ")[0];
+            return Math.round(Double.parseDouble(first) * 1e9);
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    /** Whether this process has {@code c} in its effective set (CapEff of /proc/self/status). */
+    static boolean hasEffectiveCapability(Capability c) {
+        try {
+            for (String line : Files.readAllLines(PROC.resolve("self/status"))) {
+                if (line.startsWith("CapEff:")) {
+                    long eff = Long.parseUnsignedLong(line.substring("CapEff:".length()).strip(), 16);
+                    return (eff & (1L << c.number())) != 0;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+        return false;
+    }
+
+    /**
+     * The highest capability number this kernel knows. A sysctl file answers only a read from offset 0, so
+     * it is read through a buffered reader (one large read), never Files.readString (which reads a file of
+     * size 0 one byte at a time).
+     */
+    static int lastCapability() {
+        try {
+            return Integer.parseInt(Files.readAllLines(PROC.resolve("sys/kernel/cap_last_cap")).getFirst().strip());
+        } catch (IOException | RuntimeException e) {
+            return Capability.values().length - 1;
+        }
     }
 }

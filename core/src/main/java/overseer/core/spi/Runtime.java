@@ -35,6 +35,20 @@ public interface Runtime extends AutoCloseable {
         /** Pids of every process of a task. */
         PIDS,
         /** The exit reports the signal that killed a process, even one Overseer did not send. */
-        EXIT_SIGNAL
+        EXIT_SIGNAL,
+        /**
+         * Resource limits ({@link overseer.core.Resources}, cgroup profiles) applied before a task's first
+         * instruction, updated while it runs, and OOM kills reported.
+         */
+        RESOURCES,
+        /** Resource use of a task and of each of its processes ({@link overseer.core.TaskStats}). */
+        STATS,
+        /**
+         * Lambda's Freeze, Thaw and Stop: a task frozen as one unit, with the metrics of each cycle read from
+         * its cgroup ({@link overseer.core.CycleDeltaMetrics}).
+         */
+        FREEZER,
+        /** Processes run as another user and group ({@link overseer.core.ProcessSpec#user()}). */
+        USER
     }
 }

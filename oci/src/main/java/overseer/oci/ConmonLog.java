@@ -1,0 +1,203 @@
+package overseer.oci;
+
+import overseer.core.LogStream;
+import overseer.core.OverseerException;
+import overseer.core.ProcessOutput;
+import overseer.core.ProcessSpec;
+import overseer.core.Redirect;
+
+import java.io.ByteArrayOutputStream;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * Reads the k8s-file log conmon writes ({@code <time> <stdout|stderr> <F|P> <bytes>}, see
+ * {@link overseer.core.KubeLogFormat}) as it grows, and sends each stream's bytes where the spec wants them:
+ * PIPE into the {@link ProcessOutput} (which frames them again by the spec's LogConfig), a file, Overseer's
+ * own stdout or stderr, or nowhere. An F line is its payload plus the newline conmon cut at; a P line is its
+ * payload alone, so the bytes come out exactly as the process wrote them.
+ *
+ * <p>The lines are parsed as bytes, not through {@code KubeLogFormat.parse(String)}: a process's output need
+ * not be UTF-8 (message framing carries binary lengths), and a String round trip would change such bytes.
+ */
+final class ConmonLog {
+    private final Path file;
+    private final ProcessOutput output;
+    private final Map<LogStream, Sink> sinks = new EnumMap<>(LogStream.class);
+    private final ByteArrayOutputStream carry = new ByteArrayOutputStream();
+    private final ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
+    private FileChannel channel;
+    private boolean finished;
+
+    /** Where one stream's bytes go. */
+    private interface Sink {
+        void write(LogStream stream, byte[] b, int off, int len) throws IOException;
+
+        default void close() throws IOException {
+        }
+    }
+
+    /** Opens the destinations (output files are truncated or appended to now, as a spawn would). */
+    ConmonLog(Path file, ProcessSpec spec, ProcessOutput output) {
+        this.file = file;
+        this.output = output;
+        Sink out = sink(LogStream.STDOUT, spec.stdout(), null);
+        sinks.put(LogStream.STDOUT, out);
+        sinks.put(LogStream.STDERR, spec.stderr() == Redirect.STDOUT ? out : sink(LogStream.STDERR, spec.stderr(), out));
+    }
+
+    /** Whether the spec wants any output at all: else conmon need not write a log. */
+    static boolean wanted(ProcessSpec spec) {
+        return spec.stdout() != Redirect.NULL || (spec.stderr() != Redirect.NULL && spec.stderr() != Redirect.STDOUT);
+    }
+
+    private Sink sink(LogStream stream, Redirect r, Sink stdout) {
+        return switch (r) {
+            case Redirect.Pipe p -> (s, b, off, len) -> output.feed(stream, b, off, len);
+            case Redirect.Null n -> (s, b, off, len) -> {
+            };
+            case Redirect.Inherit i -> {
+                OutputStream os = stream == LogStream.STDOUT ? System.out : System.err;
+                yield (s, b, off, len) -> os.write(b, off, len);
+            }
+            case Redirect.File f -> {
+                try {
+                    FileOutputStream os = new FileOutputStream(f.path().toFile(), f.append());
+                    yield new Sink() {
+                        public void write(LogStream s, byte[] b, int off, int len) throws IOException {
+                            os.write(b, off, len);
+                        }
+
+                        public void close() throws IOException {
+                            os.close();
+                        }
+                    };
+                } catch (IOException e) {
+                    throw OverseerException.invalidArgument("%s: cannot open \"%s\": %s", stream.word(), f.path(), e.getMessage());
+                }
+            }
+            case Redirect.ToStdout t -> stdout;
+        };
+    }
+
+    /** Reads what conmon has written since the last call. */
+    synchronized void pump() {
+        if (finished) {
+            return;
+        }
+        try {
+            if (channel == null) {
+                try {
+                    channel = FileChannel.open(file, StandardOpenOption.READ);
+                } catch (NoSuchFileException notYet) {
+                    return;
+                }
+            }
+            while (true) {
+                buf.clear();
+                int n = channel.read(buf);
+                if (n <= 0) {
+                    return;
+                }
+                lines(buf.array(), n);
+            }
+        } catch (IOException e) {
+            throw OverseerException.internal("reading " + file, e);
+        }
+    }
+
+    /** Reads the rest and ends every stream: conmon writes the exit file only after it drained the output. */
+    synchronized void finish() {
+        if (finished) {
+            return;
+        }
+        try {
+            pump();
+        } finally {
+            finished = true;
+            close(channel);
+            Sink out = sinks.get(LogStream.STDOUT);
+            close(out);
+            if (sinks.get(LogStream.STDERR) != out) {
+                close(sinks.get(LogStream.STDERR));
+            }
+            for (LogStream s : output.streams()) {
+                output.closed(s);
+            }
+        }
+    }
+
+    private void lines(byte[] data, int len) throws IOException {
+        int start = 0;
+        for (int i = 0; i < len; i++) {
+            if (data[i] == '\n') {
+                if (carry.size() > 0) {
+                    carry.write(data, start, i - start);
+                    byte[] line = carry.toByteArray();
+                    carry.reset();
+                    line(line, line.length);
+                } else {
+                    line(Arrays.copyOfRange(data, start, i), i - start);
+                }
+                start = i + 1;
+            }
+        }
+        carry.write(data, start, len - start);
+    }
+
+    /** One log line without its newline. */
+    private void line(byte[] l, int len) throws IOException {
+        int a = indexOf(l, 0, len);
+        int b = a < 0 ? -1 : indexOf(l, a + 1, len);
+        int c = b < 0 ? -1 : indexOf(l, b + 1, len);
+        if (c < 0 || c - b != 2) {
+            return; // not a log line: conmon writes nothing else, a torn line cannot be told apart
+        }
+        LogStream stream = b - a == 7 && l[a + 4] == 'e' ? LogStream.STDERR : LogStream.STDOUT; // "stdout" / "stderr"
+        boolean full = l[b + 1] == 'F';
+        Sink sink = sinks.get(stream);
+        byte[] payload = Arrays.copyOfRange(l, c + 1, len + (full ? 1 : 0));
+        if (full) {
+            payload[payload.length - 1] = '\n';
+        }
+        sink.write(stream == LogStream.STDERR && sinks.get(LogStream.STDOUT) == sink ? LogStream.STDOUT : stream,
+                payload, 0, payload.length);
+    }
+
+    private static int indexOf(byte[] l, int from, int len) {
+        for (int i = from; i < len; i++) {
+            if (l[i] == ' ') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static void close(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            // the stream is over either way
+        }
+    }
+
+    private static void close(Sink s) {
+        try {
+            s.close();
+        } catch (IOException e) {
+            // the stream is over either way
+        }
+    }
+}

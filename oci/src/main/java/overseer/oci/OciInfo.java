@@ -1,0 +1,24 @@
+package overseer.oci;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * What the oci runtime found on this host, for {@code overseer info}.
+ *
+ * @param runtime           "runc" or "crun": the binary tasks run on
+ * @param runtimePath       its path
+ * @param runtimeVersion    its first --version line
+ * @param conmonPath        the monitor
+ * @param conmonVersion     its first --version line
+ * @param cgroups           "v2", "hybrid" (v1 controllers, an empty v2 mount beside them) or "v1"
+ * @param notes             why this runtime was chosen: each candidate tried and what it answered
+ * @param checkpoint        whether checkpoint and restore work here ({@code criu check} passed)
+ * @param checkpointReason  why they do not, when they do not
+ */
+public record OciInfo(String runtime, Path runtimePath, String runtimeVersion, Path conmonPath, String conmonVersion,
+                      String cgroups, List<String> notes, boolean checkpoint, String checkpointReason) {
+    public OciInfo {
+        notes = List.copyOf(notes);
+    }
+}

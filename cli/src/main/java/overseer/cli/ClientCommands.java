@@ -296,10 +296,4 @@ final class ClientCommands {
         return exit.get("signal").isNull() ? "exit status " + exit.get("exitCode").asInt()
                 : "signal: " + exit.get("signal").asString();
     }
-
-    /** Every verb, for Main to register. */
-    static List<Class<?>> all() {
-        return List.of(Ps.class, Create.class, Start.class, Kill.class, Pause.class, Resume.class, Rm.class,
-                Inspect.class, Top.class, Wait.class, Logs.class, Events.class);
-    }
 }

@@ -1,6 +1,9 @@
 package overseer.cli;
 
 import overseer.core.Exit;
+import overseer.core.Signal;
+import overseer.supervisor.Diagnostics;
+import overseer.supervisor.JobResult;
 import tools.jackson.databind.json.JsonMapper;
 
 import java.util.LinkedHashMap;
@@ -20,6 +23,32 @@ final class ExitJson {
         m.put("signo", exit.signal().map(s -> s.number()).orElse(null));
         m.put("oomKilled", exit.oomKilled());
         m.put("exitedAt", exit.exitedAt().toString());
+        return m;
+    }
+
+    /**
+     * The exit of a supervised run (the last exit-log entry), with the job's final state, its restarts and
+     * its whole exit log.
+     */
+    static Map<String, Object> fields(Diagnostics.ExitLogEntry last, JobResult result, Diagnostics diagnostics) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("exitCode", last.exitCode());
+        m.put("signal", last.signal().orElse(null));
+        m.put("signo", last.signal().map(s -> Signal.parse(s).number()).orElse(null));
+        m.put("oomKilled", last.oomKilled());
+        m.put("exitedAt", last.time().toString());
+        m.put("state", result.state().name());
+        m.put("restarts", diagnostics.resurrectionCount());
+        m.put("exitLog", diagnostics.exitLog().stream().map(e -> {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("time", e.time().toString());
+            x.put("state", e.state().name());
+            x.put("exitCode", e.exitCode());
+            x.put("signal", e.signal().orElse(null));
+            x.put("oomKilled", e.oomKilled());
+            x.put("message", e.message());
+            return x;
+        }).toList());
         return m;
     }
 

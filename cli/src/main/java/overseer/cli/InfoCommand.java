@@ -1,6 +1,9 @@
 package overseer.cli;
 
+import overseer.core.OverseerException;
 import overseer.linux.CgroupLayout;
+import overseer.oci.OciInfo;
+import overseer.oci.OciRuntime;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -12,7 +15,7 @@ import java.util.concurrent.Callable;
 
 /** {@code overseer info}: what this host offers the native runtime, starting with the cgroup layout found. */
 @Command(name = "info", mixinStandardHelpOptions = true, sortOptions = false,
-        description = "Show the cgroup layout the native runtime found on this host.")
+        description = "Show the cgroup layout the native runtime found and the OCI runtime isolated tasks use.")
 final class InfoCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object instead of text.")
     boolean json;
@@ -23,9 +26,10 @@ final class InfoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Map<String, Object> d = CgroupLayout.detect(cgroupRoot).describe();
+        Map<String, Object> oci = oci();
         PrintStream out = System.out;
         if (json) {
-            out.println(ExitJson.write(Map.of("cgroups", d)));
+            out.println(ExitJson.write(Map.of("cgroups", d, "oci", oci)));
             return 0;
         }
         out.println("cgroups");
@@ -48,7 +52,26 @@ final class InfoCommand implements Callable<Integer> {
         line(out, "kill", d.get("kill"));
         line(out, "freeze", d.get("freeze"));
         line(out, "placement", d.get("placement"));
+        out.println("isolated tasks (oci)");
+        oci.forEach((k, v) -> line(out, k, v instanceof List<?> l ? String.join("; ", l.stream().map(String::valueOf).toList()) : v));
         return 0;
+    }
+
+    /** The OCI runtime the probe chose and why; where isolated tasks cannot run, the reason. */
+    private static Map<String, Object> oci() {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        try {
+            OciInfo i = OciRuntime.builder().stateDir(Path.of(System.getProperty("java.io.tmpdir"), "overseer-info-oci"))
+                    .build().info();
+            m.put("runtime", i.runtime() + " " + i.runtimeVersion() + " (" + i.runtimePath() + ")");
+            m.put("conmon", i.conmonVersion() + " (" + i.conmonPath() + ")");
+            m.put("cgroups", i.cgroups());
+            m.put("checkpoint", i.checkpoint() ? "yes" : "unsupported: " + i.checkpointReason());
+            m.put("notes", i.notes());
+        } catch (OverseerException e) {
+            m.put("available", "no: " + e.getMessage());
+        }
+        return m;
     }
 
     private static void line(PrintStream out, String key, Object value) {

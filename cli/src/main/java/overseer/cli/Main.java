@@ -1,12 +1,18 @@
 package overseer.cli;
 
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code overseer} command line. */
 @Command(name = "overseer", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A process supervisor and task runtime for Linux.",
-        subcommands = {RunCommand.class, InfoCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, SliceCommand.class, InfoCommand.class, DaemonCommand.class,
+                ClientCommands.Ps.class, ClientCommands.Create.class, ClientCommands.Start.class,
+                ClientCommands.Kill.class, ClientCommands.Pause.class, ClientCommands.Resume.class,
+                ClientCommands.Rm.class, ClientCommands.Inspect.class, ClientCommands.Top.class,
+                ClientCommands.Wait.class, ClientCommands.Logs.class, ClientCommands.Events.class,
+                AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code when Overseer itself could not run the command (docker's convention). */
     static final int EXIT_OVERSEER_ERROR = 125;
@@ -26,7 +32,7 @@ public final class Main implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: run, info, help");
+        throw new CommandLine.ParameterException(spec.commandLine(), "a command is required: run, slice, daemon, ps, ..., help");
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -1,6 +1,6 @@
 package overseer.cli;
 
-import overseer.core.Exit;
+import overseer.core.ErrorKind;
 import overseer.core.Framing;
 import overseer.core.LogConfig;
 import overseer.core.LogRecord;
@@ -9,13 +9,17 @@ import overseer.core.OverseerException;
 import overseer.core.PortableRuntime;
 import overseer.core.ProcessSpec;
 import overseer.core.Redirect;
-import overseer.core.Resources;
 import overseer.core.Signal;
-import overseer.core.Task;
 import overseer.core.TaskSpec;
 import overseer.core.Tasks;
 import overseer.core.spi.Runtime;
 import overseer.linux.NativeRuntime;
+import overseer.supervisor.Diagnostics;
+import overseer.supervisor.Hook;
+import overseer.supervisor.Job;
+import overseer.supervisor.JobProcess;
+import overseer.supervisor.JobResult;
+import overseer.supervisor.Supervisor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -35,7 +39,9 @@ import java.util.concurrent.Callable;
  * {@code overseer run [options] -- CMD ARGS...}: one supervised process in the foreground. Its output is
  * captured and streamed; SIGINT, SIGTERM and SIGHUP sent to Overseer are passed on to the process group;
  * Overseer exits with the process's exit code (128 + signal when a signal ended it: 137 for an OOM kill,
- * which {@code --json} shows as {@code "oomKilled": true}). docker's resource flags put the task in cgroups.
+ * which {@code --json} shows as {@code "oomKilled": true}). docker's resource flags put the task in cgroups;
+ * --restart, --timeout and --stop-signal supervise it as a job; --isolate runs it as an OCI container; -d
+ * hands it to the daemon instead.
  */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Run a command as a supervised task in the foreground.")
@@ -93,38 +99,52 @@ final class RunCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "CMD", description = "The command and its arguments (put them after --).")
     List<String> command;
 
+    @Mixin
+    SupervisionFlags supervision = new SupervisionFlags();
+
+    @Mixin
+    IsolationFlags isolation = new IsolationFlags();
+
+    @Option(names = {"-d", "--detach"}, description = "Run the task on the daemon and print its id (see --socket).")
+    boolean detach;
+
+    @Option(names = "--socket", paramLabel = "PATH", description = "The daemon's socket, with -d (default: $OVERSEER_SOCKET).")
+    Path socket;
+
+    /** The one command kind this CLI run registers: the task spec built from the flags. */
+    private static final String RUN_KIND = "cli.run";
+
     @Override
     public Integer call() throws Exception {
-        ProcessSpec spec = spec();
-        try (Tasks tasks = new Tasks(runtime())) {
-            Resources resources = limits.resources();
-            Task task;
-            try {
-                task = tasks.create(namespace, TaskSpec.of(id == null ? "run-" + UUID.randomUUID() : id, spec)
-                        .withResources(resources));
-            } catch (OverseerException e) {
-                throw ResourceFlags.renamed(e);
-            }
+        String taskId = id == null ? "run-" + UUID.randomUUID() : id;
+        if (detach) {
+            return Detached.run(socket, namespace, taskId, command, env, cwd, user, limits.resources(), json);
+        }
+        TaskSpec task = TaskSpec.of(taskId, spec()).withResources(limits.resources());
+        if (isolation.isolate) {
+            task = task.withIsolation(isolation.isolation());
+        }
+        TaskSpec spec = task;
+        try (Tasks tasks = new Tasks(runtime()); Supervisor pm = new Supervisor(tasks, namespace)) {
+            pm.registry().register(RUN_KIND, cmd -> new JobProcess.System(spec, Optional.empty()));
             PrintStream out = System.out;
             PrintStream err = System.err;
-            task.output().addSink(r -> write(r.stream() == LogStream.STDOUT ? out : err, r));
-            try {
-                task.start();
-            } catch (OverseerException e) {
-                task.delete();
-                throw e;
-            }
-            Signals.forward(task, List.of(Signal.SIGINT, Signal.SIGTERM, Signal.SIGHUP));
-            Exit exit = task.await();
-            task.output().drained().join();
+            Job job = pm.run(supervision.command(taskId, RUN_KIND), supervision.options()
+                    .hook(new Hook.Output(r -> write(r.stream() == LogStream.STDOUT ? out : err, r))).build());
+            Signals.install(job, supervision.explicitStopSignal(), job.options().stopGrace());
+            JobResult result = job.await();
             out.flush();
             err.flush();
-            task.delete();
+            Optional<Diagnostics.ExitLogEntry> last = job.diagnostics().exitLog().stream().reduce((a, b) -> b);
+            if (last.isEmpty() || last.get().exitCode() < 0) {
+                // The command never ran: the task could not be created or started.
+                throw ResourceFlags.renamed(new OverseerException(ErrorKind.INVALID_ARGUMENT, result.data()));
+            }
             if (json) {
-                out.println(ExitJson.write(ExitJson.fields(exit)));
+                out.println(ExitJson.write(ExitJson.fields(last.get(), result, job.diagnostics())));
                 out.flush();
             }
-            return exit.exitCode();
+            return last.get().exitCode();
         }
     }
 
@@ -137,6 +157,10 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private Runtime runtime() {
+        if (isolation.isolate) {
+            return isolation.runtime(cgroupParent);
+        }
+        isolation.requireNone();
         return switch (runtime) {
             case "native" -> new NativeRuntime(NativeRuntime.Options.defaults().withCgroupParent(cgroupParent));
             case "portable" -> new PortableRuntime();
@@ -174,7 +198,8 @@ final class RunCommand implements Callable<Integer> {
         }
         return b
                 .env(vars)
-                .cwd((cwd == null ? Path.of("") : cwd).toAbsolutePath().normalize())
+                // An isolated task starts in its own root unless told otherwise: the host's cwd is not in it.
+                .cwd(cwd == null && isolation.isolate ? null : (cwd == null ? Path.of("") : cwd).toAbsolutePath().normalize())
                 .stdin(in)
                 .captureOutput()
                 .logs(new LogConfig(f, LogConfig.DEFAULT_TAIL, file))

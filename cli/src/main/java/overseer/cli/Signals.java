@@ -2,28 +2,33 @@ package overseer.cli;
 
 import overseer.core.OverseerException;
 import overseer.core.Signal;
-import overseer.core.Task;
+import overseer.supervisor.Job;
 
-import java.util.List;
+import java.time.Duration;
+import java.util.Optional;
 
 /**
- * Passes the signals Overseer receives on to a task's process group, the way docker run's sig-proxy does,
- * so Ctrl-C reaches a command that runs in a process group of its own.
+ * What `overseer run` does with the signals it receives. SIGINT and SIGTERM stop the job for good, as
+ * supervisord does on shutdown (no restart follows): the process gets the --stop-signal if one was given,
+ * else the very signal Overseer received (so Ctrl-C reaches it as SIGINT, as docker's sig-proxy does), and
+ * SIGKILL after the grace. SIGHUP is passed on as it is, the usual "reload".
  */
 final class Signals {
     private Signals() {
     }
 
     @SuppressWarnings("removal")
-    static void forward(Task task, List<Signal> signals) {
-        for (Signal s : signals) {
-            sun.misc.Signal.handle(new sun.misc.Signal(s.name().substring(3)), received -> {
-                try {
-                    task.kill(s, true);
-                } catch (OverseerException alreadyFinished) {
-                    // the task ended as the signal arrived; its exit is being reported
-                }
-            });
+    static void install(Job job, Optional<Signal> stopSignal, Duration grace) {
+        for (Signal s : new Signal[]{Signal.SIGINT, Signal.SIGTERM}) {
+            sun.misc.Signal.handle(new sun.misc.Signal(s.name().substring(3)),
+                    received -> job.kill(stopSignal.orElse(s), grace));
         }
+        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), received -> {
+            try {
+                job.signal(Signal.SIGHUP);
+            } catch (OverseerException betweenRuns) {
+                // no process runs now: nothing to reload
+            }
+        });
     }
 }

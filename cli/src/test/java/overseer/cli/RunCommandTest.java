@@ -118,4 +118,64 @@ class RunCommandTest {
         assertThat(exit.exitCode()).isEqualTo(7);
         assertThat(out(t)).containsExactly("ready", "got INT");
     }
+
+    @Test
+    void restartsAndReportsTheExitLogInJson() throws Exception {
+        Task t = overseer("run", "--restart", "on-failure", "--max-restarts", "1", "--json", "--",
+                "/bin/sh", "-c", "echo attempt; exit 4");
+        assertThat(t.await().exitCode()).isEqualTo(4);
+        List<String> lines = out(t);
+        assertThat(lines).startsWith("attempt", "attempt");
+        JsonNode json = JsonMapper.builder().build().readTree(lines.getLast());
+        assertThat(json.get("state").asString()).isEqualTo("ERROR");
+        assertThat(json.get("restarts").asInt()).isEqualTo(1);
+        assertThat(json.get("exitLog")).hasSize(2);
+        assertThat(json.get("exitLog").get(0).get("message").asString()).isEqualTo("restart 1 of 1 in 1000 ms");
+        assertThat(json.get("exitCode").asInt()).isEqualTo(4);
+    }
+
+    @Test
+    void timeoutKillsTheRunAndSaysTimeout() throws Exception {
+        Task t = overseer("run", "--timeout", "1s", "--json", "--", "/bin/sleep", "100");
+        assertThat(t.await().exitCode()).isEqualTo(137);
+        JsonNode json = JsonMapper.builder().build().readTree(out(t).getLast());
+        assertThat(json.get("state").asString()).isEqualTo("TIMEOUT");
+        assertThat(json.get("signal").asString()).isEqualTo("SIGKILL");
+    }
+
+    @Test
+    void ctrlCStopsWithTheStopSignalAndNoRestartFollows() throws Exception {
+        Task t = overseer("run", "--restart", "always", "--stop-signal", "USR1", "--json", "--", "/bin/sh", "-c",
+                "trap 'echo got USR1; exit 9' USR1; echo ready; while :; do sleep 0.05; done");
+        await().atMost(Duration.ofSeconds(20)).until(() -> t.output().tail(LogStream.STDOUT).lines().contains("ready"));
+        t.kill(Signal.SIGINT, false);
+        assertThat(t.await().exitCode()).isEqualTo(9);
+        List<String> lines = out(t);
+        assertThat(lines).containsSubsequence("ready", "got USR1");
+        JsonNode json = JsonMapper.builder().build().readTree(lines.getLast());
+        assertThat(json.get("state").asString()).isEqualTo("KILLED");
+        assertThat(json.get("restarts").asInt()).isZero();
+    }
+
+    @Test
+    void aStopSignalThatIsIgnoredEndsInSigkillAfterTheGrace() throws Exception {
+        Task t = overseer("run", "--stop-grace", "200ms", "--", "/bin/sh", "-c",
+                "trap '' TERM; echo ready; while :; do sleep 0.05; done");
+        await().atMost(Duration.ofSeconds(20)).until(() -> t.output().tail(LogStream.STDOUT).lines().contains("ready"));
+        t.kill(Signal.SIGTERM, false);
+        assertThat(t.await().exitCode()).isEqualTo(137);
+    }
+
+    @Test
+    void badSupervisionFlagsNameTheFlag() throws Exception {
+        Task t = overseer("run", "--timeout", "1500ms", "--", "/bin/true");
+        assertThat(t.await().exitCode()).isEqualTo(2);
+        assertThat(err(t)).singleElement().asString().startsWith("overseer: --timeout: must be a whole number of seconds");
+        Task u = overseer("run", "--stop-signal", "SIGNOPE", "--", "/bin/true");
+        assertThat(u.await().exitCode()).isEqualTo(2);
+        assertThat(err(u)).singleElement().asString().startsWith("overseer: --stop-signal: unknown signal name");
+        Task v = overseer("run", "--hostname", "x", "--", "/bin/true");
+        assertThat(v.await().exitCode()).isEqualTo(2);
+        assertThat(err(v)).singleElement().asString().contains("need --isolate");
+    }
 }

@@ -29,6 +29,9 @@ final class SupervisedTask extends SupervisedProcess implements Task {
             require(Runtime.Feature.RESOURCES, "setting resources");
         }
         requireUser(spec.process());
+        if (spec.isolation().isPresent()) {
+            require(Runtime.Feature.ISOLATION, "isolation");
+        }
         this.resources = spec.startResources();
         this.task = runtime.create(namespace, spec, output);
         this.runtime = task;
@@ -201,6 +204,29 @@ final class SupervisedTask extends SupervisedProcess implements Task {
         } finally {
             lock.unlock();
         }
+    }
+
+    @Override
+    public void checkpoint(java.nio.file.Path image, boolean leaveRunning) {
+        // No feature check: the runtime's refusal says why (criu missing, broken on this kernel...).
+        lock.lock();
+        try {
+            if (status != Status.RUNNING) {
+                throw OverseerException.failedPrecondition("cannot checkpoint a %s process", status.word());
+            }
+            task.checkpoint(image, leaveRunning);
+            bus.publish(namespace, new Event.TaskCheckpointed(taskId, image.toString()));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public void resizePty(int columns, int rows) {
+        if (columns < 1 || rows < 1 || columns > 65535 || rows > 65535) {
+            throw OverseerException.invalidArgument("size: %dx%d is out of range 1..65535", columns, rows);
+        }
+        task.resizePty(columns, rows);
     }
 
     @Override

@@ -56,4 +56,13 @@ public interface Task extends Process {
      * once the task has exited. Feature FREEZER.
      */
     CycleDeltaMetrics stop(Signal stopSignal, Duration grace) throws InterruptedException;
+
+    /**
+     * containerd's Checkpoint: a criu image of the running task in {@code image}, then /tasks/checkpointed;
+     * with {@code leaveRunning} the task goes on. Feature CHECKPOINT.
+     */
+    void checkpoint(java.nio.file.Path image, boolean leaveRunning);
+
+    /** containerd's ResizePty: the size of the task's terminal. */
+    void resizePty(int columns, int rows);
 }

@@ -12,15 +12,18 @@ import java.util.Optional;
  * @param resources    limits applied before the init process runs its first instruction
  * @param profiles     Lambda's throttled / unthrottled cgroup profiles, if the task uses freeze and thaw
  * @param startProfile the profile applied at start over {@code resources}
+ * @param isolation    how an isolating runtime (OCI) fences the task off; its default when empty. Host
+ *                     runtimes refuse a task that asks for isolation.
  */
 public record TaskSpec(String id, ProcessSpec process, Resources resources, Optional<CgroupProfiles> profiles,
-                       Optional<CgroupProfiles.Name> startProfile) {
+                       Optional<CgroupProfiles.Name> startProfile, Optional<Isolation> isolation) {
     public TaskSpec {
         Identifiers.require("id", id);
         Objects.requireNonNull(process, "process");
         Objects.requireNonNull(resources, "resources");
         Objects.requireNonNull(profiles, "profiles");
         Objects.requireNonNull(startProfile, "startProfile");
+        Objects.requireNonNull(isolation, "isolation");
         if (startProfile.isPresent() && profiles.isEmpty()) {
             throw OverseerException.invalidArgument("startProfile: \"%s\" is set but no cgroup profiles are configured",
                     startProfile.get().word());
@@ -28,15 +31,19 @@ public record TaskSpec(String id, ProcessSpec process, Resources resources, Opti
     }
 
     public static TaskSpec of(String id, ProcessSpec process) {
-        return new TaskSpec(id, process, Resources.NONE, Optional.empty(), Optional.empty());
+        return new TaskSpec(id, process, Resources.NONE, Optional.empty(), Optional.empty(), Optional.empty());
     }
 
     public TaskSpec withResources(Resources r) {
-        return new TaskSpec(id, process, r, profiles, startProfile);
+        return new TaskSpec(id, process, r, profiles, startProfile, isolation);
     }
 
     public TaskSpec withProfiles(CgroupProfiles p, Optional<CgroupProfiles.Name> start) {
-        return new TaskSpec(id, process, resources, Optional.of(p), start);
+        return new TaskSpec(id, process, resources, Optional.of(p), start, isolation);
+    }
+
+    public TaskSpec withIsolation(Isolation iso) {
+        return new TaskSpec(id, process, resources, profiles, startProfile, Optional.of(iso));
     }
 
     /** Whether the task asks for limits of any kind, so that it needs a runtime with feature RESOURCES. */

@@ -100,7 +100,12 @@ public final class OciRuntime implements Runtime {
      */
     @Override
     public Set<Feature> features() {
-        return EnumSet.of(Feature.SIGNALS, Feature.PAUSE, Feature.PIDS, Feature.RESOURCES, Feature.STATS, Feature.USER);
+        Set<Feature> f = EnumSet.of(Feature.SIGNALS, Feature.PAUSE, Feature.PIDS, Feature.RESOURCES, Feature.STATS,
+                Feature.USER, Feature.ISOLATION);
+        if (checkpointProblem().isEmpty()) {
+            f.add(Feature.CHECKPOINT);
+        }
+        return f;
     }
 
     /** How the next task created with this id is isolated, instead of the runtime's default. */
@@ -118,7 +123,7 @@ public final class OciRuntime implements Runtime {
     public RuntimeTask create(String namespace, TaskSpec spec, ProcessOutput output) {
         String key = key(namespace, spec.id());
         awaitDeletion(key);
-        Isolation iso = isolations.getOrDefault(key, defaultIsolation);
+        Isolation iso = spec.isolation().orElseGet(() -> isolations.getOrDefault(key, defaultIsolation));
         TaskPaths paths = TaskPaths.init(state, namespace, spec.id());
         if (Files.exists(paths.dir())) {
             throw OverseerException.alreadyExists("task already exists: %s/%s (its files are still in %s: reattach or delete it)",
@@ -174,7 +179,7 @@ public final class OciRuntime implements Runtime {
         if (!Files.isDirectory(paths.dir())) {
             throw OverseerException.notFound("task does not exist: %s/%s (no files in %s)", namespace, spec.id(), paths.dir());
         }
-        Isolation iso = isolations.getOrDefault(key(namespace, spec.id()), defaultIsolation);
+        Isolation iso = spec.isolation().orElseGet(() -> isolations.getOrDefault(key(namespace, spec.id()), defaultIsolation));
         try {
             RootfsView view = Bundle.prepareRoot(paths, iso);
             OciTask task = new OciTask(this, paths, namespace, spec.id(), spec.process(), output, iso, view,

@@ -164,6 +164,7 @@ public final class OciTask extends OciProcess implements RuntimeTask {
     }
 
     /** Resizes the task's terminal (containerd's ResizePty): conmon's control fifo takes "1 rows cols". */
+    @Override
     public void resizePty(int columns, int rows) {
         if (!isolation.terminal()) {
             throw OverseerException.failedPrecondition("task %s has no terminal", id);
@@ -180,6 +181,7 @@ public final class OciTask extends OciProcess implements RuntimeTask {
      * Checkpoints the running task into {@code image} with criu (runc checkpoint); with {@code leaveRunning} it
      * goes on running, else it stops. UNAVAILABLE "checkpoint is unsupported: REASON" where criu cannot work.
      */
+    @Override
     public void checkpoint(Path image, boolean leaveRunning) {
         runtime.requireCheckpoint();
         requireRunning();

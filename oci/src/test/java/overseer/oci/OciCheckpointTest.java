@@ -69,7 +69,7 @@ class OciCheckpointTest {
         Task t = counter("nocriu");
 
         OverseerException e = catchThrowableOfType(OverseerException.class,
-                () -> runtime.task(NS, t.id()).checkpoint(image, true));
+                () -> t.checkpoint(image, true));
 
         assertThat(e.kind()).isEqualTo(ErrorKind.UNAVAILABLE);
         assertThat(e.getMessage()).startsWith("checkpoint is unsupported: ").contains(info.checkpointReason());
@@ -84,7 +84,11 @@ class OciCheckpointTest {
         Task t = counter("counted");
         await().atMost(WAIT).until(() -> t.output().tail(LogStream.STDOUT).lines().size() >= 5);
 
-        runtime.task(NS, t.id()).checkpoint(image, false);
+        try (var events = tasks.events().subscribe(16, overseer.core.EventBus.topics("/tasks/checkpointed"))) {
+            t.checkpoint(image, false);
+            assertThat(events.poll(WAIT)).hasValueSatisfying(e -> assertThat(e.event())
+                    .isEqualTo(new overseer.core.Event.TaskCheckpointed("counted", image.toString())));
+        }
         t.await(WAIT).orElseThrow();
         List<String> before = t.output().tail(LogStream.STDOUT).lines();
         int last = Integer.parseInt(before.getLast());

@@ -12,7 +12,8 @@ import java.util.Optional;
  */
 public final class Diagnostics {
     /** One end of a run. {@code exitCode} is -1 when there was no process (a built-in, a spawn failure). */
-    public record ExitLogEntry(Instant time, JobState state, int exitCode, Optional<String> signal, String message) {
+    public record ExitLogEntry(Instant time, JobState state, int exitCode, Optional<String> signal, boolean oomKilled,
+                               String message) {
     }
 
     private final int capacity;

@@ -31,6 +31,13 @@ public sealed interface Hook {
     record Pid(LongConsumer action) implements Hook {
     }
 
+    /**
+     * Every output record of every run, raw (before the level protocol), on the thread that reads the output:
+     * keep it quick. For a caller that shows the output as it comes, such as {@code overseer run}.
+     */
+    record Output(overseer.core.LogSink sink) implements Hook {
+    }
+
     /** Captures the whole output of every run (0-core's StreamHook), without the tail's bound. */
     final class Stream implements Hook {
         private final StringBuilder stdout = new StringBuilder();

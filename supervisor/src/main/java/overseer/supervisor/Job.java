@@ -35,6 +35,9 @@ public interface Job {
     /** Stops the job for good: the stop signal, SIGKILL after the grace; its state is KILLED. */
     void kill();
 
+    /** Stops the job for good with this stop signal and grace instead of the job's own. */
+    void kill(Signal stopSignal, Duration grace);
+
     /** Messages of the job's output from now on, filtered by the command's log_levels. Close to stop. */
     AutoCloseable subscribe(Consumer<Message> subscriber);
 

@@ -1,5 +1,6 @@
 package overseer.supervisor;
 
+import overseer.core.Durations;
 import overseer.core.OverseerException;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
@@ -13,11 +14,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -42,7 +41,6 @@ public final class SliceFile {
     private static final Set<String> FIELDS = Set.of("name", "command", "env", "dir", "after", "ready", "restart",
             "max_restarts", "oneshot", "ready_timeout");
     private static final Set<String> READY = Set.of("match", "delay");
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h)");
 
     private SliceFile() {
     }
@@ -153,24 +151,9 @@ public final class SliceFile {
         return Optional.of(new Slice.Readiness.Delay(duration(at + ".delay", d)));
     }
 
-    /** "500ms", "2s", "1m", "1h"; a leading '-' gives "must not be negative". */
+    /** A duration of at most 24 h (see {@link Durations#parse}). */
     static Duration duration(String field, String text) {
-        String t = text.strip().toLowerCase(Locale.ROOT);
-        if (t.startsWith("-") && DURATION.matcher(t.substring(1)).matches()) {
-            throw OverseerException.invalidArgument("%s: must not be negative, got \"%s\"", field, text);
-        }
-        Matcher m = DURATION.matcher(t);
-        if (!m.matches()) {
-            throw OverseerException.invalidArgument("%s: expected a duration such as 500ms, 2s, 1m or 1h, got \"%s\"",
-                    field, text);
-        }
-        long v = Long.parseLong(m.group(1));
-        Duration d = switch (m.group(2)) {
-            case "ms" -> Duration.ofMillis(v);
-            case "s" -> Duration.ofSeconds(v);
-            case "m" -> Duration.ofMinutes(v);
-            default -> Duration.ofHours(v);
-        };
+        Duration d = Durations.parse(field, text);
         if (d.compareTo(Slice.MAX_DURATION) > 0) {
             throw OverseerException.invalidArgument("%s: %s is longer than %s", field, text, "24h");
         }

@@ -7,7 +7,6 @@ import overseer.core.ProcessStats;
 import overseer.core.Signal;
 import overseer.core.Status;
 import overseer.core.Task;
-import overseer.core.TaskSpec;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -47,6 +46,7 @@ final class SupervisedJob implements Job {
     private volatile Thread runner;
     private volatile Run run; // the run in progress, if any
     private CompletableFuture<Void> ticket; // its place in its queue, if it has a queue
+    private volatile StopWith stopWith; // how kill() asked it to stop
 
     SupervisedJob(Supervisor supervisor, Command cmd, JobOptions options) {
         this.supervisor = supervisor;
@@ -112,7 +112,8 @@ final class SupervisedJob implements Job {
                             && o.retryable() ? "not restarted: " + policy.maxRestarts() + " restarts made" : "ended";
                 }
                 diagnostics.exited(new Diagnostics.ExitLogEntry(Instant.now(), o.result().state(),
-                        o.exit().map(Exit::exitCode).orElse(-1), o.exit().flatMap(Exit::signal).map(Signal::name), next));
+                        o.exit().map(Exit::exitCode).orElse(-1), o.exit().flatMap(Exit::signal).map(Signal::name),
+                        o.exit().map(Exit::oomKilled).orElse(false), next));
                 if (delay == null) {
                     fin = o.result();
                     break;
@@ -256,14 +257,19 @@ final class SupervisedJob implements Job {
     private Outcome runSystem(Run r, JobProcess.System s) throws InterruptedException {
         Task task;
         try {
-            supervisor.tasks().list(Supervisor.NAMESPACE).stream().filter(t -> t.id().equals(cmd.id()))
+            supervisor.tasks().list(supervisor.namespace()).stream().filter(t -> t.id().equals(cmd.id()))
                     .findFirst().ifPresent(Task::delete); // a previous run's task that is already stopped
-            task = supervisor.tasks().create(Supervisor.NAMESPACE, TaskSpec.of(cmd.id(), s.spec()));
+            task = supervisor.tasks().create(supervisor.namespace(), s.forJob(cmd.id()));
         } catch (OverseerException e) {
             return new Outcome(JobResult.notRun(cmd, JobState.ERROR, e.getMessage(), 400), Optional.empty(), false);
         }
         LevelParser out = new LevelParser(Message.STDOUT, r::message);
         LevelParser err = new LevelParser(Message.STDERR, r::message);
+        for (Hook h : options.hooks()) {
+            if (h instanceof Hook.Output o) {
+                task.output().addSink(o.sink());
+            }
+        }
         task.output().addSink(rec -> (rec.stream() == LogStream.STDOUT ? out : err).line(rec.text()));
         try {
             task.start();
@@ -396,6 +402,13 @@ final class SupervisedJob implements Job {
 
     @Override
     public void kill() {
+        kill(options.stopSignal(), options.stopGrace());
+    }
+
+    @Override
+    public void kill(Signal stopSignal, Duration grace) {
+        overseer.core.Durations.requireNonNegative("grace", grace);
+        stopWith = new StopWith(stopSignal, grace);
         killed.countDown();
         attached.countDown();
         Thread t = runner;
@@ -407,14 +420,18 @@ final class SupervisedJob implements Job {
         }
     }
 
+    private record StopWith(Signal signal, Duration grace) {
+    }
+
     /** Stops a run: the stop signal, SIGKILL after the grace; a built-in is interrupted. */
     private void stop(Run r) {
         r.stopping = true;
         Task task = r.task;
+        StopWith how = stopWith != null ? stopWith : new StopWith(options.stopSignal(), options.stopGrace());
         if (task != null) {
             Thread.ofVirtual().name("stop-" + cmd.id()).start(() -> {
                 try {
-                    task.shutdown(options.stopSignal(), options.stopGrace());
+                    task.shutdown(how.signal(), how.grace());
                 } catch (InterruptedException | OverseerException e) {
                     killQuietly(task, Signal.SIGKILL);
                 }

@@ -21,11 +21,12 @@ import java.util.function.Consumer;
  * recurring period.
  */
 public final class Supervisor implements AutoCloseable {
-    /** The namespace the jobs' tasks live in. */
+    /** The namespace the jobs' tasks live in, unless another is given. */
     public static final String NAMESPACE = "jobs";
     private static final Duration CLOSE_BOUND = Duration.ofSeconds(30);
 
     private final Tasks tasks;
+    private final String namespace;
     private final CommandRegistry registry = new CommandRegistry();
     private final Queues queues = new Queues();
     private final Map<String, SupervisedJob> jobs = new ConcurrentHashMap<>();
@@ -36,7 +37,17 @@ public final class Supervisor implements AutoCloseable {
     private volatile boolean closing;
 
     public Supervisor(Tasks tasks) {
+        this(tasks, NAMESPACE);
+    }
+
+    /** A supervisor whose jobs' tasks live in {@code namespace}. */
+    public Supervisor(Tasks tasks, String namespace) {
         this.tasks = tasks;
+        this.namespace = Identifiers.require("namespace", namespace);
+    }
+
+    public String namespace() {
+        return namespace;
     }
 
     public CommandRegistry registry() {

@@ -49,6 +49,10 @@ public interface Runtime extends AutoCloseable {
          */
         FREEZER,
         /** Processes run as another user and group ({@link overseer.core.ProcessSpec#user()}). */
-        USER
+        USER,
+        /** Tasks fenced off by namespaces, a root filesystem, capabilities and seccomp ({@link overseer.core.Isolation}). */
+        ISOLATION,
+        /** Checkpoint of a running task with criu ({@link overseer.core.Task#checkpoint}). */
+        CHECKPOINT
     }
 }

@@ -60,4 +60,17 @@ public interface RuntimeTask extends RuntimeProcess {
      */
     default void onOom(Runnable listener) {
     }
+
+    /**
+     * containerd's Checkpoint: writes a criu image of the running task to {@code image}; with
+     * {@code leaveRunning} the task goes on, else it stops (feature CHECKPOINT).
+     */
+    default void checkpoint(java.nio.file.Path image, boolean leaveRunning) {
+        throw overseer.core.OverseerException.unavailable("checkpoint is not supported by this runtime");
+    }
+
+    /** containerd's ResizePty: the size of the task's terminal. FAILED_PRECONDITION when it has none. */
+    default void resizePty(int columns, int rows) {
+        throw overseer.core.OverseerException.failedPrecondition("the task has no terminal");
+    }
 }

@@ -121,18 +121,36 @@ final class ClientCommands {
         return spec;
     }
 
-    @Command(name = "start", description = "Start a created task.", mixinStandardHelpOptions = true)
-    static final class Start implements Runnable {
+    /** A verb on one task: the daemon's answer printed as JSON with --json, else {@link #human}. */
+    abstract static class OnTask implements Runnable {
         @Mixin
         Target t;
 
-        @Parameters(paramLabel = "ID")
+        @Parameters(paramLabel = "ID", description = "Task id.")
         String id;
+
+        abstract JsonNode call(OverseerClient client);
+
+        void human(JsonNode answer) {
+        }
 
         @Override
         public void run() {
-            JsonNode task = t.client().start(t.namespace, id);
-            t.print(task, () -> System.out.println(task.get("pid").asLong()));
+            JsonNode answer = call(t.client());
+            t.print(answer, () -> human(answer));
+        }
+    }
+
+    @Command(name = "start", description = "Start a created task.", mixinStandardHelpOptions = true)
+    static final class Start extends OnTask {
+        @Override
+        JsonNode call(OverseerClient client) {
+            return client.start(t.namespace, id);
+        }
+
+        @Override
+        void human(JsonNode task) {
+            System.out.println(task.get("pid").asLong());
         }
     }
 
@@ -158,58 +176,44 @@ final class ClientCommands {
     }
 
     @Command(name = "pause", description = "Freeze every process of a task.", mixinStandardHelpOptions = true)
-    static final class Pause implements Runnable {
-        @Mixin
-        Target t;
-
-        @Parameters(paramLabel = "ID")
-        String id;
-
+    static final class Pause extends OnTask {
         @Override
-        public void run() {
-            t.print(t.client().pause(t.namespace, id), () -> { });
+        JsonNode call(OverseerClient client) {
+            return client.pause(t.namespace, id);
         }
     }
 
     @Command(name = "resume", description = "Thaw a paused task.", mixinStandardHelpOptions = true)
-    static final class Resume implements Runnable {
-        @Mixin
-        Target t;
-
-        @Parameters(paramLabel = "ID")
-        String id;
-
+    static final class Resume extends OnTask {
         @Override
-        public void run() {
-            t.print(t.client().resume(t.namespace, id), () -> { });
+        JsonNode call(OverseerClient client) {
+            return client.resume(t.namespace, id);
         }
     }
 
     @Command(name = "rm", description = "Delete a stopped task.", mixinStandardHelpOptions = true)
-    static final class Rm implements Runnable {
-        @Mixin
-        Target t;
-
-        @Parameters(paramLabel = "ID")
-        String id;
+    static final class Rm extends OnTask {
+        @Override
+        JsonNode call(OverseerClient client) {
+            return client.delete(t.namespace, id);
+        }
 
         @Override
-        public void run() {
-            t.print(t.client().delete(t.namespace, id), () -> System.out.println(id));
+        void human(JsonNode exit) {
+            System.out.println(id);
         }
     }
 
     @Command(name = "inspect", description = "Show a task.", mixinStandardHelpOptions = true)
-    static final class Inspect implements Runnable {
-        @Mixin
-        Target t;
-
-        @Parameters(paramLabel = "ID")
-        String id;
+    static final class Inspect extends OnTask {
+        @Override
+        JsonNode call(OverseerClient client) {
+            return client.task(t.namespace, id);
+        }
 
         @Override
-        public void run() {
-            System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(t.client().task(t.namespace, id)));
+        void human(JsonNode task) {
+            System.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(task));
         }
     }
 

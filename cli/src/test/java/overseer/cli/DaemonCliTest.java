@@ -1,0 +1,102 @@
+package overseer.cli;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import overseer.core.Exit;
+import overseer.core.LogStream;
+import overseer.core.ProcessSpec;
+import overseer.core.Signal;
+import overseer.core.Task;
+import overseer.core.TaskSpec;
+import overseer.core.Tasks;
+import overseer.linux.NativeRuntime;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** `overseer daemon` and the verbs that drive it, each a real JVM, as an operator runs them. */
+class DaemonCliTest {
+    private static final AtomicInteger IDS = new AtomicInteger();
+    @TempDir
+    Path dir;
+    private Tasks tasks;
+    private Task daemon;
+
+    @BeforeEach
+    void startDaemon() {
+        tasks = new Tasks(new NativeRuntime());
+        daemon = jvm("daemon", "--socket", sock().toString(), "--state-dir", dir.resolve("state").toString(), "--stop-tasks");
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(sock()));
+    }
+
+    @AfterEach
+    void stop() {
+        tasks.close();
+    }
+
+    private Path sock() {
+        return dir.resolve("ov.sock");
+    }
+
+    private Task jvm(String... args) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(List.of(args));
+        return tasks.run(TaskSpec.of("cli-" + IDS.incrementAndGet(), ProcessSpec.builder(cmd).captureOutput().build()));
+    }
+
+    /** Runs a verb against the daemon; returns its stdout lines after checking its exit code. */
+    private List<String> verb(int expectedExit, String... args) throws InterruptedException {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.add(1, "--socket");
+        all.add(2, sock().toString());
+        Task t = jvm(all.toArray(String[]::new));
+        Exit exit = t.await();
+        t.output().drained().join();
+        assertThat(exit.exitCode()).as("%s: %s", all, t.output().tail(LogStream.STDERR).lines()).isEqualTo(expectedExit);
+        return t.output().tail(LogStream.STDOUT).lines();
+    }
+
+    @Test
+    void aTaskThroughEveryVerb() throws Exception {
+        assertThat(verb(0, "create", "web", "--", "/bin/sh", "-c", "echo serving; exec sleep 1000")).containsExactly("web");
+        assertThat(verb(0, "ps")).hasSize(2).last().asString().startsWith("web").contains("created");
+        assertThat(verb(0, "start", "web").getFirst()).matches("\\d+");
+        assertThat(verb(0, "top", "web")).hasSizeGreaterThanOrEqualTo(2);
+        assertThat(verb(0, "inspect", "web")).anySatisfy(l -> assertThat(l).contains("\"status\" : \"running\""));
+        verb(0, "pause", "web");
+        assertThat(verb(0, "ps", "--json").getFirst()).contains("\"status\":\"paused\"");
+        verb(0, "resume", "web");
+        verb(0, "kill", "--signal", "KILL", "web");
+        assertThat(verb(137, "wait", "web")).containsExactly("signal: SIGKILL");
+        assertThat(verb(0, "logs", "web")).containsExactly("serving");
+        assertThat(verb(0, "rm", "web")).containsExactly("web");
+        assertThat(verb(0, "ps")).hasSize(1);
+    }
+
+    @Test
+    void detachedRunAndErrors() throws Exception {
+        assertThat(verb(0, "run", "-d", "--id", "bg", "--", "/bin/sh", "-c", "exit 6")).containsExactly("bg");
+        assertThat(verb(6, "wait", "bg")).containsExactly("exit status 6");
+        List<String> missing = verb(125, "inspect", "nothing-here");
+        assertThat(missing).isEmpty();
+        verb(2, "create", "../bad", "--", "/bin/true");
+    }
+
+    @Test
+    void sigtermStopsTheDaemonCleanly() throws Exception {
+        daemon.kill(Signal.SIGTERM, false);
+        assertThat(daemon.await().exitCode()).isZero();
+        assertThat(Files.exists(sock())).isFalse();
+    }
+}

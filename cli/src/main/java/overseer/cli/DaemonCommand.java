@@ -1,7 +1,9 @@
 package overseer.cli;
 
 import overseer.core.OverseerException;
+import overseer.core.spi.Runtime;
 import overseer.linux.NativeRuntime;
+import overseer.oci.OciRuntime;
 import overseer.server.ApiServer;
 import overseer.server.Daemon;
 import picocli.CommandLine.Command;
@@ -42,6 +44,11 @@ final class DaemonCommand implements Callable<Integer> {
     @Option(names = "--stop-tasks", description = "Stop and delete every task when the daemon stops.")
     boolean stopTasks;
 
+    @Option(names = "--runtime", defaultValue = "native", paramLabel = "native|oci",
+            description = "Runtime of the daemon's tasks (default: ${DEFAULT-VALUE}); oci tasks run under conmon and keep "
+                    + "their true exit codes across a daemon restart.")
+    String runtime;
+
     @Override
     public Integer call() throws Exception {
         Properties p = new Properties();
@@ -58,7 +65,12 @@ final class DaemonCommand implements Callable<Integer> {
         Optional<ApiServer.Tcp> listener = tcp(tcp != null ? tcp : p.getProperty("tcp"),
                 tokenFile != null ? tokenFile : Optional.ofNullable(p.getProperty("token-file")).map(Path::of).orElse(null));
         CountDownLatch stop = new CountDownLatch(1);
-        try (Daemon d = new Daemon(new NativeRuntime(), sock, listener, state, stopTasks)) {
+        Runtime rt = switch (runtime) {
+            case "native" -> new NativeRuntime();
+            case "oci" -> OciRuntime.builder().stateDir(state.resolve("oci")).build();
+            default -> throw OverseerException.invalidArgument("--runtime: expected native or oci, got \"%s\"", runtime);
+        };
+        try (Daemon d = new Daemon(rt, sock, listener, state, stopTasks)) {
             for (String sig : new String[]{"TERM", "INT"}) {
                 sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> stop.countDown());
             }

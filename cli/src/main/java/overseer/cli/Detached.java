@@ -22,8 +22,9 @@ final class Detached {
         String envSocket = System.getenv("OVERSEER_SOCKET");
         Path s = socket != null ? socket : envSocket != null && !envSocket.isEmpty() ? Path.of(envSocket) : Daemon.defaultSocket();
         OverseerClient client = new OverseerClient(s);
+        // No -w: the daemon's runtime decides (an isolated task's root has no copy of this directory).
         ObjectNode spec = ClientCommands.spec(id, command, env,
-                (cwd == null ? Path.of("") : cwd).toAbsolutePath().normalize().toString(), user);
+                cwd == null ? null : cwd.toAbsolutePath().normalize().toString(), user);
         if (!limits.isEmpty()) {
             ObjectNode r = spec.putObject("resources");
             limits.cpus().ifPresent(v -> r.put("cpus", v));

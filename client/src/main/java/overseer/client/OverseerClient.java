@@ -101,7 +101,18 @@ public final class OverseerClient {
 
     /** Delivers events (the API's envelope JSON) until {@code sink} returns false or the stream ends. */
     public void events(List<String> topics, String namespace, java.util.function.Predicate<JsonNode> sink) {
+        events(topics, namespace, -1, sink);
+    }
+
+    /**
+     * Like {@link #events(List, String, java.util.function.Predicate)}, but first the events the daemon kept
+     * after sequence {@code since} (0 for all it kept; negative for none).
+     */
+    public void events(List<String> topics, String namespace, long since, java.util.function.Predicate<JsonNode> sink) {
         StringBuilder q = new StringBuilder("/v1/events?");
+        if (since >= 0) {
+            q.append("since=").append(since).append('&');
+        }
         topics.forEach(t -> q.append("topic=").append(enc(t)).append('&'));
         if (namespace != null) {
             q.append("namespace=").append(enc(namespace));

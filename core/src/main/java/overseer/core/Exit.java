@@ -28,6 +28,19 @@ public record Exit(int exitCode, Optional<Signal> signal, boolean oomKilled, Ins
         return new Exit(128 + signal.number(), Optional.of(signal), oomKilled, at);
     }
 
+    /**
+     * A process that ended while no Overseer watched it and whose status nobody can tell (it was not our
+     * child any more): exit code -1. Recorded as exactly that; never guessed.
+     */
+    public static Exit unknown(Instant at) {
+        return new Exit(-1, Optional.empty(), false, at);
+    }
+
+    /** Whether the status is known (see {@link #unknown}). */
+    public boolean known() {
+        return exitCode >= 0;
+    }
+
     public boolean success() {
         return exitCode == 0 && signal.isEmpty();
     }
@@ -35,6 +48,9 @@ public record Exit(int exitCode, Optional<Signal> signal, boolean oomKilled, Ins
     /** Lambda's wording, as Go's exec.ExitError prints it. */
     @Override
     public String toString() {
+        if (!known()) {
+            return "exit status unknown";
+        }
         return signal.map(s -> "signal: " + s.name()).orElse("exit status " + exitCode);
     }
 }

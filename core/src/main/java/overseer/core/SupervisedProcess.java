@@ -87,6 +87,35 @@ class SupervisedProcess implements Process {
         }
     }
 
+    /**
+     * A process found again after a restart: it runs (or ran) with {@code pid}; its exit comes from
+     * {@code exit}. When that exit cannot be known, {@code recorded} (what the state store kept) stands,
+     * else Exit.unknown.
+     */
+    void adopt(long pid, java.util.concurrent.CompletableFuture<Optional<Exit>> exit, Optional<Exit> recorded) {
+        lock.lock();
+        try {
+            this.pid = pid;
+            status = Status.RUNNING;
+        } finally {
+            lock.unlock();
+        }
+        exit.thenAccept(e -> {
+            if (e.isEmpty() && recorded.isPresent()) {
+                lock.lock();
+                try {
+                    this.exit = recorded.get(); // known already: nothing was missed, nothing to publish
+                    status = Status.STOPPED;
+                } finally {
+                    lock.unlock();
+                }
+                exitFuture.complete(recorded.get());
+            } else {
+                exited(e.orElseGet(() -> Exit.unknown(java.time.Instant.now())));
+            }
+        });
+    }
+
     /** The runtime collected the exit status. */
     private void exited(Exit e) {
         lock.lock();

@@ -5,6 +5,7 @@ import overseer.core.spi.RuntimeTask;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -19,8 +20,15 @@ final class SupervisedTask extends SupervisedProcess implements Task {
     private final Runnable unregister;
     /** The limits in force; written under {@link #lock}. */
     private volatile Resources resources;
+    private final Runtime.Adopted adopted; // set when the task was reattached rather than created
 
     SupervisedTask(String namespace, TaskSpec spec, Runtime runtime, EventBus bus, Runnable unregister) {
+        this(namespace, spec, runtime, bus, unregister, null);
+    }
+
+    /** With {@code reattach}, the task is found again through the runtime instead of created. */
+    SupervisedTask(String namespace, TaskSpec spec, Runtime runtime, EventBus bus, Runnable unregister,
+                   java.util.function.Function<ProcessOutput, Runtime.Adopted> reattach) {
         super(namespace, spec.id(), spec.id(), spec.process(), bus, new ProcessOutput(spec.process()));
         this.runtimeImpl = runtime;
         this.taskSpec = spec;
@@ -33,10 +41,16 @@ final class SupervisedTask extends SupervisedProcess implements Task {
             require(Runtime.Feature.ISOLATION, "isolation");
         }
         this.resources = spec.startResources();
-        this.task = runtime.create(namespace, spec, output);
+        this.adopted = reattach == null ? null : reattach.apply(output);
+        this.task = adopted == null ? runtime.create(namespace, spec, output) : adopted.task();
         this.runtime = task;
         // The OOM killer may end any process of the task, not only those Overseer started: one event per kill.
         task.onOom(() -> bus.publish(namespace, new Event.TaskOOM(taskId)));
+    }
+
+    /** Starts watching a reattached task: its exit, or the one the store recorded when it cannot be known. */
+    void watchAdopted(Optional<Exit> recorded) {
+        adopt(adopted.pid(), adopted.exit(), recorded);
     }
 
     @Override

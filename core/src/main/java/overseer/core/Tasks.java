@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -53,6 +54,25 @@ public final class Tasks implements AutoCloseable {
             throw OverseerException.alreadyExists("task already exists: %s/%s", namespace, spec.id());
         }
         bus.publish(namespace, new Event.TaskCreate(spec.id(), spec.process().args()));
+        return made[0];
+    }
+
+    /**
+     * Takes back a task a previous Overseer process left (Nomad's Open): the runtime finds it by
+     * {@code pid} and {@code startTime}; its exit, when it comes, is published as /tasks/exit as usual, so
+     * an exit that happened while nobody watched is published now. When the runtime cannot know the exit
+     * status, {@code recorded} stands if there is one (and nothing is published), else Exit.unknown.
+     */
+    public Task reattach(String namespace, TaskSpec spec, long pid, long startTime, Optional<Exit> recorded) {
+        Identifiers.require("namespace", namespace);
+        Key key = new Key(namespace, spec.id());
+        SupervisedTask[] made = new SupervisedTask[1];
+        tasks.computeIfAbsent(key, k -> made[0] = new SupervisedTask(namespace, spec, runtime, bus,
+                () -> tasks.remove(k), out -> runtime.reattach(namespace, spec, out, pid, startTime)));
+        if (made[0] == null) {
+            throw OverseerException.alreadyExists("task already exists: %s/%s", namespace, spec.id());
+        }
+        made[0].watchAdopted(recorded);
         return made[0];
     }
 

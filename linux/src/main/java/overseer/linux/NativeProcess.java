@@ -52,6 +52,9 @@ class NativeProcess implements RuntimeProcess {
     private long pidfdToken;
     protected volatile int pid;
     private boolean reaped;
+    // Found again after a restart: not our child, so its group id is not pinned by an unreaped leader and
+    // its status cannot be collected. Signals go to it alone, through its pidfd.
+    private boolean adopted;
     private FdOutputStream stdin;
     // Written by start() before the descriptors are registered, then only touched on the loop thread.
     private final int[] readFds = {UNSET, UNSET};
@@ -72,6 +75,35 @@ class NativeProcess implements RuntimeProcess {
     /** The cgroups the process is born in; none for a task without limits. */
     protected Optional<TaskCgroup> cgroup() {
         return Optional.empty();
+    }
+
+    /**
+     * Watches a process a previous Overseer started: {@code startTime} must still match, read after the
+     * pidfd is open, so that the pidfd is known to name that very process and not one that got its pid.
+     * Returns false when it is gone.
+     */
+    synchronized boolean adopt(int pid, long startTime, Consumer<Exit> exitListener) {
+        int fd;
+        try {
+            fd = LibC.pidfdOpen(pid);
+        } catch (LibC.Errno e) {
+            return false; // no such process
+        }
+        if (ProcFs.startTime(pid).orElse(-1) != startTime) {
+            LibC.close(fd);
+            return false;
+        }
+        this.onExit = exitListener;
+        this.pid = pid;
+        this.adopted = true;
+        this.pidfd = fd;
+        try {
+            pidfdToken = loop.newToken();
+            loop.register(pidfd, pidfdToken, ev -> collectExit());
+        } catch (LibC.Errno e) {
+            throw OverseerException.internal("cannot watch process " + pid + ": " + e.getMessage(), e);
+        }
+        return true;
     }
 
     /** Called on the loop thread after the exit is collected and before it is reported. */
@@ -389,10 +421,13 @@ class NativeProcess implements RuntimeProcess {
                 exit = toExit(info.get(ValueLayout.JAVA_INT, LibC.SIGINFO_CODE),
                         info.get(ValueLayout.JAVA_INT, LibC.SIGINFO_STATUS));
             } catch (LibC.Errno e) {
-                // ECHILD: someone else reaped it. The status is lost; say so rather than invent one.
-                exit = Exit.exited(255, Instant.now());
-                System.getLogger(NativeProcess.class.getName()).log(System.Logger.Level.ERROR,
-                        "cannot collect the exit status of pid " + pid + ": " + e.getMessage());
+                // ECHILD: not our child (adopted after a restart) or reaped by someone else. The status is
+                // lost: say exactly that rather than invent one.
+                exit = Exit.unknown(Instant.now());
+                if (!adopted) {
+                    System.getLogger(NativeProcess.class.getName()).log(System.Logger.Level.ERROR,
+                            "cannot collect the exit status of pid " + pid + ": " + e.getMessage());
+                }
             }
             reaped = true;
             loop.unregister(pidfd, pidfdToken);
@@ -426,7 +461,7 @@ class NativeProcess implements RuntimeProcess {
     public synchronized void signal(Signal signal, boolean all) {
         requireSignalable();
         try {
-            if (all) {
+            if (all && !adopted) {
                 LibC.killGroup(pid, signal.number());
             } else {
                 LibC.pidfdSendSignal(pidfd, signal.number());

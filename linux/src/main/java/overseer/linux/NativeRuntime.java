@@ -1,6 +1,7 @@
 package overseer.linux;
 
 import overseer.core.Executables;
+import overseer.core.Exit;
 import overseer.core.OverseerException;
 import overseer.core.ProcessOutput;
 import overseer.core.TaskSpec;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Host processes on Linux without the JDK's process machinery: posix_spawn through FFM, exit detection
@@ -138,6 +140,25 @@ public final class NativeRuntime implements Runtime {
         }
         Optional<Credentials> user = spec.process().user().map(u -> credentials(host, u));
         return new NativeTask(host, namespace, spec, exe, user, output, tree, options.cgroupEveryTask());
+    }
+
+    /**
+     * Takes back a host process a previous Overseer started, if it still runs with the recorded start time:
+     * it is watched through a pidfd, but as it is no longer our child its exit status cannot be collected
+     * (the exit completes empty). Its cgroups, if it had any, are not taken back: it is signalled and
+     * listed as a process group.
+     */
+    @Override
+    public Adopted reattach(String namespace, TaskSpec spec, ProcessOutput output, long pid, long startTime) {
+        NativeTask task = new NativeTask(host, namespace, spec, Executables.resolve(spec.process()), Optional.empty(),
+                output, Optional.empty(), false);
+        CompletableFuture<Optional<Exit>> exit = new CompletableFuture<>();
+        boolean alive = pid > 0 && pid <= Integer.MAX_VALUE && startTime > 0
+                && task.adopt((int) pid, startTime, e -> exit.complete(e.known() ? Optional.of(e) : Optional.empty()));
+        if (!alive) {
+            exit.complete(Optional.empty());
+        }
+        return new Adopted(task, pid, exit);
     }
 
     /** Resolves {@code user}, after checking that this process may switch to it at all. */

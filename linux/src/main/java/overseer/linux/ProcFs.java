@@ -54,6 +54,16 @@ final class ProcFs {
                 Long.parseLong(f.rest[2])));
     }
 
+    /**
+     * When the process started, in clock ticks since boot (field 22): with the pid it names one process for
+     * good, since a recycled pid has another start time. Empty when there is no such process (or a zombie).
+     */
+    static java.util.OptionalLong startTime(long pid) {
+        return statFields(pid).filter(f -> f.rest[0].charAt(0) != 'Z')
+                .map(f -> java.util.OptionalLong.of(Long.parseLong(f.rest[19])))
+                .orElse(java.util.OptionalLong.empty());
+    }
+
     /** /proc/PID/stat cut after comm, which is in parentheses and may itself hold spaces and parentheses. */
     private record StatFields(String comm, String[] rest) {
     }

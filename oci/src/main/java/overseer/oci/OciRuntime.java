@@ -197,6 +197,13 @@ public final class OciRuntime implements Runtime {
         }
     }
 
+    /** The SPI's reattach: conmon's exit file, not the pid, says whether and how the task ended. */
+    @Override
+    public Adopted reattach(String namespace, TaskSpec spec, ProcessOutput output, long pid, long startTime) {
+        Reattached r = reattach(namespace, spec, output);
+        return new Adopted(r.task(), r.pid(), r.exit().thenApply(java.util.Optional::of));
+    }
+
     /**
      * The runtime's side of a task this runtime created or reattached, for what the Task API does not offer
      * (yet): ResizePty, checkpoint, the runtime's own state. NOT_FOUND once it was deleted.

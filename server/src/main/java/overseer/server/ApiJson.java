@@ -184,6 +184,14 @@ final class ApiJson {
         return v.asDouble();
     }
 
+    static long parseLong(String field, String text) {
+        try {
+            return Long.parseLong(text);
+        } catch (NumberFormatException e) {
+            throw OverseerException.invalidArgument("%s: expected a whole number, got \"%s\"", field, text);
+        }
+    }
+
     static long whole(JsonNode v, String path) {
         if (!v.isIntegralNumber() || !v.canConvertToLong()) {
             throw OverseerException.invalidArgument("%s: expected a whole number, got %s", path, abbreviate(v));

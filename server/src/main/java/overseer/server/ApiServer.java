@@ -76,7 +76,7 @@ public final class ApiServer implements AutoCloseable {
     static void rules(HttpRules r, TaskService tasks, Supervisor jobs) {
         r.get("/healthz", (req, res) -> res.header("Content-Type", "application/json").send("{\"status\":\"ok\"}"))
                 .register("/v1/namespaces", new TaskRoutes(tasks), new LogRoutes(tasks))
-                .register("/v1/events", new EventRoutes(tasks.tasks().events()))
+                .register("/v1/events", new EventRoutes(tasks.tasks().events(), tasks.recent()))
                 .register("/v1/jobs", new JobRoutes(jobs, tasks.store()))
                 .register("/metrics", new Metrics(tasks.tasks()));
     }

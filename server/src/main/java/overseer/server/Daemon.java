@@ -32,6 +32,10 @@ public final class Daemon implements AutoCloseable {
         this.tasks = new Tasks(runtime);
         this.store = new SqliteStateStore(stateDir.resolve("state.db"));
         this.service = new TaskService(tasks, store, stateDir.resolve("logs"));
+        // Before the API opens: what the last daemon left is taken back, and the exits it missed published.
+        for (String lost : service.recover()) {
+            System.getLogger(Daemon.class.getName()).log(System.Logger.Level.WARNING, "not recovered: " + lost);
+        }
         this.supervisor = new Supervisor(tasks);
         // Every final result is written down, so that a job's outcome outlives the daemon.
         supervisor.onResult(r -> {

@@ -19,15 +19,18 @@ import java.util.function.Predicate;
 
 /**
  * GET /v1/events: the event bus as Server-Sent Events, filtered by {@code ?topic=} (repeatable; a trailing
- * '*' matches a prefix) and {@code ?namespace=}. A client that reads too slowly gets an /events/loss event
+ * '*' matches a prefix) and {@code ?namespace=}; with {@code ?since=N} the kept events after sequence N come
+ * first (each event carries its sequence as the SSE id). A client that reads too slowly gets an /events/loss event
  * with the number it missed, as every subscriber of the bus does.
  */
 final class EventRoutes implements HttpService {
     private static final int BUFFER = 4096;
     private final EventBus bus;
+    private final RecentEvents recent;
 
-    EventRoutes(EventBus bus) {
+    EventRoutes(EventBus bus, RecentEvents recent) {
         this.bus = bus;
+        this.recent = recent;
     }
 
     @Override
@@ -44,16 +47,34 @@ final class EventRoutes implements HttpService {
         res.header("Content-Type", "text/event-stream").header("Cache-Control", "no-cache");
         try (Subscription s = bus.subscribe(BUFFER, filter.and(inNamespace));
              OutputStream out = res.outputStream()) {
+            long last = -1;
+            Optional<String> since = req.query().first("since").asOptional();
+            if (since.isPresent()) {
+                // Live events are already buffered by the subscription above: replay first, then skip repeats.
+                for (Envelope e : recent.since(ApiJson.parseLong("since", since.get()))) {
+                    if (filter.and(inNamespace).test(e)) {
+                        send(out, e);
+                        last = e.sequence();
+                    }
+                }
+            }
             out.write(": subscribed\n\n".getBytes(StandardCharsets.UTF_8)); // lets the client know it is listening
             out.flush();
             while (true) {
                 Envelope e = s.next();
-                out.write(("event: " + e.topic() + "\ndata: " + ApiJson.write(json(e)) + "\n\n").getBytes(StandardCharsets.UTF_8));
-                out.flush();
+                if (e.sequence() == 0 || e.sequence() > last) {
+                    send(out, e);
+                }
             }
         } catch (IOException clientGone) {
             // the client closed the stream: its subscription is closed above
         }
+    }
+
+    private static void send(OutputStream out, Envelope e) throws IOException {
+        String id = e.sequence() > 0 ? "id: " + e.sequence() + "\n" : "";
+        out.write((id + "event: " + e.topic() + "\ndata: " + ApiJson.write(json(e)) + "\n\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
     }
 
     static ObjectNode json(Envelope e) {

@@ -2,6 +2,7 @@ package overseer.server;
 
 import overseer.core.Envelope;
 import overseer.core.Event;
+import overseer.core.Exit;
 import overseer.core.EventBus;
 import overseer.core.Identifiers;
 import overseer.core.Status;
@@ -14,6 +15,8 @@ import overseer.core.spi.StateStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -29,17 +32,49 @@ final class TaskService implements AutoCloseable {
     private final Subscription exits;
     private final Thread recorder;
     private final ReentrantLock writes = new ReentrantLock();
+    private final RecentEvents recent;
 
     TaskService(Tasks tasks, StateStore store, Path logs) {
         this.tasks = tasks;
         this.store = store;
         this.logs = logs;
+        this.recent = new RecentEvents(tasks.events());
         this.exits = tasks.events().subscribe(EventBus.DEFAULT_CAPACITY, EventBus.topics("/tasks/exit"));
         this.recorder = Thread.ofVirtual().name("exit-recorder").start(this::recordExits);
     }
 
     Tasks tasks() {
         return tasks;
+    }
+
+    RecentEvents recent() {
+        return recent;
+    }
+
+    /**
+     * After a restart: every task the store knows is taken back (Nomad's Open). A task that was never
+     * started is created again; any other is reattached through the runtime, which publishes the exit it
+     * missed, if it can know it (else the store's recorded exit stands, or Exit.unknown). A task the runtime
+     * cannot find any more is recorded as stopped with an unknown exit, and dropped from the store.
+     * Returns what could not be taken back, one line each.
+     */
+    List<String> recover() {
+        List<String> lost = new ArrayList<>();
+        for (StateStore.TaskRecord r : store.tasks()) {
+            TaskSpec spec = ApiJson.taskSpec(ApiJson.read(r.spec()), logDir(r.namespace()));
+            try {
+                if (r.status() == Status.CREATED) {
+                    tasks.create(r.namespace(), spec);
+                } else {
+                    tasks.reattach(r.namespace(), spec, r.pid(), r.startTime(), r.exit());
+                }
+            } catch (RuntimeException e) {
+                lost.add(r.namespace() + "/" + r.id() + ": " + e.getMessage());
+                store.exited(r.namespace(), r.id(), r.id(), r.exit().orElseGet(() -> Exit.unknown(Instant.now())));
+                store.deleteTask(r.namespace(), r.id());
+            }
+        }
+        return lost;
     }
 
     StateStore store() {
@@ -136,5 +171,6 @@ final class TaskService implements AutoCloseable {
     public void close() {
         recorder.interrupt();
         exits.close();
+        recent.close();
     }
 }

@@ -23,6 +23,23 @@ public interface Runtime extends AutoCloseable {
      */
     RuntimeTask create(String namespace, TaskSpec spec, ProcessOutput output);
 
+    /**
+     * A task found again after Overseer restarted (Nomad's Open, containerd's shim reattach): its runtime
+     * side, its pid, and its exit when it comes. The exit completes with empty when the task ended and its
+     * status cannot be known (a host process that is no longer our child).
+     */
+    record Adopted(RuntimeTask task, long pid, java.util.concurrent.CompletableFuture<java.util.Optional<overseer.core.Exit>> exit) {
+    }
+
+    /**
+     * Finds a task a previous Overseer process left: {@code pid} and {@code startTime} (clock ticks since
+     * boot, /proc/PID/stat field 22) are what was recorded when it started, so a recycled pid is never taken
+     * for it. UNAVAILABLE for a runtime that cannot.
+     */
+    default Adopted reattach(String namespace, TaskSpec spec, ProcessOutput output, long pid, long startTime) {
+        throw overseer.core.OverseerException.unavailable("the %s runtime cannot reattach tasks", name());
+    }
+
     /** Releases the runtime's own resources (threads, descriptors). Tasks must have been deleted. */
     @Override
     void close();

@@ -1,0 +1,130 @@
+package overseer.cli;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import overseer.client.OverseerClient;
+import overseer.core.ProcessSpec;
+import overseer.core.Signal;
+import overseer.core.Task;
+import overseer.core.TaskSpec;
+import overseer.core.Tasks;
+import overseer.linux.NativeRuntime;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The daemon is SIGKILLed with 50 durable (OCI, under conmon) tasks; half of them exit while it is down.
+ * After a restart every task is accounted for with its true exit code, and the exits it missed are
+ * published (a late subscriber gets them with ?since=0).
+ */
+class DaemonRecoveryTest {
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final int TASKS = 50;
+    @TempDir
+    Path dir;
+    private Tasks jvms;
+    private Task daemon;
+
+    @BeforeEach
+    void setUp() {
+        assumeTrue("root".equals(System.getProperty("user.name")), "durable tasks run on runc/crun, which needs root");
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/conmon")), "conmon is not installed (.ci/run installs it)");
+        jvms = new Tasks(new NativeRuntime());
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (jvms == null) {
+            return;
+        }
+        if (daemon != null && daemon.exit().isEmpty()) {
+            daemon.kill(Signal.SIGTERM, false); // --stop-tasks: the daemon stops and deletes every task
+            daemon.await(Duration.ofSeconds(60));
+        }
+        jvms.close();
+    }
+
+    private Task startDaemon() {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName(), "daemon", "--socket", sock().toString(), "--state-dir", dir.resolve("st").toString(),
+                "--runtime", "oci", "--stop-tasks"));
+        Task t = jvms.run(TaskSpec.of("daemon-" + System.nanoTime(), ProcessSpec.builder(cmd).build()));
+        OverseerClient c = new OverseerClient(sock());
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> c.health().get("status").asString().equals("ok"));
+        return t;
+    }
+
+    private Path sock() {
+        return dir.resolve("d.sock");
+    }
+
+    @Test
+    void killMinusNineWithFiftyDurableTasks() throws Exception {
+        daemon = startDaemon();
+        OverseerClient client = new OverseerClient(sock());
+        for (int i = 0; i < TASKS; i++) {
+            String script = i % 2 == 0 ? "exec sleep 1000" : "sleep 2; exit " + i;
+            client.createTask("default", JSON.readTree("{\"id\": \"t" + i + "\", \"process\": {\"args\": [\"/bin/sh\", \"-c\", \""
+                    + script + "\"]}}"));
+            client.start("default", "t" + i);
+        }
+        daemon.kill(Signal.SIGKILL, false);
+        daemon.await();
+        // The odd tasks exit while no daemon runs: wait until none of their `sleep 2` is left.
+        await().atMost(Duration.ofSeconds(30)).until(() -> sleepers("2") == 0);
+        assertThat(sleepers("1000")).as("the durable tasks outlived the daemon").isEqualTo(TASKS / 2);
+
+        daemon = startDaemon();
+        JsonNode listed = client.tasks("default");
+        assertThat(listed).hasSize(TASKS);
+        Map<String, JsonNode> byId = new ConcurrentHashMap<>();
+        listed.forEach(t -> byId.put(t.get("id").asString(), t));
+        for (int i = 0; i < TASKS; i++) {
+            JsonNode t = byId.get("t" + i);
+            if (i % 2 == 0) {
+                assertThat(t.get("status").asString()).as("t%d", i).isEqualTo("running");
+            } else {
+                assertThat(t.get("status").asString()).as("t%d", i).isEqualTo("stopped");
+                assertThat(t.get("exit").get("exitCode").asInt()).as("t%d", i).isEqualTo(i);
+            }
+        }
+        // The exits were published at the restart, before anyone listened: ?since=0 replays them.
+        Map<String, Integer> replayed = new ConcurrentHashMap<>();
+        client.events(List.of("/tasks/exit"), "default", 0, e -> {
+            replayed.put(e.get("event").get("id").asString(), e.get("event").get("exit").get("exitCode").asInt());
+            return replayed.size() < TASKS / 2;
+        });
+        assertThat(replayed).hasSize(TASKS / 2);
+        replayed.forEach((id, code) -> assertThat(code).isEqualTo(Integer.parseInt(id.substring(1))));
+    }
+
+    /** Processes on the host running `sleep SECONDS`. */
+    private static long sleepers(String seconds) throws IOException {
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            return procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).filter(p -> {
+                try {
+                    return Files.readString(p.resolve("cmdline")).equals("sleep\0" + seconds + "\0");
+                } catch (IOException gone) {
+                    return false;
+                }
+            }).count();
+        }
+    }
+}

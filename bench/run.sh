@@ -4,6 +4,7 @@
 #   bench/run.sh scale [COUNT] [--batch=N]    10,000 live tasks: threads, heap, kill→exit-event latency
 #   bench/run.sh plot                          bench/target/spawn.csv → docs/spawn-rates.png
 #   bench/run.sh all                           spawn, then plot, then scale
+#   bench/run.sh probe switches|closefrom [N]  the diagnostics behind the findings in docs/benchmarks.md
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
@@ -13,8 +14,8 @@ CP='bench/target/overseer-bench.jar:bench/target/lib/*'
 what="${1:-}"
 [ $# -gt 0 ] && shift
 case "$what" in
-  spawn|scale|plot|all) ;;
-  *) echo "usage: bench/run.sh spawn|scale|plot|all [options]" >&2; exit 64 ;;
+  spawn|scale|plot|all|probe) ;;
+  *) echo "usage: bench/run.sh spawn|scale|plot|all|probe [options]" >&2; exit 64 ;;
 esac
 
 ./mvnw -q -B -DskipTests -pl bench -am package
@@ -23,10 +24,18 @@ spawn() { "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$CP" overseer.bench.Sp
 # -Xmx512m: the heap figure is measured against a 256 MB budget, so the JVM gets no room to hide in.
 scale() { "$JAVA" --enable-native-access=ALL-UNNAMED -Xmx512m -cp "$CP" overseer.bench.ScaleBench "$@"; }
 plot() { "$JAVA" -Djava.awt.headless=true -cp "$CP" overseer.bench.Plot "$@"; }
+probe() {
+  case "${1:-}" in
+    switches) shift; "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$CP" overseer.bench.SwitchProbe "$@" ;;
+    closefrom) shift; "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$CP" overseer.bench.CloseFromProbe "$@" ;;
+    *) echo "usage: bench/run.sh probe switches|closefrom [N]" >&2; exit 64 ;;
+  esac
+}
 
 case "$what" in
   spawn) spawn "$@" ;;
   scale) scale "$@" ;;
   plot) plot "$@" ;;
   all) spawn; plot; scale ;;
+  probe) probe "$@" ;;
 esac

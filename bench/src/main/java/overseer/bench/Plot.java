@@ -18,14 +18,14 @@ import java.util.Locale;
 
 /**
  * Renders SpawnBench's CSV as a horizontal bar chart: one group per peer, one bar per mode, processes per
- * second. Plain java.awt so the bench needs no plotting library; run with -Djava.awt.headless=true.
+ * second (the median round), with a tick at the fastest round. Plain java.awt so the bench needs no plotting library; run with -Djava.awt.headless=true.
  *
  * <p>Usage: {@code Plot [CSV] [PNG]}, by default bench/target/spawn.csv and docs/spawn-rates.png.
  */
 public final class Plot {
     private static final int WIDTH = 1100;
     private static final int LEFT = 200;
-    private static final int RIGHT = 130;
+    private static final int RIGHT = 200;
     private static final int TOP = 110;
     private static final int BAR = 24;
     private static final int GROUP_GAP = 18;
@@ -37,7 +37,7 @@ public final class Plot {
     private Plot() {
     }
 
-    record Row(String peer, String mode, double perSecond) {
+    record Row(String peer, String mode, double perSecond, double bestPerSecond) {
     }
 
     record Chart(Machine machine, int rounds, List<Row> rows) {
@@ -51,9 +51,9 @@ public final class Plot {
                     LinkedHashSet::addAll));
         }
 
-        double rate(String peer, String mode) {
-            return rows.stream().filter(r -> r.peer().equals(peer) && r.mode().equals(mode))
-                    .mapToDouble(Row::perSecond).findFirst().orElse(0);
+        Row row(String peer, String mode) {
+            return rows.stream().filter(r -> r.peer().equals(peer) && r.mode().equals(mode)).findFirst()
+                    .orElse(new Row(peer, mode, 0, 0));
         }
     }
 
@@ -77,9 +77,9 @@ public final class Plot {
             if (line.startsWith("#")) {
                 machine = Machine.fromComment(line);
             } else if (!line.isBlank() && !line.startsWith("peer,")) {
-                // peer,mode,callers,spawns,rounds,per_s,mean_us,vs_overseer,round_per_s
+                // peer,mode,callers,spawns,rounds,per_s,mean_us,vs_overseer,round_per_s,foreign_cpu_pct,best_per_s,best_mean_us
                 String[] f = line.split(",");
-                rows.add(new Row(f[0], f[1], Double.parseDouble(f[5])));
+                rows.add(new Row(f[0], f[1], Double.parseDouble(f[5]), Double.parseDouble(f[10])));
                 rounds = Integer.parseInt(f[4]);
             }
         }
@@ -102,7 +102,7 @@ public final class Plot {
         g.setColor(Color.WHITE);
         g.fillRect(0, 0, WIDTH, height);
 
-        double max = chart.rows().stream().mapToDouble(Row::perSecond).max().orElse(1);
+        double max = chart.rows().stream().mapToDouble(Row::bestPerSecond).max().orElse(1);
         double step = niceStep(max / 6);
         double axisMax = Math.ceil(max / step) * step;
         int plotWidth = WIDTH - LEFT - RIGHT;
@@ -112,7 +112,7 @@ public final class Plot {
         g.drawString("Spawn + wait of /bin/true: processes per second (higher is better)", LEFT - 180, 34);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
         Machine m = chart.machine();
-        g.drawString(String.format("median of %d rounds · %s · %d CPUs (nproc) · Linux %s · %s",
+        g.drawString(String.format("bars: median of %d rounds · %s · %d CPUs (nproc) · Linux %s · %s",
                 chart.rounds(), m.date(), m.cpus(), m.kernel(), m.jdk()), LEFT - 180, 58);
         legend(g, modes, LEFT - 180, 84);
 
@@ -137,14 +137,18 @@ public final class Plot {
             g.setColor(INK);
             g.drawString(peer, LEFT - 12 - label.stringWidth(peer), y0 + modes.size() * BAR / 2 + label.getAscent() / 2 - 2);
             for (int k = 0; k < modes.size(); k++) {
-                double rate = chart.rate(peer, modes.get(k));
-                int w = (int) Math.round(rate / axisMax * plotWidth);
+                Row row = chart.row(peer, modes.get(k));
+                int w = (int) Math.round(row.perSecond() / axisMax * plotWidth);
+                int best = LEFT + (int) Math.round(row.bestPerSecond() / axisMax * plotWidth);
                 int y = y0 + k * BAR;
                 g.setColor(MODE_COLORS[k % MODE_COLORS.length]);
                 g.fillRect(LEFT, y + 2, Math.max(w, 1), BAR - 4);
                 g.setColor(INK);
+                g.setStroke(new BasicStroke(2f));
+                g.drawLine(best, y + 1, best, y + BAR - 2);
                 g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-                g.drawString(String.format(Locale.ROOT, "%,.0f", rate), LEFT + w + 6, y + BAR / 2 + 5);
+                g.drawString(String.format(Locale.ROOT, "%,.0f (fastest %,.0f)", row.perSecond(), row.bestPerSecond()),
+                        Math.max(LEFT + w, best) + 6, y + BAR / 2 + 5);
                 g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 15));
             }
         }
@@ -165,6 +169,9 @@ public final class Plot {
             g.drawString(modes.get(k), x + 20, y);
             x += 20 + fm.stringWidth(modes.get(k)) + 30;
         }
+        g.setStroke(new BasicStroke(2f));
+        g.drawLine(x + 7, y - 13, x + 7, y + 2);
+        g.drawString("fastest round", x + 20, y);
     }
 
     /** 1, 2 or 5 times a power of ten, at least {@code rough}: grid steps a reader can add up. */

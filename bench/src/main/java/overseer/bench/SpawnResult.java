@@ -1,30 +1,46 @@
 package overseer.bench;
 
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
-/** One peer in one mode over every round; the figures reported are the medians of the rounds. */
-record SpawnResult(String peer, int callers, List<Sample> rounds) {
+/** One peer in one mode over every round; the figures reported are the medians of the rounds and the best. */
+record SpawnResult(String peer, int callers, List<Round> rounds) {
+    /** One round's sample and the share of the CPUs that other work on the machine used meanwhile. */
+    record Round(Sample sample, double foreignCpuPercent) {
+    }
+
     String mode() {
         return callers == 1 ? "sequential" : callers + " callers";
     }
 
     int spawns() {
-        return rounds.getFirst().spawns();
+        return rounds.getFirst().sample().spawns();
     }
 
     double perSecond() {
-        return Stats.median(rounds.stream().mapToDouble(Sample::perSecond).toArray());
+        return Stats.median(rounds.stream().mapToDouble(r -> r.sample().perSecond()).toArray());
     }
 
     double meanMicros() {
-        return Stats.median(rounds.stream().mapToDouble(Sample::meanMicros).toArray());
+        return Stats.median(rounds.stream().mapToDouble(r -> r.sample().meanMicros()).toArray());
+    }
+
+    /** The least disturbed round: on a shared machine, noise only ever slows a run down. */
+    double bestPerSecond() {
+        return rounds.stream().mapToDouble(r -> r.sample().perSecond()).max().orElseThrow();
+    }
+
+    double bestMeanMicros() {
+        return rounds.stream().mapToDouble(r -> r.sample().meanMicros()).min().orElseThrow();
+    }
+
+    double foreignCpuPercent() {
+        return Stats.median(rounds.stream().mapToDouble(Round::foreignCpuPercent).toArray());
     }
 
     String roundRates() {
-        return Arrays.stream(rounds.stream().mapToDouble(Sample::perSecond).toArray())
-                .mapToObj(r -> String.format(Locale.ROOT, "%.0f", r)).collect(Collectors.joining(" "));
+        return rounds.stream().map(r -> String.format(Locale.ROOT, "%.0f", r.sample().perSecond()))
+                .collect(Collectors.joining(" "));
     }
 }

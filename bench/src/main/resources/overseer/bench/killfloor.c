@@ -4,7 +4,8 @@
  * reaper thread; the main thread SIGKILLs them in batches (pidfd_send_signal), noting the time before each
  * call, and waits for the reaper to have collected the whole batch with waitid(P_PIDFD) before the next.
  * usage: killfloor COUNT BATCH
- * prints: one latency in ns per process (kill call -> status collected), in kill order
+ * prints: a '#' line with the spawn rate (processes/s) of each tenth of the spawns, then one latency in ns
+ * per process (kill call -> status collected), in kill order
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -96,6 +97,9 @@ int main(int argc, char **argv) {
     posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
     char *args[] = {"/bin/sleep", "1000", NULL};
     char *envp[] = {NULL};
+    long tenth = count / 10 > 0 ? count / 10 : 1;
+    int64_t slice_start = now_ns();
+    printf("# spawn rate of each tenth (processes/s):");
     for (long i = 0; i < count; i++) {
         pid_t pid;
         int rc = posix_spawn(&pid, "/bin/sleep", &actions, NULL, args, envp);
@@ -107,7 +111,13 @@ int main(int argc, char **argv) {
         if (pidfds[i] < 0) die("pidfd_open");
         struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (uint64_t) i};
         if (epoll_ctl(epfd, EPOLL_CTL_ADD, pidfds[i], &ev) != 0) die("epoll_ctl");
+        if ((i + 1) % tenth == 0) {
+            int64_t now = now_ns();
+            printf(" %.0f", tenth * 1e9 / (double) (now - slice_start));
+            slice_start = now;
+        }
     }
+    printf("\n");
 
     pthread_t thread;
     if (pthread_create(&thread, NULL, reaper, NULL) != 0) die("pthread_create");

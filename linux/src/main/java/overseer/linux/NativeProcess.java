@@ -512,6 +512,9 @@ class NativeProcess implements RuntimeProcess {
     @Override
     public void release() {
         closeStdin();
+        if (spec.stdout() != Redirect.PIPE && spec.stderr() != Redirect.PIPE) {
+            return; // no pipes: no reason to wake the event loop
+        }
         // Output pipes may be held open by children that outlived the process; stop reading them.
         loop.execute(() -> {
             closeOutput(LogStream.STDOUT);

@@ -7,6 +7,7 @@ import overseer.core.ProcessStats;
 import overseer.core.Signal;
 import overseer.core.Status;
 import overseer.core.Task;
+import overseer.core.spi.Runtime;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -300,9 +301,8 @@ final class SupervisedJob implements Job {
                 killQuietly(task, Signal.SIGKILL);
             }, Duration.ofSeconds(cmd.maxTime()));
         }
-        if (cmd.statsInterval() > 0) {
-            ProcessSampler sampler = new ProcessSampler(pid);
-            r.timers.add(supervisor.scheduler().scheduleAtFixedRate(() -> sample(sampler),
+        if (cmd.statsInterval() > 0 && supervisor.tasks().runtime().features().contains(Runtime.Feature.STATS)) {
+            r.timers.add(supervisor.scheduler().scheduleAtFixedRate(() -> sample(task),
                     cmd.statsInterval(), cmd.statsInterval(), TimeUnit.SECONDS));
         }
         s.stdin().ifPresent(text -> writeStdin(task, text));
@@ -321,16 +321,22 @@ final class SupervisedJob implements Job {
         return new Outcome(r.result(state, exit.exitCode()), Optional.of(exit), true);
     }
 
-    private void sample(ProcessSampler sampler) {
-        sampler.sample().ifPresent(this::record);
-    }
-
-    private void record(ProcessStats p) {
+    /** One stats_interval sample: the task's processes as its runtime reports them, summed. */
+    private void sample(Task task) {
+        List<ProcessStats> procs;
+        try {
+            procs = task.stats().processes();
+        } catch (OverseerException ended) {
+            return; // between the exit and the timer's cancellation
+        }
+        if (procs.isEmpty()) {
+            return;
+        }
         List<Tag> tags = List.of(new Tag("job", cmd.id()));
-        stats.add(AggregatedStat.AVERAGE, "cpu", p.cpu(), tags);
-        stats.add(AggregatedStat.AVERAGE, "rss", p.rss(), tags);
-        stats.add(AggregatedStat.AVERAGE, "vms", p.vms(), tags);
-        stats.add(AggregatedStat.AVERAGE, "swap", p.swap(), tags);
+        stats.add(AggregatedStat.AVERAGE, "cpu", procs.stream().mapToDouble(ProcessStats::cpu).sum(), tags);
+        stats.add(AggregatedStat.AVERAGE, "rss", procs.stream().mapToLong(ProcessStats::rss).sum(), tags);
+        stats.add(AggregatedStat.AVERAGE, "vms", procs.stream().mapToLong(ProcessStats::vms).sum(), tags);
+        stats.add(AggregatedStat.AVERAGE, "swap", procs.stream().mapToLong(ProcessStats::swap).sum(), tags);
     }
 
     private static void writeStdin(Task task, String text) {

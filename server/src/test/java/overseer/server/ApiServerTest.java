@@ -103,12 +103,24 @@ class ApiServerTest {
                 "{\"id\": \"a\", \"process\": {\"args\": [\"/bin/true\"]}, \"resources\": {\"memoryBytes\": -5}}",
                 "{\"id\": \"a\", \"process\": {\"args\": [\"/bin/true\"]}, \"resources\": {\"cpus\": \"lots\"}}",
                 "\u0000\u0001garbage", "{\"id\": \"" + "x".repeat(300) + "\", \"process\": {\"args\": [\"/bin/true\"]}}"};
-        for (int i = 0; i < 200; i++) {
-            String body = bodies[i % bodies.length];
-            UnixHttp.Response r = http.send("POST", "/v1/namespaces/ns" + (i % 3) + "/tasks", null,
-                    body.getBytes(StandardCharsets.UTF_8));
-            assertThat(r.status()).as("body %s -> %s", body, r.text()).isBetween(400, 499);
-            assertThat(r.text()).contains("\"kind\"");
+        String[][] elsewhere = {{"GET", "/v1/namespaces/default/tasks/..%2F..%2Fetc"}, {"GET", "/v1/namespaces/../tasks"},
+                {"POST", "/v1/namespaces/default/tasks/nope/start"}, {"POST", "/v1/namespaces/default/tasks/x/kill"},
+                {"PUT", "/v1/namespaces/default/tasks"}, {"GET", "/v1/unknown"}, {"DELETE", "/healthz"},
+                {"POST", "/v1/namespaces/default/tasks/x/wait?timeout=soon"}, {"GET", "/v1/events?since=yesterday"},
+                {"POST", "/v1/jobs"}, {"GET", "/v1/namespaces/default/tasks/x/logs?stream=both"}};
+        for (int i = 0; i < 1000; i++) {
+            UnixHttp.Response r;
+            String what;
+            if (i % 2 == 0) {
+                String body = bodies[(i / 2) % bodies.length];
+                what = "POST tasks " + body;
+                r = http.send("POST", "/v1/namespaces/ns" + (i % 3) + "/tasks", null, body.getBytes(StandardCharsets.UTF_8));
+            } else {
+                String[] route = elsewhere[(i / 2) % elsewhere.length];
+                what = route[0] + " " + route[1];
+                r = http.send(route[0], route[1], null, route[0].equals("GET") ? null : "{\"kill\": [}".getBytes(StandardCharsets.UTF_8));
+            }
+            assertThat(r.status()).as("%s -> %s", what, r.text()).isBetween(400, 499);
         }
         UnixHttp.Response huge = http.send("POST", "/v1/namespaces/default/tasks", null, new byte[(int) ApiServer.MAX_BODY + 1]);
         assertThat(huge.status()).isEqualTo(413);

@@ -1,12 +1,8 @@
 package overseer.server;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import overseer.client.UnixHttp;
 import overseer.core.Status;
-import overseer.linux.NativeRuntime;
 import tools.jackson.databind.JsonNode;
 
 import java.io.IOException;
@@ -18,30 +14,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The API on a real Unix socket, with the native runtime and the SQLite store. */
-class ApiServerTest {
-    @TempDir
-    Path dir;
-    private Daemon daemon;
-    private UnixHttp http;
-
-    @BeforeEach
-    void start() {
-        daemon = new Daemon(new NativeRuntime(), dir.resolve("run/overseer.sock"), dir.resolve("state"), true);
-        http = new UnixHttp(daemon.socket());
-    }
-
-    @AfterEach
-    void stop() {
-        daemon.close();
-    }
-
-    private JsonNode call(String method, String path, String body, int expected) throws IOException {
-        UnixHttp.Response r = http.send(method, path, null, body == null ? null : body.getBytes(StandardCharsets.UTF_8));
-        assertThat(r.status()).as("%s %s -> %s", method, path, r.text()).isEqualTo(expected);
-        assertThat(r.headers().get("content-type")).startsWith("application/json");
-        return ApiJson.JSON.readTree(r.text());
-    }
-
+class ApiServerTest extends DaemonFixture {
     @Test
     void socketIsForItsOwnerOnly() throws IOException {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(daemon.socket()))).isEqualTo("rw-------");

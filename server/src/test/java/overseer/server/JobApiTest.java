@@ -1,11 +1,7 @@
 package overseer.server;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import overseer.client.UnixHttp;
-import overseer.linux.NativeRuntime;
 import tools.jackson.databind.JsonNode;
 
 import java.io.IOException;
@@ -15,29 +11,7 @@ import java.nio.file.Path;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** 0-core commands submitted over the API; results outlive the daemon. */
-class JobApiTest {
-    @TempDir
-    Path dir;
-    private Daemon daemon;
-    private UnixHttp http;
-
-    @BeforeEach
-    void start() {
-        daemon = new Daemon(new NativeRuntime(), dir.resolve("overseer.sock"), dir.resolve("state"), true);
-        http = new UnixHttp(daemon.socket());
-    }
-
-    @AfterEach
-    void stop() {
-        daemon.close();
-    }
-
-    private JsonNode call(String method, String path, String body, int expected) throws IOException {
-        UnixHttp.Response r = http.send(method, path, null, body == null ? null : body.getBytes(StandardCharsets.UTF_8));
-        assertThat(r.status()).as("%s %s -> %s", method, path, r.text()).isEqualTo(expected);
-        return ApiJson.JSON.readTree(r.text());
-    }
-
+class JobApiTest extends DaemonFixture {
     @Test
     void submitWaitAndReadTheResultAfterARestart() throws IOException {
         JsonNode accepted = call("POST", "/v1/jobs", """
@@ -49,9 +23,7 @@ class JobApiTest {
         assertThat(result.get("streams").get(0).asString()).isEqualTo("done");
         assertThat(result.get("tags").get(0).asString()).isEqualTo("t");
 
-        daemon.close();
-        daemon = new Daemon(new NativeRuntime(), dir.resolve("overseer.sock"), dir.resolve("state"), true);
-        http = new UnixHttp(daemon.socket());
+        restart();
         assertThat(call("GET", "/v1/jobs/j1", null, 200).get("state").asString()).isEqualTo("SUCCESS");
     }
 

@@ -235,6 +235,71 @@ final class ClientCommands {
         }
     }
 
+    @Command(name = "exec", description = "Run an extra process in a running task; prints its output, exits with its code.",
+            mixinStandardHelpOptions = true)
+    static final class Exec implements java.util.concurrent.Callable<Integer> {
+        @Mixin
+        Target t;
+
+        @Option(names = "--exec-id", paramLabel = "NAME", description = "Its id within the task (default: a random one).")
+        String execId;
+
+        @Option(names = {"-e", "--env"}, paramLabel = "NAME=VALUE", description = "Environment variable (repeatable).")
+        List<String> env = new ArrayList<>();
+
+        @Option(names = {"-u", "--user"}, paramLabel = "USER[:GROUP]", description = "Run as this user.")
+        String user;
+
+        @Parameters(index = "0", paramLabel = "ID", description = "Task id.")
+        String id;
+
+        @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD", description = "Command and arguments (after --).")
+        List<String> command;
+
+        @Override
+        public Integer call() {
+            String name = execId != null ? execId : "exec-" + Long.toHexString(System.nanoTime());
+            OverseerClient c = t.client();
+            JsonNode process = spec(name, command, env, null, user).get("process");
+            c.exec(t.namespace, id, name, process);
+            JsonNode exit = c.awaitExec(t.namespace, id, name, Duration.ofMinutes(10));
+            c.logs(t.namespace, id, name, "stdout", false, System.out);
+            c.logs(t.namespace, id, name, "stderr", false, System.err);
+            t.print(exit, () -> { });
+            return exit.get("exitCode").asInt();
+        }
+    }
+
+    @Command(name = "stats", description = "Show what a task uses: CPU, memory, pids, and each process.", mixinStandardHelpOptions = true)
+    static final class Stats extends OnTask {
+        @Override
+        JsonNode call(OverseerClient client) {
+            return client.stats(t.namespace, id);
+        }
+
+        @Override
+        void human(JsonNode s) {
+            System.out.printf("cpu %.3f s  memory %d bytes (max %d, limit %s)  pids %d  oom kills %d%n",
+                    s.get("cpuUsageNs").asLong() / 1e9, s.get("memoryUsageBytes").asLong(), s.get("memoryMaxUsageBytes").asLong(),
+                    s.get("memoryLimitBytes").asLong() < 0 ? "none" : s.get("memoryLimitBytes").asString(),
+                    s.get("pids").asLong(), s.get("oomKills").asLong());
+            System.out.printf("%-8s %7s %12s %12s%n", "PID", "CPU%", "RSS", "VMS");
+            s.get("processes").forEach(p -> System.out.printf("%-8d %7.1f %12d %12d%n", p.get("pid").asLong(),
+                    p.get("cpu").asDouble(), p.get("rss").asLong(), p.get("vms").asLong()));
+        }
+    }
+
+    @Command(name = "update", description = "Change the limits of a task (containerd's Update).", mixinStandardHelpOptions = true)
+    static final class Update extends OnTask {
+        @Mixin
+        ResourceFlags limits = new ResourceFlags();
+
+        @Override
+        JsonNode call(OverseerClient client) {
+            return client.update(t.namespace, id, Detached.resources(limits.resources()));
+        }
+    }
+
     @Command(name = "wait", description = "Wait for a task to exit; exits with its exit code.", mixinStandardHelpOptions = true)
     static final class Wait implements java.util.concurrent.Callable<Integer> {
         @Mixin

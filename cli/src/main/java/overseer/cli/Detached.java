@@ -26,17 +26,23 @@ final class Detached {
         ObjectNode spec = ClientCommands.spec(id, command, env,
                 cwd == null ? null : cwd.toAbsolutePath().normalize().toString(), user);
         if (!limits.isEmpty()) {
-            ObjectNode r = spec.putObject("resources");
-            limits.cpus().ifPresent(v -> r.put("cpus", v));
-            limits.cpuWeight().ifPresent(v -> r.put("cpuWeight", v));
-            limits.memoryBytes().ifPresent(v -> r.put("memoryBytes", v));
-            limits.swapBytes().ifPresent(v -> r.put("swapBytes", v));
-            limits.pidsLimit().ifPresent(v -> r.put("pidsLimit", v));
-            limits.ioWeight().ifPresent(v -> r.put("ioWeight", v));
+            spec.set("resources", resources(limits));
         }
         client.createTask(namespace, spec);
         JsonNode started = client.start(namespace, id);
         System.out.println(json ? JSON.writeValueAsString(started) : id);
         return 0;
+    }
+
+    /** The API's resources object. */
+    static ObjectNode resources(Resources limits) {
+        ObjectNode r = JSON.createObjectNode();
+        limits.cpus().ifPresent(v -> r.put("cpus", v));
+        limits.cpuWeight().ifPresent(v -> r.put("cpuWeight", v));
+        limits.memoryBytes().ifPresent(v -> r.put("memoryBytes", v));
+        limits.swapBytes().ifPresent(v -> r.put("swapBytes", v));
+        limits.pidsLimit().ifPresent(v -> r.put("pidsLimit", v));
+        limits.ioWeight().ifPresent(v -> r.put("ioWeight", v));
+        return r;
     }
 }

@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
                 ClientCommands.Kill.class, ClientCommands.Pause.class, ClientCommands.Resume.class,
                 ClientCommands.Rm.class, ClientCommands.Inspect.class, ClientCommands.Top.class,
                 ClientCommands.Wait.class, ClientCommands.Logs.class, ClientCommands.Events.class,
+                ClientCommands.Exec.class, ClientCommands.Stats.class, ClientCommands.Update.class,
                 AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code when Overseer itself could not run the command (docker's convention). */

@@ -94,6 +94,20 @@ class DaemonCliTest {
     }
 
     @Test
+    void execStatsAndUpdateVerbs() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+                "limits need cgroups, which need root");
+        verb(0, "run", "-d", "--id", "lim", "--memory", "64m", "--", "/bin/sleep", "100");
+        assertThat(verb(5, "exec", "--exec-id", "e1", "lim", "--", "/bin/sh", "-c", "echo inside; exit 5"))
+                .containsExactly("inside");
+        assertThat(verb(0, "stats", "lim").getFirst()).contains("limit 67108864");
+        verb(0, "update", "--memory", "128m", "lim");
+        assertThat(verb(0, "stats", "lim").getFirst()).contains("limit 134217728");
+        verb(0, "kill", "--signal", "KILL", "lim");
+        verb(137, "wait", "lim");
+    }
+
+    @Test
     void sigtermStopsTheDaemonCleanly() throws Exception {
         daemon.kill(Signal.SIGTERM, false);
         assertThat(daemon.await().exitCode()).isZero();

@@ -73,6 +73,26 @@ public final class OverseerClient {
         return call("GET", task(namespace, id, "/pids"), null);
     }
 
+    public JsonNode stats(String namespace, String id) {
+        return call("GET", task(namespace, id, "/stats"), null);
+    }
+
+    /** containerd's Update: {"cpus", "cpuWeight", "memoryBytes", "swapBytes", "pidsLimit", "ioWeight"}. */
+    public JsonNode update(String namespace, String id, JsonNode resources) {
+        return call("POST", task(namespace, id, "/update"), resources);
+    }
+
+    /** Starts an extra process in the running task: {"args", "env", "cwd", "user"}. */
+    public JsonNode exec(String namespace, String id, String execId, JsonNode process) {
+        ObjectNode body = JSON.createObjectNode().put("execId", execId);
+        body.set("process", process);
+        return call("POST", task(namespace, id, "/exec"), body);
+    }
+
+    public JsonNode awaitExec(String namespace, String id, String execId, Duration timeout) {
+        return call("POST", task(namespace, id, "/execs/" + enc(execId) + "/wait?timeout=" + timeout.toSeconds()), null);
+    }
+
     /** The exit, waiting at most {@code timeout}; UNAVAILABLE when the task is still running then. */
     public JsonNode await(String namespace, String id, Duration timeout) {
         return call("POST", task(namespace, id, "/wait?timeout=" + timeout.toSeconds()), null);
@@ -84,7 +104,13 @@ public final class OverseerClient {
 
     /** Copies the task's output to {@code out}; with {@code follow}, until the task has stopped. */
     public void logs(String namespace, String id, String stream, boolean follow, OutputStream out) {
-        String path = task(namespace, id, "/logs?stream=" + enc(stream) + "&follow=" + follow);
+        logs(namespace, id, null, stream, follow, out);
+    }
+
+    /** Like {@link #logs(String, String, String, boolean, OutputStream)} for an exec'd process when {@code execId} is set. */
+    public void logs(String namespace, String id, String execId, String stream, boolean follow, OutputStream out) {
+        String path = task(namespace, id, "/logs?stream=" + enc(stream) + "&follow=" + follow
+                + (execId == null ? "" : "&exec=" + enc(execId)));
         try {
             http.stream("GET", path, (status, headers, body) -> {
                 if (status >= 400) {

@@ -65,7 +65,10 @@ public final class UnixHttp {
             writeRequest(Channels.newOutputStream(ch), method, path, null, null);
             InputStream in = Channels.newInputStream(ch);
             Head head = readHead(in);
-            InputStream body = "chunked".equalsIgnoreCase(head.headers.get("transfer-encoding")) ? new Chunked(in) : in;
+            String length = head.headers.get("content-length");
+            // A body with a length ends there, whether or not the server closes the connection after it.
+            InputStream body = "chunked".equalsIgnoreCase(head.headers.get("transfer-encoding")) ? new Chunked(in)
+                    : length != null ? new java.io.ByteArrayInputStream(in.readNBytes(Integer.parseInt(length))) : in;
             return reader.read(head.status, head.headers, body);
         }
     }

@@ -27,6 +27,7 @@ class UnixHttpTest {
     private Thread acceptor;
     private final AtomicReference<String> lastRequest = new AtomicReference<>();
     private volatile String answer;
+    private volatile boolean keepOpen;
 
     @BeforeEach
     void listen() throws IOException {
@@ -46,6 +47,9 @@ class UnixHttpTest {
                     req.append(new String(in.readNBytes(len), StandardCharsets.UTF_8));
                     lastRequest.set(req.toString());
                     Channels.newOutputStream(c).write(answer.getBytes(StandardCharsets.UTF_8));
+                    if (keepOpen) {
+                        in.read(); // like a keep-alive server: the connection stays until the client closes it
+                    }
                 } catch (IOException closed) {
                     return;
                 }
@@ -86,6 +90,14 @@ class UnixHttpTest {
         String got = client().stream("GET", "/events", (status, headers, body) ->
                 status + " " + new String(body.readAllBytes(), StandardCharsets.UTF_8));
         assertThat(got).isEqualTo("200 data:1data:2");
+    }
+
+    @Test
+    void aStreamedBodyWithALengthEndsThereEvenIfTheConnectionStaysOpen() throws IOException {
+        keepOpen = true;
+        answer = "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello";
+        String got = client().stream("GET", "/logs", (status, headers, body) -> new String(body.readAllBytes(), StandardCharsets.UTF_8));
+        assertThat(got).isEqualTo("hello");
     }
 
     @Test

@@ -8,6 +8,7 @@ import overseer.core.Redirect;
 import overseer.core.Resources;
 import overseer.core.Task;
 import overseer.core.TaskSpec;
+import overseer.core.TaskStats;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -61,6 +62,16 @@ final class ApiJson {
         only(n, "", Set.of("id", "process", "resources"));
         String id = string(n, "id", true);
         JsonNode p = field(n, "process");
+        TaskSpec spec = TaskSpec.of(id, process(p, logDir, id));
+        JsonNode r = field(n, "resources");
+        return r == null ? spec : spec.withResources(resources(r));
+    }
+
+    /**
+     * {"args", "env", "cwd", "user", "stdin": "null|pipe"}; stdout and stderr go to {@code <name>.out} and
+     * {@code <name>.err} under {@code logDir}.
+     */
+    static ProcessSpec process(JsonNode p, Path logDir, String name) {
         if (p == null || !p.isObject()) {
             throw OverseerException.invalidArgument("process: expected an object with at least \"args\"");
         }
@@ -81,10 +92,8 @@ final class ApiJson {
             default -> throw OverseerException.invalidArgument("process.stdin: expected \"null\" or \"pipe\", got \"%s\"", stdin);
         });
         // The daemon may restart while the task runs: output goes to files, which outlive it, not to pipes.
-        b.stdout(Redirect.append(logDir.resolve(id + ".out"))).stderr(Redirect.append(logDir.resolve(id + ".err")));
-        TaskSpec spec = TaskSpec.of(id, b.build());
-        JsonNode r = field(n, "resources");
-        return r == null ? spec : spec.withResources(resources(r));
+        b.stdout(Redirect.append(logDir.resolve(name + ".out"))).stderr(Redirect.append(logDir.resolve(name + ".err")));
+        return b.build();
     }
 
     static Resources resources(JsonNode r) {
@@ -232,6 +241,18 @@ final class ApiJson {
         }
         o.put("oomKilled", e.oomKilled());
         o.put("exitedAt", e.exitedAt().toString());
+        return o;
+    }
+
+    static ObjectNode stats(TaskStats st) {
+        ObjectNode o = object();
+        o.put("cpuUsageNs", st.cpuUsageNs()).put("cpuThrottledNs", st.cpuThrottledNs())
+                .put("cpuThrottledPeriods", st.cpuThrottledPeriods()).put("memoryUsageBytes", st.memoryUsageBytes())
+                .put("memoryMaxUsageBytes", st.memoryMaxUsageBytes()).put("memoryLimitBytes", st.memoryLimitBytes())
+                .put("pids", st.pids()).put("oomKills", st.oomKills());
+        ArrayNode procs = o.putArray("processes");
+        st.processes().forEach(p -> procs.add(object().put("pid", p.pid()).put("cpu", p.cpu()).put("rss", p.rss())
+                .put("vms", p.vms()).put("swap", p.swap())));
         return o;
     }
 

@@ -13,6 +13,7 @@ import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -42,7 +43,10 @@ final class LogRoutes implements HttpService {
             default -> throw OverseerException.invalidArgument("stream: expected stdout or stderr, got \"%s\"", stream);
         };
         boolean follow = Boolean.parseBoolean(req.query().first("follow").orElse("false"));
-        Path file = service.logDir(ns).resolve(task.id() + suffix);
+        // ?exec=ID: the output of a process exec'd into the task.
+        Optional<String> exec = req.query().first("exec").asOptional();
+        overseer.core.Process process = exec.isPresent() ? task.process(exec.get()) : task;
+        Path file = service.logDir(ns).resolve(task.id() + exec.map(e -> "." + e).orElse("") + suffix);
         res.header("Content-Type", "text/plain; charset=utf-8");
         try (OutputStream out = res.outputStream()) {
             if (!Files.exists(file)) {
@@ -57,8 +61,8 @@ final class LogRoutes implements HttpService {
                         continue;
                     }
                     out.flush();
-                    boolean ended = task.status() == Status.STOPPED || task.status() == Status.DELETED
-                            || task.status() == Status.CREATED;
+                    boolean ended = process.status() == Status.STOPPED || process.status() == Status.DELETED
+                            || process.status() == Status.CREATED;
                     if (!follow || (ended && in.getFilePointer() >= in.length())) {
                         return;
                     }

@@ -39,6 +39,11 @@ final class TaskRoutes implements HttpService {
                 .post("/{ns}/tasks/{id}/pause", this::pause)
                 .post("/{ns}/tasks/{id}/resume", this::resume)
                 .get("/{ns}/tasks/{id}/pids", this::pids)
+                .get("/{ns}/tasks/{id}/stats", this::stats)
+                .post("/{ns}/tasks/{id}/update", this::update)
+                .post("/{ns}/tasks/{id}/checkpoint", this::checkpoint)
+                .post("/{ns}/tasks/{id}/exec", this::exec)
+                .post("/{ns}/tasks/{id}/execs/{exec}/wait", this::awaitExec)
                 .post("/{ns}/tasks/{id}/wait", this::await)
                 .delete("/{ns}/tasks/{id}", this::delete);
     }
@@ -112,6 +117,55 @@ final class TaskRoutes implements HttpService {
         Task t = task(req);
         service.resume(t.namespace(), t.id());
         json(res, Status.OK_200, ApiJson.task(t));
+    }
+
+    private void stats(ServerRequest req, ServerResponse res) {
+        json(res, Status.OK_200, ApiJson.stats(task(req).stats()));
+    }
+
+    /** containerd's Update: the body is a resources object; the limits given replace those in force. */
+    private void update(ServerRequest req, ServerResponse res) {
+        Task t = task(req);
+        t.update(ApiJson.resources(ApiJson.read(body(req))));
+        json(res, Status.OK_200, ApiJson.task(t));
+    }
+
+    /** {"path": "/dir/for/the/image", "leaveRunning": false}: a criu image of the task (isolated tasks). */
+    private void checkpoint(ServerRequest req, ServerResponse res) {
+        Task t = task(req);
+        JsonNode n = ApiJson.read(body(req));
+        ApiJson.only(n, "", Set.of("path", "leaveRunning"));
+        String path = ApiJson.string(n, "path", true);
+        JsonNode leave = n.get("leaveRunning");
+        if (leave != null && !leave.isBoolean()) {
+            throw OverseerException.invalidArgument("leaveRunning: expected true or false, got %s", leave);
+        }
+        t.checkpoint(java.nio.file.Path.of(path), leave != null && leave.asBoolean());
+        json(res, Status.OK_200, ApiJson.task(t));
+    }
+
+    /** {"execId", "process": {...}}: an extra process in the running task, started at once. */
+    private void exec(ServerRequest req, ServerResponse res) {
+        Task t = task(req);
+        JsonNode n = ApiJson.read(body(req));
+        ApiJson.only(n, "", Set.of("execId", "process"));
+        String execId = ApiJson.string(n, "execId", true);
+        overseer.core.Process p = t.exec(execId, ApiJson.process(n.get("process"), service.logDir(t.namespace()),
+                t.id() + "." + overseer.core.Identifiers.require("execId", execId)));
+        p.start();
+        json(res, Status.CREATED_201, ApiJson.object().put("execId", execId).put("pid", p.pid()));
+    }
+
+    private void awaitExec(ServerRequest req, ServerResponse res) throws InterruptedException {
+        overseer.core.Process p = task(req).process(req.path().pathParameters().get("exec"));
+        Duration timeout = req.query().first("timeout").map(s -> seconds("timeout", s)).orElse(MAX_WAIT);
+        Optional<Exit> exit = p.await(timeout.compareTo(MAX_WAIT) > 0 ? MAX_WAIT : timeout);
+        if (exit.isPresent()) {
+            json(res, Status.OK_200, ApiJson.exit(exit.get()));
+        } else {
+            json(res, Status.REQUEST_TIMEOUT_408, ApiJson.object().put("kind", "unavailable")
+                    .put("message", "process " + p.id() + " did not exit within " + timeout.toSeconds() + " s"));
+        }
     }
 
     private void pids(ServerRequest req, ServerResponse res) {

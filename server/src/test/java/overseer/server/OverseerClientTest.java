@@ -94,4 +94,31 @@ class OverseerClientTest {
             assertThat(e.getMessage()).contains("is `overseer daemon` running?");
         });
     }
+
+    @Test
+    void execStatsAndUpdate() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+                "limits need cgroups, which need root");
+        client.createTask("default", spec("{\"id\": \"box\", \"process\": {\"args\": [\"/bin/sleep\", \"100\"]},"
+                + " \"resources\": {\"memoryBytes\": 67108864, \"pidsLimit\": 32}}"));
+        client.start("default", "box");
+        JsonNode started = client.exec("default", "box", "probe", spec("{\"args\": [\"/bin/sh\", \"-c\", \"echo from exec; exit 3\"]}"));
+        assertThat(started.get("pid").asLong()).isPositive();
+        assertThat(client.awaitExec("default", "box", "probe", Duration.ofSeconds(20)).get("exitCode").asInt()).isEqualTo(3);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        client.logs("default", "box", "probe", "stdout", false, out);
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("from exec\n");
+
+        JsonNode stats = client.stats("default", "box");
+        assertThat(stats.get("memoryLimitBytes").asLong()).isEqualTo(64L << 20);
+        assertThat(stats.get("pids").asLong()).isGreaterThanOrEqualTo(1);
+        client.update("default", "box", spec("{\"memoryBytes\": 134217728}"));
+        assertThat(client.stats("default", "box").get("memoryLimitBytes").asLong()).isEqualTo(128L << 20);
+        assertThatThrownBy(() -> client.update("default", "box", spec("{\"memoryBytes\": 5}")))
+                .isInstanceOfSatisfying(OverseerException.class, e -> assertThat(e.getMessage()).startsWith("resources.memoryBytes"));
+        assertThatThrownBy(() -> client.exec("default", "box", "probe", spec("{\"args\": [\"/bin/true\"]}")))
+                .isInstanceOfSatisfying(OverseerException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.ALREADY_EXISTS));
+        client.kill("default", "box", "SIGKILL", true);
+        client.await("default", "box", Duration.ofSeconds(20));
+    }
 }

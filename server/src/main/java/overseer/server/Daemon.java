@@ -3,7 +3,6 @@ package overseer.server;
 import overseer.core.Tasks;
 import overseer.core.spi.Runtime;
 
-import overseer.supervisor.Commands;
 import overseer.supervisor.JobState;
 import overseer.supervisor.Supervisor;
 
@@ -37,12 +36,9 @@ public final class Daemon implements AutoCloseable {
             System.getLogger(Daemon.class.getName()).log(System.Logger.Level.WARNING, "not recovered: " + lost);
         }
         this.supervisor = new Supervisor(tasks);
-        // Every final result is written down, so that a job's outcome outlives the daemon.
-        supervisor.onResult(r -> {
-            if (r.state() != JobState.DUPLICATE_ID) {
-                store.jobResult(r.id(), Commands.toJson(r), Instant.now());
-            }
-        });
+        // Every final result is written down with the job's exit log, so that its outcome outlives the daemon.
+        supervisor.onEnded(job -> job.lastResult().filter(r -> r.state() != JobState.DUPLICATE_ID)
+                .ifPresent(r -> store.jobResult(r.id(), ApiJson.write(JobRoutes.ended(r, job.diagnostics())), Instant.now())));
         this.api = new ApiServer(socket, tcp, service, supervisor);
     }
 

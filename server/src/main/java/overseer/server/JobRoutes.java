@@ -8,6 +8,7 @@ import io.helidon.webserver.http.ServerResponse;
 import overseer.core.OverseerException;
 import overseer.core.spi.StateStore;
 import overseer.supervisor.Commands;
+import overseer.supervisor.Diagnostics;
 import overseer.supervisor.Job;
 import overseer.supervisor.JobResult;
 import overseer.supervisor.JobState;
@@ -94,6 +95,19 @@ final class JobRoutes implements HttpService {
         } else {
             json(res, Status.REQUEST_TIMEOUT_408, "{\"kind\":\"unavailable\",\"message\":\"job " + id + " is still running\"}");
         }
+    }
+
+    /** An ended job as the store keeps it: its JobResult, plus its restarts and exit log (vic's diagnostics). */
+    static ObjectNode ended(JobResult r, Diagnostics d) {
+        ObjectNode o = (ObjectNode) ApiJson.JSON.readTree(Commands.toJson(r));
+        o.put("restarts", d.resurrectionCount());
+        ArrayNode log = o.putArray("exitLog");
+        for (Diagnostics.ExitLogEntry e : d.exitLog()) {
+            ObjectNode x = log.addObject().put("time", e.time().toString()).put("state", e.state().name())
+                    .put("exitCode", e.exitCode()).put("oomKilled", e.oomKilled()).put("message", e.message());
+            e.signal().ifPresentOrElse(sig -> x.put("signal", sig), () -> x.putNull("signal"));
+        }
+        return o;
     }
 
     private static ObjectNode view(Job j) {

@@ -24,7 +24,10 @@ class JobApiTest extends DaemonFixture {
         assertThat(result.get("tags").get(0).asString()).isEqualTo("t");
 
         restart();
-        assertThat(call("GET", "/v1/jobs/j1", null, 200).get("state").asString()).isEqualTo("SUCCESS");
+        JsonNode kept = call("GET", "/v1/jobs/j1", null, 200);
+        assertThat(kept.get("state").asString()).isEqualTo("SUCCESS");
+        assertThat(kept.get("restarts").asInt()).isZero();
+        assertThat(kept.get("exitLog")).singleElement().satisfies(e -> assertThat(e.get("message").asString()).isEqualTo("ended"));
     }
 
     @Test

@@ -31,6 +31,7 @@ public final class Supervisor implements AutoCloseable {
     private final Queues queues = new Queues();
     private final Map<String, SupervisedJob> jobs = new ConcurrentHashMap<>();
     private final List<Consumer<JobResult>> resultHandlers = new CopyOnWriteArrayList<>();
+    private final List<Consumer<Job>> endHandlers = new CopyOnWriteArrayList<>();
     // One platform thread for every timer: max_time, delay hooks, stats samples.
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().name("overseer-timers").daemon(true).unstarted(r));
@@ -91,7 +92,9 @@ public final class Supervisor implements AutoCloseable {
     private Job refused(Command c, JobOptions options, JobState state, String why) {
         JobResult r = JobResult.notRun(c, state, why, 0);
         resultHandlers.forEach(h -> h.accept(r));
-        return SupervisedJob.finished(this, c, options, r);
+        SupervisedJob j = SupervisedJob.finished(this, c, options, r);
+        endHandlers.forEach(h -> h.accept(j));
+        return j;
     }
 
     /** The live jobs, by id. */
@@ -119,6 +122,11 @@ public final class Supervisor implements AutoCloseable {
     /** Called with every final result, and with the results of commands that were refused. */
     public void onResult(Consumer<JobResult> handler) {
         resultHandlers.add(handler);
+    }
+
+    /** Called with every job that ended (refused ones too), after its result handlers: its diagnostics are final. */
+    public void onEnded(Consumer<Job> handler) {
+        endHandlers.add(handler);
     }
 
     /**
@@ -159,8 +167,11 @@ public final class Supervisor implements AutoCloseable {
         return scheduler;
     }
 
+    /**
+     * The handlers run while the job is still listed, so that whoever finds it gone can rely on what they
+     * did (a daemon's stored result, say).
+     */
     void ended(SupervisedJob job, JobResult r) {
-        jobs.remove(job.command().id(), job);
         for (Consumer<JobResult> h : resultHandlers) {
             try {
                 h.accept(r);
@@ -169,5 +180,14 @@ public final class Supervisor implements AutoCloseable {
                         "result handler failed: " + e, e);
             }
         }
+        for (Consumer<Job> h : endHandlers) {
+            try {
+                h.accept(job);
+            } catch (RuntimeException e) {
+                System.getLogger(Supervisor.class.getName()).log(System.Logger.Level.WARNING,
+                        "end handler failed: " + e, e);
+            }
+        }
+        jobs.remove(job.command().id(), job);
     }
 }

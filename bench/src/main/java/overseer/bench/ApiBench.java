@@ -1,0 +1,108 @@
+package overseer.bench;
+
+import overseer.client.OverseerClient;
+import overseer.linux.NativeRuntime;
+import overseer.oci.OciRuntime;
+import overseer.server.Daemon;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The daemon's API, measured from a client on the same machine: task GET throughput over the Unix socket
+ * (8 callers, a connection per request), create+start latency of native and isolated tasks, and the
+ * daemon's heap per 1,000 idle tasks. The daemon runs in this JVM (so the heap figure includes the
+ * client's few objects); every task is stopped and deleted at the end.
+ *
+ * <pre>bench/run.sh api [TASKS] [SECONDS]</pre>
+ */
+public final class ApiBench {
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    public static void main(String[] args) throws Exception {
+        int tasks = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
+        int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        Path dir = Files.createTempDirectory("ovb");
+        System.out.printf("ApiBench: %d idle tasks, %d s of GETs, %s%n", tasks, seconds, Machine.now().describe());
+
+        long heapBefore = usedHeapAfterGc();
+        try (Daemon d = new Daemon(new NativeRuntime(), dir.resolve("n.sock"), dir.resolve("n"), true)) {
+            OverseerClient c = new OverseerClient(d.socket());
+            long[] createStart = new long[tasks];
+            for (int i = 0; i < tasks; i++) {
+                long t0 = System.nanoTime();
+                c.createTask("default", spec("t" + i, "/bin/sleep", "100000"));
+                c.start("default", "t" + i);
+                createStart[i] = System.nanoTime() - t0;
+            }
+            Latencies.of("native create+start (HTTP round trips)", createStart).print(System.out);
+            long heap = usedHeapAfterGc() - heapBefore;
+            System.out.printf("daemon heap for %d idle tasks: %.1f MB (%.1f MB per 1,000)%n", tasks, heap / 1e6,
+                    heap / 1e6 * 1000 / tasks);
+            gets(d.socket(), seconds);
+        }
+        if (isolatedTasksRunHere()) {
+            try (Daemon d = new Daemon(OciRuntime.builder().stateDir(dir.resolve("o")).build(), dir.resolve("o.sock"),
+                    dir.resolve("os"), true)) {
+                OverseerClient c = new OverseerClient(d.socket());
+                int n = Math.min(tasks, 50);
+                long[] createStart = new long[n];
+                for (int i = 0; i < n; i++) {
+                    long t0 = System.nanoTime();
+                    c.createTask("default", spec("i" + i, "/bin/sleep", "100000"));
+                    c.start("default", "i" + i);
+                    createStart[i] = System.nanoTime() - t0;
+                }
+                Latencies.of("isolated create+start (crun/runc+conmon)", createStart).print(System.out);
+            }
+        } else {
+            System.out.println("isolated create+start: skipped (needs root and conmon)");
+        }
+    }
+
+    /** 8 callers GET one task for {@code seconds}; prints requests per second. */
+    private static void gets(Path socket, int seconds) throws InterruptedException {
+        AtomicLong done = new AtomicLong();
+        long end = System.nanoTime() + seconds * 1_000_000_000L;
+        List<Thread> callers = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            callers.add(Thread.ofPlatform().start(() -> {
+                OverseerClient c = new OverseerClient(socket);
+                while (System.nanoTime() < end) {
+                    c.task("default", "t0");
+                    done.incrementAndGet();
+                }
+            }));
+        }
+        for (Thread t : callers) {
+            t.join();
+        }
+        System.out.printf("task GET over the socket, 8 callers: %.0f requests/s%n", done.get() / (double) seconds);
+    }
+
+    private static JsonNode spec(String id, String... args) {
+        var s = JSON.createObjectNode().put("id", id);
+        var a = s.putObject("process").putArray("args");
+        for (String x : args) {
+            a.add(x);
+        }
+        return s;
+    }
+
+    private static long usedHeapAfterGc() {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
+    private static boolean isolatedTasksRunHere() {
+        return "root".equals(System.getProperty("user.name")) && Files.isExecutable(Path.of("/usr/bin/conmon"));
+    }
+}

@@ -78,6 +78,7 @@ public final class ApiServer implements AutoCloseable {
                 .register("/v1/namespaces", new TaskRoutes(tasks), new LogRoutes(tasks))
                 .register("/v1/events", new EventRoutes(tasks.tasks().events(), tasks.recent()))
                 .register("/v1/jobs", new JobRoutes(jobs, tasks.store()))
+                .register("/v1/slices", new SliceRoutes(jobs))
                 .register("/metrics", new Metrics(tasks.tasks()));
     }
 

@@ -44,4 +44,29 @@ class JobApiTest extends DaemonFixture {
                 .startsWith("max_time: ");
         assertThat(call("GET", "/v1/jobs/never", null, 404).get("kind").asString()).isEqualTo("not_found");
     }
+
+    @Test
+    void slicesStartInOrderAndStopInReverse() throws Exception {
+        String yaml = """
+                services:
+                  - name: db
+                    command: [/bin/sh, -c, "echo db up; exec sleep 1000"]
+                    ready: {match: "db up"}
+                  - name: web
+                    command: [/bin/sh, -c, "exec sleep 1000"]
+                    after: [db]
+                    ready: {delay: 100ms}
+                """;
+        JsonNode started = call("PUT", "/v1/slices/shop", yaml, 201);
+        assertThat(started.get("services")).hasSize(2);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() ->
+                call("GET", "/v1/slices/shop", null, 200).get("services").findValues("state").stream()
+                        .allMatch(st -> st.asString().equals("READY")));
+        assertThat(call("PUT", "/v1/slices/shop", yaml, 409).get("kind").asString()).isEqualTo("already_exists");
+        assertThat(call("PUT", "/v1/slices/bad", "services:\n  - name: a\n    command: [/bin/true]\n    after: [a]\n", 400)
+                .get("message").asString()).contains("cycle");
+        JsonNode stopped = call("DELETE", "/v1/slices/shop", null, 200);
+        assertThat(stopped.get("services").findValues("state")).extracting(JsonNode::asString).containsOnly("STOPPED");
+        call("GET", "/v1/slices/shop", null, 404);
+    }
 }

@@ -1,7 +1,6 @@
 package overseer.supervisor;
 
 import overseer.core.OverseerException;
-import overseer.core.Signal;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -244,15 +243,8 @@ public final class SliceRun implements AutoCloseable {
             job = null;
         }
         if (job != null && !job.onResult().isDone()) {
-            job.kill();
-            if (job.await(grace).isEmpty()) {
-                try {
-                    job.signal(Signal.SIGKILL); // the job is marked killed: it is not restarted
-                } catch (OverseerException endedMeanwhile) {
-                    // it ended as the grace ran out
-                }
-                job.await();
-            }
+            job.kill(job.options().stopSignal(), grace); // SIGKILL after the grace; never restarted
+            job.await();
         }
         synchronized (this) {
             if (e.state == State.STOPPING) {

@@ -1,6 +1,7 @@
 package overseer.cli;
 
 import overseer.core.OverseerException;
+import overseer.core.RoutingRuntime;
 import overseer.core.spi.Runtime;
 import overseer.linux.NativeRuntime;
 import overseer.oci.OciRuntime;
@@ -44,9 +45,10 @@ final class DaemonCommand implements Callable<Integer> {
     @Option(names = "--stop-tasks", description = "Stop and delete every task when the daemon stops.")
     boolean stopTasks;
 
-    @Option(names = "--runtime", defaultValue = "native", paramLabel = "native|oci",
-            description = "Runtime of the daemon's tasks (default: ${DEFAULT-VALUE}); oci tasks run under conmon and keep "
-                    + "their true exit codes across a daemon restart.")
+    @Option(names = "--runtime", defaultValue = "native", paramLabel = "native|oci|both",
+            description = "Runtime of the daemon's tasks (default: ${DEFAULT-VALUE}): oci tasks run isolated under conmon "
+                    + "and keep their true exit codes across a daemon restart; with both, a task that asks for "
+                    + "isolation runs on oci and any other on native.")
     String runtime;
 
     @Override
@@ -68,7 +70,8 @@ final class DaemonCommand implements Callable<Integer> {
         Runtime rt = switch (runtime) {
             case "native" -> new NativeRuntime();
             case "oci" -> OciRuntime.builder().stateDir(state.resolve("oci")).build();
-            default -> throw OverseerException.invalidArgument("--runtime: expected native or oci, got \"%s\"", runtime);
+            case "both" -> new RoutingRuntime(new NativeRuntime(), OciRuntime.builder().stateDir(state.resolve("oci")).build());
+            default -> throw OverseerException.invalidArgument("--runtime: expected native, oci or both, got \"%s\"", runtime);
         };
         try (Daemon d = new Daemon(rt, sock, listener, state, stopTasks)) {
             for (String sig : new String[]{"TERM", "INT"}) {

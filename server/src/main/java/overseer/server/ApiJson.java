@@ -1,6 +1,7 @@
 package overseer.server;
 
 import overseer.core.Exit;
+import overseer.core.Isolation;
 import overseer.core.OverseerException;
 import overseer.core.ProcessInfo;
 import overseer.core.ProcessSpec;
@@ -59,12 +60,47 @@ final class ApiJson {
 
     /** {"id", "process": {...}, "resources": {...}}; output goes to files under {@code logDir}. */
     static TaskSpec taskSpec(JsonNode n, Path logDir) {
-        only(n, "", Set.of("id", "process", "resources"));
+        only(n, "", Set.of("id", "process", "resources", "isolation"));
         String id = string(n, "id", true);
         JsonNode p = field(n, "process");
         TaskSpec spec = TaskSpec.of(id, process(p, logDir, id));
         JsonNode r = field(n, "resources");
-        return r == null ? spec : spec.withResources(resources(r));
+        if (r != null) {
+            spec = spec.withResources(resources(r));
+        }
+        JsonNode iso = field(n, "isolation");
+        return iso == null ? spec : spec.withIsolation(isolation(iso));
+    }
+
+    /** {"rootfs", "mounts": ["SRC:DST[:ro]"], "hostname", "network": "none|host"}; {} is the default isolation. */
+    static Isolation isolation(JsonNode n) {
+        if (!n.isObject()) {
+            throw OverseerException.invalidArgument("isolation: expected an object");
+        }
+        only(n, "isolation.", Set.of("rootfs", "mounts", "hostname", "network"));
+        Isolation.Builder b = Isolation.builder();
+        String rootfs = string(n, "rootfs", false);
+        if (rootfs != null) {
+            b.rootfs(Path.of(rootfs));
+        }
+        if (field(n, "mounts") != null) {
+            for (String m : strings(n, "isolation.mounts", "mounts")) {
+                b.mount(Isolation.Mount.parse(m));
+            }
+        }
+        String hostname = string(n, "hostname", false);
+        if (hostname != null) {
+            b.hostname(hostname);
+        }
+        String network = string(n, "network", false);
+        if (network != null) {
+            b.network(switch (network) {
+                case "none" -> Isolation.Network.NONE;
+                case "host" -> Isolation.Network.HOST;
+                default -> throw OverseerException.invalidArgument("isolation.network: expected none or host, got \"%s\"", network);
+            });
+        }
+        return b.build();
     }
 
     /**

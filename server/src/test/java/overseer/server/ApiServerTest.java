@@ -65,6 +65,8 @@ class ApiServerTest extends DaemonFixture {
         assertThat(call("POST", "/v1/namespaces/default/tasks", "{\"id\": \"../etc\", \"process\": {\"args\": [\"/bin/true\"]}}", 400)
                 .get("message").asString()).startsWith("id: ");
         assertThat(call("GET", "/v2/nothing", null, 404).get("message").asString()).isEqualTo("no route for GET /v2/nothing");
+        assertThat(call("POST", "/v1/namespaces/default/tasks", "{\"id\": \"iso\", \"process\": {\"args\": [\"/bin/true\"]},"
+                + " \"isolation\": {}}", 503).get("message").asString()).isEqualTo("isolation is not supported by the native runtime");
     }
 
     @Test

@@ -1,0 +1,58 @@
+package overseer.core;
+
+import overseer.core.spi.Runtime;
+import overseer.core.spi.RuntimeTask;
+
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * Two runtimes behind one: a task that asks for isolation goes to the isolating runtime (OCI), any other
+ * to the host runtime (native). The daemon uses it so that each task can choose.
+ */
+public final class RoutingRuntime implements Runtime {
+    private final Runtime host;
+    private final Runtime isolating;
+
+    public RoutingRuntime(Runtime host, Runtime isolating) {
+        this.host = host;
+        this.isolating = isolating;
+    }
+
+    private Runtime of(TaskSpec spec) {
+        return spec.isolation().isPresent() ? isolating : host;
+    }
+
+    @Override
+    public String name() {
+        return host.name() + "+" + isolating.name();
+    }
+
+    /** What either runtime can do; a task that asks the other one for more is refused by it. */
+    @Override
+    public Set<Feature> features() {
+        Set<Feature> all = EnumSet.noneOf(Feature.class);
+        all.addAll(host.features());
+        all.addAll(isolating.features());
+        return all;
+    }
+
+    @Override
+    public RuntimeTask create(String namespace, TaskSpec spec, ProcessOutput output) {
+        return of(spec).create(namespace, spec, output);
+    }
+
+    @Override
+    public Adopted reattach(String namespace, TaskSpec spec, ProcessOutput output, long pid, long startTime) {
+        return of(spec).reattach(namespace, spec, output, pid, startTime);
+    }
+
+    @Override
+    public void close() {
+        try {
+            host.close();
+        } finally {
+            isolating.close();
+        }
+    }
+}

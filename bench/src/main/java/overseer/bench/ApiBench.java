@@ -33,15 +33,7 @@ public final class ApiBench {
 
         long heapBefore = usedHeapAfterGc();
         try (Daemon d = new Daemon(new NativeRuntime(), dir.resolve("n.sock"), dir.resolve("n"), true)) {
-            OverseerClient c = new OverseerClient(d.socket());
-            long[] createStart = new long[tasks];
-            for (int i = 0; i < tasks; i++) {
-                long t0 = System.nanoTime();
-                c.createTask("default", spec("t" + i, "/bin/sleep", "100000"));
-                c.start("default", "t" + i);
-                createStart[i] = System.nanoTime() - t0;
-            }
-            Latencies.of("native create+start (HTTP round trips)", createStart).print(System.out);
+            createAndStart(new OverseerClient(d.socket()), "t", tasks).print("native create+start (HTTP round trips)");
             long heap = usedHeapAfterGc() - heapBefore;
             System.out.printf("daemon heap for %d idle tasks: %.1f MB (%.1f MB per 1,000)%n", tasks, heap / 1e6,
                     heap / 1e6 * 1000 / tasks);
@@ -50,19 +42,29 @@ public final class ApiBench {
         if (isolatedTasksRunHere()) {
             try (Daemon d = new Daemon(OciRuntime.builder().stateDir(dir.resolve("o")).build(), dir.resolve("o.sock"),
                     dir.resolve("os"), true)) {
-                OverseerClient c = new OverseerClient(d.socket());
-                int n = Math.min(tasks, 50);
-                long[] createStart = new long[n];
-                for (int i = 0; i < n; i++) {
-                    long t0 = System.nanoTime();
-                    c.createTask("default", spec("i" + i, "/bin/sleep", "100000"));
-                    c.start("default", "i" + i);
-                    createStart[i] = System.nanoTime() - t0;
-                }
-                Latencies.of("isolated create+start (crun/runc+conmon)", createStart).print(System.out);
+                createAndStart(new OverseerClient(d.socket()), "i", Math.min(tasks, 50))
+                        .print("isolated create+start (crun/runc+conmon)");
             }
         } else {
             System.out.println("isolated create+start: skipped (needs root and conmon)");
+        }
+    }
+
+    /** Creates and starts {@code n} sleeping tasks named PREFIX0.., timing each create+start pair. */
+    private static Timed createAndStart(OverseerClient c, String prefix, int n) {
+        long[] nanos = new long[n];
+        for (int i = 0; i < n; i++) {
+            long t0 = System.nanoTime();
+            c.createTask("default", spec(prefix + i, "/bin/sleep", "100000"));
+            c.start("default", prefix + i);
+            nanos[i] = System.nanoTime() - t0;
+        }
+        return new Timed(nanos);
+    }
+
+    private record Timed(long[] nanos) {
+        void print(String what) {
+            Latencies.of(what, nanos).print(System.out);
         }
     }
 

@@ -235,7 +235,7 @@ final class ClientCommands {
         }
     }
 
-    @Command(name = "exec", description = "Run an extra process in a running task; prints its output, exits with its code.",
+    @Command(name = "exec", description = "Run an extra process in a running task (-it: with a terminal, attached); exits with its code.",
             mixinStandardHelpOptions = true)
     static final class Exec implements java.util.concurrent.Callable<Integer> {
         @Mixin
@@ -256,11 +256,24 @@ final class ClientCommands {
         @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD", description = "Command and arguments (after --).")
         List<String> command;
 
+        @Option(names = {"-t", "--tty"}, description = "Give the process a terminal and attach to it.")
+        boolean tty;
+
+        @Option(names = {"-i", "--interactive"}, description = "Send this terminal's input to it (with -t).")
+        boolean interactive;
+
         @Override
-        public Integer call() {
+        public Integer call() throws Exception {
             String name = execId != null ? execId : "exec-" + Long.toHexString(System.nanoTime());
             OverseerClient c = t.client();
-            JsonNode process = spec(name, command, env, null, user).get("process");
+            ObjectNode process = (ObjectNode) spec(name, command, env, null, user).get("process");
+            if (interactive && !tty) {
+                throw overseer.core.OverseerException.invalidArgument("-i: needs -t (input goes through the terminal)");
+            }
+            if (tty) {
+                process.put("terminal", true);
+                return Terminal.exec(c, t.namespace, id, name, process, interactive);
+            }
             c.exec(t.namespace, id, name, process);
             JsonNode exit = c.awaitExec(t.namespace, id, name, Duration.ofMinutes(10));
             c.logs(t.namespace, id, name, "stdout", false, System.out);

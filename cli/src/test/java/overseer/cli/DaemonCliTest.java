@@ -108,6 +108,40 @@ class DaemonCliTest {
     }
 
     @Test
+    void execWithATerminalAttached() throws Exception {
+        verb(0, "run", "-d", "--id", "shell", "--", "/bin/sleep", "100");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+                Main.class.getName(), "exec", "--socket", sock().toString(), "-i", "-t", "--exec-id", "t1", "shell", "--",
+                "/bin/sh", "-c", "tty; read x; echo \"got $x\"; stty size; exit 3"));
+        Task t = tasks.run(TaskSpec.of("cli-tty", ProcessSpec.builder(cmd).stdin(overseer.core.Redirect.PIPE)
+                .captureOutput().logs(new overseer.core.LogConfig(overseer.core.Framing.RAW, 1000, java.util.Optional.empty()))
+                .build()));
+        await().atMost(Duration.ofSeconds(30)).until(() -> String.join("", t.output().tail(LogStream.STDOUT).lines())
+                .contains("/dev/pts/"));
+        t.stdin().write("abc\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        t.closeStdin();
+        assertThat(t.await().exitCode()).isEqualTo(3);
+        t.output().drained().join();
+        String out = String.join("", t.output().tail(LogStream.STDOUT).lines());
+        assertThat(out).contains("/dev/pts/").contains("got abc");
+        assertThat(verb(0, "logs", "shell")).isEmpty();
+    }
+
+    @Test
+    void eventsVerbPrintsEventsAsTheyHappen() throws Exception {
+        Task events = jvm("events", "--socket", sock().toString(), "--topic", "/tasks/exit");
+        // The verb subscribes when its JVM is up; tasks exit again and again until one exit is seen.
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            String id = "ev" + IDS.incrementAndGet();
+            verb(0, "run", "-d", "--id", id, "--", "/bin/true");
+            verb(0, "wait", id);
+            return events.output().tail(LogStream.STDOUT).lines().stream().anyMatch(l -> l.contains("\"/tasks/exit\""));
+        });
+        events.kill(Signal.SIGKILL, false);
+    }
+
+    @Test
     void sigtermStopsTheDaemonCleanly() throws Exception {
         daemon.kill(Signal.SIGTERM, false);
         assertThat(daemon.await().exitCode()).isZero();

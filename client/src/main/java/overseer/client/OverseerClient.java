@@ -89,6 +89,60 @@ public final class OverseerClient {
         return call("POST", task(namespace, id, "/exec"), body);
     }
 
+    /** An extra process created but not started (attach to it first), then {@link #startExec}. */
+    public JsonNode createExec(String namespace, String id, String execId, JsonNode process) {
+        ObjectNode body = JSON.createObjectNode().put("execId", execId).put("start", false);
+        body.set("process", process);
+        return call("POST", task(namespace, id, "/exec"), body);
+    }
+
+    public JsonNode startExec(String namespace, String id, String execId) {
+        return call("POST", task(namespace, id, "/execs/" + enc(execId) + "/start"), null);
+    }
+
+    /**
+     * Attaches to an exec'd process's output, every chunk to {@code out} until the process ends; with
+     * {@code start}, the daemon starts the process (created with start false) once it is attached, so none
+     * of its output is missed. {@code streaming} runs when the output begins to flow.
+     */
+    public void attach(String namespace, String id, String execId, boolean start, Runnable streaming, OutputStream out) {
+        try {
+            http.stream("GET", task(namespace, id, "/execs/" + enc(execId) + "/attach?start=" + start), (status, headers, body) -> {
+                if (status >= 400) {
+                    throw error(status, new String(body.readAllBytes(), StandardCharsets.UTF_8));
+                }
+                streaming.run();
+                byte[] buf = new byte[8192];
+                for (int n = body.read(buf); n >= 0; n = body.read(buf)) {
+                    out.write(buf, 0, n);
+                    out.flush();
+                }
+                return null;
+            });
+        } catch (IOException e) {
+            throw unreachable(e);
+        }
+    }
+
+    /** Writes {@code bytes} to an exec'd process's stdin; with {@code close}, closes it afterwards. */
+    public void stdin(String namespace, String id, String execId, byte[] bytes, boolean close) {
+        UnixHttp.Response r;
+        try {
+            r = http.send("POST", task(namespace, id, "/execs/" + enc(execId) + "/stdin?close=" + close),
+                    "application/octet-stream", bytes);
+        } catch (IOException e) {
+            throw unreachable(e);
+        }
+        if (r.status() >= 400) {
+            throw error(r.status(), r.text());
+        }
+    }
+
+    public JsonNode resize(String namespace, String id, String execId, int columns, int rows) {
+        return call("POST", task(namespace, id, "/execs/" + enc(execId) + "/resize"),
+                JSON.createObjectNode().put("columns", columns).put("rows", rows));
+    }
+
     public JsonNode awaitExec(String namespace, String id, String execId, Duration timeout) {
         return call("POST", task(namespace, id, "/execs/" + enc(execId) + "/wait?timeout=" + timeout.toSeconds()), null);
     }

@@ -7,7 +7,7 @@ import java.util.function.Consumer;
 /**
  * Turns the bytes of one stream into {@link LogRecord}s. Not thread-safe: one reader feeds it.
  */
-public abstract sealed class Framer permits Framer.Lines, Framer.Messages {
+public abstract sealed class Framer permits Framer.Lines, Framer.Messages, Framer.Raw {
     /** The largest record; longer lines are cut into partial records, longer messages are refused. */
     public static final int MAX_RECORD = 64 * 1024;
 
@@ -24,6 +24,7 @@ public abstract sealed class Framer permits Framer.Lines, Framer.Messages {
         return switch (framing) {
             case LINE -> new Lines(stream, out);
             case MESSAGE -> new Messages(stream, out);
+            case RAW -> new Raw(stream, out);
         };
     }
 
@@ -67,6 +68,20 @@ public abstract sealed class Framer permits Framer.Lines, Framer.Messages {
                 }
             }
             pending.write(buf, start, end - start);
+        }
+    }
+
+    /** Every read as one partial record, at most MAX_RECORD bytes each. */
+    static final class Raw extends Framer {
+        Raw(LogStream stream, Consumer<LogRecord> out) {
+            super(stream, out);
+        }
+
+        @Override
+        public void feed(byte[] buf, int off, int len) {
+            for (int i = off; i < off + len; i += MAX_RECORD) {
+                emit(java.util.Arrays.copyOfRange(buf, i, Math.min(off + len, i + MAX_RECORD)), true);
+            }
         }
     }
 

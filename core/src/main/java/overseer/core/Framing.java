@@ -7,5 +7,9 @@ public enum Framing {
     /** A record per line; a line longer than the record limit is cut into partial records. */
     LINE,
     /** Length-delimited records: a 4-byte big-endian length, then that many bytes. */
-    MESSAGE
+    MESSAGE,
+    /**
+     * Bytes as they are read, one partial record per read: for a terminal, whose prompt ends no line.
+     */
+    RAW
 }

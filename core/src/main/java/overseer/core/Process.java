@@ -53,6 +53,9 @@ public interface Process {
     /** Closes its stdin so it reads end of file (containerd CloseIO). */
     void closeStdin();
 
+    /** containerd's ResizePty: the size of its terminal. FAILED_PRECONDITION when it has none. */
+    void resizePty(int columns, int rows);
+
     /** Waits for the exit. */
     default Exit await() throws InterruptedException {
         try {

@@ -19,9 +19,12 @@ import java.util.Optional;
  * @param stderr NULL, PIPE, INHERIT, a file or STDOUT (merged)
  * @param logs   what happens to piped output
  * @param user   who the process runs as; empty means Overseer's own user
+ * @param terminal whether stdin, stdout and stderr are a pseudo-terminal the process controls (docker's -t);
+ *               its output is captured as stdout, its input written through {@link Process#stdin()}
  */
 public record ProcessSpec(List<String> args, Map<String, String> env, Optional<Path> cwd,
-                          Redirect stdin, Redirect stdout, Redirect stderr, LogConfig logs, Optional<User> user) {
+                          Redirect stdin, Redirect stdout, Redirect stderr, LogConfig logs, Optional<User> user,
+                          boolean terminal) {
     public ProcessSpec {
         Objects.requireNonNull(args, "args");
         if (args.isEmpty() || args.getFirst() == null || args.getFirst().isBlank()) {
@@ -61,12 +64,22 @@ public record ProcessSpec(List<String> args, Map<String, String> env, Optional<P
             throw OverseerException.invalidArgument("stdout: cannot be redirected to itself");
         }
         Objects.requireNonNull(user, "user");
+        if (terminal && (stdin != Redirect.PIPE || stdout != Redirect.PIPE || stderr != Redirect.STDOUT)) {
+            throw OverseerException.invalidArgument(
+                    "terminal: a terminal is stdin, stdout and stderr at once (stdin and stdout piped, stderr merged)");
+        }
     }
 
-    /** A process that runs as Overseer's own user. */
+    /** A process without a terminal. */
+    public ProcessSpec(List<String> args, Map<String, String> env, Optional<Path> cwd,
+                       Redirect stdin, Redirect stdout, Redirect stderr, LogConfig logs, Optional<User> user) {
+        this(args, env, cwd, stdin, stdout, stderr, logs, user, false);
+    }
+
+    /** A process that runs as Overseer's own user, without a terminal. */
     public ProcessSpec(List<String> args, Map<String, String> env, Optional<Path> cwd,
                        Redirect stdin, Redirect stdout, Redirect stderr, LogConfig logs) {
-        this(args, env, cwd, stdin, stdout, stderr, logs, Optional.empty());
+        this(args, env, cwd, stdin, stdout, stderr, logs, Optional.empty(), false);
     }
 
     /** A process with no environment and all streams on /dev/null. */
@@ -91,6 +104,7 @@ public record ProcessSpec(List<String> args, Map<String, String> env, Optional<P
         b.stderr = stderr;
         b.logs = logs;
         b.user = user.orElse(null);
+        b.terminal = terminal;
         return b;
     }
 
@@ -108,6 +122,7 @@ public record ProcessSpec(List<String> args, Map<String, String> env, Optional<P
         private Redirect stderr = Redirect.NULL;
         private LogConfig logs = LogConfig.DEFAULT;
         private User user;
+        private boolean terminal;
 
         private Builder(List<String> args) {
             this.args = args;
@@ -171,9 +186,22 @@ public record ProcessSpec(List<String> args, Map<String, String> env, Optional<P
             return user(User.parse(spec));
         }
 
+        /**
+         * A pseudo-terminal for stdin, stdout and stderr (docker's -it): input piped, output captured as it
+         * comes (raw framing: a prompt ends no line).
+         */
+        public Builder terminal() {
+            this.terminal = true;
+            this.stdin = Redirect.PIPE;
+            this.stdout = Redirect.PIPE;
+            this.stderr = Redirect.STDOUT;
+            this.logs = new LogConfig(Framing.RAW, logs.tailRecords(), logs.file());
+            return this;
+        }
+
         public ProcessSpec build() {
             return new ProcessSpec(args, env, Optional.ofNullable(cwd), stdin, stdout, stderr, logs,
-                    Optional.ofNullable(user));
+                    Optional.ofNullable(user), terminal);
         }
     }
 }

@@ -236,14 +236,6 @@ final class SupervisedTask extends SupervisedProcess implements Task {
     }
 
     @Override
-    public void resizePty(int columns, int rows) {
-        if (columns < 1 || rows < 1 || columns > 65535 || rows > 65535) {
-            throw OverseerException.invalidArgument("size: %dx%d is out of range 1..65535", columns, rows);
-        }
-        task.resizePty(columns, rows);
-    }
-
-    @Override
     public Process process(String execId) {
         Process p = execs.get(execId);
         if (p == null) {

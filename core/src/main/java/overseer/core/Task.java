@@ -63,6 +63,4 @@ public interface Task extends Process {
      */
     void checkpoint(java.nio.file.Path image, boolean leaveRunning);
 
-    /** containerd's ResizePty: the size of the task's terminal. */
-    void resizePty(int columns, int rows);
 }

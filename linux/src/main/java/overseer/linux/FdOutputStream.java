@@ -30,7 +30,15 @@ final class FdOutputStream extends OutputStream {
             MemorySegment.copy(b, off, buf, ValueLayout.JAVA_BYTE, 0, len);
             long done = 0;
             while (done < len) {
-                done += LibC.write(fd, buf.asSlice(done), len - done);
+                try {
+                    done += LibC.write(fd, buf.asSlice(done), len - done);
+                } catch (LibC.Errno e) {
+                    if (e.errno != LibC.EAGAIN) {
+                        throw e;
+                    }
+                    // A terminal's master is non-blocking (the event loop reads it): wait for room.
+                    java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+                }
             }
         } catch (LibC.Errno e) {
             throw new IOException(e.getMessage(), e);

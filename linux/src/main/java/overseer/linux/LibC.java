@@ -118,6 +118,10 @@ final class LibC {
     private static final MethodHandle CLOSE = errno("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle READ = errno("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle WRITE = errno("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle OPENPTY = errno("openpty",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+    private static final MethodHandle IOCTL_PTR = errno("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
+            Linker.Option.firstVariadicArg(2));
     private static final MethodHandle FCNTL = errno("fcntl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT),
             Linker.Option.firstVariadicArg(2));
     private static final MethodHandle SYSCALL_PIDFD_OPEN = errno("syscall",
@@ -372,6 +376,62 @@ final class LibC {
             if (e != EINTR) {
                 throw new Errno("write", e);
             }
+        }
+    }
+
+    static final short POSIX_SPAWN_SETSID = 0x80;
+    static final int O_RDWR = 2;
+    static final int F_DUPFD_CLOEXEC = 1030;
+    static final long TIOCSWINSZ = 0x5414;
+
+    /** A pseudo-terminal: returns {master, slave} and writes the slave's path into {@code name} (64+ bytes). */
+    static int[] openpty(MemorySegment name) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment m = a.allocate(JAVA_INT);
+            MemorySegment sl = a.allocate(JAVA_INT);
+            int r = (int) OPENPTY.invokeExact(c, m, sl, name, MemorySegment.NULL, MemorySegment.NULL);
+            if (r < 0) {
+                throw new Errno("openpty", lastErrno(c));
+            }
+            return new int[]{m.get(JAVA_INT, 0), sl.get(JAVA_INT, 0)};
+        } catch (Errno e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** A second descriptor for the same open file, close-on-exec. */
+    static int dupCloexec(int fd) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        int r;
+        try {
+            r = (int) FCNTL.invokeExact(c, fd, F_DUPFD_CLOEXEC, 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r < 0) {
+            throw new Errno("fcntl(F_DUPFD_CLOEXEC)", lastErrno(c));
+        }
+        return r;
+    }
+
+    /** TIOCSWINSZ: the terminal's size, which the kernel tells the foreground group with SIGWINCH. */
+    static void setWindowSize(int fd, int columns, int rows) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment ws = a.allocate(8, 2); // struct winsize { rows, cols, xpixel, ypixel }
+            ws.set(ValueLayout.JAVA_SHORT, 0, (short) rows);
+            ws.set(ValueLayout.JAVA_SHORT, 2, (short) columns);
+            int r = (int) IOCTL_PTR.invokeExact(c, fd, TIOCSWINSZ, ws);
+            if (r < 0) {
+                throw new Errno("ioctl(TIOCSWINSZ)", lastErrno(c));
+            }
+        } catch (Errno e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
         }
     }
 

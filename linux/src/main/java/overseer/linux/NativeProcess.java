@@ -56,6 +56,7 @@ class NativeProcess implements RuntimeProcess {
     // its status cannot be collected. Signals go to it alone, through its pidfd.
     private boolean adopted;
     private FdOutputStream stdin;
+    private int terminalFd = UNSET; // a descriptor of the terminal's master, for its size
     // Written by start() before the descriptors are registered, then only touched on the loop thread.
     private final int[] readFds = {UNSET, UNSET};
     private final long[] readTokens = new long[2];
@@ -122,12 +123,16 @@ class NativeProcess implements RuntimeProcess {
         int[] outPipe = {UNSET, UNSET};
         int[] errPipe = {UNSET, UNSET};
         int[] gatePipe = {UNSET, UNSET};
+        int[] pty = {UNSET, UNSET};
         try {
             try {
-                if (spec.stdin() == Redirect.PIPE) {
+                String ptyName = null;
+                if (spec.terminal()) {
+                    ptyName = openpty(pty);
+                } else if (spec.stdin() == Redirect.PIPE) {
                     pipe(stdinPipe);
                 }
-                if (spec.stdout() == Redirect.PIPE) {
+                if (spec.stdout() == Redirect.PIPE && !spec.terminal()) {
                     pipe(outPipe);
                 }
                 if (spec.stderr() == Redirect.PIPE) {
@@ -141,8 +146,11 @@ class NativeProcess implements RuntimeProcess {
                 int out = outPipe[1];
                 int err = errPipe[1];
                 int gateIn = gatePipe[0];
-                pid = host.spawner().spawn(placement.threadTasks(), () -> spawn(program, argv, in, out, err, gateIn));
+                String terminal = ptyName;
+                pid = host.spawner().spawn(placement.threadTasks(),
+                        () -> spawn(program, argv, in, out, err, gateIn, terminal));
             } finally {
+                closeIfSet(pty[1]); // the child opened the terminal by its name
                 closeIfSet(stdinPipe[0]);
                 closeIfSet(outPipe[1]);
                 closeIfSet(errPipe[1]);
@@ -157,6 +165,7 @@ class NativeProcess implements RuntimeProcess {
                 }
             }
         } catch (RuntimeException e) {
+            closeIfSet(pty[0]);
             closeIfSet(stdinPipe[1]);
             closeIfSet(outPipe[0]);
             closeIfSet(errPipe[0]);
@@ -167,6 +176,12 @@ class NativeProcess implements RuntimeProcess {
         try {
             if (stdinPipe[1] != UNSET) {
                 stdin = new FdOutputStream(stdinPipe[1]);
+            }
+            if (pty[0] != UNSET) {
+                // One open file, three descriptors: the loop reads output, stdin writes input, resize sets the size.
+                stdin = new FdOutputStream(LibC.dupCloexec(pty[0]));
+                terminalFd = LibC.dupCloexec(pty[0]);
+                outPipe[0] = pty[0];
             }
             watchOutput(LogStream.STDOUT, outPipe[0]);
             watchOutput(LogStream.STDERR, errPipe[0]);
@@ -246,16 +261,24 @@ class NativeProcess implements RuntimeProcess {
      * posix_spawn on the calling thread, which may be a spawner thread: everything native is allocated
      * here, in this thread's own arena. Returns the pid.
      */
-    private int spawn(String program, List<String> argv, int stdinRead, int outWrite, int errWrite, int gateRead) {
+    private int spawn(String program, List<String> argv, int stdinRead, int outWrite, int errWrite, int gateRead,
+                      String terminal) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment fa = a.allocate(LibC.SPAWN_FILE_ACTIONS_SIZE, 16);
             MemorySegment attr = a.allocate(LibC.SPAWNATTR_SIZE, 16);
             LibC.fileActionsInit(fa);
             LibC.attrInit(attr);
             try {
-                redirect(a, fa, 0, spec.stdin(), stdinRead);
-                redirect(a, fa, 1, spec.stdout(), outWrite);
-                redirect(a, fa, 2, spec.stderr(), errWrite);
+                if (terminal != null) {
+                    // A session leader that opens a terminal without O_NOCTTY gets it as its controlling terminal.
+                    check("posix_spawn_file_actions_addopen", LibC.addOpen(fa, 0, a.allocateFrom(terminal), LibC.O_RDWR, 0));
+                    check("posix_spawn_file_actions_adddup2", LibC.addDup2(fa, 0, 1));
+                    check("posix_spawn_file_actions_adddup2", LibC.addDup2(fa, 0, 2));
+                } else {
+                    redirect(a, fa, 0, spec.stdin(), stdinRead);
+                    redirect(a, fa, 1, spec.stdout(), outWrite);
+                    redirect(a, fa, 2, spec.stderr(), errWrite);
+                }
                 spec.cwd().ifPresent(d -> check("posix_spawn_file_actions_addchdir_np",
                         LibC.addChdir(fa, a.allocateFrom(d.toString()))));
                 int keep = 3;
@@ -270,7 +293,9 @@ class NativeProcess implements RuntimeProcess {
                 MemorySegment all = a.allocate(LibC.SIGSET_SIZE, 8);
                 LibC.sigemptyset(empty);
                 LibC.sigfillset(all);
-                check("posix_spawnattr_setflags", LibC.attrSetFlags(attr, (short) (LibC.POSIX_SPAWN_SETPGROUP
+                // A new process group, or with a terminal a new session (whose group has the same id).
+                short group = terminal != null ? LibC.POSIX_SPAWN_SETSID : LibC.POSIX_SPAWN_SETPGROUP;
+                check("posix_spawnattr_setflags", LibC.attrSetFlags(attr, (short) (group
                         | LibC.POSIX_SPAWN_SETSIGDEF | LibC.POSIX_SPAWN_SETSIGMASK)));
                 check("posix_spawnattr_setpgroup", LibC.attrSetPgroup(attr, 0));
                 check("posix_spawnattr_setsigmask", LibC.attrSetSigmask(attr, empty));
@@ -287,6 +312,19 @@ class NativeProcess implements RuntimeProcess {
                 LibC.attrDestroy(attr);
                 LibC.fileActionsDestroy(fa);
             }
+        }
+    }
+
+    /** Opens a pseudo-terminal into {@code fds} (master, slave) and returns the slave's path. */
+    private static String openpty(int[] fds) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment name = a.allocate(4096);
+            int[] pair = LibC.openpty(name);
+            fds[0] = pair[0];
+            fds[1] = pair[1];
+            return name.getString(0);
+        } catch (LibC.Errno e) {
+            throw OverseerException.unavailable("cannot open a terminal: %s", e.getMessage());
         }
     }
 
@@ -503,6 +541,18 @@ class NativeProcess implements RuntimeProcess {
     }
 
     @Override
+    public synchronized void resizePty(int columns, int rows) {
+        if (terminalFd == UNSET) {
+            throw OverseerException.failedPrecondition("the process has no terminal");
+        }
+        try {
+            LibC.setWindowSize(terminalFd, columns, rows);
+        } catch (LibC.Errno e) {
+            throw OverseerException.internal("cannot resize the terminal of " + pid + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
     public synchronized void closeStdin() {
         if (stdin != null) {
             stdin.close();
@@ -512,6 +562,10 @@ class NativeProcess implements RuntimeProcess {
     @Override
     public void release() {
         closeStdin();
+        synchronized (this) {
+            closeIfSet(terminalFd);
+            terminalFd = UNSET;
+        }
         if (spec.stdout() != Redirect.PIPE && spec.stderr() != Redirect.PIPE) {
             return; // no pipes: no reason to wake the event loop
         }

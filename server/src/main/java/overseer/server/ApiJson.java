@@ -111,7 +111,7 @@ final class ApiJson {
         if (p == null || !p.isObject()) {
             throw OverseerException.invalidArgument("process: expected an object with at least \"args\"");
         }
-        only(p, "process.", Set.of("args", "env", "cwd", "user", "stdin"));
+        only(p, "process.", Set.of("args", "env", "cwd", "user", "stdin", "terminal"));
         ProcessSpec.Builder b = ProcessSpec.builder(strings(p, "process.args", "args"))
                 .env(stringMap(p, "process.env", "env"));
         String cwd = string(p, "cwd", false);
@@ -127,6 +127,14 @@ final class ApiJson {
             case "pipe" -> Redirect.PIPE;
             default -> throw OverseerException.invalidArgument("process.stdin: expected \"null\" or \"pipe\", got \"%s\"", stdin);
         });
+        JsonNode terminal = field(p, "terminal");
+        if (terminal != null && !terminal.isBoolean()) {
+            throw OverseerException.invalidArgument("process.terminal: expected true or false, got %s", abbreviate(terminal));
+        }
+        if (terminal != null && terminal.asBoolean()) {
+            // Its output comes through the terminal: the caller attaches to it, and a sink keeps it in <name>.out.
+            return b.terminal().build();
+        }
         // The daemon may restart while the task runs: output goes to files, which outlive it, not to pipes.
         b.stdout(Redirect.append(logDir.resolve(name + ".out"))).stderr(Redirect.append(logDir.resolve(name + ".err")));
         return b.build();

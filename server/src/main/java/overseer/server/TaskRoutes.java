@@ -44,6 +44,10 @@ final class TaskRoutes implements HttpService {
                 .post("/{ns}/tasks/{id}/checkpoint", this::checkpoint)
                 .post("/{ns}/tasks/{id}/exec", this::exec)
                 .post("/{ns}/tasks/{id}/execs/{exec}/wait", this::awaitExec)
+                .post("/{ns}/tasks/{id}/execs/{exec}/start", this::startExec)
+                .get("/{ns}/tasks/{id}/execs/{exec}/attach", this::attach)
+                .post("/{ns}/tasks/{id}/execs/{exec}/stdin", this::stdin)
+                .post("/{ns}/tasks/{id}/execs/{exec}/resize", this::resize)
                 .post("/{ns}/tasks/{id}/wait", this::await)
                 .delete("/{ns}/tasks/{id}", this::delete);
     }
@@ -144,16 +148,101 @@ final class TaskRoutes implements HttpService {
         json(res, Status.OK_200, ApiJson.task(t));
     }
 
-    /** {"execId", "process": {...}}: an extra process in the running task, started at once. */
-    private void exec(ServerRequest req, ServerResponse res) {
+    /**
+     * {"execId", "process": {...}, "start": true}: an extra process in the running task, started at once
+     * unless "start" is false (attach first, then start, to miss none of a terminal's output).
+     */
+    private void exec(ServerRequest req, ServerResponse res) throws java.io.IOException {
         Task t = task(req);
         JsonNode n = ApiJson.read(body(req));
-        ApiJson.only(n, "", Set.of("execId", "process"));
+        ApiJson.only(n, "", Set.of("execId", "process", "start"));
         String execId = ApiJson.string(n, "execId", true);
-        overseer.core.Process p = t.exec(execId, ApiJson.process(n.get("process"), service.logDir(t.namespace()),
-                t.id() + "." + overseer.core.Identifiers.require("execId", execId)));
-        p.start();
+        String name = t.id() + "." + overseer.core.Identifiers.require("execId", execId);
+        JsonNode start = n.get("start");
+        if (start != null && !start.isBoolean()) {
+            throw OverseerException.invalidArgument("start: expected true or false, got %s", start);
+        }
+        overseer.core.Process p = t.exec(execId, ApiJson.process(n.get("process"), service.logDir(t.namespace()), name));
+        if (p.spec().terminal()) {
+            p.output().addSink(new RawFileSink(service.logDir(t.namespace()).resolve(name + ".out")));
+        }
+        if (start == null || start.asBoolean()) {
+            p.start();
+        }
         json(res, Status.CREATED_201, ApiJson.object().put("execId", execId).put("pid", p.pid()));
+    }
+
+    private overseer.core.Process execOf(ServerRequest req) {
+        return task(req).process(req.path().pathParameters().get("exec"));
+    }
+
+    private void startExec(ServerRequest req, ServerResponse res) {
+        overseer.core.Process p = execOf(req);
+        p.start();
+        json(res, Status.OK_200, ApiJson.object().put("execId", p.id()).put("pid", p.pid()));
+    }
+
+    /**
+     * The process's output from now on, raw, until it ends: a terminal seen from afar. With ?start=true the
+     * process (created with "start" false) is started once the output is being captured for this client.
+     */
+    private void attach(ServerRequest req, ServerResponse res) throws InterruptedException {
+        overseer.core.Process p = execOf(req);
+        java.util.concurrent.LinkedBlockingQueue<byte[]> chunks = new java.util.concurrent.LinkedBlockingQueue<>();
+        byte[] end = new byte[0];
+        p.output().addSink(new overseer.core.LogSink() {
+            @Override
+            public void accept(overseer.core.LogRecord r) {
+                chunks.add(r.partial() ? r.payload() : (r.text() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+
+            @Override
+            public void close() {
+                chunks.add(end);
+            }
+        });
+        if (p.output().drained().isDone()) {
+            chunks.add(end);
+        }
+        if (Boolean.parseBoolean(req.query().first("start").orElse("false"))) {
+            p.start(); // attached before the start: none of the output is missed
+        }
+        res.header("Content-Type", "application/octet-stream");
+        try (java.io.OutputStream out = res.outputStream()) {
+            for (byte[] c = chunks.take(); c != end; c = chunks.take()) {
+                out.write(c);
+                out.flush();
+            }
+        } catch (java.io.IOException clientGone) {
+            // the client detached
+        }
+    }
+
+    /** The body goes to the process's stdin; with ?close=true its stdin is closed afterwards. */
+    private void stdin(ServerRequest req, ServerResponse res) throws java.io.IOException {
+        overseer.core.Process p = execOf(req);
+        byte[] bytes = req.content().hasEntity() ? req.content().as(byte[].class) : new byte[0];
+        java.io.OutputStream in = p.stdin();
+        in.write(bytes);
+        in.flush();
+        if (Boolean.parseBoolean(req.query().first("close").orElse("false"))) {
+            p.closeStdin();
+        }
+        json(res, Status.OK_200, ApiJson.object().put("written", bytes.length));
+    }
+
+    /** {"columns", "rows"}: the size of the process's terminal. */
+    private void resize(ServerRequest req, ServerResponse res) {
+        overseer.core.Process p = execOf(req);
+        JsonNode n = ApiJson.read(body(req));
+        ApiJson.only(n, "", Set.of("columns", "rows"));
+        JsonNode c = n.get("columns");
+        JsonNode r = n.get("rows");
+        if (c == null || r == null) {
+            throw OverseerException.invalidArgument("columns, rows: both must be given");
+        }
+        p.resizePty((int) ApiJson.whole(c, "columns"), (int) ApiJson.whole(r, "rows"));
+        json(res, Status.OK_200, ApiJson.object().put("columns", c.asInt()).put("rows", r.asInt()));
     }
 
     private void awaitExec(ServerRequest req, ServerResponse res) throws InterruptedException {

@@ -58,6 +58,8 @@ class ApiServerTest extends DaemonFixture {
         call("POST", "/v1/namespaces/default/tasks/s/start", null, 200);
         JsonNode busy = call("DELETE", "/v1/namespaces/default/tasks/s", null, 409);
         assertThat(busy.get("message").asString()).isEqualTo("cannot delete a running process");
+        assertThat(call("POST", "/v1/namespaces/default/tasks/s/checkpoint", "{\"path\": \"/tmp/x\"}", 503)
+                .get("message").asString()).isEqualTo("checkpoint is not supported by this runtime");
         call("POST", "/v1/namespaces/default/tasks/s/kill", "{\"signal\": \"KILL\"}", 200);
 
         JsonNode bad = call("POST", "/v1/namespaces/default/tasks", "{\"id\": \"x\", \"process\": {\"args\": [\"/bin/true\"], \"colour\": 1}}", 400);

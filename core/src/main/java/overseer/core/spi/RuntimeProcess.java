@@ -29,6 +29,11 @@ public interface RuntimeProcess {
     /** Closes the stdin pipe, so the process reads end of file. */
     void closeStdin();
 
+    /** containerd's ResizePty: the size of the process's terminal. FAILED_PRECONDITION when it has none. */
+    default void resizePty(int columns, int rows) {
+        throw overseer.core.OverseerException.failedPrecondition("the process has no terminal");
+    }
+
     /** Frees what the runtime holds for the process. Called once, after exit or without a start. */
     void release();
 }

@@ -69,8 +69,4 @@ public interface RuntimeTask extends RuntimeProcess {
         throw overseer.core.OverseerException.unavailable("checkpoint is not supported by this runtime");
     }
 
-    /** containerd's ResizePty: the size of the task's terminal. FAILED_PRECONDITION when it has none. */
-    default void resizePty(int columns, int rows) {
-        throw overseer.core.OverseerException.failedPrecondition("the task has no terminal");
-    }
 }

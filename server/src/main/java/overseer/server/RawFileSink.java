@@ -1,0 +1,44 @@
+package overseer.server;
+
+import overseer.core.LogRecord;
+import overseer.core.LogSink;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/** A terminal's output appended to a file as it came, so that the logs route serves it like any other. */
+final class RawFileSink implements LogSink {
+    private final OutputStream out;
+
+    RawFileSink(Path file) throws IOException {
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        out = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+
+    @Override
+    public synchronized void accept(LogRecord r) {
+        try {
+            out.write(r.payload());
+            if (!r.partial()) {
+                out.write('\n');
+            }
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            out.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -121,6 +121,7 @@ public final class OciRuntime implements Runtime {
 
     @Override
     public RuntimeTask create(String namespace, TaskSpec spec, ProcessOutput output) {
+        refuseTerminal(spec.process());
         String key = key(namespace, spec.id());
         awaitDeletion(key);
         Isolation iso = spec.isolation().orElseGet(() -> isolations.getOrDefault(key, defaultIsolation));
@@ -194,6 +195,17 @@ public final class OciRuntime implements Runtime {
             return new Reattached(task, pid, exit);
         } catch (IOException e) {
             throw OverseerException.internal("cannot reattach " + spec.id(), e);
+        }
+    }
+
+    /**
+     * ProcessSpec.terminal (a terminal Overseer reads through a pipe-like master) is the native runtime's; an
+     * isolated task gets its terminal from conmon instead ({@link Isolation#terminal()}).
+     */
+    static void refuseTerminal(overseer.core.ProcessSpec spec) {
+        if (spec.terminal()) {
+            throw OverseerException.unavailable(
+                    "terminal: a process terminal is not supported by the oci runtime; give the task Isolation.terminal");
         }
     }
 

@@ -85,6 +85,7 @@ public final class OciTask extends OciProcess implements RuntimeTask {
 
     @Override
     public RuntimeProcess exec(String execId, ProcessSpec execSpec, ProcessOutput execOutput) {
+        OciRuntime.refuseTerminal(execSpec);
         requireRunning();
         String exe = view.resolveProgram(execSpec).toString();
         view.requireCwd(execSpec);

@@ -73,10 +73,12 @@ final class DaemonCommand implements Callable<Integer> {
             case "both" -> new RoutingRuntime(new NativeRuntime(), OciRuntime.builder().stateDir(state.resolve("oci")).build());
             default -> throw OverseerException.invalidArgument("--runtime: expected native, oci or both, got \"%s\"", runtime);
         };
+        // Handlers first: a SIGTERM that comes while the daemon starts (its socket is already there) still
+        // stops it cleanly once it is up.
+        for (String sig : new String[]{"TERM", "INT"}) {
+            sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> stop.countDown());
+        }
         try (Daemon d = new Daemon(rt, sock, listener, state, stopTasks)) {
-            for (String sig : new String[]{"TERM", "INT"}) {
-                sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> stop.countDown());
-            }
             System.err.println("overseer daemon: listening on " + d.socket() + ", state in " + state);
             stop.await();
             System.err.println("overseer daemon: stopping" + (stopTasks ? " and stopping its tasks" : "; tasks keep running"));

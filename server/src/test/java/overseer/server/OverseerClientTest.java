@@ -121,4 +121,29 @@ class OverseerClientTest {
         client.kill("default", "box", "SIGKILL", true);
         client.await("default", "box", Duration.ofSeconds(20));
     }
+
+    @Test
+    void aTerminalExecIsAttachedResizedAndFedInput() throws Exception {
+        client.createTask("default", spec("{\"id\": \"host\", \"process\": {\"args\": [\"/bin/sleep\", \"100\"]}}"));
+        client.start("default", "host");
+        client.createExec("default", "host", "sh", spec("{\"args\": [\"/bin/sh\", \"-c\","
+                + " \"read size; stty size; read x; echo got $x; exit 6\"], \"terminal\": true}"));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Thread attached = Thread.ofVirtual().start(() -> client.attach("default", "host", "sh", true, () -> { }, out));
+        // Attaching starts it: stdin takes input (here none) once it runs.
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> {
+            client.stdin("default", "host", "sh", new byte[0], false);
+            return true;
+        });
+        client.resize("default", "host", "sh", 100, 40);
+        client.stdin("default", "host", "sh", "go\n".getBytes(StandardCharsets.UTF_8), false);
+        client.stdin("default", "host", "sh", "abc\n".getBytes(StandardCharsets.UTF_8), false);
+        assertThat(client.awaitExec("default", "host", "sh", Duration.ofSeconds(20)).get("exitCode").asInt()).isEqualTo(6);
+        attached.join(Duration.ofSeconds(10));
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("40 100").contains("got abc");
+        assertThatThrownBy(() -> client.resize("default", "host", "nope", 80, 24))
+                .isInstanceOfSatisfying(OverseerException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.NOT_FOUND));
+        client.kill("default", "host", "SIGKILL", true);
+        client.await("default", "host", Duration.ofSeconds(20));
+    }
 }

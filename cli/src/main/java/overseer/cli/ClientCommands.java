@@ -27,6 +27,21 @@ final class ClientCommands {
     private ClientCommands() {
     }
 
+    /** What create and exec take to describe a new process: its environment, its user, the task, the command. */
+    static final class NewProcess {
+        @Option(names = {"-e", "--env"}, paramLabel = "NAME=VALUE", description = "Environment variable (repeatable).")
+        List<String> env = new ArrayList<>();
+
+        @Option(names = {"-u", "--user"}, paramLabel = "USER[:GROUP]", description = "Run as this user.")
+        String user;
+
+        @Parameters(index = "0", paramLabel = "ID", description = "Task id.")
+        String id;
+
+        @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD", description = "Command and arguments (after --).")
+        List<String> command;
+    }
+
     /** Options every client verb shares. */
     static final class Target {
         @Option(names = "--socket", paramLabel = "PATH", description = "The daemon's socket (default: $OVERSEER_SOCKET or the daemon's default).")
@@ -77,25 +92,16 @@ final class ClientCommands {
         @Mixin
         Target t;
 
-        @Option(names = {"-e", "--env"}, paramLabel = "NAME=VALUE", description = "Environment variable (repeatable).")
-        List<String> env = new ArrayList<>();
+        @Mixin
+        NewProcess p;
 
         @Option(names = {"-w", "--cwd"}, paramLabel = "DIR", description = "Working directory.")
         String cwd;
 
-        @Option(names = {"-u", "--user"}, paramLabel = "USER[:GROUP]", description = "Run as this user.")
-        String user;
-
-        @Parameters(index = "0", paramLabel = "ID", description = "Task id.")
-        String id;
-
-        @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD", description = "Command and arguments (after --).")
-        List<String> command;
-
         @Override
         public void run() {
-            JsonNode created = t.client().createTask(t.namespace, spec(id, command, env, cwd, user));
-            t.print(created, () -> System.out.println(id));
+            JsonNode created = t.client().createTask(t.namespace, spec(p.id, p.command, p.env, cwd, p.user));
+            t.print(created, () -> System.out.println(p.id));
         }
     }
 
@@ -244,17 +250,8 @@ final class ClientCommands {
         @Option(names = "--exec-id", paramLabel = "NAME", description = "Its id within the task (default: a random one).")
         String execId;
 
-        @Option(names = {"-e", "--env"}, paramLabel = "NAME=VALUE", description = "Environment variable (repeatable).")
-        List<String> env = new ArrayList<>();
-
-        @Option(names = {"-u", "--user"}, paramLabel = "USER[:GROUP]", description = "Run as this user.")
-        String user;
-
-        @Parameters(index = "0", paramLabel = "ID", description = "Task id.")
-        String id;
-
-        @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD", description = "Command and arguments (after --).")
-        List<String> command;
+        @Mixin
+        NewProcess p;
 
         @Option(names = {"-t", "--tty"}, description = "Give the process a terminal and attach to it.")
         boolean tty;
@@ -266,18 +263,18 @@ final class ClientCommands {
         public Integer call() throws Exception {
             String name = execId != null ? execId : "exec-" + Long.toHexString(System.nanoTime());
             OverseerClient c = t.client();
-            ObjectNode process = (ObjectNode) spec(name, command, env, null, user).get("process");
+            ObjectNode process = (ObjectNode) spec(name, p.command, p.env, null, p.user).get("process");
             if (interactive && !tty) {
                 throw overseer.core.OverseerException.invalidArgument("-i: needs -t (input goes through the terminal)");
             }
             if (tty) {
                 process.put("terminal", true);
-                return Terminal.exec(c, t.namespace, id, name, process, interactive);
+                return Terminal.exec(c, t.namespace, p.id, name, process, interactive);
             }
-            c.exec(t.namespace, id, name, process);
-            JsonNode exit = c.awaitExec(t.namespace, id, name, Duration.ofMinutes(10));
-            c.logs(t.namespace, id, name, "stdout", false, System.out);
-            c.logs(t.namespace, id, name, "stderr", false, System.err);
+            c.exec(t.namespace, p.id, name, process);
+            JsonNode exit = c.awaitExec(t.namespace, p.id, name, Duration.ofMinutes(10));
+            c.logs(t.namespace, p.id, name, "stdout", false, System.out);
+            c.logs(t.namespace, p.id, name, "stderr", false, System.err);
             t.print(exit, () -> { });
             return exit.get("exitCode").asInt();
         }

@@ -1,6 +1,5 @@
 package overseer.linux;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import overseer.core.Envelope;
@@ -31,17 +30,8 @@ import static overseer.linux.CgroupFixture.sh;
 
 /** Limits on real cgroups (v1 controllers here, v2 for tracking and kill): each limit does what it says. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
-class CgroupLimitsTest {
+class CgroupLimitsTest extends CgroupTestBase {
     private static final Duration WAIT = Duration.ofSeconds(10);
-    private CgroupFixture cg;
-
-    @AfterEach
-    void cleanUp() {
-        if (cg != null) {
-            cg.close();
-            assertThat(cg.leftovers()).as("cgroups left behind").isEmpty();
-        }
-    }
 
     @Test
     void theProgramsFirstInstructionRunsInsideItsCgroups() throws Exception {

@@ -1,6 +1,5 @@
 package overseer.linux;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import overseer.core.CgroupProfiles;
@@ -28,18 +27,9 @@ import static overseer.linux.CgroupFixture.sh;
 
 /** Pause / resume through the freezer, and Lambda's Freeze / Thaw / Stop with their cycle metrics. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
-class FreezerTest {
+class FreezerTest extends CgroupTestBase {
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final long MIB = 1L << 20;
-    private CgroupFixture cg;
-
-    @AfterEach
-    void cleanUp() {
-        if (cg != null) {
-            cg.close();
-            assertThat(cg.leftovers()).as("cgroups left behind").isEmpty();
-        }
-    }
 
     @Test
     void pauseFreezesEveryProcessThroughCgroupV2AndResumeThawsThem() throws Exception {

@@ -1,6 +1,5 @@
 package overseer.linux;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import overseer.core.LogStream;
@@ -21,18 +20,9 @@ import static overseer.linux.CgroupFixture.sh;
 
 /** Stats of a task from its cgroup, and of each process from /proc, with and without a cgroup. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
-class TaskStatsTest {
+class TaskStatsTest extends CgroupTestBase {
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final long MIB = 1L << 20;
-    private CgroupFixture cg;
-
-    @AfterEach
-    void cleanUp() {
-        if (cg != null) {
-            cg.close();
-            assertThat(cg.leftovers()).as("cgroups left behind").isEmpty();
-        }
-    }
 
     @Test
     void statsComeFromTheCgroupAndEachProcessFromProc() throws Exception {

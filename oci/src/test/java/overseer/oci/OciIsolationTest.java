@@ -1,10 +1,9 @@
 package overseer.oci;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import overseer.core.Envelope;
@@ -36,24 +35,12 @@ import static org.awaitility.Awaitility.await;
 
 /** What isolation means, checked from inside real containers: each test states one property. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@ExtendWith(LeavesNothing.class)
 class OciIsolationTest {
     private static final String NS = "iso";
     private static final Duration WAIT = Duration.ofSeconds(15);
-    private static int mountsBefore;
     private OciRuntime runtime;
     private Tasks tasks;
-
-    @BeforeAll
-    static void countMounts() {
-        mountsBefore = Cgroups.mountCount();
-    }
-
-    @AfterAll
-    static void leaveNothing() {
-        OciTesting.destroyAll();
-        assertThat(Cgroups.mountCount()).as("mounts in the test JVM's namespace").isEqualTo(mountsBefore);
-        assertThat(OciTesting.leftoverCgroups()).as("cgroups left behind").isEmpty();
-    }
 
     /** "auto": crun where it runs, else runc; {@link OciRuncIsolationTest} forces runc. */
     protected String runtimeName() {

@@ -1,7 +1,5 @@
 package overseer.oci;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -19,21 +17,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * hold for a container at all are skipped by {@link Differences}, each with the reason.
  */
 @ExtendWith(OciRuntimeTest.Differences.class)
+@ExtendWith(LeavesNothing.class)
 class OciRuntimeTest extends RuntimeContract {
-    private static int mountsBefore;
-
-    @BeforeAll
-    static void countMounts() {
-        mountsBefore = Cgroups.mountCount();
-    }
-
-    @AfterAll
-    static void leaveNothing() {
-        OciTesting.destroyAll();
-        // runc run without a mount namespace of its own would have stacked a mount here per task (DESIGN.md).
-        assertThat(Cgroups.mountCount()).as("mounts in the test JVM's namespace").isEqualTo(mountsBefore);
-        assertThat(OciTesting.leftoverCgroups()).as("cgroups left behind").isEmpty();
-    }
 
     /** "auto": crun where it runs (with its cgroup v2 mount covered on a hybrid host), else runc. */
     protected String runtimeName() {

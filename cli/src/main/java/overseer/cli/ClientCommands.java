@@ -78,12 +78,27 @@ final class ClientCommands {
         public void run() {
             JsonNode tasks = t.client().tasks(t.namespace);
             t.print(tasks, () -> {
-                System.out.printf("%-24s %-9s %-8s %s%n", "ID", "STATUS", "PID", "EXIT");
+                System.out.printf("%-24s %-9s %-10s %-8s %-8s %-9s %s%n", "ID", "STATUS", "STATE", "RESTARTS", "PID",
+                        "UPTIME", "EXIT");
                 for (JsonNode task : tasks) {
-                    System.out.printf("%-24s %-9s %-8d %s%n", task.get("id").asString(), task.get("status").asString(),
-                            task.get("pid").asLong(), task.has("exit") ? exitWords(task.get("exit")) : "");
+                    JsonNode s = task.path("service");
+                    System.out.printf("%-24s %-9s %-10s %-8s %-8d %-9s %s%n", task.get("id").asString(),
+                            task.get("status").asString(), s.path("state").asString(""),
+                            s.has("restarts") ? s.get("restarts").asString() : "", task.get("pid").asLong(),
+                            uptime(task), task.has("exit") ? exitWords(task.get("exit")) : "");
                 }
             });
+        }
+
+        /** How long the current run has lasted, docker's way ("3m", "2h"); empty when it is not running. */
+        private static String uptime(JsonNode task) {
+            JsonNode at = task.path("service").path("startedAt");
+            if (!task.get("status").asString().equals("running") || !at.isString()) {
+                return "";
+            }
+            Duration d = Duration.between(java.time.Instant.parse(at.asString()), java.time.Instant.now());
+            return d.toDays() > 0 ? d.toDays() + "d" : d.toHours() > 0 ? d.toHours() + "h"
+                    : d.toMinutes() > 0 ? d.toMinutes() + "m" : d.toSeconds() + "s";
         }
     }
 
@@ -147,7 +162,34 @@ final class ClientCommands {
         }
     }
 
-    @Command(name = "start", description = "Start a created task.", mixinStandardHelpOptions = true)
+    @Command(name = "stop", description = "Stop a task: its stop signal, SIGKILL after the grace; no restart policy starts it again.",
+            mixinStandardHelpOptions = true)
+    static final class Stop extends OnTask {
+        @Override
+        JsonNode call(OverseerClient client) {
+            return client.stop(t.namespace, id);
+        }
+
+        @Override
+        void human(JsonNode task) {
+            System.out.println(id);
+        }
+    }
+
+    @Command(name = "restart", description = "Stop a task, then start a new run of it.", mixinStandardHelpOptions = true)
+    static final class Restart extends OnTask {
+        @Override
+        JsonNode call(OverseerClient client) {
+            return client.restart(t.namespace, id);
+        }
+
+        @Override
+        void human(JsonNode task) {
+            System.out.println(task.get("pid").asLong());
+        }
+    }
+
+    @Command(name = "start", description = "Start a created task, or a new run of a stopped service.", mixinStandardHelpOptions = true)
     static final class Start extends OnTask {
         @Override
         JsonNode call(OverseerClient client) {
@@ -306,7 +348,7 @@ final class ClientCommands {
 
         @Override
         JsonNode call(OverseerClient client) {
-            return client.update(t.namespace, id, Detached.resources(limits.resources()));
+            return client.update(t.namespace, id, overseer.wire.SpecJson.resources(limits.resources()));
         }
     }
 
@@ -323,7 +365,7 @@ final class ClientCommands {
 
         @Override
         public Integer call() {
-            JsonNode exit = t.client().await(t.namespace, id, Duration.ofSeconds(timeout));
+            JsonNode exit = overseer.wire.SpecJson.exit(t.client().await(t.namespace, id, Duration.ofSeconds(timeout)));
             t.print(exit, () -> System.out.println(exitWords(exit)));
             return exit.get("exitCode").asInt();
         }

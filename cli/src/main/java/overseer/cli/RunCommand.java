@@ -20,6 +20,7 @@ import overseer.supervisor.Job;
 import overseer.supervisor.JobProcess;
 import overseer.supervisor.JobResult;
 import overseer.supervisor.Supervisor;
+import overseer.wire.ServiceSpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -61,8 +62,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-w", "--cwd"}, paramLabel = "DIR", description = "Working directory (default: the current one).")
     Path cwd;
 
-    @Option(names = "--stdin", defaultValue = "inherit", paramLabel = "inherit|null",
-            description = "Where the command's stdin comes from (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--stdin", paramLabel = "inherit|null",
+            description = "Where the command's stdin comes from (default: inherit; null with -d).")
     String stdin;
 
     @Option(names = "--framing", defaultValue = "line", paramLabel = "line|message",
@@ -118,13 +119,9 @@ final class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         String taskId = id == null ? "run-" + UUID.randomUUID() : id;
         if (detach) {
-            return Detached.run(socket, namespace, taskId, command, env, cwd, user, limits.resources(), json);
+            return Detached.run(socket, namespace, detached(taskId), json);
         }
-        TaskSpec task = TaskSpec.of(taskId, spec()).withResources(limits.resources());
-        if (isolation.isolate) {
-            task = task.withIsolation(isolation.isolation());
-        }
-        TaskSpec spec = task;
+        TaskSpec spec = task(taskId, spec());
         try (Tasks tasks = new Tasks(runtime()); Supervisor pm = new Supervisor(tasks, namespace)) {
             pm.registry().register(RUN_KIND, cmd -> new JobProcess.System(spec, Optional.empty()));
             PrintStream out = System.out;
@@ -148,6 +145,58 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /** The task the flags describe; the foreground and -d build it the same way. */
+    private TaskSpec task(String taskId, ProcessSpec process) {
+        TaskSpec task = TaskSpec.of(taskId, process).withResources(limits.resources());
+        if (isolation.isolate) {
+            return task.withIsolation(isolation.isolation());
+        }
+        isolation.requireNone();
+        return task;
+    }
+
+    /**
+     * {@code run -d}: the same task, with the supervision flags as the daemon's restart policy, stop
+     * sequence and maximum run time. Flags the daemon cannot honour are refused by name, never dropped.
+     */
+    private ServiceSpec detached(String taskId) {
+        Detached.refuse("--framing", !framing.equals("line"), "the daemon cuts output into lines");
+        Detached.refuse("--log-file", logFile != null, "the daemon keeps output in its own files (overseer logs)");
+        Detached.refuse("--log-max-bytes", logMaxBytes != 10485760L, "the daemon keeps output in its own files");
+        Detached.refuse("--log-max-files", logMaxFiles != 3, "the daemon keeps output in its own files");
+        Detached.refuse("--runtime", !runtime.equals("native"),
+                "the daemon picks the runtime: isolated tasks run on OCI, others natively");
+        Detached.refuse("--cgroup-parent", !cgroupParent.equals(NativeRuntime.Options.DEFAULT_PARENT),
+                "the daemon's cgroup parent is set where the daemon starts");
+        Detached.refuse("--oci-runtime", !isolation.ociRuntime.equals("auto"), "the daemon picks its OCI runtime");
+        Detached.refuse("--stdin inherit", "inherit".equals(stdin), "a detached task has no terminal to read");
+        ProcessSpec.Builder p = ProcessSpec.builder(command).env(environment());
+        if (user != null) {
+            p.user(user);
+        }
+        if (cwd != null) {
+            p.cwd(cwd.toAbsolutePath().normalize());
+        } else if (!isolation.isolate) {
+            p.cwd(Path.of("").toAbsolutePath());
+        }
+        return new ServiceSpec(task(taskId, p.build()), supervision.supervision());
+    }
+
+    private Map<String, String> environment() {
+        Map<String, String> vars = new LinkedHashMap<>();
+        if (envInherit) {
+            vars.putAll(System.getenv());
+        }
+        for (String kv : env) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) {
+                throw OverseerException.invalidArgument("--env: expected NAME=VALUE, got \"%s\"", kv);
+            }
+            vars.put(kv.substring(0, eq), kv.substring(eq + 1));
+        }
+        return vars;
+    }
+
     private static void write(PrintStream to, LogRecord r) {
         to.write(r.payload(), 0, r.payload().length);
         if (!r.partial()) {
@@ -160,7 +209,6 @@ final class RunCommand implements Callable<Integer> {
         if (isolation.isolate) {
             return isolation.runtime(cgroupParent);
         }
-        isolation.requireNone();
         return switch (runtime) {
             case "native" -> new NativeRuntime(NativeRuntime.Options.defaults().withCgroupParent(cgroupParent));
             case "portable" -> new PortableRuntime();
@@ -169,18 +217,8 @@ final class RunCommand implements Callable<Integer> {
     }
 
     ProcessSpec spec() {
-        Map<String, String> vars = new LinkedHashMap<>();
-        if (envInherit) {
-            vars.putAll(System.getenv());
-        }
-        for (String kv : env) {
-            int eq = kv.indexOf('=');
-            if (eq <= 0) {
-                throw OverseerException.invalidArgument("--env: expected NAME=VALUE, got \"%s\"", kv);
-            }
-            vars.put(kv.substring(0, eq), kv.substring(eq + 1));
-        }
-        Redirect in = switch (stdin) {
+        Map<String, String> vars = environment();
+        Redirect in = switch (stdin == null ? "inherit" : stdin) {
             case "inherit" -> Redirect.INHERIT;
             case "null" -> Redirect.NULL;
             default -> throw OverseerException.invalidArgument("--stdin: expected inherit or null, got \"%s\"", stdin);

@@ -7,6 +7,7 @@ import overseer.supervisor.Backoff;
 import overseer.supervisor.Command;
 import overseer.supervisor.JobOptions;
 import overseer.supervisor.RestartPolicy;
+import overseer.wire.Supervision;
 import picocli.CommandLine.Option;
 
 import java.time.Duration;
@@ -15,13 +16,13 @@ import java.util.Optional;
 
 /** How `overseer run` supervises its command: restarts, a time limit, the stop signal and its grace. */
 final class SupervisionFlags {
-    @Option(names = "--restart", defaultValue = "never", paramLabel = "never|on-failure|always",
+    @Option(names = "--restart", defaultValue = "never", paramLabel = "never|on-failure[:N]|always|unless-stopped",
             description = "When to start the command again after it ended (default: ${DEFAULT-VALUE}).")
     String restart;
 
-    @Option(names = "--max-restarts", defaultValue = "3", paramLabel = "N",
-            description = "Restarts at most, with --restart (default: ${DEFAULT-VALUE}).")
-    int maxRestarts;
+    @Option(names = "--max-restarts", paramLabel = "N",
+            description = "Restarts at most, with --restart (default: 3 in the foreground; unlimited with -d).")
+    Integer maxRestarts;
 
     @Option(names = "--timeout", paramLabel = "DURATION",
             description = "SIGKILL each run after this long (whole seconds, e.g. 30s, 5m); the state is TIMEOUT.")
@@ -64,6 +65,28 @@ final class SupervisionFlags {
         }
     }
 
+    /**
+     * The daemon's supervision of a {@code run -d} task: --restart with docker's words (never is no),
+     * --max-restarts N as on-failure:N, --timeout as the maximum run time (then the stop signal, the grace,
+     * SIGKILL), --stop-signal and --stop-grace as its stop sequence.
+     */
+    Supervision supervision() {
+        overseer.wire.RestartPolicy policy = overseer.wire.RestartPolicy.parse("--restart", restart);
+        if (maxRestarts != null) {
+            if (maxRestarts < 0) {
+                throw OverseerException.invalidArgument("--max-restarts: must not be negative, got %d", maxRestarts);
+            }
+            if (policy.mode() != overseer.wire.RestartPolicy.Mode.ON_FAILURE) {
+                throw OverseerException.invalidArgument("--max-restarts: only with --restart on-failure (docker's on-failure:N), got --restart %s",
+                        restart);
+            }
+            policy = overseer.wire.RestartPolicy.parse("--restart", "on-failure:" + maxRestarts);
+        }
+        Supervision s = Supervision.NONE.withRestart(policy)
+                .withStop(explicitStopSignal().orElse(Signal.SIGTERM), Durations.parse("--stop-grace", stopGrace));
+        return timeout == null ? s : s.withMaxRuntime(Durations.parse("--timeout", timeout));
+    }
+
     JobOptions.Builder options() {
         RestartPolicy.Mode mode;
         try {
@@ -71,12 +94,13 @@ final class SupervisionFlags {
         } catch (OverseerException e) {
             throw OverseerException.invalidArgument("--restart: expected never, on-failure or always, got \"%s\"", restart);
         }
-        if (maxRestarts < 0) {
-            throw OverseerException.invalidArgument("--max-restarts: must not be negative, got %d", maxRestarts);
+        int max = maxRestarts == null ? 3 : maxRestarts;
+        if (max < 0) {
+            throw OverseerException.invalidArgument("--max-restarts: must not be negative, got %d", max);
         }
         Signal signal = explicitStopSignal().orElse(Signal.SIGTERM);
         return JobOptions.builder()
-                .restart(new RestartPolicy(mode, mode == RestartPolicy.Mode.NEVER ? 0 : maxRestarts, Backoff.DEFAULT,
+                .restart(new RestartPolicy(mode, mode == RestartPolicy.Mode.NEVER ? 0 : max, Backoff.DEFAULT,
                         Duration.ofSeconds(10)))
                 .stopSignal(signal)
                 .stopGrace(Durations.parse("--stop-grace", stopGrace));

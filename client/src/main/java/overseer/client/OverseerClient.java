@@ -40,6 +40,11 @@ public final class OverseerClient {
     // --- tasks ------------------------------------------------------------------------------------------
 
     /** Creates a task from the API's JSON: {"id", "process": {"args", "env", "cwd", "user"}, "resources"}. */
+    /** Creates a task from its typed spec (the one encoding of overseer-wire). */
+    public JsonNode createTask(String namespace, overseer.wire.ServiceSpec spec) {
+        return createTask(namespace, overseer.wire.SpecJson.write(spec));
+    }
+
     public JsonNode createTask(String namespace, JsonNode spec) {
         return call("POST", tasksPath(namespace), spec);
     }
@@ -148,8 +153,18 @@ public final class OverseerClient {
     }
 
     /** The exit, waiting at most {@code timeout}; UNAVAILABLE when the task is still running then. */
-    public JsonNode await(String namespace, String id, Duration timeout) {
-        return call("POST", task(namespace, id, "/wait?timeout=" + timeout.toSeconds()), null);
+    public overseer.core.Exit await(String namespace, String id, Duration timeout) {
+        return overseer.wire.SpecJson.exit(call("POST", task(namespace, id, "/wait?timeout=" + timeout.toSeconds()), null));
+    }
+
+    /** An operator's stop (stop signal, SIGKILL after the grace); no restart policy starts the task again. */
+    public JsonNode stop(String namespace, String id) {
+        return call("POST", task(namespace, id, "/stop"), null);
+    }
+
+    /** Stop, then a new run. */
+    public JsonNode restart(String namespace, String id) {
+        return call("POST", task(namespace, id, "/restart"), null);
     }
 
     public JsonNode delete(String namespace, String id) {

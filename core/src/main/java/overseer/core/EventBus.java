@@ -18,12 +18,46 @@ public final class EventBus {
     private final List<Subscription> subscribers = new CopyOnWriteArrayList<>();
     // Serialises publication so that every subscriber sees events in one global order.
     private final ReentrantLock order = new ReentrantLock();
-    private final AtomicLong sequence = new AtomicLong();
+    private final AtomicLong sequence;
+    private volatile Journal journal = e -> { };
+
+    /**
+     * Sees every event synchronously, in order, before any subscriber does: what a daemon must not lose
+     * (an exit) is written down before anyone can act on it. Unlike a subscriber it may block publication,
+     * so it must be quick and must not throw.
+     */
+    @FunctionalInterface
+    public interface Journal {
+        void record(Envelope e);
+    }
+
+    public EventBus() {
+        this(0);
+    }
+
+    /** Numbers events from {@code after + 1}: a daemon continues its predecessor's sequence. */
+    public EventBus(long after) {
+        if (after < 0) {
+            throw OverseerException.invalidArgument("after: must not be negative, got %d", after);
+        }
+        this.sequence = new AtomicLong(after);
+    }
+
+    /** Sets the one journal (replacing any earlier one). */
+    public void journal(Journal j) {
+        this.journal = java.util.Objects.requireNonNull(j, "journal");
+    }
+
+    /** The number of the last event published. */
+    public long lastSequence() {
+        return sequence.get();
+    }
 
     public void publish(String namespace, Event event) {
         order.lock();
         try {
             Envelope e = new Envelope(sequence.incrementAndGet(), Instant.now(), namespace, event);
+            journal.record(e);
             for (Subscription s : subscribers) {
                 s.offer(e);
             }

@@ -18,6 +18,9 @@ public final class InMemoryStateStore implements StateStore {
     private final Map<Key, TaskRecord> tasks = new LinkedHashMap<>();
     private final Map<Key, List<Transition>> history = new LinkedHashMap<>();
     private final Map<String, String> results = new LinkedHashMap<>();
+    private final Map<Key, Map<String, Exit>> exits = new LinkedHashMap<>();
+    private final Map<Key, List<Exit>> past = new LinkedHashMap<>();
+    private long events;
 
     @Override
     public int schemaVersion() {
@@ -39,18 +42,79 @@ public final class InMemoryStateStore implements StateStore {
     public synchronized void transition(String namespace, String id, Status status, long pid, long startTime, Instant at) {
         Key k = new Key(namespace, id);
         TaskRecord t = require(k);
-        tasks.put(k, new TaskRecord(namespace, id, t.runtime(), t.spec(), status, pid, startTime, t.exit(), t.createdAt()));
+        tasks.put(k, new TaskRecord(namespace, id, t.runtime(), t.spec(), status, pid, startTime, t.exit(), t.createdAt(),
+                t.service()));
         history.get(k).add(new Transition(namespace, id, status, pid, at));
     }
 
     @Override
-    public synchronized void exited(String namespace, String id, String execId, Exit exit) {
+    public synchronized void started(String namespace, String id, long pid, long startTime, Instant at) {
         Key k = new Key(namespace, id);
         TaskRecord t = require(k);
-        if (execId.equals(id)) {
-            tasks.put(k, new TaskRecord(namespace, id, t.runtime(), t.spec(), t.status(), t.pid(), t.startTime(),
-                    Optional.of(exit), t.createdAt()));
+        tasks.put(k, new TaskRecord(namespace, id, t.runtime(), t.spec(), t.status(), pid, startTime, t.exit(),
+                t.createdAt(), t.service()));
+        history.get(k).add(new Transition(namespace, id, Status.RUNNING, pid, at));
+    }
+
+    @Override
+    public synchronized boolean exited(String namespace, String id, String execId, Exit exit) {
+        Key k = new Key(namespace, id);
+        TaskRecord t = require(k);
+        if (exits.computeIfAbsent(k, x -> new LinkedHashMap<>()).putIfAbsent(execId, exit) != null) {
+            return false;
         }
+        if (execId.equals(id)) {
+            tasks.put(k, new TaskRecord(namespace, id, t.runtime(), t.spec(), Status.STOPPED, t.pid(), t.startTime(),
+                    Optional.of(exit), t.createdAt(), t.service()));
+            history.get(k).add(new Transition(namespace, id, Status.STOPPED, t.pid(), exit.exitedAt()));
+        }
+        return true;
+    }
+
+    @Override
+    public synchronized void spec(String namespace, String id, String spec) {
+        Key k = new Key(namespace, id);
+        TaskRecord t = require(k);
+        tasks.put(k, new TaskRecord(namespace, id, t.runtime(), spec, t.status(), t.pid(), t.startTime(), t.exit(),
+                t.createdAt(), t.service()));
+    }
+
+    @Override
+    public synchronized void service(String namespace, String id, ServiceState state) {
+        Key k = new Key(namespace, id);
+        TaskRecord t = require(k);
+        tasks.put(k, new TaskRecord(namespace, id, t.runtime(), t.spec(), t.status(), t.pid(), t.startTime(), t.exit(),
+                t.createdAt(), state));
+    }
+
+    @Override
+    public synchronized void restarting(String namespace, String id, ServiceState state, Instant at) {
+        Key k = new Key(namespace, id);
+        TaskRecord t = require(k);
+        Exit last = exits.getOrDefault(k, Map.of()).get(id);
+        if (last != null) {
+            past.computeIfAbsent(k, x -> new ArrayList<>()).addFirst(last);
+            exits.get(k).remove(id);
+        }
+        tasks.put(k, new TaskRecord(namespace, id, t.runtime(), t.spec(), Status.CREATED, 0, 0, Optional.empty(),
+                t.createdAt(), state));
+        history.get(k).add(new Transition(namespace, id, Status.CREATED, 0, at));
+    }
+
+    @Override
+    public synchronized List<Exit> pastExits(String namespace, String id, int limit) {
+        List<Exit> p = past.getOrDefault(new Key(namespace, id), List.of());
+        return List.copyOf(p.subList(0, Math.min(limit, p.size())));
+    }
+
+    @Override
+    public synchronized long eventSequence() {
+        return events;
+    }
+
+    @Override
+    public synchronized void reserveEvents(long reserved) {
+        events = Math.max(events, reserved);
     }
 
     @Override
@@ -75,6 +139,8 @@ public final class InMemoryStateStore implements StateStore {
         require(k);
         tasks.remove(k);
         history.remove(k);
+        exits.remove(k);
+        past.remove(k);
     }
 
     @Override

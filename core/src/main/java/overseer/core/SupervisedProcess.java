@@ -101,7 +101,9 @@ class SupervisedProcess implements Process {
             lock.unlock();
         }
         exit.thenAccept(e -> {
-            if (e.isEmpty() && recorded.isPresent()) {
+            // An exit the store recorded already was published by an earlier Overseer: it stands as it was
+            // (same time, no second /tasks/exit), whatever the runtime can tell about it now.
+            if (recorded.isPresent()) {
                 lock.lock();
                 try {
                     this.exit = recorded.get(); // known already: nothing was missed, nothing to publish

@@ -34,6 +34,10 @@ public record TaskSpec(String id, ProcessSpec process, Resources resources, Opti
         return new TaskSpec(id, process, Resources.NONE, Optional.empty(), Optional.empty(), Optional.empty());
     }
 
+    public TaskSpec withProcess(ProcessSpec p) {
+        return new TaskSpec(id, p, resources, profiles, startProfile, isolation);
+    }
+
     public TaskSpec withResources(Resources r) {
         return new TaskSpec(id, process, r, profiles, startProfile, isolation);
     }

@@ -108,4 +108,47 @@ public abstract class StateStoreContract {
         assertThat(store.jobResult("j")).contains("{\"state\":\"SUCCESS\"}");
         assertThat(store.jobResult("k")).isEmpty();
     }
+
+    @Test
+    void anExitIsWrittenOnceAndStopsTheTask() {
+        store.createTask(record("default", "a"));
+        store.transition("default", "a", Status.RUNNING, 42, 7, t0);
+        assertThat(store.exited("default", "a", "a", Exit.exited(3, t0))).isTrue();
+        assertThat(store.exited("default", "a", "a", Exit.exited(3, t0.plusSeconds(60)))).isFalse();
+        StateStore.TaskRecord r = store.task("default", "a").orElseThrow();
+        assertThat(r.status()).isEqualTo(Status.STOPPED);
+        assertThat(r.exit()).contains(Exit.exited(3, t0));
+    }
+
+    @Test
+    void aRestartKeepsThePastExitAndTheServiceState() {
+        store.createTask(record("default", "a"));
+        store.transition("default", "a", Status.RUNNING, 42, 7, t0);
+        store.exited("default", "a", "a", Exit.exited(1, t0));
+        store.restarting("default", "a", new StateStore.ServiceState(1, false, Optional.empty()), t0);
+        StateStore.TaskRecord r = store.task("default", "a").orElseThrow();
+        assertThat(r.status()).isEqualTo(Status.CREATED);
+        assertThat(r.exit()).isEmpty();
+        assertThat(r.service().restarts()).isEqualTo(1);
+        assertThat(store.pastExits("default", "a", 10)).containsExactly(Exit.exited(1, t0));
+        assertThat(store.exited("default", "a", "a", Exit.exited(2, t0.plusSeconds(1)))).isTrue();
+        store.service("default", "a", new StateStore.ServiceState(1, true, Optional.of("start limit")));
+        assertThat(store.task("default", "a").orElseThrow().service())
+                .isEqualTo(new StateStore.ServiceState(1, true, Optional.of("start limit")));
+    }
+
+    @Test
+    void theSpecCanBeReplaced() {
+        store.createTask(record("default", "a"));
+        store.spec("default", "a", "{\"version\":1}");
+        assertThat(store.task("default", "a").orElseThrow().spec()).isEqualTo("{\"version\":1}");
+    }
+
+    @Test
+    void theEventSequenceOnlyRises() {
+        assertThat(store.eventSequence()).isZero();
+        store.reserveEvents(10_000);
+        store.reserveEvents(5);
+        assertThat(store.eventSequence()).isEqualTo(10_000);
+    }
 }

@@ -1,5 +1,6 @@
 package overseer.server;
 
+import overseer.wire.Json;
 import io.helidon.http.Status;
 import overseer.core.ErrorKind;
 import overseer.core.OverseerException;
@@ -22,7 +23,7 @@ final class ApiError {
     }
 
     static String body(OverseerException e) {
-        return ApiJson.write(ApiJson.object()
+        return Json.write(Json.object()
                 .put("kind", e.kind().name().toLowerCase(Locale.ROOT))
                 .put("message", e.getMessage()));
     }

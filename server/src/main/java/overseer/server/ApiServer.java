@@ -23,6 +23,8 @@ public final class ApiServer implements AutoCloseable {
 
     private final WebServer server;
     private final Path socket;
+    /** The socket file this server bound: on close only that one is removed, never a successor's. */
+    private final Object boundKey;
 
     /** An optional TCP listener; every request on it must carry {@code Authorization: Bearer <token>}. */
     public record Tcp(String host, int port, String token) {
@@ -40,7 +42,12 @@ public final class ApiServer implements AutoCloseable {
         this.socket = socket;
         try {
             Files.createDirectories(socket.toAbsolutePath().getParent());
-            Files.deleteIfExists(socket); // a stale socket of a daemon that died
+            if (Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                if (answers(socket)) {
+                    throw OverseerException.failedPrecondition("socket %s: another daemon is listening on it", socket);
+                }
+                Files.delete(socket); // a stale socket of a daemon that died
+            }
         } catch (IOException e) {
             throw OverseerException.unavailable("socket %s: %s", socket, e.getMessage());
         }
@@ -54,9 +61,20 @@ public final class ApiServer implements AutoCloseable {
         server = builder.build().start();
         try {
             Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+            boundKey = Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
         } catch (IOException e) {
             server.stop();
             throw OverseerException.unavailable("socket %s: cannot restrict it to its owner: %s", socket, e.getMessage());
+        }
+    }
+
+    /** Whether something accepts connections on the socket. */
+    private static boolean answers(Path socket) {
+        try (java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            return c.connect(UnixDomainSocketAddress.of(socket));
+        } catch (IOException refused) {
+            return false;
         }
     }
 
@@ -95,9 +113,13 @@ public final class ApiServer implements AutoCloseable {
     public void close() {
         server.stop();
         try {
-            Files.deleteIfExists(socket);
+            Object now = Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+            if (java.util.Objects.equals(now, boundKey)) {
+                Files.delete(socket);
+            }
         } catch (IOException e) {
-            // it goes with the directory
+            // gone already, or it goes with the directory
         }
     }
 }

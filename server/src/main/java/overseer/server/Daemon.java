@@ -1,5 +1,6 @@
 package overseer.server;
 
+import overseer.wire.Json;
 import overseer.core.Tasks;
 import overseer.core.spi.Runtime;
 
@@ -21,6 +22,7 @@ public final class Daemon implements AutoCloseable {
     private final Supervisor supervisor;
     private final ApiServer api;
     private final boolean stopTasks;
+    private final StateLock lock;
 
     public Daemon(Runtime runtime, Path socket, Path stateDir, boolean stopTasks) {
         this(runtime, socket, java.util.Optional.empty(), stateDir, stopTasks);
@@ -28,8 +30,16 @@ public final class Daemon implements AutoCloseable {
 
     public Daemon(Runtime runtime, Path socket, java.util.Optional<ApiServer.Tcp> tcp, Path stateDir, boolean stopTasks) {
         this.stopTasks = stopTasks;
-        this.tasks = new Tasks(runtime);
-        this.store = new SqliteStateStore(stateDir.resolve("state.db"));
+        // One daemon per state: a second one is refused before it touches the store, the socket or a task.
+        this.lock = StateLock.acquire(PrivateFiles.directory(stateDir));
+        try {
+            this.store = new SqliteStateStore(stateDir.resolve("state.db"));
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+        // Event numbers continue after the highest any earlier daemon on this store may have published.
+        this.tasks = new Tasks(runtime, new overseer.core.EventBus(store.eventSequence()));
         this.service = new TaskService(tasks, store, stateDir.resolve("logs"));
         // Before the API opens: what the last daemon left is taken back, and the exits it missed published.
         for (String lost : service.recover()) {
@@ -38,7 +48,7 @@ public final class Daemon implements AutoCloseable {
         this.supervisor = new Supervisor(tasks);
         // Every final result is written down with the job's exit log, so that its outcome outlives the daemon.
         supervisor.onEnded(job -> job.lastResult().filter(r -> r.state() != JobState.DUPLICATE_ID)
-                .ifPresent(r -> store.jobResult(r.id(), ApiJson.write(JobRoutes.ended(r, job.diagnostics())), Instant.now())));
+                .ifPresent(r -> store.jobResult(r.id(), Json.write(JobRoutes.ended(r, job.diagnostics())), Instant.now())));
         this.api = new ApiServer(socket, tcp, service, supervisor);
     }
 
@@ -80,5 +90,6 @@ public final class Daemon implements AutoCloseable {
             tasks.close();
         }
         store.close();
+        lock.close();
     }
 }

@@ -1,5 +1,6 @@
 package overseer.server;
 
+import overseer.wire.Json;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
@@ -51,7 +52,7 @@ final class EventRoutes implements HttpService {
             Optional<String> since = req.query().first("since").asOptional();
             if (since.isPresent()) {
                 // Live events are already buffered by the subscription above: replay first, then skip repeats.
-                for (Envelope e : recent.since(ApiJson.parseLong("since", since.get()))) {
+                for (Envelope e : recent.since(Json.parseLong("since", since.get()))) {
                     if (filter.and(inNamespace).test(e)) {
                         send(out, e);
                         last = e.sequence();
@@ -73,12 +74,12 @@ final class EventRoutes implements HttpService {
 
     private static void send(OutputStream out, Envelope e) throws IOException {
         String id = e.sequence() > 0 ? "id: " + e.sequence() + "\n" : "";
-        out.write((id + "event: " + e.topic() + "\ndata: " + ApiJson.write(json(e)) + "\n\n").getBytes(StandardCharsets.UTF_8));
+        out.write((id + "event: " + e.topic() + "\ndata: " + Json.write(json(e)) + "\n\n").getBytes(StandardCharsets.UTF_8));
         out.flush();
     }
 
     static ObjectNode json(Envelope e) {
-        ObjectNode o = ApiJson.object();
+        ObjectNode o = Json.object();
         o.put("sequence", e.sequence());
         o.put("timestamp", e.timestamp().toString());
         o.put("namespace", e.namespace());
@@ -88,7 +89,7 @@ final class EventRoutes implements HttpService {
     }
 
     private static ObjectNode payload(Event event) {
-        ObjectNode o = ApiJson.object();
+        ObjectNode o = Json.object();
         switch (event) {
             case Event.TaskCreate c -> {
                 o.put("id", c.taskId());

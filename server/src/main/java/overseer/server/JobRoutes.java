@@ -1,5 +1,6 @@
 package overseer.server;
 
+import overseer.wire.Json;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -56,20 +57,20 @@ final class JobRoutes implements HttpService {
                     Commands.toJson(refused.get()));
             return;
         }
-        json(res, Status.ACCEPTED_202, ApiJson.write(view(job)));
+        json(res, Status.ACCEPTED_202, Json.write(view(job)));
     }
 
     private void list(ServerRequest req, ServerResponse res) {
-        ArrayNode a = ApiJson.JSON.createArrayNode();
+        ArrayNode a = Json.MAPPER.createArrayNode();
         supervisor.jobs().values().forEach(j -> a.add(view(j)));
-        json(res, Status.OK_200, ApiJson.write(a));
+        json(res, Status.OK_200, Json.write(a));
     }
 
     private void get(ServerRequest req, ServerResponse res) {
         String id = req.path().pathParameters().get("id");
         Optional<Job> live = Optional.ofNullable(supervisor.jobs().get(id));
         if (live.isPresent()) {
-            json(res, Status.OK_200, ApiJson.write(view(live.get())));
+            json(res, Status.OK_200, Json.write(view(live.get())));
             return;
         }
         json(res, Status.OK_200, store.jobResult(id).orElseThrow(() -> OverseerException.notFound("job does not exist: %s", id)));
@@ -78,7 +79,7 @@ final class JobRoutes implements HttpService {
     private void kill(ServerRequest req, ServerResponse res) {
         Job job = supervisor.job(req.path().pathParameters().get("id"));
         job.kill();
-        json(res, Status.ACCEPTED_202, ApiJson.write(view(job)));
+        json(res, Status.ACCEPTED_202, Json.write(view(job)));
     }
 
     private void await(ServerRequest req, ServerResponse res) throws InterruptedException {
@@ -99,7 +100,7 @@ final class JobRoutes implements HttpService {
 
     /** An ended job as the store keeps it: its JobResult, plus its restarts and exit log (vic's diagnostics). */
     static ObjectNode ended(JobResult r, Diagnostics d) {
-        ObjectNode o = (ObjectNode) ApiJson.JSON.readTree(Commands.toJson(r));
+        ObjectNode o = (ObjectNode) Json.MAPPER.readTree(Commands.toJson(r));
         o.put("restarts", d.resurrectionCount());
         ArrayNode log = o.putArray("exitLog");
         for (Diagnostics.ExitLogEntry e : d.exitLog()) {
@@ -111,13 +112,13 @@ final class JobRoutes implements HttpService {
     }
 
     private static ObjectNode view(Job j) {
-        ObjectNode o = ApiJson.object();
+        ObjectNode o = Json.object();
         o.put("id", j.command().id());
         o.put("command", j.command().command());
         o.put("running", !j.onResult().isDone());
         o.put("pid", j.pid());
         o.put("restarts", j.diagnostics().resurrectionCount());
-        j.lastResult().ifPresent(r -> o.set("lastResult", ApiJson.JSON.readTree(Commands.toJson(r))));
+        j.lastResult().ifPresent(r -> o.set("lastResult", Json.MAPPER.readTree(Commands.toJson(r))));
         return o;
     }
 }

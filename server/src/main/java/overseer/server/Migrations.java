@@ -30,7 +30,17 @@ final class Migrations {
                         exited_at INTEGER NOT NULL, PRIMARY KEY (namespace, task_id, exec_id),
                         FOREIGN KEY (namespace, task_id) REFERENCES tasks (namespace, id) ON DELETE CASCADE)""", """
                     CREATE TABLE job_results (
-                        job_id TEXT PRIMARY KEY, result TEXT NOT NULL, ended_at INTEGER NOT NULL)"""));
+                        job_id TEXT PRIMARY KEY, result TEXT NOT NULL, ended_at INTEGER NOT NULL)"""),
+            // 2: services: restarts, an operator's stop, a failure; the exits of past runs; the event sequence
+            List.of("ALTER TABLE tasks ADD COLUMN restarts INTEGER NOT NULL DEFAULT 0",
+                    "ALTER TABLE tasks ADD COLUMN operator_stopped INTEGER NOT NULL DEFAULT 0",
+                    "ALTER TABLE tasks ADD COLUMN failure TEXT", """
+                    CREATE TABLE past_exits (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT, namespace TEXT NOT NULL, task_id TEXT NOT NULL,
+                        exit_code INTEGER NOT NULL, signal INTEGER, oom_killed INTEGER NOT NULL, exited_at INTEGER NOT NULL,
+                        FOREIGN KEY (namespace, task_id) REFERENCES tasks (namespace, id) ON DELETE CASCADE)""", """
+                    CREATE INDEX past_exits_by_task ON past_exits (namespace, task_id, seq)""", """
+                    CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)"""));
 
     private Migrations() {
     }

@@ -1,5 +1,6 @@
 package overseer.server;
 
+import overseer.wire.Json;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -50,11 +51,11 @@ final class SliceRoutes implements HttpService {
         if (slices.putIfAbsent(name, new SliceRunner(supervisor, name + "-").start(slice)) != null) {
             throw OverseerException.alreadyExists("slice already exists: %s", name);
         }
-        res.status(Status.CREATED_201).header("Content-Type", "application/json").send(ApiJson.write(view(name)));
+        res.status(Status.CREATED_201).header("Content-Type", "application/json").send(Json.write(view(name)));
     }
 
     private void get(ServerRequest req, ServerResponse res) {
-        res.header("Content-Type", "application/json").send(ApiJson.write(view(name(req))));
+        res.header("Content-Type", "application/json").send(Json.write(view(name(req))));
     }
 
     private void stop(ServerRequest req, ServerResponse res) throws InterruptedException {
@@ -63,7 +64,7 @@ final class SliceRoutes implements HttpService {
         run.stop(STOP_GRACE);
         ObjectNode body = view(name);
         slices.remove(name, run);
-        res.header("Content-Type", "application/json").send(ApiJson.write(body));
+        res.header("Content-Type", "application/json").send(Json.write(body));
     }
 
     private SliceRun slice(String name) {
@@ -75,7 +76,7 @@ final class SliceRoutes implements HttpService {
     }
 
     private ObjectNode view(String name) {
-        ObjectNode o = ApiJson.object().put("name", name);
+        ObjectNode o = Json.object().put("name", name);
         ArrayNode services = o.putArray("services");
         for (SliceRun.ServiceStatus s : slice(name).statuses()) {
             services.addObject().put("service", s.service()).put("state", s.state().name())

@@ -6,7 +6,6 @@ import overseer.core.Signal;
 import overseer.core.Status;
 import overseer.core.spi.StateStore;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -33,8 +32,11 @@ public final class SqliteStateStore implements StateStore {
         try {
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null) {
-                Files.createDirectories(parent);
+                PrivateFiles.directory(parent);
             }
+            // Specs hold environments (passwords, tokens): the file is its owner's from its first byte, and
+            // SQLite gives its -wal and -shm files the same mode.
+            PrivateFiles.file(file);
             db = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
             try (Statement s = db.createStatement()) {
                 s.execute("PRAGMA journal_mode=WAL");
@@ -43,7 +45,7 @@ public final class SqliteStateStore implements StateStore {
                 s.execute("PRAGMA busy_timeout=5000");
             }
             Migrations.apply(db);
-        } catch (SQLException | java.io.IOException e) {
+        } catch (SQLException e) {
             throw OverseerException.unavailable("state store %s: cannot open: %s", file, e.getMessage());
         }
     }
@@ -76,6 +78,17 @@ public final class SqliteStateStore implements StateStore {
                 if (t.exit().isPresent()) {
                     insertExit(t.namespace(), t.id(), t.id(), t.exit().get());
                 }
+                if (!t.service().equals(ServiceState.NEW)) {
+                    try (PreparedStatement p = db.prepareStatement(
+                            "UPDATE tasks SET restarts = ?, operator_stopped = ?, failure = ? WHERE namespace = ? AND id = ?")) {
+                        p.setInt(1, t.service().restarts());
+                        p.setInt(2, t.service().operatorStopped() ? 1 : 0);
+                        p.setString(3, t.service().failure().orElse(null));
+                        p.setString(4, t.namespace());
+                        p.setString(5, t.id());
+                        p.executeUpdate();
+                    }
+                }
                 insertTransition(t.namespace(), t.id(), t.status(), t.pid(), t.createdAt());
             });
             return null;
@@ -104,12 +117,142 @@ public final class SqliteStateStore implements StateStore {
     }
 
     @Override
-    public void exited(String namespace, String id, String execId, Exit exit) {
+    public void started(String namespace, String id, long pid, long startTime, Instant at) {
         locked(() -> {
+            transaction(() -> {
+                try (PreparedStatement p = db.prepareStatement(
+                        "UPDATE tasks SET pid = ?, start_time = ? WHERE namespace = ? AND id = ?")) {
+                    p.setLong(1, pid);
+                    p.setLong(2, startTime);
+                    p.setString(3, namespace);
+                    p.setString(4, id);
+                    if (p.executeUpdate() == 0) {
+                        throw OverseerException.notFound("task does not exist: %s/%s", namespace, id);
+                    }
+                }
+                insertTransition(namespace, id, Status.RUNNING, pid, at);
+            });
+            return null;
+        });
+    }
+
+    @Override
+    public boolean exited(String namespace, String id, String execId, Exit exit) {
+        return locked(() -> {
             if (find(namespace, id).isEmpty()) {
                 throw OverseerException.notFound("task does not exist: %s/%s", namespace, id);
             }
-            transaction(() -> insertExit(namespace, id, execId, exit));
+            boolean[] fresh = new boolean[1];
+            transaction(() -> {
+                fresh[0] = insertExit(namespace, id, execId, exit);
+                if (fresh[0] && execId.equals(id)) {
+                    try (PreparedStatement p = db.prepareStatement(
+                            "UPDATE tasks SET status = ? WHERE namespace = ? AND id = ?")) {
+                        p.setString(1, Status.STOPPED.name());
+                        p.setString(2, namespace);
+                        p.setString(3, id);
+                        p.executeUpdate();
+                    }
+                    insertTransition(namespace, id, Status.STOPPED, 0, exit.exitedAt());
+                }
+            });
+            return fresh[0];
+        });
+    }
+
+    @Override
+    public void spec(String namespace, String id, String spec) {
+        update(namespace, id, "UPDATE tasks SET spec = ? WHERE namespace = ? AND id = ?", p -> p.setString(1, spec));
+    }
+
+    @Override
+    public void service(String namespace, String id, ServiceState state) {
+        update(namespace, id, "UPDATE tasks SET restarts = ?, operator_stopped = ?, failure = ? WHERE namespace = ? AND id = ?",
+                p -> {
+                    p.setInt(1, state.restarts());
+                    p.setInt(2, state.operatorStopped() ? 1 : 0);
+                    p.setString(3, state.failure().orElse(null));
+                });
+    }
+
+    @Override
+    public void restarting(String namespace, String id, ServiceState state, Instant at) {
+        locked(() -> {
+            transaction(() -> {
+                try (PreparedStatement p = db.prepareStatement("""
+                        INSERT INTO past_exits (namespace, task_id, exit_code, signal, oom_killed, exited_at)
+                        SELECT namespace, task_id, exit_code, signal, oom_killed, exited_at FROM exits
+                        WHERE namespace = ? AND task_id = ? AND exec_id = ?""")) {
+                    p.setString(1, namespace);
+                    p.setString(2, id);
+                    p.setString(3, id);
+                    p.executeUpdate();
+                }
+                try (PreparedStatement p = db.prepareStatement(
+                        "DELETE FROM exits WHERE namespace = ? AND task_id = ? AND exec_id = ?")) {
+                    p.setString(1, namespace);
+                    p.setString(2, id);
+                    p.setString(3, id);
+                    p.executeUpdate();
+                }
+                try (PreparedStatement p = db.prepareStatement("""
+                        UPDATE tasks SET status = ?, pid = 0, start_time = 0, restarts = ?, operator_stopped = ?, failure = ?
+                        WHERE namespace = ? AND id = ?""")) {
+                    p.setString(1, Status.CREATED.name());
+                    p.setInt(2, state.restarts());
+                    p.setInt(3, state.operatorStopped() ? 1 : 0);
+                    p.setString(4, state.failure().orElse(null));
+                    p.setString(5, namespace);
+                    p.setString(6, id);
+                    if (p.executeUpdate() == 0) {
+                        throw OverseerException.notFound("task does not exist: %s/%s", namespace, id);
+                    }
+                }
+                insertTransition(namespace, id, Status.CREATED, 0, at);
+            });
+            return null;
+        });
+    }
+
+    @Override
+    public List<Exit> pastExits(String namespace, String id, int limit) {
+        return locked(() -> {
+            try (PreparedStatement p = db.prepareStatement("""
+                    SELECT exit_code, signal, oom_killed, exited_at FROM past_exits WHERE namespace = ? AND task_id = ?
+                    ORDER BY seq DESC LIMIT ?""")) {
+                p.setString(1, namespace);
+                p.setString(2, id);
+                p.setInt(3, limit);
+                List<Exit> out = new ArrayList<>();
+                try (ResultSet r = p.executeQuery()) {
+                    while (r.next()) {
+                        out.add(exitOf(r));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    @Override
+    public long eventSequence() {
+        return locked(() -> {
+            try (PreparedStatement p = db.prepareStatement("SELECT value FROM meta WHERE key = 'event_sequence'");
+                 ResultSet r = p.executeQuery()) {
+                return r.next() ? r.getLong(1) : 0L;
+            }
+        });
+    }
+
+    @Override
+    public void reserveEvents(long reserved) {
+        locked(() -> {
+            try (PreparedStatement p = db.prepareStatement("""
+                    INSERT INTO meta (key, value) VALUES ('event_sequence', ?)
+                    ON CONFLICT (key) DO UPDATE SET value = max(value, excluded.value)""")) {
+                p.setLong(1, reserved);
+                p.executeUpdate();
+            }
             return null;
         });
     }
@@ -242,9 +385,30 @@ public final class SqliteStateStore implements StateStore {
         }
     }
 
-    private void insertExit(String namespace, String id, String execId, Exit exit) throws SQLException {
+    private interface Binder {
+        void bind(PreparedStatement p) throws SQLException;
+    }
+
+    /** One UPDATE of one task; the statement ends with "WHERE namespace = ? AND id = ?" after the bound values. */
+    private void update(String namespace, String id, String sql, Binder values) {
+        locked(() -> {
+            try (PreparedStatement p = db.prepareStatement(sql)) {
+                values.bind(p);
+                int n = p.getParameterMetaData().getParameterCount();
+                p.setString(n - 1, namespace);
+                p.setString(n, id);
+                if (p.executeUpdate() == 0) {
+                    throw OverseerException.notFound("task does not exist: %s/%s", namespace, id);
+                }
+            }
+            return null;
+        });
+    }
+
+    /** Inserts the exit unless one is recorded for the process already; whether it did. */
+    private boolean insertExit(String namespace, String id, String execId, Exit exit) throws SQLException {
         try (PreparedStatement p = db.prepareStatement("""
-                INSERT OR REPLACE INTO exits (namespace, task_id, exec_id, exit_code, signal, oom_killed, exited_at)
+                INSERT OR IGNORE INTO exits (namespace, task_id, exec_id, exit_code, signal, oom_killed, exited_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)""")) {
             p.setString(1, namespace);
             p.setString(2, id);
@@ -257,8 +421,14 @@ public final class SqliteStateStore implements StateStore {
             }
             p.setInt(6, exit.oomKilled() ? 1 : 0);
             p.setLong(7, exit.exitedAt().toEpochMilli());
-            p.executeUpdate();
+            return p.executeUpdate() == 1;
         }
+    }
+
+    private static Exit exitOf(ResultSet r) throws SQLException {
+        int signal = r.getInt(2);
+        Optional<Signal> sig = r.wasNull() ? Optional.empty() : Optional.of(Signal.of(signal));
+        return new Exit(r.getInt(1), sig, r.getInt(3) == 1, Instant.ofEpochMilli(r.getLong(4)));
     }
 
     private Optional<TaskRecord> find(String namespace, String id) throws SQLException {
@@ -284,13 +454,15 @@ public final class SqliteStateStore implements StateStore {
                 String id = r.getString("id");
                 out.add(new TaskRecord(ns, id, r.getString("runtime"), r.getString("spec"),
                         Status.valueOf(r.getString("status")), r.getLong("pid"), r.getLong("start_time"),
-                        Optional.empty(), Instant.ofEpochMilli(r.getLong("created_at"))));
+                        Optional.empty(), Instant.ofEpochMilli(r.getLong("created_at")),
+                        new ServiceState(r.getInt("restarts"), r.getInt("operator_stopped") == 1,
+                                Optional.ofNullable(r.getString("failure")))));
             }
         }
         List<TaskRecord> withExits = new ArrayList<>(out.size());
         for (TaskRecord t : out) {
             withExits.add(new TaskRecord(t.namespace(), t.id(), t.runtime(), t.spec(), t.status(), t.pid(),
-                    t.startTime(), initExit(t.namespace(), t.id()), t.createdAt()));
+                    t.startTime(), initExit(t.namespace(), t.id()), t.createdAt(), t.service()));
         }
         return withExits;
     }
@@ -305,9 +477,7 @@ public final class SqliteStateStore implements StateStore {
                 if (!r.next()) {
                     return Optional.empty();
                 }
-                int signal = r.getInt(2);
-                Optional<Signal> sig = r.wasNull() ? Optional.empty() : Optional.of(Signal.of(signal));
-                return Optional.of(new Exit(r.getInt(1), sig, r.getInt(3) == 1, Instant.ofEpochMilli(r.getLong(4))));
+                return Optional.of(exitOf(r));
             }
         }
     }

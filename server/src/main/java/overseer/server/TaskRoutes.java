@@ -1,5 +1,6 @@
 package overseer.server;
 
+import overseer.wire.Json;
 import io.helidon.http.Status;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
@@ -9,7 +10,7 @@ import overseer.core.Exit;
 import overseer.core.OverseerException;
 import overseer.core.Signal;
 import overseer.core.Task;
-import overseer.core.TaskSpec;
+import overseer.wire.SpecJson;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ArrayNode;
 
@@ -35,6 +36,8 @@ final class TaskRoutes implements HttpService {
                 .get("/{ns}/tasks", this::list)
                 .get("/{ns}/tasks/{id}", this::get)
                 .post("/{ns}/tasks/{id}/start", this::start)
+                .post("/{ns}/tasks/{id}/stop", this::stop)
+                .post("/{ns}/tasks/{id}/restart", this::restart)
                 .post("/{ns}/tasks/{id}/kill", this::kill)
                 .post("/{ns}/tasks/{id}/pause", this::pause)
                 .post("/{ns}/tasks/{id}/resume", this::resume)
@@ -61,29 +64,49 @@ final class TaskRoutes implements HttpService {
     }
 
     private static void json(ServerResponse res, Status status, JsonNode body) {
-        res.status(status).header("Content-Type", "application/json").send(ApiJson.write(body));
+        res.status(status).header("Content-Type", "application/json").send(Json.write(body));
     }
 
     private void create(ServerRequest req, ServerResponse res) {
-        String body = body(req);
-        TaskSpec spec = ApiJson.taskSpec(ApiJson.read(body), service.logDir(ns(req)));
-        Task t = service.create(ns(req), spec, body);
-        json(res, Status.CREATED_201, ApiJson.task(t));
+        Task t = service.create(ns(req), SpecJson.read(Json.read(body(req))));
+        json(res, Status.CREATED_201, view(t));
     }
 
     private void list(ServerRequest req, ServerResponse res) {
-        ArrayNode a = ApiJson.JSON.createArrayNode();
-        service.tasks().list(ns(req)).forEach(t -> a.add(ApiJson.task(t)));
+        ArrayNode a = Json.MAPPER.createArrayNode();
+        service.tasks().list(ns(req)).forEach(t -> a.add(view(t)));
         json(res, Status.OK_200, a);
     }
 
     private void get(ServerRequest req, ServerResponse res) {
-        json(res, Status.OK_200, ApiJson.task(task(req)));
+        json(res, Status.OK_200, view(task(req)));
+    }
+
+    /** A task with its supervision when the API made it (a job's tasks have none). */
+    private JsonNode view(Task t) {
+        try {
+            return ApiJson.task(t, service.services().view(t));
+        } catch (OverseerException notOurs) {
+            return ApiJson.task(t);
+        }
+    }
+
+    /** An operator's stop: the stop signal, SIGKILL after the grace; no restart policy starts it again. */
+    private void stop(ServerRequest req, ServerResponse res) throws InterruptedException {
+        Task t = task(req);
+        service.services().stop(t.namespace(), t.id());
+        json(res, Status.OK_200, view(service.tasks().get(t.namespace(), t.id())));
+    }
+
+    /** Stop, then a new run. */
+    private void restart(ServerRequest req, ServerResponse res) throws InterruptedException {
+        Task t = task(req);
+        json(res, Status.OK_200, view(service.services().restartNow(t.namespace(), t.id())));
     }
 
     private void start(ServerRequest req, ServerResponse res) {
         Task t = task(req);
-        json(res, Status.OK_200, ApiJson.task(service.start(t.namespace(), t.id())));
+        json(res, Status.OK_200, view(service.start(t.namespace(), t.id())));
     }
 
     /** {"signal": "SIGTERM", "all": true}; both optional (SIGTERM, all). */
@@ -93,9 +116,9 @@ final class TaskRoutes implements HttpService {
         Signal signal = Signal.SIGTERM;
         boolean all = true;
         if (!body.isBlank()) {
-            JsonNode n = ApiJson.read(body);
-            ApiJson.only(n, "", Set.of("signal", "all"));
-            String s = ApiJson.string(n, "signal", false);
+            JsonNode n = Json.read(body);
+            Json.only(n, "", Set.of("signal", "all"));
+            String s = Json.string(n, "signal", false);
             if (s != null) {
                 signal = Signal.parse(s);
             }
@@ -108,19 +131,19 @@ final class TaskRoutes implements HttpService {
             }
         }
         t.kill(signal, all);
-        json(res, Status.OK_200, ApiJson.task(t));
+        json(res, Status.OK_200, view(t));
     }
 
     private void pause(ServerRequest req, ServerResponse res) {
         Task t = task(req);
         service.pause(t.namespace(), t.id());
-        json(res, Status.OK_200, ApiJson.task(t));
+        json(res, Status.OK_200, view(t));
     }
 
     private void resume(ServerRequest req, ServerResponse res) {
         Task t = task(req);
         service.resume(t.namespace(), t.id());
-        json(res, Status.OK_200, ApiJson.task(t));
+        json(res, Status.OK_200, view(t));
     }
 
     private void stats(ServerRequest req, ServerResponse res) {
@@ -130,22 +153,21 @@ final class TaskRoutes implements HttpService {
     /** containerd's Update: the body is a resources object; the limits given replace those in force. */
     private void update(ServerRequest req, ServerResponse res) {
         Task t = task(req);
-        t.update(ApiJson.resources(ApiJson.read(body(req))));
-        json(res, Status.OK_200, ApiJson.task(t));
+        json(res, Status.OK_200, view(service.update(t.namespace(), t.id(), SpecJson.resources(Json.read(body(req))))));
     }
 
     /** {"path": "/dir/for/the/image", "leaveRunning": false}: a criu image of the task (isolated tasks). */
     private void checkpoint(ServerRequest req, ServerResponse res) {
         Task t = task(req);
-        JsonNode n = ApiJson.read(body(req));
-        ApiJson.only(n, "", Set.of("path", "leaveRunning"));
-        String path = ApiJson.string(n, "path", true);
+        JsonNode n = Json.read(body(req));
+        Json.only(n, "", Set.of("path", "leaveRunning"));
+        String path = Json.string(n, "path", true);
         JsonNode leave = n.get("leaveRunning");
         if (leave != null && !leave.isBoolean()) {
             throw OverseerException.invalidArgument("leaveRunning: expected true or false, got %s", leave);
         }
         t.checkpoint(java.nio.file.Path.of(path), leave != null && leave.asBoolean());
-        json(res, Status.OK_200, ApiJson.task(t));
+        json(res, Status.OK_200, view(t));
     }
 
     /**
@@ -154,22 +176,22 @@ final class TaskRoutes implements HttpService {
      */
     private void exec(ServerRequest req, ServerResponse res) throws java.io.IOException {
         Task t = task(req);
-        JsonNode n = ApiJson.read(body(req));
-        ApiJson.only(n, "", Set.of("execId", "process", "start"));
-        String execId = ApiJson.string(n, "execId", true);
+        JsonNode n = Json.read(body(req));
+        Json.only(n, "", Set.of("execId", "process", "start"));
+        String execId = Json.string(n, "execId", true);
         String name = t.id() + "." + overseer.core.Identifiers.require("execId", execId);
         JsonNode start = n.get("start");
         if (start != null && !start.isBoolean()) {
             throw OverseerException.invalidArgument("start: expected true or false, got %s", start);
         }
-        overseer.core.Process p = t.exec(execId, ApiJson.process(n.get("process"), service.logDir(t.namespace()), name));
+        overseer.core.Process p = t.exec(execId, TaskService.logged(SpecJson.process(n.get("process"), "process."), service.logDir(t.namespace()), name));
         if (p.spec().terminal()) {
             p.output().addSink(new RawFileSink(service.logDir(t.namespace()).resolve(name + ".out")));
         }
         if (start == null || start.asBoolean()) {
             p.start();
         }
-        json(res, Status.CREATED_201, ApiJson.object().put("execId", execId).put("pid", p.pid()));
+        json(res, Status.CREATED_201, Json.object().put("execId", execId).put("pid", p.pid()));
     }
 
     private overseer.core.Process execOf(ServerRequest req) {
@@ -179,7 +201,7 @@ final class TaskRoutes implements HttpService {
     private void startExec(ServerRequest req, ServerResponse res) {
         overseer.core.Process p = execOf(req);
         p.start();
-        json(res, Status.OK_200, ApiJson.object().put("execId", p.id()).put("pid", p.pid()));
+        json(res, Status.OK_200, Json.object().put("execId", p.id()).put("pid", p.pid()));
     }
 
     /**
@@ -228,21 +250,21 @@ final class TaskRoutes implements HttpService {
         if (Boolean.parseBoolean(req.query().first("close").orElse("false"))) {
             p.closeStdin();
         }
-        json(res, Status.OK_200, ApiJson.object().put("written", bytes.length));
+        json(res, Status.OK_200, Json.object().put("written", bytes.length));
     }
 
     /** {"columns", "rows"}: the size of the process's terminal. */
     private void resize(ServerRequest req, ServerResponse res) {
         overseer.core.Process p = execOf(req);
-        JsonNode n = ApiJson.read(body(req));
-        ApiJson.only(n, "", Set.of("columns", "rows"));
+        JsonNode n = Json.read(body(req));
+        Json.only(n, "", Set.of("columns", "rows"));
         JsonNode c = n.get("columns");
         JsonNode r = n.get("rows");
         if (c == null || r == null) {
             throw OverseerException.invalidArgument("columns, rows: both must be given");
         }
-        p.resizePty((int) ApiJson.whole(c, "columns"), (int) ApiJson.whole(r, "rows"));
-        json(res, Status.OK_200, ApiJson.object().put("columns", c.asInt()).put("rows", r.asInt()));
+        p.resizePty((int) Json.whole(c, "columns"), (int) Json.whole(r, "rows"));
+        json(res, Status.OK_200, Json.object().put("columns", c.asInt()).put("rows", r.asInt()));
     }
 
     private void awaitExec(ServerRequest req, ServerResponse res) throws InterruptedException {
@@ -252,7 +274,7 @@ final class TaskRoutes implements HttpService {
         if (exit.isPresent()) {
             json(res, Status.OK_200, ApiJson.exit(exit.get()));
         } else {
-            json(res, Status.REQUEST_TIMEOUT_408, ApiJson.object().put("kind", "unavailable")
+            json(res, Status.REQUEST_TIMEOUT_408, Json.object().put("kind", "unavailable")
                     .put("message", "process " + p.id() + " did not exit within " + timeout.toSeconds() + " s"));
         }
     }
@@ -269,7 +291,7 @@ final class TaskRoutes implements HttpService {
         if (exit.isPresent()) {
             json(res, Status.OK_200, ApiJson.exit(exit.get()));
         } else {
-            json(res, Status.REQUEST_TIMEOUT_408, ApiJson.object().put("kind", "unavailable")
+            json(res, Status.REQUEST_TIMEOUT_408, Json.object().put("kind", "unavailable")
                     .put("message", "task " + t.id() + " did not exit within " + timeout.toSeconds() + " s"));
         }
     }
@@ -278,7 +300,7 @@ final class TaskRoutes implements HttpService {
         Task t = task(req);
         Optional<Exit> exit = t.exit();
         service.delete(t.namespace(), t.id());
-        json(res, Status.OK_200, exit.map(ApiJson::exit).orElse(ApiJson.object()));
+        json(res, Status.OK_200, exit.map(ApiJson::exit).orElse(Json.object()));
     }
 
     private static String body(ServerRequest req) {

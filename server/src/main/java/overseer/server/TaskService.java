@@ -3,44 +3,56 @@ package overseer.server;
 import overseer.core.Envelope;
 import overseer.core.Event;
 import overseer.core.Exit;
-import overseer.core.EventBus;
 import overseer.core.Identifiers;
+import overseer.core.OverseerException;
+import overseer.core.ProcessSpec;
+import overseer.core.Redirect;
+import overseer.core.Resources;
+import overseer.core.Signal;
 import overseer.core.Status;
-import overseer.core.Subscription;
 import overseer.core.Task;
 import overseer.core.TaskSpec;
 import overseer.core.Tasks;
 import overseer.core.spi.StateStore;
+import overseer.wire.ServiceSpec;
+import overseer.wire.SpecJson;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 
 /**
  * The daemon's tasks: the core's task list with every change written to the state store before it is
- * acted on (a start is recorded as RUNNING with pid 0, then with its pid), and every exit recorded as the
- * event bus reports it.
+ * acted on, and every exit written by the event bus's journal before any subscriber hears of it (so no
+ * burst, slow reader or store hiccup can lose one). Each task is kept by its {@link overseer.wire.Supervision}
+ * through {@link Services}.
  */
 final class TaskService implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(TaskService.class.getName());
+    /** Event numbers are reserved in the store this many at a time, so a restart never reuses one. */
+    static final long EVENT_BLOCK = 10_000;
+
     private final Tasks tasks;
     private final StateStore store;
     private final Path logs;
-    private final Subscription exits;
-    private final Thread recorder;
-    private final ReentrantLock writes = new ReentrantLock();
     private final RecentEvents recent;
+    private final ExitJournal journal;
+    private final Services services;
+    /** The spec of every task the API made, by namespace/id: the journal records the exits of these only. */
+    private final ConcurrentMap<String, ServiceSpec> specs = new ConcurrentHashMap<>();
 
     TaskService(Tasks tasks, StateStore store, Path logs) {
         this.tasks = tasks;
         this.store = store;
-        this.logs = logs;
+        this.logs = PrivateFiles.directory(logs);
+        this.services = new Services(this);
+        this.journal = new ExitJournal(store, tasks.events().lastSequence(), this::recordExit);
+        tasks.events().journal(journal);
         this.recent = new RecentEvents(tasks.events());
-        this.exits = tasks.events().subscribe(EventBus.DEFAULT_CAPACITY, EventBus.topics("/tasks/exit"));
-        this.recorder = Thread.ofVirtual().name("exit-recorder").start(this::recordExits);
     }
 
     Tasks tasks() {
@@ -51,73 +63,147 @@ final class TaskService implements AutoCloseable {
         return recent;
     }
 
-    /**
-     * After a restart: every task the store knows is taken back (Nomad's Open). A task that was never
-     * started is created again; any other is reattached through the runtime, which publishes the exit it
-     * missed, if it can know it (else the store's recorded exit stands, or Exit.unknown). A task the runtime
-     * cannot find any more is recorded as stopped with an unknown exit, and dropped from the store.
-     * Returns what could not be taken back, one line each.
-     */
-    List<String> recover() {
-        List<String> lost = new ArrayList<>();
-        for (StateStore.TaskRecord r : store.tasks()) {
-            TaskSpec spec = ApiJson.taskSpec(ApiJson.read(r.spec()), logDir(r.namespace()));
-            try {
-                if (r.status() == Status.CREATED) {
-                    tasks.create(r.namespace(), spec);
-                } else {
-                    tasks.reattach(r.namespace(), spec, r.pid(), r.startTime(), r.exit());
-                }
-            } catch (RuntimeException e) {
-                lost.add(r.namespace() + "/" + r.id() + ": " + e.getMessage());
-                store.exited(r.namespace(), r.id(), r.id(), r.exit().orElseGet(() -> Exit.unknown(Instant.now())));
-                store.deleteTask(r.namespace(), r.id());
-            }
-        }
-        return lost;
-    }
-
     StateStore store() {
         return store;
+    }
+
+    Services services() {
+        return services;
     }
 
     Path logDir(String namespace) {
         return logs.resolve(namespace);
     }
 
-    Task create(String namespace, TaskSpec spec, String specJson) {
+    static String key(String namespace, String id) {
+        return namespace + "/" + id;
+    }
+
+    /** The typed spec the task was created with, with its limits as updated since. */
+    ServiceSpec spec(String namespace, String id) {
+        ServiceSpec s = specs.get(key(namespace, id));
+        if (s == null) {
+            throw OverseerException.notFound("task does not exist: %s/%s", namespace, id);
+        }
+        return s;
+    }
+
+    /**
+     * After a restart: every task the store knows is taken back (Nomad's Open) and its supervision re-armed.
+     * A task never started is created again; any other is reattached through the runtime, which publishes
+     * the exit it missed when it can know it. An exit recorded already stands as it was (no second
+     * /tasks/exit, no new exitedAt). Returns what could not be taken back, one line each.
+     */
+    List<String> recover() {
+        List<String> lost = new ArrayList<>();
+        for (StateStore.TaskRecord r : store.tasks()) {
+            ServiceSpec spec;
+            try {
+                spec = SpecJson.fromStore(r.spec());
+            } catch (OverseerException e) {
+                lost.add(key(r.namespace(), r.id()) + ": its stored spec cannot be read: " + e.getMessage());
+                continue;
+            }
+            specs.put(key(r.namespace(), r.id()), spec);
+            services.adopt(r.namespace(), spec, r.service(), store.pastExits(r.namespace(), r.id(), Services.PAST_EXITS));
+            try {
+                if (r.status() == Status.CREATED) {
+                    tasks.create(r.namespace(), runnable(r.namespace(), spec));
+                } else {
+                    tasks.reattach(r.namespace(), runnable(r.namespace(), spec), r.pid(), r.startTime(), r.exit());
+                }
+            } catch (RuntimeException e) {
+                lost.add(key(r.namespace(), r.id()) + ": " + e.getMessage());
+                if (r.exit().isEmpty()) {
+                    recordExit(r.namespace(), r.id(), r.id(), Exit.unknown(Instant.now()));
+                }
+                continue;
+            }
+            services.recovered(r.namespace(), r.id(), r.status(), r.exit());
+        }
+        return lost;
+    }
+
+    /** The task as the runtime runs it: its output in files under the log directory, which outlive the daemon. */
+    TaskSpec runnable(String namespace, ServiceSpec spec) {
+        TaskSpec t = spec.task();
+        return t.withProcess(logged(t.process(), logDir(namespace), t.id()));
+    }
+
+    static ProcessSpec logged(ProcessSpec p, Path logDir, String name) {
+        if (p.terminal()) {
+            return p; // its output comes through the terminal: the caller attaches, and a sink keeps it
+        }
+        return p.toBuilder().stdout(Redirect.append(logDir.resolve(name + ".out")))
+                .stderr(Redirect.append(logDir.resolve(name + ".err"))).build();
+    }
+
+    Task create(String namespace, ServiceSpec spec) {
         Identifiers.require("namespace", namespace);
-        store.createTask(new StateStore.TaskRecord(namespace, spec.id(), tasks.runtime().name(), specJson,
+        requireRuntimeFor(spec.task());
+        store.createTask(new StateStore.TaskRecord(namespace, spec.id(), tasks.runtime().name(), SpecJson.stored(spec),
                 Status.CREATED, 0, 0, Optional.empty(), Instant.now()));
         try {
-            Files.createDirectories(logDir(namespace));
-            return tasks.create(namespace, spec);
-        } catch (RuntimeException | java.io.IOException e) {
+            PrivateFiles.directory(logDir(namespace));
+            specs.put(key(namespace, spec.id()), spec);
+            services.adopt(namespace, spec, StateStore.ServiceState.NEW, List.of());
+            return tasks.create(namespace, runnable(namespace, spec));
+        } catch (RuntimeException e) {
+            specs.remove(key(namespace, spec.id()));
+            services.forget(namespace, spec.id());
             store.deleteTask(namespace, spec.id());
-            if (e instanceof RuntimeException r) {
-                throw r;
-            }
-            throw overseer.core.OverseerException.internal("cannot create the log directory", e);
+            throw e;
         }
     }
 
+    private void requireRuntimeFor(TaskSpec spec) {
+        if (spec.isolation().isPresent()
+                && !tasks.runtime().features().contains(overseer.core.spi.Runtime.Feature.ISOLATION)) {
+            throw OverseerException.unavailable(
+                    "isolation: this daemon has no OCI runtime (crun or runc, and conmon): isolated tasks cannot run here");
+        }
+    }
+
+    /**
+     * Starts the task. A stopped service (a task with a restart policy) starts again as a new run, as
+     * `docker start` does; a plain task keeps containerd's rule ("cannot start a stopped process"). An
+     * operator's start clears an earlier stop and a failure.
+     */
     Task start(String namespace, String id) {
         Task t = tasks.get(namespace, id);
-        // Held until the pid is written, so that the recorder, which takes it too, writes a quick exit after it.
-        writes.lock();
-        try {
-            store.transition(namespace, id, Status.RUNNING, 0, 0, Instant.now());
-            try {
-                t.start();
-            } catch (RuntimeException e) {
-                store.transition(namespace, id, t.status(), t.pid(), 0, Instant.now());
-                throw e;
-            }
-            store.transition(namespace, id, Status.RUNNING, t.pid(), ProcStart.of(t.pid()), Instant.now());
-            return t;
-        } finally {
-            writes.unlock();
+        if (t.status() == Status.STOPPED && services.restartable(namespace, id)) {
+            return services.startAgain(namespace, id);
         }
+        services.operatorStart(namespace, id);
+        return launch(t);
+    }
+
+    /**
+     * Spawns the task's init process, recorded so that no crash or store failure leaves a process the store
+     * does not know: RUNNING with pid 0 before the spawn, the pid after; if that second write fails the
+     * process is killed and the start refused.
+     */
+    Task launch(Task t) {
+        String namespace = t.namespace();
+        String id = t.id();
+        store.transition(namespace, id, Status.RUNNING, 0, 0, Instant.now());
+        try {
+            t.start();
+        } catch (RuntimeException e) {
+            store.transition(namespace, id, t.status(), t.pid(), 0, Instant.now());
+            throw e;
+        }
+        try {
+            // A quick exit may be recorded already: this write leaves its STOPPED as it is.
+            store.started(namespace, id, t.pid(), ProcStart.of(t.pid()), Instant.now());
+        } catch (RuntimeException storeFailed) {
+            // Not known to the store, so not allowed to run: after a crash nobody could account for it.
+            t.kill(Signal.SIGKILL, true);
+            throw OverseerException.unavailable("state store: cannot record the start of %s/%s, so it was stopped: %s",
+                    namespace, id, storeFailed.getMessage());
+        }
+        services.started(namespace, id);
+        return t;
     }
 
     void pause(String namespace, String id) {
@@ -136,41 +222,57 @@ final class TaskService implements AutoCloseable {
         store.transition(namespace, id, t.status(), t.pid(), ProcStart.of(t.pid()), Instant.now());
     }
 
-    void delete(String namespace, String id) {
+    /** containerd's Update; the new limits are persisted with the spec, so that restarts keep them. */
+    Task update(String namespace, String id, Resources update) {
         Task t = tasks.get(namespace, id);
-        t.delete();
-        store.deleteTask(namespace, id);
+        t.update(update);
+        ServiceSpec updated = spec(namespace, id).withTask(spec(namespace, id).task().withResources(t.resources()));
+        store.spec(namespace, id, SpecJson.stored(updated));
+        specs.put(key(namespace, id), updated);
+        services.respec(namespace, updated);
+        return t;
     }
 
-    private void recordExits() {
+    void delete(String namespace, String id) {
+        Task t = tasks.get(namespace, id);
+        services.forget(namespace, id);
+        t.delete();
+        store.deleteTask(namespace, id);
+        specs.remove(key(namespace, id));
+    }
+
+    /** The journal's hand: an exit of a task the API made goes to the store, then to its supervision. */
+    private boolean recordExit(Envelope env) {
+        if (env.event() instanceof Event.TaskExit e && specs.containsKey(key(env.namespace(), e.taskId()))) {
+            recordExit(env.namespace(), e.taskId(), e.execId(), e.exit());
+            return true;
+        }
+        return false;
+    }
+
+    private void recordExit(String namespace, String id, String execId, Exit exit) {
+        boolean fresh;
         try {
-            while (true) {
-                Envelope env = exits.next();
-                if (env.event() instanceof Event.TaskExit e) {
-                    writes.lock();
-                    try {
-                        // Exits of the jobs' tasks and of tasks created outside the API are not the store's business.
-                        store.task(env.namespace(), e.taskId()).ifPresent(r -> {
-                            store.exited(r.namespace(), r.id(), e.execId(), e.exit());
-                            if (e.execId().equals(e.taskId())) {
-                                store.transition(r.namespace(), r.id(), Status.STOPPED, e.pid(), r.startTime(),
-                                        e.exit().exitedAt());
-                            }
-                        });
-                    } finally {
-                        writes.unlock();
-                    }
-                }
+            fresh = store.exited(namespace, id, execId, exit);
+        } catch (OverseerException e) {
+            if (e.kind() == overseer.core.ErrorKind.NOT_FOUND) {
+                return; // deleted meanwhile
             }
-        } catch (InterruptedException stop) {
-            Thread.currentThread().interrupt();
+            throw e;
+        }
+        if (fresh && execId.equals(id)) {
+            services.exited(namespace, id, exit);
         }
     }
 
     @Override
     public void close() {
-        recorder.interrupt();
-        exits.close();
+        services.close();
+        journal.close();
         recent.close();
+    }
+
+    static void warn(String message) {
+        LOG.log(System.Logger.Level.WARNING, message);
     }
 }

@@ -68,7 +68,7 @@ class ApiServerTest extends DaemonFixture {
                 .get("message").asString()).startsWith("id: ");
         assertThat(call("GET", "/v2/nothing", null, 404).get("message").asString()).isEqualTo("no route for GET /v2/nothing");
         assertThat(call("POST", "/v1/namespaces/default/tasks", "{\"id\": \"iso\", \"process\": {\"args\": [\"/bin/true\"]},"
-                + " \"isolation\": {}}", 503).get("message").asString()).isEqualTo("isolation is not supported by the native runtime");
+                + " \"isolation\": {}}", 503).get("message").asString()).isEqualTo("isolation: this daemon has no OCI runtime (crun or runc, and conmon): isolated tasks cannot run here");
     }
 
     @Test

@@ -44,6 +44,6 @@ abstract class DaemonFixture {
         UnixHttp.Response r = http.send(method, path, null, body == null ? null : body.getBytes(StandardCharsets.UTF_8));
         assertThat(r.status()).as("%s %s -> %s", method, path, r.text()).isEqualTo(expected);
         assertThat(r.headers().get("content-type")).startsWith("application/json");
-        return ApiJson.JSON.readTree(r.text());
+        return overseer.wire.Json.MAPPER.readTree(r.text());
     }
 }

@@ -38,7 +38,7 @@ class OverseerClientTest {
     }
 
     private static JsonNode spec(String json) {
-        return ApiJson.JSON.readTree(json);
+        return overseer.wire.Json.MAPPER.readTree(json);
     }
 
     @Test
@@ -46,7 +46,7 @@ class OverseerClientTest {
         assertThat(client.health().get("status").asString()).isEqualTo("ok");
         client.createTask("default", spec("{\"id\": \"c1\", \"process\": {\"args\": [\"/bin/sh\", \"-c\", \"echo via client; exit 2\"]}}"));
         client.start("default", "c1");
-        assertThat(client.await("default", "c1", Duration.ofSeconds(20)).get("exitCode").asInt()).isEqualTo(2);
+        assertThat(client.await("default", "c1", Duration.ofSeconds(20)).exitCode()).isEqualTo(2);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         client.logs("default", "c1", "stdout", false, out);
         assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("via client\n");
@@ -68,7 +68,7 @@ class OverseerClientTest {
             assertThat(e.getMessage()).isEqualTo("cannot start a running process");
         });
         client.kill("default", "s", "SIGKILL", true);
-        assertThat(client.await("default", "s", Duration.ofSeconds(20)).get("signal").asString()).isEqualTo("SIGKILL");
+        assertThat(client.await("default", "s", Duration.ofSeconds(20)).signal()).contains(overseer.core.Signal.SIGKILL);
     }
 
     @Test

@@ -13,9 +13,33 @@ import java.util.Optional;
  * intended and recovery can reconcile it with what is running. Implementations are thread-safe.
  */
 public interface StateStore extends AutoCloseable {
-    /** A task as last recorded. {@code spec} is the API's JSON of its TaskSpec; {@code runtime} names its runtime. */
+    /**
+     * A task as last recorded. {@code spec} is the versioned encoding of its typed spec (overseer-wire's
+     * SpecJson); {@code runtime} names its runtime; {@code service} is what its supervision has done so far.
+     */
     record TaskRecord(String namespace, String id, String runtime, String spec, Status status, long pid,
-                      long startTime, Optional<Exit> exit, Instant createdAt) {
+                      long startTime, Optional<Exit> exit, Instant createdAt, ServiceState service) {
+        public TaskRecord {
+            java.util.Objects.requireNonNull(service, "service");
+        }
+
+        /** A task that has not been restarted. */
+        public TaskRecord(String namespace, String id, String runtime, String spec, Status status, long pid,
+                          long startTime, Optional<Exit> exit, Instant createdAt) {
+            this(namespace, id, runtime, spec, status, pid, startTime, exit, createdAt, ServiceState.NEW);
+        }
+    }
+
+    /**
+     * What a task's restart policy has done: how many times it was restarted, whether an operator stopped
+     * it (so that no policy starts it again), and why it failed for good (a start limit hit), if it did.
+     */
+    record ServiceState(int restarts, boolean operatorStopped, Optional<String> failure) {
+        public static final ServiceState NEW = new ServiceState(0, false, Optional.empty());
+
+        public ServiceState {
+            java.util.Objects.requireNonNull(failure, "failure");
+        }
     }
 
     /** One status change of a task. */
@@ -35,8 +59,42 @@ public interface StateStore extends AutoCloseable {
      */
     void transition(String namespace, String id, Status status, long pid, long startTime, Instant at);
 
-    /** Records how a process of the task ended; {@code execId} equals the task id for its init process. */
-    void exited(String namespace, String id, String execId, Exit exit);
+    /**
+     * Records the pid and start time of the task's init process once it is spawned. The status is left as
+     * it is: RUNNING as recorded before the spawn, or STOPPED if its exit was recorded meanwhile.
+     */
+    void started(String namespace, String id, long pid, long startTime, Instant at);
+
+    /**
+     * Records how a process of the task ended; {@code execId} equals the task id for its init process, whose
+     * exit also makes the task STOPPED, in the same write. An exit is written once: when one is recorded for
+     * the process already, it stands (its time is never rewritten) and this returns false.
+     */
+    boolean exited(String namespace, String id, String execId, Exit exit);
+
+    /** Replaces the task's spec (after an update of its limits), so that a restart restores what is in force. */
+    void spec(String namespace, String id, String spec);
+
+    /** Records what the task's supervision did. NOT_FOUND when the task is not recorded. */
+    void service(String namespace, String id, ServiceState state);
+
+    /**
+     * Before a restart, in one write: the init process's last exit moves to the task's past runs, the task
+     * is CREATED again, and its supervision state becomes {@code state}.
+     */
+    void restarting(String namespace, String id, ServiceState state, Instant at);
+
+    /** The exits of the task's earlier runs, newest first, at most {@code limit}. */
+    List<Exit> pastExits(String namespace, String id, int limit);
+
+    /**
+     * The highest event number any daemon on this store may have published: a new daemon numbers its events
+     * after it, so that a client resuming with ?since=N misses nothing across a restart.
+     */
+    long eventSequence();
+
+    /** Raises {@link #eventSequence()} to {@code reserved} (never lowers it). */
+    void reserveEvents(long reserved);
 
     Optional<TaskRecord> task(String namespace, String id);
 

@@ -1,0 +1,463 @@
+package overseer.server;
+
+import overseer.core.Exit;
+import overseer.core.OverseerException;
+import overseer.core.Process;
+import overseer.core.ProcessSpec;
+import overseer.core.Signal;
+import overseer.core.Status;
+import overseer.core.Task;
+import overseer.core.spi.StateStore;
+import overseer.wire.HealthCheck;
+import overseer.wire.RestartPolicy;
+import overseer.wire.ServiceSpec;
+import overseer.wire.Supervision;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Supervision of the daemon's tasks: restart with backoff by policy, the start limit, an operator's stop,
+ * the maximum run time and the health check. Its state is written to the store before it is acted on, and
+ * {@link #recovered} re-arms it after a daemon restart.
+ */
+final class Services implements AutoCloseable {
+    static final int PAST_EXITS = 10;
+
+    /** A service's state as `ps` and `inspect` show it. */
+    enum State {
+        CREATED, RUNNING, RESTARTING, EXITED, STOPPED, FAILED;
+
+        String word() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** What `inspect` shows of a task's supervision. */
+    record View(ServiceSpec spec, State state, int restarts, List<Exit> pastExits, Optional<Instant> nextRestartAt,
+                Optional<String> failure, Optional<Instant> startedAt, String health) {
+    }
+
+    private final TaskService tasks;
+    private final ConcurrentMap<String, Kept> kept = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("service-timer").factory());
+    private final AtomicLong probes = new AtomicLong();
+
+    /** One task's supervision; every field is guarded by the object's monitor. */
+    private static final class Kept {
+        final String namespace;
+        ServiceSpec spec;
+        StateStore.ServiceState state;
+        final Deque<Exit> past = new ArrayDeque<>();
+        final Deque<Instant> starts = new ArrayDeque<>();
+        int streak;
+        Instant startedAt;
+        Instant nextRestartAt;
+        ScheduledFuture<?> restart;
+        ScheduledFuture<?> deadline;
+        ScheduledFuture<?> probe;
+        int healthFailures;
+        String health = "none";
+        boolean gone;
+
+        Kept(String namespace, ServiceSpec spec, StateStore.ServiceState state, List<Exit> past) {
+            this.namespace = namespace;
+            this.spec = spec;
+            this.state = state;
+            this.past.addAll(past);
+        }
+
+        RestartPolicy policy() {
+            return spec.supervision().restart();
+        }
+
+        void disarm() {
+            for (ScheduledFuture<?> f : new ScheduledFuture<?>[]{restart, deadline, probe}) {
+                if (f != null) {
+                    f.cancel(false);
+                }
+            }
+            restart = deadline = probe = null;
+            nextRestartAt = null;
+        }
+    }
+
+    Services(TaskService tasks) {
+        this.tasks = tasks;
+    }
+
+    private StateStore store() {
+        return tasks.store();
+    }
+
+    private Kept kept(String namespace, String id) {
+        Kept k = kept.get(TaskService.key(namespace, id));
+        if (k == null) {
+            throw OverseerException.notFound("task does not exist: %s/%s", namespace, id);
+        }
+        return k;
+    }
+
+    void adopt(String namespace, ServiceSpec spec, StateStore.ServiceState state, List<Exit> past) {
+        kept.put(TaskService.key(namespace, spec.id()), new Kept(namespace, spec, state, past));
+    }
+
+    void respec(String namespace, ServiceSpec spec) {
+        Kept k = kept(namespace, spec.id());
+        synchronized (k) {
+            k.spec = spec;
+        }
+    }
+
+    void forget(String namespace, String id) {
+        Kept k = kept.remove(TaskService.key(namespace, id));
+        if (k != null) {
+            synchronized (k) {
+                k.gone = true;
+                k.disarm();
+            }
+        }
+    }
+
+    boolean restartable(String namespace, String id) {
+        Kept k = kept(namespace, id);
+        synchronized (k) {
+            return k.policy().mode() != RestartPolicy.Mode.NO;
+        }
+    }
+
+    /** An operator's start: an earlier stop and failure no longer hold. */
+    void operatorStart(String namespace, String id) {
+        Kept k = kept(namespace, id);
+        synchronized (k) {
+            if (k.state.operatorStopped() || k.state.failure().isPresent()) {
+                setState(k, id, new StateStore.ServiceState(k.state.restarts(), false, Optional.empty()));
+            }
+            k.streak = 0;
+            k.starts.clear();
+        }
+    }
+
+    /** The process is running: the start counts toward the start limit, and the run time and health are watched. */
+    void started(String namespace, String id) {
+        Kept k = kept.get(TaskService.key(namespace, id));
+        if (k == null) {
+            return;
+        }
+        synchronized (k) {
+            k.startedAt = Instant.now();
+            k.starts.addLast(k.startedAt);
+            k.spec.supervision().maxRuntime().ifPresent(d -> k.deadline = later(() -> stopRun(namespace, id,
+                    "its maximum run time of " + overseer.wire.Json.text(d) + " is over"), d));
+            armWatches(k, namespace, id);
+        }
+    }
+
+    /**
+     * The init process ended (its exit is in the store): its restart policy decides what follows. An
+     * operator's stop and a failure are never overridden.
+     */
+    void exited(String namespace, String id, Exit exit) {
+        Kept k = kept.get(TaskService.key(namespace, id));
+        if (k == null) {
+            return;
+        }
+        synchronized (k) {
+            k.disarm();
+            k.health = k.spec.supervision().healthCheck().isPresent() ? "none" : k.health;
+            k.past.addFirst(exit);
+            while (k.past.size() > PAST_EXITS) {
+                k.past.removeLast();
+            }
+            if (k.gone || k.state.operatorStopped() || k.state.failure().isPresent()) {
+                return;
+            }
+            schedule(k, id, exit);
+        }
+    }
+
+    /** Under k's monitor: arms the next restart, or fails the service at its start limit. */
+    private void schedule(Kept k, String id, Exit exit) {
+        RestartPolicy p = k.policy();
+        if (k.startedAt != null && Duration.between(k.startedAt, exit.exitedAt()).compareTo(p.resetAfter()) >= 0) {
+            k.streak = 0; // it ran long enough: the next restart is quick again
+        }
+        if (!p.restarts(exit, k.state.restarts())) {
+            return;
+        }
+        Instant now = Instant.now();
+        while (!k.starts.isEmpty() && k.starts.peekFirst().isBefore(now.minus(p.startLimitInterval()))) {
+            k.starts.removeFirst();
+        }
+        if (p.startLimitBurst() > 0 && k.starts.size() >= p.startLimitBurst()) {
+            String why = "start limit hit: " + k.starts.size() + " starts within " + overseer.wire.Json.text(p.startLimitInterval())
+                    + ", the last " + exit;
+            setState(k, id, new StateStore.ServiceState(k.state.restarts(), false, Optional.of(why)));
+            TaskService.warn(TaskService.key(k.namespace, id) + ": failed: " + why);
+            return;
+        }
+        k.streak++;
+        Duration delay = p.delay(k.streak);
+        k.nextRestartAt = now.plus(delay);
+        k.restart = later(() -> restart(k.namespace, id, false), delay);
+    }
+
+    /** A new run of a stopped service on an operator's start ({@code docker start}). */
+    Task startAgain(String namespace, String id) {
+        operatorStart(namespace, id);
+        return restart(namespace, id, true).orElseThrow(
+                () -> OverseerException.failedPrecondition("task %s/%s: cannot start it again", namespace, id));
+    }
+
+    /**
+     * Starts a new run of the task: the last exit goes to its past runs, the core's task is made again from
+     * the spec, and started. A policy restart counts; an operator's does not (as in docker).
+     */
+    private Optional<Task> restart(String namespace, String id, boolean byOperator) {
+        Kept k = kept.get(TaskService.key(namespace, id));
+        if (k == null) {
+            return Optional.empty();
+        }
+        ServiceSpec spec;
+        synchronized (k) {
+            k.restart = null;
+            k.nextRestartAt = null;
+            if (k.gone || (!byOperator && (k.state.operatorStopped() || k.state.failure().isPresent()))) {
+                return Optional.empty();
+            }
+            StateStore.ServiceState next = new StateStore.ServiceState(k.state.restarts() + (byOperator ? 0 : 1), false,
+                    Optional.empty());
+            store().restarting(namespace, id, next, Instant.now());
+            k.state = next;
+            spec = k.spec;
+        }
+        try {
+            Task old = tasks.tasks().get(namespace, id);
+            if (old.status() != Status.DELETED) {
+                old.delete();
+            }
+            Task fresh = tasks.tasks().create(namespace, tasks.runnable(namespace, spec));
+            return Optional.of(tasks.launch(fresh));
+        } catch (RuntimeException e) {
+            // It cannot run any more (its binary is gone, its limits are refused): a failure, not a loop.
+            synchronized (k) {
+                setState(k, id, new StateStore.ServiceState(k.state.restarts(), false,
+                        Optional.of("restart failed: " + e.getMessage())));
+            }
+            TaskService.warn(TaskService.key(namespace, id) + ": restart failed: " + e.getMessage());
+            if (byOperator) {
+                throw e;
+            }
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * An operator's stop: no policy starts the task again (until an operator starts it); the stop signal,
+     * then SIGKILL to every process after the grace. Returns the exit.
+     */
+    Optional<Exit> stop(String namespace, String id) throws InterruptedException {
+        Kept k = kept(namespace, id);
+        Supervision s;
+        synchronized (k) {
+            k.disarm();
+            setState(k, id, new StateStore.ServiceState(k.state.restarts(), true, k.state.failure()));
+            s = k.spec.supervision();
+        }
+        Task t = tasks.tasks().get(namespace, id);
+        if (t.status() == Status.RUNNING || t.status() == Status.PAUSED) {
+            if (t.status() == Status.PAUSED) {
+                t.resume();
+            }
+            return Optional.of(shutdown(t, s));
+        }
+        return t.exit();
+    }
+
+    /** `restart`: stop (no policy restarts it meanwhile), then start a new run. */
+    Task restartNow(String namespace, String id) throws InterruptedException {
+        stop(namespace, id);
+        Task t = tasks.tasks().get(namespace, id);
+        if (t.status() == Status.CREATED) {
+            operatorStart(namespace, id);
+            return tasks.launch(t);
+        }
+        return startAgain(namespace, id);
+    }
+
+    private static Exit shutdown(Task t, Supervision s) throws InterruptedException {
+        try {
+            return t.shutdown(s.stopSignal(), s.stopGrace());
+        } catch (OverseerException ended) {
+            return t.exit().orElseThrow(() -> ended);
+        }
+    }
+
+    /** The maximum run time is over, or the health check failed: this run ends; its policy decides what follows. */
+    private void stopRun(String namespace, String id, String why) {
+        Kept k = kept.get(TaskService.key(namespace, id));
+        if (k == null) {
+            return;
+        }
+        Supervision s;
+        synchronized (k) {
+            s = k.spec.supervision();
+        }
+        try {
+            Task t = tasks.tasks().get(namespace, id);
+            if (t.status() == Status.RUNNING) {
+                TaskService.warn(TaskService.key(namespace, id) + ": stopping it: " + why);
+                shutdown(t, s);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (OverseerException gone) {
+            // deleted or ended meanwhile
+        }
+    }
+
+    /** One health probe: the check's command exec'd in the task; exit 0 within the timeout is healthy. */
+    private void probe(String namespace, String id, HealthCheck h) {
+        boolean healthy;
+        try {
+            Task t = tasks.tasks().get(namespace, id);
+            if (t.status() != Status.RUNNING) {
+                return;
+            }
+            Process p = t.exec("health-" + probes.incrementAndGet(), ProcessSpec.builder(h.command()).build());
+            p.start();
+            Optional<Exit> e = p.await(h.timeout());
+            if (e.isEmpty()) {
+                p.kill(Signal.SIGKILL, true);
+                p.await();
+            }
+            healthy = e.isPresent() && e.get().exitCode() == 0;
+            p.delete();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        } catch (OverseerException e) {
+            healthy = false;
+        }
+        Kept k = kept.get(TaskService.key(namespace, id));
+        if (k == null) {
+            return;
+        }
+        boolean restart = false;
+        synchronized (k) {
+            if (k.probe == null) {
+                return; // the run ended meanwhile
+            }
+            k.healthFailures = healthy ? 0 : k.healthFailures + 1;
+            if (healthy) {
+                k.health = "healthy";
+            } else if (k.healthFailures >= h.retries()) {
+                k.health = "unhealthy";
+                restart = h.restart();
+            }
+        }
+        if (restart) {
+            stopRun(namespace, id, "unhealthy: " + h.retries() + " health checks failed in a row");
+        }
+    }
+
+    /**
+     * After a daemon restart, once the task is taken back: a service that ended while no daemon watched
+     * has its policy applied now; one caught between the records of a restart is started; `always` comes
+     * back even after an operator's stop (docker's meaning), `unless-stopped` does not.
+     */
+    void recovered(String namespace, String id, Status recorded, Optional<Exit> exit) {
+        Kept k = kept(namespace, id);
+        synchronized (k) {
+            if (k.policy().mode() == RestartPolicy.Mode.ALWAYS && k.state.operatorStopped()) {
+                setState(k, id, new StateStore.ServiceState(k.state.restarts(), false, k.state.failure()));
+                if (recorded == Status.STOPPED) {
+                    k.restart = later(() -> restart(namespace, id, true), Duration.ZERO);
+                    return;
+                }
+            }
+            if (k.state.operatorStopped() || k.state.failure().isPresent() || k.policy().mode() == RestartPolicy.Mode.NO) {
+                return;
+            }
+            if (recorded == Status.STOPPED && exit.isPresent()) {
+                schedule(k, id, exit.get());
+            } else if (recorded == Status.CREATED && k.state.restarts() > 0) {
+                k.restart = later(() -> {
+                    try {
+                        tasks.launch(tasks.tasks().get(namespace, id));
+                    } catch (RuntimeException e) {
+                        TaskService.warn(TaskService.key(namespace, id) + ": cannot finish its restart: " + e.getMessage());
+                    }
+                }, Duration.ZERO);
+            } else if (recorded == Status.RUNNING || recorded == Status.PAUSED) {
+                k.startedAt = Instant.now();
+                armWatches(k, namespace, id);
+            }
+        }
+    }
+
+    /** Under k's monitor: the health check's probes, every interval. */
+    private void armWatches(Kept k, String namespace, String id) {
+        k.spec.supervision().healthCheck().ifPresent(h -> {
+            k.health = "starting";
+            k.healthFailures = 0;
+            if (!timer.isShutdown()) {
+                k.probe = timer.scheduleWithFixedDelay(() -> Thread.ofVirtual().start(() -> probe(namespace, id, h)),
+                        h.interval().toNanos(), h.interval().toNanos(), TimeUnit.NANOSECONDS);
+            }
+        });
+    }
+
+    /** Runs {@code work} on a virtual thread after {@code delay}; nothing once the daemon is closing. */
+    private ScheduledFuture<?> later(Runnable work, Duration delay) {
+        if (timer.isShutdown()) {
+            return null;
+        }
+        try {
+            return timer.schedule(() -> Thread.ofVirtual().start(work), delay.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            return null;
+        }
+    }
+
+    private void setState(Kept k, String id, StateStore.ServiceState next) {
+        store().service(k.namespace, id, next);
+        k.state = next;
+    }
+
+    View view(Task t) {
+        Kept k = kept.get(TaskService.key(t.namespace(), t.id()));
+        if (k == null) {
+            throw OverseerException.notFound("task does not exist: %s/%s", t.namespace(), t.id());
+        }
+        synchronized (k) {
+            State state = k.state.failure().isPresent() ? State.FAILED
+                    : k.nextRestartAt != null ? State.RESTARTING
+                    : switch (t.status()) {
+                        case CREATED -> State.CREATED;
+                        case RUNNING, PAUSED, PAUSING -> State.RUNNING;
+                        default -> k.state.operatorStopped() ? State.STOPPED : State.EXITED;
+                    };
+            return new View(k.spec, state, k.state.restarts(), new ArrayList<>(k.past), Optional.ofNullable(k.nextRestartAt),
+                    k.state.failure(), Optional.ofNullable(k.startedAt), k.health);
+        }
+    }
+
+    @Override
+    public void close() {
+        timer.shutdownNow();
+    }
+}

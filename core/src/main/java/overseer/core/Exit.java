@@ -12,12 +12,13 @@ import java.util.Optional;
  * @param exitCode  the exit status, or 128 + signal
  * @param signal    the signal that killed the process, if one did
  * @param oomKilled whether the kernel's OOM killer ended it
- * @param exitedAt  when Overseer observed the exit
+ * @param exitedAt  when Overseer observed the exit, to the millisecond
  */
 public record Exit(int exitCode, Optional<Signal> signal, boolean oomKilled, Instant exitedAt) {
     public Exit {
         Objects.requireNonNull(signal, "signal");
-        Objects.requireNonNull(exitedAt, "exitedAt");
+        // Milliseconds, as the state store keeps it: the time a client sees never changes when it is read back.
+        exitedAt = Objects.requireNonNull(exitedAt, "exitedAt").truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
     }
 
     public static Exit exited(int status, Instant at) {

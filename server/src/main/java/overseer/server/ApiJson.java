@@ -47,8 +47,8 @@ final class ApiJson {
         v.nextRestartAt().ifPresent(at -> s.put("nextRestartAt", at.toString()));
         v.failure().ifPresent(f -> s.put("failure", f));
         s.put("health", v.health());
-        ArrayNode past = s.putArray("pastExits");
-        v.pastExits().forEach(e -> past.add(exit(e)));
+        ArrayNode past = s.putArray("lastExits");
+        v.lastExits().forEach(e -> past.add(exit(e)));
         o.set("spec", SpecJson.write(v.spec()));
         return o;
     }

@@ -46,7 +46,7 @@ final class Services implements AutoCloseable {
     }
 
     /** What `inspect` shows of a task's supervision. */
-    record View(ServiceSpec spec, State state, int restarts, List<Exit> pastExits, Optional<Instant> nextRestartAt,
+    record View(ServiceSpec spec, State state, int restarts, List<Exit> lastExits, Optional<Instant> nextRestartAt,
                 Optional<String> failure, Optional<Instant> startedAt, String health) {
     }
 
@@ -72,6 +72,9 @@ final class Services implements AutoCloseable {
         int healthFailures;
         String health = "none";
         boolean gone;
+        /** The number of the current run, and whether its exit has come: timers of an ended run do nothing. */
+        long run;
+        boolean ended;
 
         Kept(String namespace, ServiceSpec spec, StateStore.ServiceState state, List<Exit> past) {
             this.namespace = namespace;
@@ -151,18 +154,30 @@ final class Services implements AutoCloseable {
         }
     }
 
-    /** The process is running: the start counts toward the start limit, and the run time and health are watched. */
+    /** A run is about to be spawned: it counts toward the start limit before its exit can come. */
+    void starting(String namespace, String id) {
+        Kept k = kept.get(TaskService.key(namespace, id));
+        if (k == null) {
+            return;
+        }
+        synchronized (k) {
+            k.run++;
+            k.ended = false;
+            k.startedAt = Instant.now();
+            k.starts.addLast(k.startedAt);
+        }
+    }
+
+    /** The run is spawned: its maximum run time and its health are watched, unless it ended already. */
     void started(String namespace, String id) {
         Kept k = kept.get(TaskService.key(namespace, id));
         if (k == null) {
             return;
         }
         synchronized (k) {
-            k.startedAt = Instant.now();
-            k.starts.addLast(k.startedAt);
-            k.spec.supervision().maxRuntime().ifPresent(d -> k.deadline = later(() -> stopRun(namespace, id,
-                    "its maximum run time of " + overseer.wire.Json.text(d) + " is over"), d));
-            armWatches(k, namespace, id);
+            if (!k.ended) {
+                armWatches(k, namespace, id);
+            }
         }
     }
 
@@ -176,8 +191,8 @@ final class Services implements AutoCloseable {
             return;
         }
         synchronized (k) {
+            k.ended = true;
             k.disarm();
-            k.health = k.spec.supervision().healthCheck().isPresent() ? "none" : k.health;
             k.past.addFirst(exit);
             while (k.past.size() > PAST_EXITS) {
                 k.past.removeLast();
@@ -403,22 +418,38 @@ final class Services implements AutoCloseable {
                     }
                 }, Duration.ZERO);
             } else if (recorded == Status.RUNNING || recorded == Status.PAUSED) {
+                k.run++;
                 k.startedAt = Instant.now();
                 armWatches(k, namespace, id);
             }
         }
     }
 
-    /** Under k's monitor: the health check's probes, every interval. */
+    /** Under k's monitor: the run's deadline and health probes, which act only while that run lasts. */
     private void armWatches(Kept k, String namespace, String id) {
+        long run = k.run;
+        k.spec.supervision().maxRuntime().ifPresent(d -> k.deadline = later(() -> {
+            if (current(k, run)) {
+                stopRun(namespace, id, "its maximum run time of " + overseer.wire.Json.text(d) + " is over");
+            }
+        }, d));
         k.spec.supervision().healthCheck().ifPresent(h -> {
             k.health = "starting";
             k.healthFailures = 0;
             if (!timer.isShutdown()) {
-                k.probe = timer.scheduleWithFixedDelay(() -> Thread.ofVirtual().start(() -> probe(namespace, id, h)),
-                        h.interval().toNanos(), h.interval().toNanos(), TimeUnit.NANOSECONDS);
+                k.probe = timer.scheduleWithFixedDelay(() -> Thread.ofVirtual().start(() -> {
+                    if (current(k, run)) {
+                        probe(namespace, id, h);
+                    }
+                }), h.interval().toNanos(), h.interval().toNanos(), TimeUnit.NANOSECONDS);
             }
         });
+    }
+
+    private static boolean current(Kept k, long run) {
+        synchronized (k) {
+            return k.run == run && !k.ended && !k.gone;
+        }
     }
 
     /** Runs {@code work} on a virtual thread after {@code delay}; nothing once the daemon is closing. */

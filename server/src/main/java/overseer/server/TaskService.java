@@ -105,7 +105,10 @@ final class TaskService implements AutoCloseable {
                 continue;
             }
             specs.put(key(r.namespace(), r.id()), spec);
-            services.adopt(r.namespace(), spec, r.service(), store.pastExits(r.namespace(), r.id(), Services.PAST_EXITS));
+            List<Exit> last = new ArrayList<>();
+            r.exit().ifPresent(last::add);
+            last.addAll(store.pastExits(r.namespace(), r.id(), Services.PAST_EXITS - last.size()));
+            services.adopt(r.namespace(), spec, r.service(), last);
             try {
                 if (r.status() == Status.CREATED) {
                     tasks.create(r.namespace(), runnable(r.namespace(), spec));
@@ -187,6 +190,7 @@ final class TaskService implements AutoCloseable {
         String namespace = t.namespace();
         String id = t.id();
         store.transition(namespace, id, Status.RUNNING, 0, 0, Instant.now());
+        services.starting(namespace, id);
         try {
             t.start();
         } catch (RuntimeException e) {

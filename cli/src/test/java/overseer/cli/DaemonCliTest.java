@@ -94,6 +94,60 @@ class DaemonCliTest {
     }
 
     @Test
+    void detachedRunAppliesEverySupervisionAndProcessFlag() throws Exception {
+        verb(0, "run", "-d", "--id", "full", "--restart", "on-failure:2", "--stop-signal", "INT", "--stop-grace", "3s",
+                "--timeout", "1h", "-e", "A=1", "-w", "/tmp", "--", "/bin/sleep", "100");
+        tools.jackson.databind.JsonNode t = overseer.wire.Json.MAPPER.readTree(String.join("\n", verb(0, "inspect", "--json", "full")));
+        tools.jackson.databind.JsonNode spec = t.get("spec");
+        assertThat(spec.get("restart").get("policy").asString()).isEqualTo("on-failure:2");
+        assertThat(spec.get("stopSignal").asString()).isEqualTo("SIGINT");
+        assertThat(spec.get("stopGrace").asString()).isEqualTo("3s");
+        assertThat(spec.get("maxRuntime").asString()).isEqualTo("1h");
+        assertThat(spec.get("process").get("env").get("A").asString()).isEqualTo("1");
+        assertThat(spec.get("process").get("cwd").asString()).isEqualTo("/tmp");
+        assertThat(t.get("service").get("state").asString()).isEqualTo("running");
+        verb(0, "stop", "full");
+        assertThat(verb(0, "ps")).anySatisfy(l -> assertThat(l).startsWith("full").contains("stopped"));
+    }
+
+    @Test
+    void detachedRunRefusesWhatTheDaemonCannotHonourByName() throws Exception {
+        assertThat(stderr(2, "run", "-d", "--log-file", dir.resolve("x.log").toString(), "--", "/bin/true"))
+                .contains("--log-file: not with -d");
+        assertThat(stderr(2, "run", "-d", "--mount", "/tmp:/tmp", "--", "/bin/true"))
+                .contains("need --isolate");
+        assertThat(stderr(2, "run", "-d", "--max-restarts", "3", "--", "/bin/true"))
+                .contains("--max-restarts: only with --restart on-failure");
+        assertThat(stderr(2, "run", "-d", "--stdin", "inherit", "--", "/bin/true")).contains("--stdin inherit: not with -d");
+    }
+
+    /** Runs a verb that must fail with {@code expectedExit}; returns its stderr. */
+    private String stderr(int expectedExit, String... args) throws InterruptedException {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.add(1, "--socket");
+        all.add(2, sock().toString());
+        Task t = jvm(all.toArray(String[]::new));
+        Exit exit = t.await();
+        t.output().drained().join();
+        String err = String.join("\n", t.output().tail(LogStream.STDERR).lines());
+        assertThat(exit.exitCode()).as("%s: %s", all, err).isEqualTo(expectedExit);
+        return err;
+    }
+
+    @Test
+    void aDetachedServiceKilledFromOutsideComesBack() throws Exception {
+        verb(0, "run", "-d", "--id", "keep", "--restart", "always", "--", "/bin/sleep", "1000");
+        tools.jackson.databind.JsonNode t = overseer.wire.Json.MAPPER.readTree(String.join("\n", verb(0, "inspect", "--json", "keep")));
+        long pid = t.get("pid").asLong();
+        new ProcessBuilder("kill", "-KILL", Long.toString(pid)).start().waitFor();
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            tools.jackson.databind.JsonNode now = overseer.wire.Json.MAPPER.readTree(String.join("\n", verb(0, "inspect", "--json", "keep")));
+            return now.get("status").asString().equals("running") && now.get("pid").asLong() != pid;
+        });
+        assertThat(verb(0, "ps")).anySatisfy(l -> assertThat(l).startsWith("keep").contains("running").contains(" 1 "));
+    }
+
+    @Test
     void execStatsAndUpdateVerbs() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
                 "limits need cgroups, which need root");

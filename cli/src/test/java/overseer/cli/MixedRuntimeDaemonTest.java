@@ -69,4 +69,16 @@ class MixedRuntimeDaemonTest {
                     assertThat(e.getMessage()).startsWith("isolation.network: expected none or host");
                 });
     }
+
+    @Test
+    void detachedIsolationRunsIsolated() throws Exception {
+        assertThat(Main.commandLine().execute("run", "-d", "--socket", daemon.socket().toString(), "--id", "iso",
+                "--isolate", "--network", "none", "--hostname", "inside", "--", "/bin/sh", "-c",
+                "echo $$; hostname; ls /sys/class/net")).isZero();
+        OverseerClient c = new OverseerClient(daemon.socket());
+        assertThat(c.await("default", "iso", Duration.ofSeconds(30)).exitCode()).isZero();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        c.logs("default", "iso", "stdout", false, out);
+        assertThat(out.toString(StandardCharsets.UTF_8).strip().lines()).containsExactly("1", "inside", "lo");
+    }
 }

@@ -162,6 +162,24 @@ final class ClientCommands {
         }
     }
 
+    @Command(name = "reload", description = "Read the daemon's service files again and apply the difference.",
+            mixinStandardHelpOptions = true)
+    static final class Reload implements Runnable {
+        @Mixin
+        Target t;
+
+        @Override
+        public void run() {
+            JsonNode r = t.client().reload();
+            t.print(r, () -> {
+                for (String what : new String[]{"started", "restarted", "stopped", "unchanged"}) {
+                    r.get(what).forEach(n -> System.out.println(what + " " + n.asString()));
+                }
+                r.get("failed").properties().forEach(f -> System.out.println("failed " + f.getKey() + ": " + f.getValue().asString()));
+            });
+        }
+    }
+
     @Command(name = "stop", description = "Stop a task: its stop signal, SIGKILL after the grace; no restart policy starts it again.",
             mixinStandardHelpOptions = true)
     static final class Stop extends OnTask {

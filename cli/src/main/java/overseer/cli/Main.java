@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         description = "A process supervisor and task runtime for Linux.",
         subcommands = {RunCommand.class, SliceCommand.class, InfoCommand.class, DaemonCommand.class,
                 ClientCommands.Ps.class, ClientCommands.Create.class, ClientCommands.Start.class,
-                ClientCommands.Stop.class, ClientCommands.Restart.class,
+                ClientCommands.Stop.class, ClientCommands.Restart.class, ClientCommands.Reload.class,
                 ClientCommands.Kill.class, ClientCommands.Pause.class, ClientCommands.Resume.class,
                 ClientCommands.Rm.class, ClientCommands.Inspect.class, ClientCommands.Top.class,
                 ClientCommands.Wait.class, ClientCommands.Logs.class, ClientCommands.Events.class,

@@ -162,6 +162,11 @@ public final class OverseerClient {
         return call("POST", task(namespace, id, "/stop"), null);
     }
 
+    /** Reads the daemon's service files again and applies the difference. */
+    public JsonNode reload() {
+        return call("POST", "/v1/services/reload", null);
+    }
+
     /** Stop, then a new run. */
     public JsonNode restart(String namespace, String id) {
         return call("POST", task(namespace, id, "/restart"), null);

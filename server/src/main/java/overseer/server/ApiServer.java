@@ -39,6 +39,11 @@ public final class ApiServer implements AutoCloseable {
     }
 
     public ApiServer(Path socket, java.util.Optional<Tcp> tcp, TaskService tasks, Supervisor jobs) {
+        this(socket, tcp, tasks, jobs, java.util.Optional.empty());
+    }
+
+    ApiServer(Path socket, java.util.Optional<Tcp> tcp, TaskService tasks, Supervisor jobs,
+              java.util.Optional<ServiceDirectory> services) {
         this.socket = socket;
         try {
             Files.createDirectories(socket.toAbsolutePath().getParent());
@@ -54,10 +59,10 @@ public final class ApiServer implements AutoCloseable {
         var builder = WebServer.builder()
                 .bindAddress(UnixDomainSocketAddress.of(socket))
                 .maxPayloadSize(MAX_BODY)
-                .routing(r -> routing(r, tasks, jobs));
+                .routing(r -> routing(r, tasks, jobs, services));
         tcp.ifPresent(t -> builder
                 .putSocket("tcp", l -> l.host(t.host()).port(t.port()).maxPayloadSize(MAX_BODY))
-                .routing("tcp", r -> routing(r.addFilter(new BearerToken(t.token())), tasks, jobs)));
+                .routing("tcp", r -> routing(r.addFilter(new BearerToken(t.token())), tasks, jobs, services)));
         server = builder.build().start();
         try {
             Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
@@ -66,6 +71,13 @@ public final class ApiServer implements AutoCloseable {
         } catch (IOException e) {
             server.stop();
             throw OverseerException.unavailable("socket %s: cannot restrict it to its owner: %s", socket, e.getMessage());
+        }
+    }
+
+    /** FAILED_PRECONDITION when a live daemon listens on {@code socket}; a stale socket file is fine. */
+    static void requireFree(Path socket) {
+        if (Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS) && answers(socket)) {
+            throw OverseerException.failedPrecondition("socket %s: another daemon is listening on it", socket);
         }
     }
 
@@ -78,8 +90,9 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
-    static void routing(HttpRouting.Builder r, TaskService tasks, Supervisor jobs) {
-        rules(r, tasks, jobs);
+    static void routing(HttpRouting.Builder r, TaskService tasks, Supervisor jobs,
+                        java.util.Optional<ServiceDirectory> services) {
+        rules(r, tasks, jobs, services);
         r.error(OverseerException.class, (req, res, e) -> res.status(ApiError.status(e.kind()))
                         .header("Content-Type", "application/json").send(ApiError.body(e)))
                 .error(Exception.class, (req, res, e) -> res.status(Status.INTERNAL_SERVER_ERROR_500)
@@ -91,12 +104,13 @@ public final class ApiServer implements AutoCloseable {
     }
 
     /** Every route of the API; docs/openapi.yaml documents exactly these (ApiRoutesTest checks it). */
-    static void rules(HttpRules r, TaskService tasks, Supervisor jobs) {
+    static void rules(HttpRules r, TaskService tasks, Supervisor jobs, java.util.Optional<ServiceDirectory> services) {
         r.get("/healthz", (req, res) -> res.header("Content-Type", "application/json").send("{\"status\":\"ok\"}"))
                 .register("/v1/namespaces", new TaskRoutes(tasks), new LogRoutes(tasks))
                 .register("/v1/events", new EventRoutes(tasks.tasks().events(), tasks.recent()))
                 .register("/v1/jobs", new JobRoutes(jobs, tasks.store()))
                 .register("/v1/slices", new SliceRoutes(jobs))
+                .register("/v1/services", new ServiceRoutes(services))
                 .register("/metrics", new Metrics(tasks.tasks()));
     }
 

@@ -23,33 +23,55 @@ public final class Daemon implements AutoCloseable {
     private final ApiServer api;
     private final boolean stopTasks;
     private final StateLock lock;
+    private final java.util.Optional<ServiceDirectory> services;
 
     public Daemon(Runtime runtime, Path socket, Path stateDir, boolean stopTasks) {
         this(runtime, socket, java.util.Optional.empty(), stateDir, stopTasks);
     }
 
     public Daemon(Runtime runtime, Path socket, java.util.Optional<ApiServer.Tcp> tcp, Path stateDir, boolean stopTasks) {
+        this(runtime, socket, tcp, stateDir, stopTasks, java.util.Optional.empty());
+    }
+
+    /**
+     * With {@code services}, the daemon keeps the services declared in that directory's files: applied once
+     * it has taken back its tasks, and again on {@link #reload()}.
+     */
+    public Daemon(Runtime runtime, Path socket, java.util.Optional<ApiServer.Tcp> tcp, Path stateDir, boolean stopTasks,
+                  java.util.Optional<Path> services) {
         this.stopTasks = stopTasks;
-        // One daemon per state: a second one is refused before it touches the store, the socket or a task.
+        // One daemon per state and per socket: a second one is refused before it touches a task.
         this.lock = StateLock.acquire(PrivateFiles.directory(stateDir));
+        SqliteStateStore opened = null;
+        TaskService made = null;
         try {
-            this.store = new SqliteStateStore(stateDir.resolve("state.db"));
+            ApiServer.requireFree(socket);
+            this.store = opened = new SqliteStateStore(stateDir.resolve("state.db"));
+            // Event numbers continue after the highest any earlier daemon on this store may have published.
+            this.tasks = new Tasks(runtime, new overseer.core.EventBus(store.eventSequence()));
+            this.service = made = new TaskService(tasks, store, stateDir.resolve("logs"));
+            // Before the API opens: what the last daemon left is taken back, and the exits it missed published.
+            for (String lost : service.recover()) {
+                System.getLogger(Daemon.class.getName()).log(System.Logger.Level.WARNING, "not recovered: " + lost);
+            }
+            this.supervisor = new Supervisor(tasks);
+            // Every final result is written down with the job's exit log, so that its outcome outlives the daemon.
+            supervisor.onEnded(job -> job.lastResult().filter(r -> r.state() != JobState.DUPLICATE_ID)
+                    .ifPresent(r -> store.jobResult(r.id(), Json.write(JobRoutes.ended(r, job.diagnostics())), Instant.now())));
+            this.services = services.map(dir -> new ServiceDirectory(dir, stateDir, service));
+            this.api = new ApiServer(socket, tcp, service, supervisor, this.services);
         } catch (RuntimeException e) {
+            if (made != null) {
+                made.close();
+            }
+            if (opened != null) {
+                opened.close();
+            }
             lock.close();
             throw e;
         }
-        // Event numbers continue after the highest any earlier daemon on this store may have published.
-        this.tasks = new Tasks(runtime, new overseer.core.EventBus(store.eventSequence()));
-        this.service = new TaskService(tasks, store, stateDir.resolve("logs"));
-        // Before the API opens: what the last daemon left is taken back, and the exits it missed published.
-        for (String lost : service.recover()) {
-            System.getLogger(Daemon.class.getName()).log(System.Logger.Level.WARNING, "not recovered: " + lost);
-        }
-        this.supervisor = new Supervisor(tasks);
-        // Every final result is written down with the job's exit log, so that its outcome outlives the daemon.
-        supervisor.onEnded(job -> job.lastResult().filter(r -> r.state() != JobState.DUPLICATE_ID)
-                .ifPresent(r -> store.jobResult(r.id(), Json.write(JobRoutes.ended(r, job.diagnostics())), Instant.now())));
-        this.api = new ApiServer(socket, tcp, service, supervisor);
+        // Once the API is up: waiting for a service's readiness must not keep the daemon unreachable.
+        this.services.ifPresent(dir -> Thread.ofVirtual().name("services-apply").start(() -> apply(dir)));
     }
 
     /** The defaults of issue #6: /run/overseer and /var/lib/overseer as root, else per user. */
@@ -65,6 +87,26 @@ public final class Daemon implements AutoCloseable {
     public static Path defaultStateDir() {
         return "root".equals(System.getProperty("user.name")) ? Path.of("/var/lib/overseer")
                 : Path.of(System.getProperty("user.home"), ".local", "share", "overseer");
+    }
+
+    /** `overseer reload` and SIGHUP: the service files read again and their difference applied. */
+    public String reload() {
+        return services.map(Daemon::apply).orElse("no service directory (start the daemon with --services DIR)");
+    }
+
+    private static String apply(ServiceDirectory dir) {
+        try {
+            String report = overseer.wire.Json.write(ServiceRoutes.json(dir.reload()));
+            System.getLogger(Daemon.class.getName()).log(System.Logger.Level.INFO, "services of " + dir.dir() + ": " + report);
+            return report;
+        } catch (overseer.core.OverseerException e) {
+            System.getLogger(Daemon.class.getName()).log(System.Logger.Level.WARNING,
+                    "services of " + dir.dir() + " not applied: " + e.getMessage());
+            return e.getMessage();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
     }
 
     public Path socket() {
@@ -88,6 +130,8 @@ public final class Daemon implements AutoCloseable {
         service.close();
         if (stopTasks) {
             tasks.close();
+            // Stopped and deleted: the next daemon has nothing of them to take back.
+            store.tasks().forEach(r -> store.deleteTask(r.namespace(), r.id()));
         }
         store.close();
         lock.close();

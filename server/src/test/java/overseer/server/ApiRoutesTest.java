@@ -30,7 +30,7 @@ class ApiRoutesTest {
         try (Tasks tasks = new Tasks(new PortableRuntime());
              TaskService service = new TaskService(tasks, new InMemoryStateStore(), Path.of("unused"));
              Supervisor jobs = new Supervisor(tasks)) {
-            ApiServer.rules(new Recorder("", registered), service, jobs);
+            ApiServer.rules(new Recorder("", registered), service, jobs, java.util.Optional.empty());
         }
 
         JsonNode doc = YAMLMapper.builder().build().readTree(Files.readString(Path.of("..", "docs", "openapi.yaml")));

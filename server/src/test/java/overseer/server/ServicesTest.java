@@ -39,12 +39,14 @@ class ServicesTest {
 
     @BeforeEach
     void start() {
-        client = new OverseerClient(daemon(true).socket());
+        client = new OverseerClient(daemon(false).socket());
     }
 
     @AfterEach
     void stop() {
         daemons.reversed().forEach(Daemon::close);
+        // Whatever the daemons left running: one more takes it back and stops it.
+        new Daemon(new NativeRuntime(), dir.resolve("d.sock"), dir.resolve("state"), true).close();
     }
 
     private Daemon daemon(boolean stopTasks) {
@@ -57,7 +59,7 @@ class ServicesTest {
     private void restartDaemon() {
         Daemon last = daemons.removeLast();
         last.close();
-        client = new OverseerClient(daemon(true).socket());
+        client = new OverseerClient(daemon(false).socket());
     }
 
     private static ServiceSpec service(String id, RestartPolicy restart, String... args) {
@@ -170,13 +172,10 @@ class ServicesTest {
 
     @Test
     void aServiceThatDiedWhileTheDaemonWasDownIsRestarted() throws Exception {
-        Daemon first = daemons.removeFirst();
-        first.close();
-        client = new OverseerClient(daemon(false).socket());
         long pid = run(service("cache", RestartPolicy.parse("restart", "always"), "/bin/sleep", "1000")).get("pid").asLong();
         daemons.removeLast().close(); // the daemon stops; its task runs on
         new ProcessBuilder("kill", "-KILL", Long.toString(pid)).start().waitFor();
-        client = new OverseerClient(daemon(true).socket());
+        client = new OverseerClient(daemon(false).socket());
         await().atMost(Duration.ofSeconds(20)).until(() -> {
             JsonNode t = client.task("default", "cache");
             return t.get("status").asString().equals("running") && t.get("pid").asLong() != pid;
@@ -216,9 +215,6 @@ class ServicesTest {
 
     @Test
     void anUpdateOutlivesTheDaemon() {
-        Daemon first = daemons.removeFirst();
-        first.close();
-        client = new OverseerClient(daemon(false).socket());
         ServiceSpec spec = ServiceSpec.of(TaskSpec.of("limited", ProcessSpec.of("/bin/sleep", "1000"))
                 .withResources(Resources.builder().memoryBytes(64L << 20).build()));
         run(spec);
@@ -230,11 +226,10 @@ class ServicesTest {
 
     @Test
     void aSecondDaemonOnTheSameStateOrSocketIsRefused() {
-        assertThatThrownBy(() -> daemon(true)).isInstanceOfSatisfying(OverseerException.class, e -> {
+        assertThatThrownBy(() -> daemon(false)).isInstanceOfSatisfying(OverseerException.class, e -> {
             assertThat(e.kind()).isEqualTo(ErrorKind.FAILED_PRECONDITION);
             assertThat(e.getMessage()).contains("is in use by another daemon (pid " + ProcessHandle.current().pid() + ")");
         });
-        daemons.removeLast();
         assertThatThrownBy(() -> new Daemon(new NativeRuntime(), dir.resolve("d.sock"), dir.resolve("other"), true))
                 .hasMessageContaining("another daemon is listening on it");
         assertThat(client.health().get("status").asString()).isEqualTo("ok"); // the first one's socket is still there

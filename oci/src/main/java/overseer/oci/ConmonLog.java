@@ -37,6 +37,8 @@ final class ConmonLog {
     private final ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
     private FileChannel channel;
     private boolean finished;
+    /** Bytes of the log an earlier Overseer copied to each output file already, left to skip. */
+    private final Map<Sink, Long> copied = new java.util.HashMap<>();
 
     /** Where one stream's bytes go. */
     private interface Sink {
@@ -46,13 +48,83 @@ final class ConmonLog {
         }
     }
 
-    /** Opens the destinations (output files are truncated or appended to now, as a spawn would). */
-    ConmonLog(Path file, ProcessSpec spec, ProcessOutput output) {
+    /**
+     * Opens the destinations (output files are truncated or appended to now, as a spawn would). The size of
+     * each output file as this process begins is written beside the log ({@code <log>.marks}); a {@code resumed}
+     * reader (after an Overseer restart) reads the log from its start again but skips, per file, the bytes
+     * the file has gained since, so no line is lost or doubled however often Overseer restarts.
+     */
+    ConmonLog(Path file, ProcessSpec spec, ProcessOutput output, boolean resumed) {
         this.file = file;
         this.output = output;
-        Sink out = sink(LogStream.STDOUT, spec.stdout(), null);
+        Map<LogStream, Long> starts = resumed ? readMarks(marks(file)) : sizes(spec);
+        Sink out = sink(LogStream.STDOUT, resumed ? asAppend(spec.stdout()) : spec.stdout(), null);
         sinks.put(LogStream.STDOUT, out);
-        sinks.put(LogStream.STDERR, spec.stderr() == Redirect.STDOUT ? out : sink(LogStream.STDERR, spec.stderr(), out));
+        sinks.put(LogStream.STDERR, spec.stderr() == Redirect.STDOUT ? out
+                : sink(LogStream.STDERR, resumed ? asAppend(spec.stderr()) : spec.stderr(), out));
+        if (resumed) {
+            skipCopied(spec, starts);
+        } else {
+            writeMarks(marks(file), sizes(spec));
+        }
+    }
+
+    private static Path marks(Path log) {
+        return log.resolveSibling(log.getFileName() + ".marks");
+    }
+
+    /** A resumed reader appends to what the first one truncated. */
+    private static Redirect asAppend(Redirect r) {
+        return r instanceof Redirect.File f ? new Redirect.File(f.path(), true) : r;
+    }
+
+    /** The size of each output file now (0 for one that does not exist or is not a file). */
+    private static Map<LogStream, Long> sizes(ProcessSpec spec) {
+        Map<LogStream, Long> m = new EnumMap<>(LogStream.class);
+        m.put(LogStream.STDOUT, size(spec.stdout()));
+        m.put(LogStream.STDERR, size(spec.stderr()));
+        return m;
+    }
+
+    private static long size(Redirect r) {
+        try {
+            return r instanceof Redirect.File f && java.nio.file.Files.exists(f.path()) ? java.nio.file.Files.size(f.path()) : 0;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private void skipCopied(ProcessSpec spec, Map<LogStream, Long> starts) {
+        Map<LogStream, Long> now = sizes(spec);
+        for (LogStream s : LogStream.values()) {
+            Redirect r = s == LogStream.STDOUT ? spec.stdout() : spec.stderr();
+            if (r instanceof Redirect.File && starts.containsKey(s)) {
+                copied.merge(sinks.get(s), Math.max(0, now.get(s) - starts.get(s)), Math::max);
+            }
+        }
+    }
+
+    private static void writeMarks(Path marks, Map<LogStream, Long> sizes) {
+        try {
+            java.nio.file.Files.writeString(marks, "stdout " + sizes.get(LogStream.STDOUT) + "\nstderr " + sizes.get(LogStream.STDERR) + "\n");
+        } catch (IOException e) {
+            throw OverseerException.internal("writing " + marks, e);
+        }
+    }
+
+    private static Map<LogStream, Long> readMarks(Path marks) {
+        Map<LogStream, Long> m = new EnumMap<>(LogStream.class);
+        try {
+            for (String l : java.nio.file.Files.readAllLines(marks)) {
+                String[] kv = l.strip().split(" ");
+                if (kv.length == 2) {
+                    m.put(kv[0].equals("stderr") ? LogStream.STDERR : LogStream.STDOUT, Long.parseLong(kv[1]));
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // written by an Overseer before the marks: nothing is known to be copied
+        }
+        return m;
     }
 
     /** Whether the spec wants any output at all: else conmon need not write a log. */
@@ -169,8 +241,16 @@ final class ConmonLog {
         if (full) {
             payload[payload.length - 1] = '\n';
         }
-        sink.write(stream == LogStream.STDERR && sinks.get(LogStream.STDOUT) == sink ? LogStream.STDOUT : stream,
-                payload, 0, payload.length);
+        int from = 0;
+        Long skip = copied.get(sink);
+        if (skip != null && skip > 0) {
+            from = (int) Math.min(skip, payload.length);
+            copied.put(sink, skip - from);
+        }
+        if (from < payload.length) {
+            sink.write(stream == LogStream.STDERR && sinks.get(LogStream.STDOUT) == sink ? LogStream.STDOUT : stream,
+                    payload, from, payload.length - from);
+        }
     }
 
     private static int indexOf(byte[] l, int from, int len) {

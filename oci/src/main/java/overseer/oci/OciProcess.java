@@ -58,7 +58,7 @@ abstract class OciProcess implements RuntimeProcess {
     @Override
     public long start(Consumer<Exit> onExit) {
         this.onExit = onExit;
-        this.log = new ConmonLog(paths.log(), spec, output);
+        this.log = new ConmonLog(paths.log(), spec, output, false);
         try {
             keys = runtime.watcher().register(onChange, paths.dir(), paths.exits());
             pid = launch();
@@ -86,11 +86,14 @@ abstract class OciProcess implements RuntimeProcess {
         return pid;
     }
 
-    /** Picks up a reattached process: its log from the start, its exit when it comes (or now). */
+    /**
+     * Picks up a reattached process: its log from the start (what an earlier Overseer copied already is not
+     * copied again), its exit when it comes (or now).
+     */
     void adopt(long pid, Consumer<Exit> onExit) throws IOException {
         this.pid = pid;
         this.onExit = onExit;
-        this.log = new ConmonLog(paths.log(), spec, output);
+        this.log = new ConmonLog(paths.log(), spec, output, true);
         if (stdin != null) {
             // conmon closed the process's stdin when the previous Overseer's connection went away.
             stdin.close();

@@ -126,6 +126,11 @@ public final class OciRuntime implements Runtime {
         awaitDeletion(key);
         Isolation iso = spec.isolation().orElseGet(() -> isolations.getOrDefault(key, defaultIsolation));
         TaskPaths paths = TaskPaths.init(state, namespace, spec.id());
+        if (Files.exists(paths.dir()) && !Files.exists(paths.conmonPidFile()) && !Files.exists(paths.pidFile())) {
+            // A task created and never started (the daemon that made it died): no container, only its bundle,
+            // which is made again from the spec.
+            Files2.deleteTree(paths.dir());
+        }
         if (Files.exists(paths.dir())) {
             throw OverseerException.alreadyExists("task already exists: %s/%s (its files are still in %s: reattach or delete it)",
                     namespace, spec.id(), paths.dir());

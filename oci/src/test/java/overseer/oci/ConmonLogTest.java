@@ -24,7 +24,7 @@ class ConmonLogTest {
         Path log = dir.resolve("ctr.log");
         ProcessSpec spec = ProcessSpec.builder("/bin/true").captureOutput().build();
         ProcessOutput out = new ProcessOutput(spec);
-        ConmonLog reader = new ConmonLog(log, spec, out);
+        ConmonLog reader = new ConmonLog(log, spec, out, false);
 
         append(log, T + "stdout F one\n" + T + "stdout F tw");
         reader.pump(); // a line cut where conmon's write ended is kept until its end arrives
@@ -49,12 +49,31 @@ class ConmonLogTest {
         Path log = dir.resolve("ctr.log");
         Path file = dir.resolve("out.txt");
         ProcessSpec spec = ProcessSpec.builder("/bin/true").stdout(Redirect.file(file)).stderr(Redirect.STDOUT).build();
-        ConmonLog reader = new ConmonLog(log, spec, new ProcessOutput(spec));
+        ConmonLog reader = new ConmonLog(log, spec, new ProcessOutput(spec), false);
 
         append(log, T + "stdout F a\n" + T + "stderr F b\n" + T + "stdout P c\n");
         reader.finish();
 
         assertThat(file).hasContent("a\nb\nc");
+    }
+
+    @Test
+    void aResumedReaderCopiesNothingTwice(@TempDir Path dir) throws Exception {
+        Path log = dir.resolve("ctr.log");
+        Path out = dir.resolve("t.out");
+        Path err = dir.resolve("t.err");
+        Files.writeString(out, "an earlier run\n");
+        ProcessSpec spec = ProcessSpec.builder("/bin/true").stdout(Redirect.append(out)).stderr(Redirect.append(err)).build();
+        ConmonLog first = new ConmonLog(log, spec, new ProcessOutput(spec), false);
+        append(log, T + "stdout F one\n" + T + "stderr F oops\n" + T + "stdout F tw");
+        first.pump(); // then the Overseer that read it is killed
+        append(log, "o\n" + T + "stdout F three\n");
+
+        ConmonLog resumed = new ConmonLog(log, spec, new ProcessOutput(spec), true);
+        resumed.finish();
+
+        assertThat(out).hasContent("an earlier run\none\ntwo\nthree");
+        assertThat(err).hasContent("oops");
     }
 
     private static void append(Path log, String s) throws Exception {

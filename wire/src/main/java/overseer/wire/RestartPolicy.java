@@ -10,10 +10,9 @@ import java.util.OptionalInt;
 
 /**
  * When the daemon starts a task again after its process ended, with docker's meanings:
- * {@code no}, {@code on-failure[:N]} (only after a non-zero exit; N retries at most, unlimited when N is
+ * {@code no}, {@code on-failure[:N]} (only after a non-zero exit; N retries in all, unlimited when N is
  * left out), {@code always} and {@code unless-stopped} (both unlimited; neither restarts a task an operator
- * stopped, and after a daemon restart {@code unless-stopped} stays stopped where {@code always} would too:
- * Overseer keeps an operator's stop across daemon restarts for both, see docs/services.md).
+ * stopped; after a daemon restart {@code always} starts it again, {@code unless-stopped} does not).
  *
  * <p>Each restart waits {@link #initialDelay} doubling up to {@link #maxDelay} (docker: 100 ms to 1 min);
  * a run that lasted {@link #resetAfter} resets the delay. More than {@link #startLimitBurst} starts within

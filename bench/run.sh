@@ -6,6 +6,7 @@
 #   bench/run.sh all                           spawn, then plot, then scale
 #   bench/run.sh probe switches|closefrom [N]  the diagnostics behind the findings in docs/benchmarks.md
 #   bench/run.sh api [TASKS] [SECONDS]         the daemon's API: GET rate, create+start latency, heap per 1,000 tasks
+#   bench/run.sh services [TASKS] [CRASHES]    plain task vs durable service vs isolated task; crash -> running again
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
@@ -15,8 +16,8 @@ CP='bench/target/overseer-bench.jar:bench/target/lib/*'
 what="${1:-}"
 [ $# -gt 0 ] && shift
 case "$what" in
-  spawn|scale|plot|all|probe|api) ;;
-  *) echo "usage: bench/run.sh spawn|scale|plot|all|probe|api [options]" >&2; exit 64 ;;
+  spawn|scale|plot|all|probe|api|services) ;;
+  *) echo "usage: bench/run.sh spawn|scale|plot|all|probe|api|services [options]" >&2; exit 64 ;;
 esac
 
 ./mvnw -q -B -DskipTests -pl bench -am package
@@ -40,4 +41,5 @@ case "$what" in
   all) spawn; plot; scale ;;
   probe) probe "$@" ;;
   api) "$JAVA" --enable-native-access=ALL-UNNAMED -Xmx512m -cp "$CP" overseer.bench.ApiBench "$@" ;;
+  services) "$JAVA" --enable-native-access=ALL-UNNAMED -Xmx512m -cp "$CP" overseer.bench.ServiceBench "$@" ;;
 esac

@@ -22,6 +22,8 @@ public final class Tasks implements AutoCloseable {
     private final Runtime runtime;
     private final EventBus bus;
     private final Map<Key, SupervisedTask> tasks = new ConcurrentHashMap<>();
+    /** Keys whose task is being replaced: deleting the old run leaves the key to the new one. */
+    private final java.util.Set<Key> replacing = ConcurrentHashMap.newKeySet();
 
     public Tasks(Runtime runtime) {
         this(runtime, new EventBus());
@@ -48,13 +50,53 @@ public final class Tasks implements AutoCloseable {
         Identifiers.require("namespace", namespace);
         Key key = new Key(namespace, spec.id());
         SupervisedTask[] made = new SupervisedTask[1];
-        tasks.computeIfAbsent(key, k -> made[0] = new SupervisedTask(namespace, spec, runtime, bus,
-                () -> tasks.remove(k)));
+        tasks.computeIfAbsent(key, k -> made[0] = new SupervisedTask(namespace, spec, runtime, bus, unregister(k, made)));
         if (made[0] == null) {
             throw OverseerException.alreadyExists("task already exists: %s/%s", namespace, spec.id());
         }
         bus.publish(namespace, new Event.TaskCreate(spec.id(), spec.process().args()));
         return made[0];
+    }
+
+    /** Forgets the task once it is deleted, unless the key belongs to another task by then or is being replaced. */
+    private Runnable unregister(Key k, SupervisedTask[] self) {
+        return () -> {
+            if (!replacing.contains(k)) {
+                tasks.remove(k, self[0]);
+            }
+        };
+    }
+
+    /**
+     * A new run of a task under the same id (a supervisor's restart): the old one, which must have ended or
+     * never started, is deleted and the new one created from {@code spec}, with no moment at which the id
+     * names no task. Publishes /tasks/delete then /tasks/create.
+     */
+    public Task replace(String namespace, TaskSpec spec) {
+        Key key = new Key(namespace, spec.id());
+        SupervisedTask old = tasks.get(key);
+        if (old == null) {
+            throw OverseerException.notFound("task does not exist: %s/%s", namespace, spec.id());
+        }
+        replacing.add(key);
+        try {
+            if (old.status() != Status.DELETED) {
+                old.delete();
+            }
+            SupervisedTask[] made = new SupervisedTask[1];
+            made[0] = new SupervisedTask(namespace, spec, runtime, bus, unregister(key, made));
+            if (!tasks.replace(key, old, made[0])) {
+                made[0].delete();
+                throw OverseerException.failedPrecondition("task %s/%s: replaced or deleted meanwhile", namespace, spec.id());
+            }
+            bus.publish(namespace, new Event.TaskCreate(spec.id(), spec.process().args()));
+            return made[0];
+        } catch (RuntimeException e) {
+            tasks.remove(key, old);
+            throw e;
+        } finally {
+            replacing.remove(key);
+        }
     }
 
     /**
@@ -67,8 +109,8 @@ public final class Tasks implements AutoCloseable {
         Identifiers.require("namespace", namespace);
         Key key = new Key(namespace, spec.id());
         SupervisedTask[] made = new SupervisedTask[1];
-        tasks.computeIfAbsent(key, k -> made[0] = new SupervisedTask(namespace, spec, runtime, bus,
-                () -> tasks.remove(k), out -> runtime.reattach(namespace, spec, out, pid, startTime)));
+        tasks.computeIfAbsent(key, k -> made[0] = new SupervisedTask(namespace, spec, runtime, bus, unregister(k, made),
+                out -> runtime.reattach(namespace, spec, out, pid, startTime)));
         if (made[0] == null) {
             throw OverseerException.alreadyExists("task already exists: %s/%s", namespace, spec.id());
         }

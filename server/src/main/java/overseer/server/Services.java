@@ -260,11 +260,7 @@ final class Services implements AutoCloseable {
             spec = k.spec;
         }
         try {
-            Task old = tasks.tasks().get(namespace, id);
-            if (old.status() != Status.DELETED) {
-                old.delete();
-            }
-            Task fresh = tasks.tasks().create(namespace, tasks.runnable(namespace, spec));
+            Task fresh = tasks.tasks().replace(namespace, tasks.runnable(namespace, spec));
             return Optional.of(tasks.launch(fresh));
         } catch (RuntimeException e) {
             // It cannot run any more (its binary is gone, its limits are refused): a failure, not a loop.

@@ -143,9 +143,20 @@ public final class Subreaper {
      * /proc/PID/stat, hence its start time, stays readable until {@link #reap}. Empty when there is no child
      * left at all.
      */
-    public synchronized Optional<Exited> awaitExit() {
+    public Optional<Exited> awaitExit() {
+        return peek(LibC.WEXITED | LibC.WNOWAIT);
+    }
+
+    /** {@link #awaitExit} without blocking: empty when no child has exited (or there is none). */
+    public Optional<Exited> pollExit() {
+        return peek(LibC.WEXITED | LibC.WNOWAIT | LibC.WNOHANG);
+    }
+
+    private synchronized Optional<Exited> peek(int options) {
         try {
-            LibC.waitid(LibC.P_ALL, 0, info, LibC.WEXITED | LibC.WNOWAIT);
+            if (!LibC.waitid(LibC.P_ALL, 0, info, options)) {
+                return Optional.empty();
+            }
         } catch (LibC.Errno e) {
             if (e.errno == LibC.ECHILD) {
                 return Optional.empty();
@@ -173,6 +184,14 @@ public final class Subreaper {
     /** The start time of a process, zombies included: with the pid, the name of its exit file. */
     public static OptionalLong startTime(int pid) {
         return ProcFs.startTimeEvenIfZombie(pid);
+    }
+
+    /**
+     * {@link #startTime} of a process that leads its own process group, as every task and exec process the
+     * native runtime spawns does; empty for any other (a task's own orphans, whose exits nobody asks for).
+     */
+    public static OptionalLong groupLeaderStartTime(int pid) {
+        return ProcFs.stat(pid).filter(s -> s.pgrp() == pid).isPresent() ? startTime(pid) : OptionalLong.empty();
     }
 
     /** How many children this process has now (its own and the orphans reparented to it). */

@@ -76,15 +76,22 @@ class MonitorDurabilityTest {
         return Long.parseLong(Files.readString(state().resolve("daemon.pid")).strip());
     }
 
-    @Test
-    void nativeExitsSurviveAKilledDaemonAndReadoptedTasksKeepTheirCgroups() throws Exception {
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+    /** `overseer daemon --runtime native`, with {@code more} flags; returns once it serves. */
+    private OverseerClient startMonitor(String... more) {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
                 Main.class.getName(), "daemon", "--socket", sock().toString(), "--state-dir", state().toString(),
-                "--runtime", "native", "--stop-tasks");
-        monitor = jvms.run(TaskSpec.of("monitor", ProcessSpec.builder(cmd).build()));
+                "--runtime", "native"));
+        cmd.addAll(List.of(more));
+        monitor = jvms.run(TaskSpec.of("monitor-" + System.nanoTime(), ProcessSpec.builder(cmd).build()));
         OverseerClient client = new OverseerClient(sock());
         await().atMost(WAIT).ignoreExceptions().until(() -> client.health().get("status").asString().equals("ok"));
+        return client;
+    }
+
+    @Test
+    void nativeExitsSurviveAKilledDaemonAndReadoptedTasksKeepTheirCgroups() throws Exception {
+        OverseerClient client = startMonitor("--stop-tasks");
 
         String mem = "mem-" + ProcessHandle.current().pid();
         client.createTask("default", JSON.readTree("{\"id\": \"seven\", \"process\": {\"args\": [\"/bin/sh\", \"-c\", \"sleep 3; exit 7\"]}}"));
@@ -123,6 +130,28 @@ class MonitorDurabilityTest {
         client.await("default", mem, WAIT);
         client.delete("default", mem);
         assertThat(cgroupDirs(mem)).as("cgroup dirs of the deleted task").isEmpty();
+    }
+
+    @Test
+    void onSigtermTheMonitorOutlivesItsDaemonUntilTheTasksEndAndRecordsTheirExits() throws Exception {
+        OverseerClient client = startMonitor();
+        client.createTask("default", JSON.readTree("{\"id\": \"five\", \"process\": {\"args\": [\"/bin/sh\", \"-c\", \"sleep 3; exit 5\"]}}"));
+        client.start("default", "five");
+        strays.add(client.task("default", "five").get("pid").asLong());
+        long daemon = daemonPid();
+
+        monitor.kill(Signal.SIGTERM, false);
+        await().atMost(WAIT).until(() -> ProcessHandle.of(daemon).isEmpty()); // forwarded: the daemon stopped cleanly
+        assertThat(monitor.exit()).as("waiting for the task it adopted").isEmpty();
+        assertThat(monitor.await(WAIT).orElseThrow().exitCode()).isZero();
+        assertThat(exitFiles()).hasSize(1);
+        assertThat(Files.readString(exitFiles().getFirst())).startsWith("exitCode=5\n");
+
+        // The next daemon takes the exit that happened while none ran.
+        OverseerClient next = startMonitor("--stop-tasks");
+        JsonNode five = await().atMost(WAIT).until(() -> next.task("default", "five"), t -> t.has("exit"));
+        assertThat(five.get("exit").get("exitCode").asInt()).isEqualTo(5);
+        assertThat(exitFiles()).isEmpty();
     }
 
     private List<Path> exitFiles() throws IOException {

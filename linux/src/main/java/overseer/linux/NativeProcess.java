@@ -56,8 +56,8 @@ class NativeProcess implements RuntimeProcess {
     private boolean reaped;
     private boolean reporting; // the exit was peeked and is being reported; the zombie is reaped after
     private long adoptedStartTime;
-    // Found again after a restart: not our child, so its group id is not pinned by an unreaped leader and
-    // its status cannot be collected. Signals go to it alone, through its pidfd.
+    // Found again after a restart: not our child (as a rule), so its group id is not pinned by an unreaped
+    // leader and its status comes from the monitor's exits directory. Signals go to it alone, through its pidfd.
     private boolean adopted;
     private FdOutputStream stdin;
     private int terminalFd = UNSET; // a descriptor of the terminal's master, for its size

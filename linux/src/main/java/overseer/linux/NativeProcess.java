@@ -628,6 +628,11 @@ class NativeProcess implements RuntimeProcess {
         synchronized (this) {
             closeIfSet(terminalFd);
             terminalFd = UNSET;
+            if (reporting) {
+                // Released once its exit is known, maybe before the loop thread got back from reporting it:
+                // reap now, so that nothing of the process outlives its release.
+                reap();
+            }
         }
         if (spec.stdout() != Redirect.PIPE && spec.stderr() != Redirect.PIPE) {
             return; // no pipes: no reason to wake the event loop

@@ -4,16 +4,22 @@ import overseer.core.OverseerException;
 import overseer.core.RoutingRuntime;
 import overseer.core.spi.Runtime;
 import overseer.linux.NativeRuntime;
+import overseer.linux.Subreaper;
 import overseer.oci.OciRuntime;
 import overseer.server.ApiServer;
 import overseer.server.Daemon;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.Callable;
@@ -22,6 +28,11 @@ import java.util.concurrent.CountDownLatch;
 /**
  * {@code overseer daemon}: serves the API on a Unix socket until SIGTERM or SIGINT. On the way out the API
  * stops and the state is closed; tasks keep running unless {@code --stop-tasks}.
+ *
+ * <p>The JVM the user starts is the {@link Monitor}: it runs the daemon itself as its child (the same
+ * command with {@code --serve}), restarts it when it crashes and records the exits of tasks that end while
+ * no daemon is there. {@code --serve} alone runs a daemon without a monitor: the exits of native tasks that
+ * end while that daemon is down are then unknown.
  */
 @Command(name = "daemon", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Run the Overseer daemon: the HTTP API on a Unix socket, state in SQLite.")
@@ -45,11 +56,22 @@ final class DaemonCommand implements Callable<Integer> {
     @Option(names = "--stop-tasks", description = "Stop and delete every task when the daemon stops.")
     boolean stopTasks;
 
-    @Option(names = "--runtime", defaultValue = "native", paramLabel = "native|oci|both",
-            description = "Runtime of the daemon's tasks (default: ${DEFAULT-VALUE}): oci tasks run isolated under conmon "
-                    + "and keep their true exit codes across a daemon restart; with both, a task that asks for "
-                    + "isolation runs on oci and any other on native.")
+    @Option(names = "--runtime", defaultValue = "auto", paramLabel = "auto|native|oci|both",
+            description = "Runtime of the daemon's tasks (default: ${DEFAULT-VALUE}): oci tasks run isolated under conmon; "
+                    + "with both, a task that asks for isolation runs on oci and any other on native; auto is both "
+                    + "where crun or runc and conmon work, else native (isolated tasks are then refused).")
     String runtime;
+
+    @Option(names = "--serve", hidden = true,
+            description = "Serve in this process, without a monitor: exits of tasks that end while the daemon is down are then unknown.")
+    boolean serve;
+
+    @Option(names = "--monitor-pid", hidden = true, paramLabel = "PID",
+            description = "Set by the monitor on the daemon it spawns: the daemon dies with it.")
+    long monitorPid;
+
+    @Spec
+    CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
@@ -66,24 +88,72 @@ final class DaemonCommand implements Callable<Integer> {
                 : Optional.ofNullable(p.getProperty("state-dir")).map(Path::of).orElse(Daemon.defaultStateDir());
         Optional<ApiServer.Tcp> listener = tcp(tcp != null ? tcp : p.getProperty("tcp"),
                 tokenFile != null ? tokenFile : Optional.ofNullable(p.getProperty("token-file")).map(Path::of).orElse(null));
+        if (!List.of("auto", "native", "oci", "both").contains(runtime)) {
+            throw OverseerException.invalidArgument("--runtime: expected auto, native, oci or both, got \"%s\"", runtime);
+        }
+        if (!serve) {
+            return new Monitor(state, daemonArgs()).run();
+        }
+        if (monitorPid > 0) {
+            Subreaper.dieWithParent(monitorPid);
+        }
         CountDownLatch stop = new CountDownLatch(1);
-        Runtime rt = switch (runtime) {
-            case "native" -> new NativeRuntime();
-            case "oci" -> OciRuntime.builder().stateDir(state.resolve("oci")).build();
-            case "both" -> new RoutingRuntime(new NativeRuntime(), OciRuntime.builder().stateDir(state.resolve("oci")).build());
-            default -> throw OverseerException.invalidArgument("--runtime: expected native, oci or both, got \"%s\"", runtime);
-        };
         // Handlers first: a SIGTERM that comes while the daemon starts (its socket is already there) still
-        // stops it cleanly once it is up.
-        for (String sig : new String[]{"TERM", "INT"}) {
+        // stops it cleanly once it is up. SIGHUP too: the monitor forwards it.
+        for (String sig : new String[]{"TERM", "INT", "HUP"}) {
             sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> stop.countDown());
         }
+        Runtime rt = runtime(state);
         try (Daemon d = new Daemon(rt, sock, listener, state, stopTasks)) {
-            System.err.println("overseer daemon: listening on " + d.socket() + ", state in " + state);
+            writePid(state.resolve(Monitor.PID_FILE));
+            System.err.println("overseer daemon: listening on " + d.socket() + ", state in " + state + " (runtime " + rt.name() + ")");
             stop.await();
             System.err.println("overseer daemon: stopping" + (stopTasks ? " and stopping its tasks" : "; tasks keep running"));
         }
+        if (monitorPid == 0) {
+            Files.deleteIfExists(state.resolve(Monitor.PID_FILE)); // under a monitor, the monitor removes it
+        }
         return 0;
+    }
+
+    /** The arguments this command was given after "daemon", for the daemon child. */
+    private List<String> daemonArgs() {
+        List<String> all = spec.commandLine().getParseResult().originalArgs();
+        int at = all.indexOf(spec.name());
+        return all.subList(at + 1, all.size());
+    }
+
+    private Runtime runtime(Path state) {
+        NativeRuntime.Options options = NativeRuntime.Options.defaults().withExitDir(state.resolve(Monitor.EXIT_DIR));
+        return switch (runtime) {
+            case "native" -> new NativeRuntime(options);
+            case "oci" -> oci(state);
+            case "both" -> new RoutingRuntime(new NativeRuntime(options), oci(state));
+            default -> auto(state, new NativeRuntime(options));
+        };
+    }
+
+    private static Runtime oci(Path state) {
+        return OciRuntime.builder().stateDir(state.resolve("oci")).build();
+    }
+
+    /** native + oci where an OCI runtime and conmon work here; else native, refusing isolated tasks with the reason. */
+    private static Runtime auto(Path state, NativeRuntime nativeRuntime) {
+        try {
+            return new RoutingRuntime(nativeRuntime, oci(state));
+        } catch (OverseerException e) {
+            System.err.println("overseer daemon: no OCI runtime, isolated tasks are refused: " + e.getMessage());
+            return new RoutingRuntime(nativeRuntime, new NoOciRuntime(e.getMessage()));
+        }
+    }
+
+    /** {@code <state-dir>/daemon.pid}, 0600, written whole: what operators and tests kill -9. */
+    private static void writePid(Path file) throws IOException {
+        Path temp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.deleteIfExists(temp);
+        Files.createFile(temp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(temp, ProcessHandle.current().pid() + "\n");
+        Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
     private static Optional<ApiServer.Tcp> tcp(String hostPort, Path tokenFile) {

@@ -128,6 +128,23 @@ final class CgroupTree {
         }
     }
 
+    /**
+     * The cgroups a previous Overseer made for the task, taken back as they are (limits, counters and
+     * processes kept), when every directory this layout gives a task exists; else empty (the task had none).
+     */
+    Optional<TaskCgroup> existing(String namespace, String id) {
+        List<Path> expected = new ArrayList<>();
+        for (Path h : layout.v1Hierarchies()) {
+            expected.add(dir(h, namespace, id));
+        }
+        Optional<Path> v2 = layout.usesV2() ? Optional.of(dir(layout.v2().orElseThrow().mount(), namespace, id)) : Optional.empty();
+        v2.ifPresent(expected::add);
+        if (expected.isEmpty() || !expected.stream().allMatch(Files::isDirectory)) {
+            return Optional.empty();
+        }
+        return Optional.of(new TaskCgroup(layout, namespace + "/" + id, dirsByController(namespace, id), v2));
+    }
+
     private Map<Controller, Path> dirsByController(String namespace, String id) {
         Map<Controller, Path> dirs = new EnumMap<>(Controller.class);
         for (Controller c : Controller.values()) {

@@ -5,7 +5,8 @@ import java.util.Optional;
 
 /**
  * What every process of one native runtime shares: the event loop that watches it, the spawner that starts
- * it, and setpriv(1), through which a process runs as another user.
+ * it, setpriv(1), through which a process runs as another user, and the exits directory where the monitor
+ * records the exits of processes that are no longer our children.
  */
-record Host(EventLoop loop, Spawner spawner, Optional<Path> setpriv) {
+record Host(EventLoop loop, Spawner spawner, Optional<Path> setpriv, Optional<Path> exitDir) {
 }

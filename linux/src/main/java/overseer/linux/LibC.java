@@ -37,9 +37,13 @@ final class LibC {
     static final short POSIX_SPAWN_SETSIGDEF = 0x04;
     static final short POSIX_SPAWN_SETSIGMASK = 0x08;
 
+    static final int P_ALL = 0;
+    static final int P_PID = 1;
     static final int P_PIDFD = 3;
     static final int WEXITED = 4;
     static final int WNOHANG = 1;
+    /** waitid: report the exit but leave the child a zombie, to be reaped by a later waitid. */
+    static final int WNOWAIT = 0x01000000;
     static final int CLD_EXITED = 1;
     static final int CLD_KILLED = 2;
     static final int CLD_DUMPED = 3;
@@ -59,6 +63,8 @@ final class LibC {
     static final int EAGAIN = 11;
     static final int ECHILD = 10;
 
+    static final int PR_SET_PDEATHSIG = 1;
+    static final int PR_SET_CHILD_SUBREAPER = 36;
     static final int PR_CAPBSET_READ = 23;
     static final int PR_CAPBSET_DROP = 24;
     static final int SC_CLK_TCK = 2;
@@ -73,6 +79,7 @@ final class LibC {
     static final long SIGSET_SIZE = 128;
     static final long SIGINFO_SIZE = 128;
     static final long SIGINFO_CODE = 8;
+    static final long SIGINFO_PID = 16;
     static final long SIGINFO_STATUS = 24;
 
     /** struct epoll_event is packed on x86_64 (12 bytes) and naturally aligned elsewhere (16 bytes). */
@@ -146,6 +153,7 @@ final class LibC {
             Linker.Option.firstVariadicArg(1));
     private static final MethodHandle GETTID = plain("gettid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle GETEUID = plain("geteuid", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle GETPPID = plain("getppid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle SYSCONF = plain("sysconf", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
 
     // Each thread gets one errno capture buffer; FFM calls fill it before returning.
@@ -494,12 +502,20 @@ final class LibC {
 
     /** waitid(P_PIDFD, ...): fills {@code siginfo}; returns false under WNOHANG when nothing has exited yet. */
     static boolean waitidPidfd(int pidfd, MemorySegment siginfo, int options) throws Errno {
+        return waitid(P_PIDFD, pidfd, siginfo, options);
+    }
+
+    /**
+     * waitid(2) on any {@code idtype} (P_ALL, P_PID, P_PIDFD): fills {@code siginfo}; returns false under
+     * WNOHANG when nothing has exited yet; ECHILD when there is no such child.
+     */
+    static boolean waitid(int idtype, int id, MemorySegment siginfo, int options) throws Errno {
         MemorySegment c = CAPTURED.get();
         siginfo.fill((byte) 0);
         while (true) {
             int r;
             try {
-                r = (int) WAITID.invokeExact(c, P_PIDFD, pidfd, siginfo, options);
+                r = (int) WAITID.invokeExact(c, idtype, id, siginfo, options);
             } catch (Throwable t) {
                 throw rethrow(t);
             }
@@ -628,6 +644,14 @@ final class LibC {
     static int geteuid() {
         try {
             return (int) GETEUID.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int getppid() {
+        try {
+            return (int) GETPPID.invokeExact();
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -38,6 +38,8 @@ import java.util.function.Consumer;
 class NativeProcess implements RuntimeProcess {
     private static final int UNSET = -1;
     private static final String SH = "/bin/sh";
+    /** How long an adopted process's exit file is waited for after it ended: the monitor writes it at once. */
+    static final java.time.Duration RECORDED_EXIT_PATIENCE = java.time.Duration.ofSeconds(5);
     private static final TaskCgroup.Placement NOWHERE = new TaskCgroup.Placement(List.of(), List.of());
     /** Waits for one line on fd 3, closes it, execs the rest of the command line; no line means no exec. */
     static final String GATE_SCRIPT = "read -r gate <&3 || exit 125; exec 3<&- \"$@\"";
@@ -52,8 +54,10 @@ class NativeProcess implements RuntimeProcess {
     private long pidfdToken;
     protected volatile int pid;
     private boolean reaped;
-    // Found again after a restart: not our child, so its group id is not pinned by an unreaped leader and
-    // its status cannot be collected. Signals go to it alone, through its pidfd.
+    private boolean reporting; // the exit was peeked and is being reported; the zombie is reaped after
+    private long adoptedStartTime;
+    // Found again after a restart: not our child (as a rule), so its group id is not pinned by an unreaped
+    // leader and its status comes from the monitor's exits directory. Signals go to it alone, through its pidfd.
     private boolean adopted;
     private FdOutputStream stdin;
     private int terminalFd = UNSET; // a descriptor of the terminal's master, for its size
@@ -97,6 +101,7 @@ class NativeProcess implements RuntimeProcess {
         this.onExit = exitListener;
         this.pid = pid;
         this.adopted = true;
+        this.adoptedStartTime = startTime;
         this.pidfd = fd;
         try {
             pidfdToken = loop.newToken();
@@ -444,36 +449,94 @@ class NativeProcess implements RuntimeProcess {
 
     // --- exit -----------------------------------------------------------------------------------------
 
-    /** On the loop thread, when the pidfd is readable: the process has exited. */
+    /**
+     * On the loop thread, when the pidfd is readable: the process has exited. Record before reap: the status
+     * is peeked (WNOWAIT), reported to the listener, which records it, and only then is the zombie reaped. A
+     * daemon that dies in between leaves the zombie to the monitor, which records it in the exits directory:
+     * no exit is lost. A process that is not our child (adopted after a restart) has its exit read from there.
+     */
     private void collectExit() {
         Exit exit;
         synchronized (this) {
-            if (reaped) {
+            if (reaped || reporting) {
                 return;
             }
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment info = a.allocate(LibC.SIGINFO_SIZE, 8);
-                if (!LibC.waitidPidfd(pidfd, info, LibC.WEXITED | LibC.WNOHANG)) {
+                if (!LibC.waitidPidfd(pidfd, info, LibC.WEXITED | LibC.WNOHANG | LibC.WNOWAIT)) {
                     return; // woken early; the pidfd stays registered
                 }
                 exit = toExit(info.get(ValueLayout.JAVA_INT, LibC.SIGINFO_CODE),
                         info.get(ValueLayout.JAVA_INT, LibC.SIGINFO_STATUS));
             } catch (LibC.Errno e) {
-                // ECHILD: not our child (adopted after a restart) or reaped by someone else. The status is
-                // lost: say exactly that rather than invent one.
-                exit = Exit.unknown(Instant.now());
-                if (!adopted) {
-                    System.getLogger(NativeProcess.class.getName()).log(System.Logger.Level.ERROR,
-                            "cannot collect the exit status of pid " + pid + ": " + e.getMessage());
+                // ECHILD: not our child (adopted after a restart) or reaped by someone else.
+                forgetPidfd();
+                if (adopted) {
+                    takeRecordedExit();
+                    return;
                 }
+                System.getLogger(NativeProcess.class.getName()).log(System.Logger.Level.ERROR,
+                        "cannot collect the exit status of pid " + pid + ": " + e.getMessage());
+                exit = Exit.unknown(Instant.now());
             }
-            reaped = true;
+            reporting = true;
+        }
+        try {
+            beforeExitReported();
+            onExit.accept(exit);
+        } finally {
+            reap();
+        }
+    }
+
+    /** On the loop thread, after the exit was reported: the zombie goes, and with it the pid. */
+    private void reap() {
+        synchronized (this) {
+            if (pidfd == UNSET) {
+                return; // the peek failed: nothing to reap
+            }
+            try (Arena a = Arena.ofConfined()) {
+                LibC.waitidPidfd(pidfd, a.allocate(LibC.SIGINFO_SIZE, 8), LibC.WEXITED | LibC.WNOHANG);
+            } catch (LibC.Errno e) {
+                System.getLogger(NativeProcess.class.getName()).log(System.Logger.Level.ERROR,
+                        "cannot reap pid " + pid + ": " + e.getMessage());
+            }
+            forgetPidfd();
+        }
+    }
+
+    /** Under the lock: the process is gone for us; its pidfd is no longer watched. */
+    private void forgetPidfd() {
+        reaped = true;
+        if (pidfd != UNSET) {
             loop.unregister(pidfd, pidfdToken);
             LibC.close(pidfd);
             pidfd = UNSET;
         }
-        beforeExitReported();
-        onExit.accept(exit);
+    }
+
+    /**
+     * An adopted process ended: its status is in the exits directory, or about to be (the monitor writes it
+     * just after the exit). Waited for off the loop thread; unknown when no file ever appears.
+     */
+    private void takeRecordedExit() {
+        long startTime = adoptedStartTime;
+        int p = pid;
+        Thread.ofVirtual().name("overseer-exit-" + p).start(() -> {
+            Exit exit = recordedExit(host, p, startTime).map(this::withOomKill).orElseGet(() -> Exit.unknown(Instant.now()));
+            beforeExitReported();
+            onExit.accept(exit);
+        });
+    }
+
+    /** The exit the monitor recorded for the process, taken from the exits directory; empty if none comes. */
+    static Optional<Exit> recordedExit(Host host, long pid, long startTime) {
+        return host.exitDir().flatMap(d -> ExitFiles.take(d, pid, startTime, RECORDED_EXIT_PATIENCE));
+    }
+
+    /** A SIGKILL recorded by the monitor, while the task's cgroup counted an OOM kill, was the OOM killer's. */
+    Exit withOomKill(Exit e) {
+        return e.signal().filter(s -> oomKilled(s.number())).map(s -> Exit.killed(s, true, e.exitedAt())).orElse(e);
     }
 
     private Exit toExit(int code, int status) {
@@ -565,6 +628,11 @@ class NativeProcess implements RuntimeProcess {
         synchronized (this) {
             closeIfSet(terminalFd);
             terminalFd = UNSET;
+            if (reporting) {
+                // Released once its exit is known, maybe before the loop thread got back from reporting it:
+                // reap now, so that nothing of the process outlives its release.
+                reap();
+            }
         }
         if (spec.stdout() != Redirect.PIPE && spec.stderr() != Redirect.PIPE) {
             return; // no pipes: no reason to wake the event loop

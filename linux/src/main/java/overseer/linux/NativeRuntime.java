@@ -34,33 +34,42 @@ public final class NativeRuntime implements Runtime {
      * @param v2Tracking      on a hybrid host whose cgroup v2 tree holds none of the controllers, still use it
      *                        to track, freeze and kill (cgroup.kill is atomic even against a fork bomb); false
      *                        uses the v1 freezer instead and spares every spawn the gate (see docs/cgroups.md)
+     * @param exitDir         where the daemon's monitor records the exits of processes that are no longer our
+     *                        children (see {@link ExitFiles}): a task reattached after a restart takes its true
+     *                        exit from there. Empty: such an exit is unknown
      */
-    public record Options(Path cgroupRoot, String cgroupParent, boolean cgroupEveryTask, boolean v2Tracking) {
+    public record Options(Path cgroupRoot, String cgroupParent, boolean cgroupEveryTask, boolean v2Tracking,
+                          Optional<Path> exitDir) {
         public static final String DEFAULT_PARENT = "overseer";
 
         public Options {
             Objects.requireNonNull(cgroupRoot, "cgroupRoot");
             Objects.requireNonNull(cgroupParent, "cgroupParent");
+            Objects.requireNonNull(exitDir, "exitDir");
         }
 
         public static Options defaults() {
-            return new Options(CgroupLayout.DEFAULT_ROOT, DEFAULT_PARENT, false, true);
+            return new Options(CgroupLayout.DEFAULT_ROOT, DEFAULT_PARENT, false, true, Optional.empty());
         }
 
         public Options withCgroupParent(String parent) {
-            return new Options(cgroupRoot, parent, cgroupEveryTask, v2Tracking);
+            return new Options(cgroupRoot, parent, cgroupEveryTask, v2Tracking, exitDir);
         }
 
         public Options withCgroupRoot(Path root) {
-            return new Options(root, cgroupParent, cgroupEveryTask, v2Tracking);
+            return new Options(root, cgroupParent, cgroupEveryTask, v2Tracking, exitDir);
         }
 
         public Options withCgroupEveryTask(boolean every) {
-            return new Options(cgroupRoot, cgroupParent, every, v2Tracking);
+            return new Options(cgroupRoot, cgroupParent, every, v2Tracking, exitDir);
         }
 
         public Options withV2Tracking(boolean track) {
-            return new Options(cgroupRoot, cgroupParent, cgroupEveryTask, track);
+            return new Options(cgroupRoot, cgroupParent, cgroupEveryTask, track, exitDir);
+        }
+
+        public Options withExitDir(Path dir) {
+            return new Options(cgroupRoot, cgroupParent, cgroupEveryTask, v2Tracking, Optional.of(dir));
         }
     }
 
@@ -94,7 +103,8 @@ public final class NativeRuntime implements Runtime {
         this.layout = layout;
         this.tree = layout.usable() ? Optional.of(new CgroupTree(layout, options.cgroupParent())) : Optional.empty();
         this.spawner = new Spawner(tree.map(CgroupTree::parking).orElse(List.of()));
-        this.host = new Host(loop, spawner, SETPRIV.stream().sorted().filter(Files::isExecutable).findFirst());
+        this.host = new Host(loop, spawner, SETPRIV.stream().sorted().filter(Files::isExecutable).findFirst(),
+                options.exitDir());
     }
 
     @Override
@@ -143,20 +153,31 @@ public final class NativeRuntime implements Runtime {
     }
 
     /**
-     * Takes back a host process a previous Overseer started, if it still runs with the recorded start time:
-     * it is watched through a pidfd, but as it is no longer our child its exit status cannot be collected
-     * (the exit completes empty). Its cgroups, if it had any, are not taken back: it is signalled and
-     * listed as a process group.
+     * Takes back a host process a previous Overseer started, if it still runs with the recorded start time,
+     * with its cgroups if it had any (found where this runtime would have made them), so that update, stats,
+     * pause and kill work on it as on a fresh task. When it is our own child its exit is collected as usual;
+     * otherwise it is watched through its pidfd and its exit, when it comes (or if it came already), is read
+     * from the exits directory, where the monitor recorded it. Only when none is recorded does the exit
+     * complete empty (unknown).
      */
     @Override
     public Adopted reattach(String namespace, TaskSpec spec, ProcessOutput output, long pid, long startTime) {
+        Optional<TaskCgroup> cgroup = tree.flatMap(t -> t.existing(namespace, spec.id()));
         NativeTask task = new NativeTask(host, namespace, spec, Executables.resolve(spec.process()), Optional.empty(),
-                output, Optional.empty(), false);
+                output, tree, options.cgroupEveryTask());
         CompletableFuture<Optional<Exit>> exit = new CompletableFuture<>();
-        boolean alive = pid > 0 && pid <= Integer.MAX_VALUE && startTime > 0
-                && task.adopt((int) pid, startTime, e -> exit.complete(e.known() ? Optional.of(e) : Optional.empty()));
+        boolean plausible = pid > 0 && pid <= Integer.MAX_VALUE && startTime > 0;
+        boolean alive = plausible && task.adopt((int) pid, startTime, cgroup,
+                e -> exit.complete(e.known() ? Optional.of(e) : Optional.empty()));
         if (!alive) {
-            exit.complete(Optional.empty());
+            // Gone already: its exit may be in the exits directory, or about to be (the monitor may still hold
+            // the zombie). Its cgroups, if any, are removed when the task is deleted.
+            if (plausible && host.exitDir().isPresent()) {
+                Thread.ofVirtual().name("overseer-exit-" + pid).start(() ->
+                        exit.complete(NativeProcess.recordedExit(host, pid, startTime).map(task::withOomKill)));
+            } else {
+                exit.complete(Optional.empty());
+            }
         }
         return new Adopted(task, pid, exit);
     }

@@ -101,6 +101,24 @@ final class NativeTask extends NativeProcess implements RuntimeTask {
         }
     }
 
+    /**
+     * Watches a task a previous Overseer started (see {@link NativeProcess#adopt}), with the cgroups it made
+     * for it, if any: limits, stats, the freezer, kill-all and removal then work as on a fresh task. The
+     * cgroups are kept even when the process is gone, so that deleting the task removes them.
+     */
+    synchronized boolean adopt(int pid, long startTime, Optional<TaskCgroup> cg, Consumer<Exit> exitListener) {
+        cg.ifPresent(c -> cgroup = c);
+        if (!super.adopt(pid, startTime, exitListener)) {
+            return false;
+        }
+        cg.ifPresent(c -> {
+            oom = new OomWatch(loop, c, () -> oomListener.run());
+            oom.start();
+            startCycle();
+        });
+        return true;
+    }
+
     @Override
     public RuntimeProcess exec(String execId, ProcessSpec spec, ProcessOutput output) {
         Path exe = Executables.resolve(spec);

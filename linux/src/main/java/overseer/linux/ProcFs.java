@@ -64,6 +64,15 @@ final class ProcFs {
                 .orElse(java.util.OptionalLong.empty());
     }
 
+    /**
+     * The start time of a process that may be a zombie (a zombie keeps its /proc/PID/stat until it is reaped):
+     * what names an exit in the exits directory. Empty when there is no such process.
+     */
+    static java.util.OptionalLong startTimeEvenIfZombie(long pid) {
+        return statFields(pid).map(f -> java.util.OptionalLong.of(Long.parseLong(f.rest[19])))
+                .orElse(java.util.OptionalLong.empty());
+    }
+
     /** /proc/PID/stat cut after comm, which is in parentheses and may itself hold spaces and parentheses. */
     private record StatFields(String comm, String[] rest) {
     }

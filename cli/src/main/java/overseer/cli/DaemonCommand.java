@@ -62,6 +62,10 @@ final class DaemonCommand implements Callable<Integer> {
                     + "where crun or runc and conmon work, else native (isolated tasks are then refused).")
     String runtime;
 
+    @Option(names = "--services", paramLabel = "DIR",
+            description = "Keep the services declared in DIR/*.yaml (docs/services.md); `overseer reload` or SIGHUP applies changes.")
+    Path services;
+
     @Option(names = "--serve", hidden = true,
             description = "Serve in this process, without a monitor: exits of tasks that end while the daemon is down are then unknown.")
     boolean serve;
@@ -97,14 +101,23 @@ final class DaemonCommand implements Callable<Integer> {
         if (monitorPid > 0) {
             Subreaper.dieWithParent(monitorPid);
         }
+        if (services != null && !Files.isDirectory(services)) {
+            throw OverseerException.invalidArgument("--services: %s is not a directory", services);
+        }
         CountDownLatch stop = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicReference<Daemon> up = new java.util.concurrent.atomic.AtomicReference<>();
         // Handlers first: a SIGTERM that comes while the daemon starts (its socket is already there) still
-        // stops it cleanly once it is up. SIGHUP too: the monitor forwards it.
-        for (String sig : new String[]{"TERM", "INT", "HUP"}) {
+        // stops it cleanly once it is up. SIGHUP (the monitor forwards it) reloads the service files, as
+        // systemctl reload and supervisord do.
+        for (String sig : new String[]{"TERM", "INT"}) {
             sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> stop.countDown());
         }
+        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> Optional.ofNullable(up.get())
+                .ifPresent(d -> Thread.ofVirtual().start(() -> System.err.println("overseer daemon: reload: " + d.reload()))));
         Runtime rt = runtime(state);
-        try (Daemon d = new Daemon(rt, sock, listener, state, stopTasks)) {
+        try (Daemon d = new Daemon(rt, sock, listener, state, stopTasks,
+                Optional.ofNullable(services).map(Path::toAbsolutePath))) {
+            up.set(d);
             writePid(state.resolve(Monitor.PID_FILE));
             System.err.println("overseer daemon: listening on " + d.socket() + ", state in " + state + " (runtime " + rt.name() + ")");
             stop.await();

@@ -39,7 +39,7 @@ final class Monitor {
     private final List<String> daemonArgs;
     private final Subreaper reaper = new Subreaper();
     private volatile Subreaper.Child daemon;
-    /** Set by the first SIGTERM, SIGINT or SIGHUP: the daemon is asked to stop and is not restarted. */
+    /** Set by the first SIGTERM or SIGINT: the daemon is asked to stop and is not restarted. */
     private volatile boolean stopping;
     /** Set once the daemon has stopped for good and the monitor only waits for orphaned tasks. */
     private volatile boolean draining;
@@ -210,7 +210,8 @@ final class Monitor {
             }
             return;
         }
-        stopping = true;
+        // SIGHUP asks the daemon to reload its service files; it does not stop it.
+        stopping |= s.number() != Signal.SIGHUP.number();
         Subreaper.Child d = daemon;
         if (d != null) {
             d.signal(s);

@@ -116,8 +116,8 @@ class MonitorDurabilityTest {
         JsonNode killed = await().atMost(WAIT).until(() -> client.task("default", "sleeper"), t -> t.has("exit"));
         assertThat(killed.get("exit").get("exitCode").asInt()).isEqualTo(137);
         assertThat(killed.get("exit").get("signal").asString()).isEqualTo("SIGKILL");
-        JsonNode seven = client.await("default", "seven", WAIT);
-        assertThat(client.task("default", "seven").get("exit").get("exitCode").asInt()).as("%s", seven).isEqualTo(7);
+        assertThat(client.await("default", "seven", WAIT).exitCode()).isEqualTo(7);
+        assertThat(client.task("default", "seven").get("exit").get("exitCode").asInt()).isEqualTo(7);
         await().atMost(Duration.ofSeconds(10)).until(() -> exitFiles().isEmpty()); // each exit is taken once
 
         // The re-adopted task's cgroups: a limit to update and read back, the freezer, removal on delete.

@@ -26,6 +26,7 @@ final class ExitJournal implements EventBus.Journal, AutoCloseable {
     private final Deque<Envelope> pending = new ArrayDeque<>();
     private final Thread retrier;
     private long reserved;
+    private volatile boolean closed;
 
     /** {@code record} writes an event down and says whether it was one to write; it throws when the store fails. */
     ExitJournal(StateStore store, long last, Predicate<Envelope> record) {
@@ -44,6 +45,9 @@ final class ExitJournal implements EventBus.Journal, AutoCloseable {
 
     @Override
     public void record(Envelope e) {
+        if (closed) {
+            return; // the daemon is gone: its store too; the next daemon learns the exit from the runtime
+        }
         if (e.sequence() >= reserved) {
             try {
                 reserve(e.sequence());
@@ -107,6 +111,7 @@ final class ExitJournal implements EventBus.Journal, AutoCloseable {
 
     @Override
     public void close() {
+        closed = true;
         retrier.interrupt();
     }
 }

@@ -137,7 +137,10 @@ final class DaemonCommand implements Callable<Integer> {
     }
 
     private Runtime runtime(Path state) {
-        NativeRuntime.Options options = NativeRuntime.Options.defaults().withExitDir(state.resolve(Monitor.EXIT_DIR));
+        // Every task in its own cgroup, as systemd gives every service one: a task spawned just before a crash is
+        // found by it, and a kill or a delete reaches every process the task left, not only its process group.
+        NativeRuntime.Options options = NativeRuntime.Options.defaults().withExitDir(state.resolve(Monitor.EXIT_DIR))
+                .withCgroupEveryTask(true);
         return switch (runtime) {
             case "native" -> new NativeRuntime(options);
             case "oci" -> oci(state);

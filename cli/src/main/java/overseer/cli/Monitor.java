@@ -83,7 +83,8 @@ final class Monitor {
                 break;
             }
             first = false;
-            if (System.nanoTime() - startedAt >= HEALTHY_NANOS) {
+            // Backing off is for a daemon that cannot start; one that served and was then killed comes back quickly.
+            if (cameUp || System.nanoTime() - startedAt >= HEALTHY_NANOS) {
                 backoffMs = FIRST_BACKOFF_MS;
             }
             System.err.println("overseer monitor: the daemon (pid " + child.pid() + ") ended with " + exit

@@ -88,34 +88,30 @@ class SupervisedProcess implements Process {
     }
 
     /**
-     * A process found again after a restart: it runs (or ran) with {@code pid}; its exit comes from
-     * {@code exit}. When that exit cannot be known, {@code recorded} (what the state store kept) stands,
-     * else Exit.unknown.
+     * A process found again after a restart: it runs (or ran) with {@code pid}. An exit the store
+     * {@code recorded} stands at once; else its exit comes from {@code exit}, Exit.unknown when it cannot
+     * be known.
      */
     void adopt(long pid, java.util.concurrent.CompletableFuture<Optional<Exit>> exit, Optional<Exit> recorded) {
         lock.lock();
         try {
             this.pid = pid;
-            status = Status.RUNNING;
+            if (recorded.isPresent()) {
+                // Its exit is recorded already and was published by an earlier Overseer: it stands as it was
+                // (same time, no second /tasks/exit), now, whatever the runtime can tell about it later.
+                this.exit = recorded.get();
+                status = Status.STOPPED;
+            } else {
+                status = Status.RUNNING;
+            }
         } finally {
             lock.unlock();
         }
-        exit.thenAccept(e -> {
-            // An exit the store recorded already was published by an earlier Overseer: it stands as it was
-            // (same time, no second /tasks/exit), whatever the runtime can tell about it now.
-            if (recorded.isPresent()) {
-                lock.lock();
-                try {
-                    this.exit = recorded.get(); // known already: nothing was missed, nothing to publish
-                    status = Status.STOPPED;
-                } finally {
-                    lock.unlock();
-                }
-                exitFuture.complete(recorded.get());
-            } else {
-                exited(e.orElseGet(() -> Exit.unknown(java.time.Instant.now())));
-            }
-        });
+        if (recorded.isPresent()) {
+            exitFuture.complete(recorded.get());
+            return;
+        }
+        exit.thenAccept(e -> exited(e.orElseGet(() -> Exit.unknown(java.time.Instant.now()))));
     }
 
     /** The runtime collected the exit status. */

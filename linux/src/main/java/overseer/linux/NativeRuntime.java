@@ -161,11 +161,23 @@ public final class NativeRuntime implements Runtime {
      * complete empty (unknown).
      */
     @Override
-    public Adopted reattach(String namespace, TaskSpec spec, ProcessOutput output, long pid, long startTime) {
+    public Adopted reattach(String namespace, TaskSpec spec, ProcessOutput output, long recordedPid, long recordedStart) {
+        long pid = recordedPid;
+        long startTime = recordedStart;
         Optional<TaskCgroup> cgroup = tree.flatMap(t -> t.existing(namespace, spec.id()));
         NativeTask task = new NativeTask(host, namespace, spec, Executables.resolve(spec.process()), Optional.empty(),
                 output, tree, options.cgroupEveryTask());
         CompletableFuture<Optional<Exit>> exit = new CompletableFuture<>();
+        if (pid == 0 && cgroup.isPresent()) {
+            // Spawned, but its Overseer died before it wrote the pid down: the task's cgroup still names it.
+            Optional<ProcFs.Stat> init = initProcess(cgroup.get());
+            if (init.isPresent()) {
+                pid = init.get().pid();
+                startTime = ProcFs.startTime(pid).orElse(0);
+            }
+        }
+        long found = pid;
+        long foundStart = startTime;
         boolean plausible = pid > 0 && pid <= Integer.MAX_VALUE && startTime > 0;
         boolean alive = plausible && task.adopt((int) pid, startTime, cgroup,
                 e -> exit.complete(e.known() ? Optional.of(e) : Optional.empty()));
@@ -173,13 +185,19 @@ public final class NativeRuntime implements Runtime {
             // Gone already: its exit may be in the exits directory, or about to be (the monitor may still hold
             // the zombie). Its cgroups, if any, are removed when the task is deleted.
             if (plausible && host.exitDir().isPresent()) {
-                Thread.ofVirtual().name("overseer-exit-" + pid).start(() ->
-                        exit.complete(NativeProcess.recordedExit(host, pid, startTime).map(task::withOomKill)));
+                Thread.ofVirtual().name("overseer-exit-" + found).start(() ->
+                        exit.complete(NativeProcess.recordedExit(host, found, foundStart).map(task::withOomKill)));
             } else {
                 exit.complete(Optional.empty());
             }
         }
         return new Adopted(task, pid, exit);
+    }
+
+    /** The task's init process among its cgroup's: the leader of its own process group, as every task is spawned. */
+    private static Optional<ProcFs.Stat> initProcess(TaskCgroup cgroup) {
+        return cgroup.procs().stream().map(ProcFs::stat).flatMap(Optional::stream)
+                .filter(st -> st.pgrp() == st.pid() && st.state() != 'Z').min(java.util.Comparator.comparingLong(ProcFs.Stat::pid));
     }
 
     /** Resolves {@code user}, after checking that this process may switch to it at all. */

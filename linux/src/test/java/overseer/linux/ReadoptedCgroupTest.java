@@ -68,6 +68,33 @@ class ReadoptedCgroupTest extends CgroupTestBase {
                 .noneMatch(d -> d.getFileName().toString().equals(spec.id()));
     }
 
+    @Test
+    void aTaskWhosePidWasNeverRecordedIsFoundByItsCgroup() throws Exception {
+        cg = CgroupFixture.detected();
+        assumeTrue(cg.layout.version(Controller.PIDS) != CgroupLayout.Version.NONE
+                || cg.layout.version(Controller.MEMORY) != CgroupLayout.Version.NONE, "no controllers here");
+        // A daemon recorded the start (pid 0) and died before it wrote the pid: every task has a cgroup.
+        TaskSpec spec = TaskSpec.of(CgroupFixture.uniqueId("nopid"), sh("sleep 1000 & exec sleep 1000").build());
+        NativeRuntime first = new NativeRuntime(NativeRuntime.Options.defaults().withCgroupParent(cg.parent)
+                .withCgroupEveryTask(true), cg.layout);
+        Task original = new Tasks(first).create(CgroupFixture.NS, spec);
+        original.start();
+        long pid = original.pid();
+        first.close();
+
+        NativeRuntime second = new NativeRuntime(NativeRuntime.Options.defaults().withCgroupParent(cg.parent)
+                .withCgroupEveryTask(true), cg.layout);
+        try (Tasks tasks = new Tasks(second)) {
+            Task t = tasks.reattach(CgroupFixture.NS, spec, 0, 0, Optional.empty());
+            assertThat(t.status()).isEqualTo(Status.RUNNING);
+            assertThat(t.pid()).as("the init process, found in the task's cgroup").isEqualTo(pid);
+            t.kill(Signal.SIGKILL, true);
+            assertThat(t.onExit().get(10, TimeUnit.SECONDS).signal()).contains(Signal.SIGKILL);
+            t.delete();
+        }
+        assertThat(cg.leftovers()).noneMatch(d -> d.getFileName().toString().equals(spec.id()));
+    }
+
     private boolean frozen(Task t) {
         return switch (cg.layout.version(Controller.FREEZER)) {
             case V2 -> CgroupFixture.read(cg.v2Dir(t).resolve("cgroup.events")).contains("frozen 1");

@@ -113,7 +113,11 @@ final class TaskService implements AutoCloseable {
                 if (r.status() == Status.CREATED) {
                     tasks.create(r.namespace(), runnable(r.namespace(), spec));
                 } else {
-                    tasks.reattach(r.namespace(), runnable(r.namespace(), spec), r.pid(), r.startTime(), r.exit());
+                    Task t = tasks.reattach(r.namespace(), runnable(r.namespace(), spec), r.pid(), r.startTime(), r.exit());
+                    if (r.pid() == 0 && t.pid() > 0 && r.exit().isEmpty()) {
+                        // Found by the runtime although the crash came before its pid was written: now it is.
+                        store.started(r.namespace(), r.id(), t.pid(), ProcStart.of(t.pid()), Instant.now());
+                    }
                 }
             } catch (RuntimeException e) {
                 lost.add(key(r.namespace(), r.id()) + ": " + e.getMessage());

@@ -126,7 +126,7 @@ class CrashLoopTest {
 
         Map<String, Integer> expected = new HashMap<>();
         for (int i = 0; i < TASKS; i++) {
-            String id = "t" + i;
+            String id = "loop" + i;
             int code = i + 1;
             // Exits spread over the crash loop: 0.3 s to ~15 s after the start.
             String script = "sleep " + (0.3 * (i + 1)) + "; exit " + code;

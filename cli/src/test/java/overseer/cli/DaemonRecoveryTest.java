@@ -53,11 +53,19 @@ class DaemonRecoveryTest {
         if (jvms == null) {
             return;
         }
-        if (daemon != null && daemon.exit().isEmpty()) {
-            daemon.kill(Signal.SIGTERM, false); // --stop-tasks: the daemon stops and deletes every task
-            daemon.await(Duration.ofSeconds(60));
+        try {
+            if (daemon != null && daemon.exit().isEmpty()) {
+                daemon.kill(Signal.SIGTERM, false); // --stop-tasks: the daemon stops and deletes every task
+                daemon.await(Duration.ofSeconds(60));
+            } else if (daemon != null) {
+                // Failed while no daemon ran: one more takes the tasks back, and stops and deletes them.
+                Task cleaner = startDaemon();
+                cleaner.kill(Signal.SIGTERM, false);
+                cleaner.await(Duration.ofSeconds(60));
+            }
+        } finally {
+            jvms.close();
         }
-        jvms.close();
     }
 
     private Task startDaemon() {
@@ -80,7 +88,7 @@ class DaemonRecoveryTest {
         daemon = startDaemon();
         OverseerClient client = new OverseerClient(sock());
         for (int i = 0; i < TASKS; i++) {
-            String script = i % 2 == 0 ? "exec sleep 1000" : "sleep 2; exit " + i;
+            String script = i % 2 == 0 ? "exec sleep 31337" : "sleep 2; exit " + i;
             client.createTask("default", JSON.readTree("{\"id\": \"t" + i + "\", \"process\": {\"args\": [\"/bin/sh\", \"-c\", \""
                     + script + "\"]}}"));
             client.start("default", "t" + i);
@@ -96,7 +104,7 @@ class DaemonRecoveryTest {
         daemon.await();
         // The odd tasks exit while no daemon runs: wait until none of their `sleep 2` is left.
         await().atMost(Duration.ofSeconds(30)).until(() -> sleepers("2") == 0);
-        assertThat(sleepers("1000")).as("the durable tasks outlived the daemon").isEqualTo(TASKS / 2);
+        assertThat(sleepers("31337")).as("the durable tasks outlived the daemon").isEqualTo(TASKS / 2);
 
         daemon = startDaemon();
         JsonNode listed = client.tasks("default");

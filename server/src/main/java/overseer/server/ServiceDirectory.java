@@ -170,17 +170,8 @@ final class ServiceDirectory {
     }
 
     private boolean logMatches(String name, Pattern p) {
-        for (String suffix : new String[]{".out", ".err"}) {
-            Path log = tasks.logDir(NAMESPACE).resolve(name + suffix);
-            try {
-                if (Files.exists(log) && Files.readAllLines(log, StandardCharsets.UTF_8).stream().anyMatch(l -> p.matcher(l).find())) {
-                    return true;
-                }
-            } catch (IOException | java.io.UncheckedIOException unreadable) {
-                return false;
-            }
-        }
-        return false;
+        Path logs = tasks.logDir(NAMESPACE);
+        return OutputMatch.appeared(logs.resolve(name + ".out"), 0, p) || OutputMatch.appeared(logs.resolve(name + ".err"), 0, p);
     }
 
     private Set<String> appliedNames() {

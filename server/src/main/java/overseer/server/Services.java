@@ -75,6 +75,9 @@ final class Services implements AutoCloseable {
         /** The number of the current run, and whether its exit has come: timers of an ended run do nothing. */
         long run;
         boolean ended;
+        /** Where this run's output begins in the task's .out and .err files (they hold every run's). */
+        long outFrom;
+        long errFrom;
 
         Kept(String namespace, ServiceSpec spec, StateStore.ServiceState state, List<Exit> past) {
             this.namespace = namespace;
@@ -165,6 +168,8 @@ final class Services implements AutoCloseable {
             k.ended = false;
             k.startedAt = Instant.now();
             k.starts.addLast(k.startedAt);
+            k.outFrom = size(log(namespace, id, ".out"));
+            k.errFrom = size(log(namespace, id, ".err"));
         }
     }
 
@@ -340,28 +345,34 @@ final class Services implements AutoCloseable {
         }
     }
 
-    /** One health probe: the check's command exec'd in the task; exit 0 within the timeout is healthy. */
+    /** One health probe: the check's command exec'd in the task (exit 0 within the timeout), or its output match. */
     private void probe(String namespace, String id, HealthCheck h) {
         boolean healthy;
-        try {
-            Task t = tasks.tasks().get(namespace, id);
-            if (t.status() != Status.RUNNING) {
+        boolean giveUp = false;
+        if (h.match().isPresent()) {
+            Kept k = kept.get(TaskService.key(namespace, id));
+            if (k == null) {
                 return;
             }
-            Process p = t.exec("health-" + probes.incrementAndGet(), ProcessSpec.builder(h.command()).build());
-            p.start();
-            Optional<Exit> e = p.await(h.timeout());
-            if (e.isEmpty()) {
-                p.kill(Signal.SIGKILL, true);
-                p.await();
+            long outFrom;
+            long errFrom;
+            Instant started;
+            synchronized (k) {
+                if (k.health.equals("healthy")) {
+                    return; // the line came: a match is looked for once per run
+                }
+                outFrom = k.outFrom;
+                errFrom = k.errFrom;
+                started = k.startedAt;
             }
-            healthy = e.isPresent() && e.get().exitCode() == 0;
-            p.delete();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
-        } catch (OverseerException e) {
-            healthy = false;
+            healthy = OutputMatch.appeared(log(namespace, id, ".out"), outFrom, h.match().get())
+                    || OutputMatch.appeared(log(namespace, id, ".err"), errFrom, h.match().get());
+            giveUp = !healthy && Instant.now().isAfter(started.plus(h.timeout()));
+            if (!healthy && !giveUp) {
+                return; // still starting
+            }
+        } else {
+            healthy = execProbe(namespace, id, h);
         }
         Kept k = kept.get(TaskService.key(namespace, id));
         if (k == null) {
@@ -375,13 +386,50 @@ final class Services implements AutoCloseable {
             k.healthFailures = healthy ? 0 : k.healthFailures + 1;
             if (healthy) {
                 k.health = "healthy";
-            } else if (k.healthFailures >= h.retries()) {
+            } else if (giveUp || k.healthFailures >= h.retries()) {
                 k.health = "unhealthy";
                 restart = h.restart();
             }
         }
         if (restart) {
-            stopRun(namespace, id, "unhealthy: " + h.retries() + " health checks failed in a row");
+            stopRun(namespace, id, h.match().map(m -> "unhealthy: no output line matched \"" + m.pattern() + "\" within "
+                    + overseer.wire.Json.text(h.timeout())).orElse("unhealthy: " + h.retries() + " health checks failed in a row"));
+        }
+    }
+
+    /** The check's command exec'd in the task: healthy when it exits 0 within the timeout. */
+    private boolean execProbe(String namespace, String id, HealthCheck h) {
+        try {
+            Task t = tasks.tasks().get(namespace, id);
+            if (t.status() != Status.RUNNING) {
+                return true; // not this run's business any more
+            }
+            Process p = t.exec("health-" + probes.incrementAndGet(), ProcessSpec.builder(h.command()).build());
+            p.start();
+            Optional<Exit> e = p.await(h.timeout());
+            if (e.isEmpty()) {
+                p.kill(Signal.SIGKILL, true);
+                p.await();
+            }
+            p.delete();
+            return e.isPresent() && e.get().exitCode() == 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        } catch (OverseerException e) {
+            return false;
+        }
+    }
+
+    private java.nio.file.Path log(String namespace, String id, String suffix) {
+        return tasks.logDir(namespace).resolve(id + suffix);
+    }
+
+    private static long size(java.nio.file.Path f) {
+        try {
+            return java.nio.file.Files.exists(f) ? java.nio.file.Files.size(f) : 0;
+        } catch (java.io.IOException e) {
+            return 0;
         }
     }
 

@@ -154,7 +154,7 @@ class ServicesTest {
     void anUnhealthyServiceIsRestarted() {
         ServiceSpec spec = service("sick", RestartPolicy.parse("restart", "always"), "/bin/sleep", "1000");
         spec = new ServiceSpec(spec.task(), spec.supervision().withHealthCheck(
-                new HealthCheck(List.of("/bin/false"), Duration.ofMillis(100), Duration.ofSeconds(5), 2, true)));
+                new HealthCheck(List.of("/bin/false"), Optional.empty(), Duration.ofMillis(100), Duration.ofSeconds(5), 2, true)));
         long pid = run(spec).get("pid").asLong();
         await().atMost(Duration.ofSeconds(20)).until(() -> service("sick").get("restarts").asInt() >= 1
                 && client.task("default", "sick").get("pid").asLong() != pid);
@@ -165,9 +165,25 @@ class ServicesTest {
     void aHealthyServiceSaysSo() {
         ServiceSpec spec = service("fine", RestartPolicy.NO, "/bin/sleep", "1000");
         spec = new ServiceSpec(spec.task(), spec.supervision().withHealthCheck(
-                new HealthCheck(List.of("/bin/true"), Duration.ofMillis(100), Duration.ofSeconds(5), 1, true)));
+                new HealthCheck(List.of("/bin/true"), Optional.empty(), Duration.ofMillis(100), Duration.ofSeconds(5), 1, true)));
         run(spec);
         await().atMost(Duration.ofSeconds(20)).until(() -> service("fine").get("health").asString().equals("healthy"));
+    }
+
+    @Test
+    void anOutputMatchTellsHealthAndItsAbsenceRestarts() {
+        ServiceSpec ready = service("talks", RestartPolicy.NO, "/bin/sh", "-c", "sleep 0.2; echo Ready to accept connections; exec sleep 1000");
+        run(new ServiceSpec(ready.task(), ready.supervision().withHealthCheck(new HealthCheck(List.of(),
+                Optional.of(java.util.regex.Pattern.compile("Ready to accept")), Duration.ofMillis(50), Duration.ofSeconds(20), 1, true))));
+        assertThat(service("talks").get("health").asString()).isEqualTo("starting");
+        await().atMost(Duration.ofSeconds(20)).until(() -> service("talks").get("health").asString().equals("healthy"));
+
+        ServiceSpec mute = service("mute", RestartPolicy.parse("restart", "on-failure:1"), "/bin/sleep", "1000");
+        long pid = run(new ServiceSpec(mute.task(), mute.supervision().withHealthCheck(new HealthCheck(List.of(),
+                Optional.of(java.util.regex.Pattern.compile("never said")), Duration.ofMillis(50), Duration.ofMillis(300), 1, true))))
+                .get("pid").asLong();
+        await().atMost(Duration.ofSeconds(20)).until(() -> service("mute").get("restarts").asInt() == 1
+                && client.task("default", "mute").get("pid").asLong() != pid);
     }
 
     @Test

@@ -277,10 +277,16 @@ public final class SpecJson {
 
     private static HealthCheck healthCheck(JsonNode n) {
         Json.object(n, "healthCheck");
-        Json.only(n, "healthCheck.", Set.of("command", "interval", "timeout", "retries", "restart"));
-        HealthCheck d = HealthCheck.of(Json.strings(n, "healthCheck.command", "command"));
+        Json.only(n, "healthCheck.", Set.of("command", "match", "interval", "timeout", "retries", "restart"));
+        String match = Json.string(n, "healthCheck.match", "match", false);
+        HealthCheck d = match != null ? HealthCheck.matching(match)
+                : HealthCheck.of(Json.field(n, "command") == null ? java.util.List.of()
+                : Json.strings(n, "healthCheck.command", "command"));
+        if (match != null && Json.field(n, "command") != null) {
+            throw OverseerException.invalidArgument("healthCheck: give either command or match, not both");
+        }
         JsonNode retries = Json.field(n, "retries");
-        return new HealthCheck(d.command(), durationOr(n, "healthCheck.", "interval", d.interval()),
+        return new HealthCheck(d.command(), d.match(), durationOr(n, "healthCheck.", "interval", d.interval()),
                 durationOr(n, "healthCheck.", "timeout", d.timeout()),
                 retries == null ? d.retries() : Math.toIntExact(intValue(retries, "healthCheck.retries")),
                 Json.bool(n, "healthCheck.restart", "restart", d.restart()));
@@ -288,8 +294,12 @@ public final class SpecJson {
 
     private static ObjectNode healthCheck(HealthCheck h) {
         ObjectNode o = Json.object();
-        ArrayNode cmd = o.putArray("command");
-        h.command().forEach(cmd::add);
+        if (h.match().isPresent()) {
+            o.put("match", h.match().get().pattern());
+        } else {
+            ArrayNode cmd = o.putArray("command");
+            h.command().forEach(cmd::add);
+        }
         return o.put("interval", Json.text(h.interval())).put("timeout", Json.text(h.timeout()))
                 .put("retries", h.retries()).put("restart", h.restart());
     }

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -35,7 +36,7 @@ class SpecJsonTest {
                         .withStartLimit(7, Duration.ofMinutes(2)))
                 .withStop(Signal.parse("SIGINT"), Duration.ofSeconds(3))
                 .withMaxRuntime(Duration.ofHours(1))
-                .withHealthCheck(new HealthCheck(List.of("/bin/true"), Duration.ofSeconds(2), Duration.ofMillis(500), 5, false));
+                .withHealthCheck(new HealthCheck(List.of("/bin/true"), Optional.empty(), Duration.ofSeconds(2), Duration.ofMillis(500), 5, false));
         return new ServiceSpec(task, s);
     }
 

@@ -33,12 +33,20 @@ public final class ServiceBench {
         Path dir = Files.createTempDirectory("ovs");
         System.out.printf("ServiceBench: %d tasks per kind, %d crashes per backoff, %s%n", n, crashes, Machine.now().describe());
         boolean oci = "root".equals(System.getProperty("user.name")) && Files.isExecutable(Path.of("/usr/bin/conmon"));
-        var runtime = oci ? new RoutingRuntime(new NativeRuntime(), OciRuntime.builder().stateDir(dir.resolve("oci")).build())
-                : new NativeRuntime();
-        try (Daemon d = new Daemon(runtime, dir.resolve("s.sock"), dir.resolve("st"), true)) {
+        // The library's default: a cgroup only for a task with limits.
+        try (Daemon d = new Daemon(new NativeRuntime(), dir.resolve("l.sock"), dir.resolve("lt"), true)) {
             OverseerClient c = new OverseerClient(d.socket());
             createAndStart(c, n, i -> ServiceSpec.of(sleeper("warm" + i))); // JIT and SQLite warm-up, not reported
-            createAndStart(c, n, i -> ServiceSpec.of(sleeper("plain" + i))).print("plain native task, create+start");
+            createAndStart(c, n, i -> ServiceSpec.of(sleeper("lib" + i))).print("plain native task, no cgroup, create+start");
+        }
+        // As `overseer daemon` runs: every native task in its own cgroup, isolated ones on OCI.
+        NativeRuntime daemonNative = new NativeRuntime(NativeRuntime.Options.defaults().withCgroupEveryTask(true));
+        var runtime = oci ? new RoutingRuntime(daemonNative, OciRuntime.builder().stateDir(dir.resolve("oci")).build())
+                : daemonNative;
+        try (Daemon d = new Daemon(runtime, dir.resolve("s.sock"), dir.resolve("st"), true)) {
+            OverseerClient c = new OverseerClient(d.socket());
+            createAndStart(c, n, i -> ServiceSpec.of(sleeper("plain" + i)))
+                    .print("plain native task, own cgroup (the daemon's), create+start");
             createAndStart(c, n, i -> new ServiceSpec(sleeper("svc" + i),
                     Supervision.NONE.withRestart(RestartPolicy.parse("restart", "always"))))
                     .print("durable service (restart: always), create+start");

@@ -116,6 +116,27 @@ class JobRecoveryTest {
     }
 
     @Test
+    void aJobWhoseProcessDiedWhileNoDaemonRanHasItsPolicyApplied() throws Exception {
+        call("POST", "/v1/jobs", """
+                {"id": "flaky", "command": "core.system", "arguments": {"name": "/bin/sleep", "args": ["1000"]},
+                 "max_restart": 3}""", 202);
+        await().atMost(LONG).until(() -> call("GET", "/v1/jobs/flaky", null, 200).get("pid").asLong() > 0);
+        long pid = call("GET", "/v1/jobs/flaky", null, 200).get("pid").asLong();
+        daemons.removeLast().close(); // the daemon stops; its job runs on
+        new ProcessBuilder("kill", "-KILL", Long.toString(pid)).start().waitFor();
+        await().atMost(LONG).until(() -> !alive(pid));
+        http = new UnixHttp(daemon().socket());
+        await().atMost(LONG).until(() -> {
+            JsonNode j = call("GET", "/v1/jobs/flaky", null, 200);
+            return j.get("restarts").asInt() == 1 && j.get("pid").asLong() > 0 && j.get("pid").asLong() != pid;
+        });
+        JsonNode first = call("GET", "/v1/jobs/flaky", null, 200).get("lastResult");
+        assertThat(first.get("state").asString()).isEqualTo("ERROR");
+        call("POST", "/v1/jobs/flaky/kill", null, 202);
+        assertThat(call("POST", "/v1/jobs/flaky/wait?timeout=20", null, 200).get("state").asString()).isEqualTo("KILLED");
+    }
+
+    @Test
     void queuedJobsKeepTheirOrderAcrossARestart() throws Exception {
         Path log = dir.resolve("order.log");
         String q = ", \"queue\": \"q\"";

@@ -45,11 +45,11 @@ final class JobLedger implements Ledger {
         try {
             store.createJob(cmd.id(), cmd.queue(), json, Optional.empty(), Instant.now());
         } catch (OverseerException e) {
-            if (e.kind() != ErrorKind.ALREADY_EXISTS || supervisor.jobs().containsKey(cmd.id())) {
-                if (e.kind() != ErrorKind.ALREADY_EXISTS) {
-                    throw e;
-                }
-                return;
+            if (e.kind() != ErrorKind.ALREADY_EXISTS) {
+                throw e;
+            }
+            if (supervisor.jobs().containsKey(cmd.id())) {
+                return; // refused as DUPLICATE_ID: the live job's record stays
             }
             store.forgetJob(cmd.id());
             store.createJob(cmd.id(), cmd.queue(), json, Optional.empty(), Instant.now());

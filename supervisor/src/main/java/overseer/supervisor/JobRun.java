@@ -18,8 +18,10 @@ public record JobRun(long pid, Instant startedAt, int restarts, int resurrection
     public JobRun {
         Objects.requireNonNull(startedAt, "startedAt");
         Objects.requireNonNull(nextRunAt, "nextRunAt");
-        if (pid < 0 || restarts < 0 || resurrections < 0) {
-            throw new IllegalArgumentException("pid, restarts and resurrections must not be negative");
+        for (var f : java.util.Map.of("pid", pid, "restarts", (long) restarts, "resurrections", (long) resurrections).entrySet()) {
+            if (f.getValue() < 0) {
+                throw overseer.core.OverseerException.invalidArgument("%s: must not be negative, got %d", f.getKey(), f.getValue());
+            }
         }
     }
 }

@@ -20,7 +20,10 @@ public final class InMemoryStateStore implements StateStore {
     private final Map<String, String> results = new LinkedHashMap<>();
     private final Map<Key, Map<String, Exit>> exits = new LinkedHashMap<>();
     private final Map<Key, List<Exit>> past = new LinkedHashMap<>();
+    private final Map<String, JobRecord> jobs = new LinkedHashMap<>();
+    private final Map<String, SliceRecord> slices = new LinkedHashMap<>();
     private long events;
+    private long jobSeq;
 
     @Override
     public int schemaVersion() {
@@ -146,11 +149,59 @@ public final class InMemoryStateStore implements StateStore {
     @Override
     public synchronized void jobResult(String jobId, String resultJson, Instant at) {
         results.put(jobId, resultJson);
+        jobs.remove(jobId);
     }
 
     @Override
     public synchronized Optional<String> jobResult(String jobId) {
         return Optional.ofNullable(results.get(jobId));
+    }
+
+    @Override
+    public synchronized JobRecord createJob(String id, String queue, String command, Optional<String> slice, Instant at) {
+        if (jobs.containsKey(id)) {
+            throw OverseerException.alreadyExists("job already recorded: %s", id);
+        }
+        JobRecord j = new JobRecord(++jobSeq, id, queue, command, slice, JobRun.NONE, at);
+        jobs.put(id, j);
+        return j;
+    }
+
+    @Override
+    public synchronized void jobRun(String id, JobRun run) {
+        JobRecord j = jobs.get(id);
+        if (j == null) {
+            throw OverseerException.notFound("job is not recorded: %s", id);
+        }
+        jobs.put(id, new JobRecord(j.seq(), id, j.queue(), j.command(), j.slice(), run, j.submittedAt()));
+    }
+
+    @Override
+    public synchronized void forgetJob(String id) {
+        jobs.remove(id);
+    }
+
+    @Override
+    public synchronized List<JobRecord> jobs() {
+        return jobs.values().stream().sorted(Comparator.comparingLong(JobRecord::seq)).toList();
+    }
+
+    @Override
+    public synchronized void createSlice(String name, String yaml, Instant at) {
+        if (slices.putIfAbsent(name, new SliceRecord(name, yaml, at)) != null) {
+            throw OverseerException.alreadyExists("slice already recorded: %s", name);
+        }
+    }
+
+    @Override
+    public synchronized void deleteSlice(String name) {
+        slices.remove(name);
+        jobs.values().removeIf(j -> j.slice().equals(Optional.of(name)));
+    }
+
+    @Override
+    public synchronized List<SliceRecord> slices() {
+        return List.copyOf(slices.values());
     }
 
     @Override

@@ -151,4 +151,57 @@ public abstract class StateStoreContract {
         store.reserveEvents(5);
         assertThat(store.eventSequence()).isEqualTo(10_000);
     }
+
+    @Test
+    void jobsAreListedInSubmissionOrderUntilTheirResultIsStored() {
+        StateStore.JobRecord a = store.createJob("a", "q", "{\"command\":\"core.system\"}", Optional.empty(), t0);
+        store.createJob("c", "", "{}", Optional.empty(), t0);
+        store.createJob("b", "q", "{}", Optional.empty(), t0);
+        assertThat(a.run()).isEqualTo(StateStore.JobRun.NONE);
+        assertThat(store.jobs()).extracting(StateStore.JobRecord::id).containsExactly("a", "c", "b");
+        assertThat(store.jobs()).extracting(StateStore.JobRecord::seq).isSorted();
+        assertThat(store.jobs().getFirst()).isEqualTo(a);
+        store.jobResult("a", "{\"state\":\"SUCCESS\"}", t0);
+        assertThat(store.jobs()).extracting(StateStore.JobRecord::id).containsExactly("c", "b");
+        store.forgetJob("c");
+        store.forgetJob("never");
+        assertThat(store.jobs()).extracting(StateStore.JobRecord::id).containsExactly("b");
+    }
+
+    @Test
+    void aDuplicateJobIsRefusedAndAnUnknownOneIsNotFound() {
+        store.createJob("a", "", "{}", Optional.empty(), t0);
+        assertThatThrownBy(() -> store.createJob("a", "", "{}", Optional.empty(), t0))
+                .isInstanceOfSatisfying(OverseerException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.ALREADY_EXISTS));
+        assertThatThrownBy(() -> store.jobRun("x", StateStore.JobRun.NONE))
+                .isInstanceOfSatisfying(OverseerException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.NOT_FOUND));
+    }
+
+    @Test
+    void aJobsRunIsKept() {
+        store.createJob("a", "", "{}", Optional.of("s"), t0);
+        StateStore.JobRun run = new StateStore.JobRun(42, 1234, t0, 2, 3, Optional.of(t0.plusSeconds(60)));
+        store.jobRun("a", run);
+        assertThat(store.jobs().getFirst().run()).isEqualTo(run);
+        assertThat(store.jobs().getFirst().slice()).contains("s");
+        store.jobRun("a", new StateStore.JobRun(0, 0, t0, 2, 3, Optional.empty()));
+        assertThat(store.jobs().getFirst().run().nextRunAt()).isEmpty();
+    }
+
+    @Test
+    void aDeletedSliceTakesItsJobsWithIt() {
+        store.createSlice("web", "services: []", t0);
+        store.createSlice("db", "services: []", t0);
+        assertThatThrownBy(() -> store.createSlice("web", "", t0))
+                .isInstanceOfSatisfying(OverseerException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.ALREADY_EXISTS));
+        store.createJob("web-a", "", "", Optional.of("web"), t0);
+        store.createJob("db-a", "", "", Optional.of("db"), t0);
+        store.createJob("plain", "", "{}", Optional.empty(), t0);
+        assertThat(store.slices()).containsExactly(new StateStore.SliceRecord("web", "services: []", t0),
+                new StateStore.SliceRecord("db", "services: []", t0));
+        store.deleteSlice("web");
+        store.deleteSlice("never");
+        assertThat(store.slices()).extracting(StateStore.SliceRecord::name).containsExactly("db");
+        assertThat(store.jobs()).extracting(StateStore.JobRecord::id).containsExactly("db-a", "plain");
+    }
 }

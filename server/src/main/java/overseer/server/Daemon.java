@@ -20,6 +20,7 @@ public final class Daemon implements AutoCloseable {
     private final SqliteStateStore store;
     private final TaskService service;
     private final Supervisor supervisor;
+    private final JobLedger jobs;
     private final ApiServer api;
     private final boolean stopTasks;
     private final StateLock lock;
@@ -58,6 +59,11 @@ public final class Daemon implements AutoCloseable {
             // Every final result is written down with the job's exit log, so that its outcome outlives the daemon.
             supervisor.onEnded(job -> job.lastResult().filter(r -> r.state() != JobState.DUPLICATE_ID)
                     .ifPresent(r -> store.jobResult(r.id(), Json.write(JobRoutes.ended(r, job.diagnostics())), Instant.now())));
+            // Jobs and slices the last daemon left: taken back before the API opens (docs/supervision.md).
+            this.jobs = new JobLedger(supervisor, store);
+            supervisor.ledger(jobs);
+            jobs.recover().forEach(lost -> System.getLogger(Daemon.class.getName()).log(System.Logger.Level.WARNING,
+                    "not recovered: " + lost));
             this.services = services.map(dir -> new ServiceDirectory(dir, stateDir, service));
             this.api = new ApiServer(socket, tcp, service, supervisor, this.services);
         } catch (RuntimeException e) {
@@ -126,9 +132,12 @@ public final class Daemon implements AutoCloseable {
         api.close();
         if (stopTasks) {
             supervisor.close();
+        } else {
+            supervisor.detach(); // its jobs run on, unended, for the next daemon to take back
         }
         service.close();
         if (stopTasks) {
+            jobs.forgetAll();
             tasks.close();
             // Stopped and deleted: the next daemon has nothing of them to take back.
             store.tasks().forEach(r -> store.deleteTask(r.namespace(), r.id()));

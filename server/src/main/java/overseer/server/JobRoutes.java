@@ -8,6 +8,7 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import overseer.core.OverseerException;
 import overseer.core.spi.StateStore;
+import overseer.supervisor.Command;
 import overseer.supervisor.Commands;
 import overseer.supervisor.Diagnostics;
 import overseer.supervisor.Job;
@@ -19,6 +20,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
  * /v1/jobs: 0-core's process manager over HTTP. POST a Command (0-core's JSON); GET a job, live or ended
@@ -28,10 +30,12 @@ final class JobRoutes implements HttpService {
     private static final Duration MAX_WAIT = Duration.ofMinutes(10);
     private final Supervisor supervisor;
     private final StateStore store;
+    private final JobLedger ledger;
 
     JobRoutes(Supervisor supervisor, StateStore store) {
         this.supervisor = supervisor;
         this.store = store;
+        this.ledger = new JobLedger(supervisor, store);
     }
 
     @Override
@@ -49,7 +53,11 @@ final class JobRoutes implements HttpService {
 
     private void submit(ServerRequest req, ServerResponse res) {
         String body = req.content().hasEntity() ? req.content().as(String.class) : "";
-        Job job = supervisor.submit(body.isBlank() ? "null" : body);
+        Command parsed = Commands.parse(body.isBlank() ? "null" : body);
+        Command cmd = parsed.id().isEmpty() ? parsed.withId(UUID.randomUUID().toString()) : parsed;
+        // Written down before it runs, so that a daemon restarted at any point takes it back (or has its result).
+        ledger.submitted(cmd, body);
+        Job job = supervisor.run(cmd);
         Optional<JobResult> refused = job.onResult().isDone() ? job.lastResult() : Optional.empty();
         if (refused.isPresent() && (refused.get().state() == JobState.UNKNOWN_CMD
                 || refused.get().state() == JobState.DUPLICATE_ID)) {

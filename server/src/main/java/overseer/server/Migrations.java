@@ -40,7 +40,19 @@ final class Migrations {
                         exit_code INTEGER NOT NULL, signal INTEGER, oom_killed INTEGER NOT NULL, exited_at INTEGER NOT NULL,
                         FOREIGN KEY (namespace, task_id) REFERENCES tasks (namespace, id) ON DELETE CASCADE)""", """
                     CREATE INDEX past_exits_by_task ON past_exits (namespace, task_id, seq)""", """
-                    CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)"""));
+                    CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)"""),
+            // 3: jobs (0-core commands) and slices, so that a new daemon takes them back; a job's row goes when
+            // its result is stored, a slice's (with its jobs' rows) when it is deleted
+            List.of("""
+                    CREATE TABLE jobs (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT, job_id TEXT NOT NULL UNIQUE, queue TEXT NOT NULL,
+                        command TEXT NOT NULL, slice TEXT, submitted_at INTEGER NOT NULL,
+                        pid INTEGER NOT NULL DEFAULT 0, start_time INTEGER NOT NULL DEFAULT 0,
+                        started_at INTEGER NOT NULL DEFAULT 0, restarts INTEGER NOT NULL DEFAULT 0,
+                        resurrections INTEGER NOT NULL DEFAULT 0, next_run_at INTEGER)""", """
+                    CREATE TABLE slices (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, yaml TEXT NOT NULL,
+                        created_at INTEGER NOT NULL)"""));
 
     private Migrations() {
     }

@@ -35,6 +35,11 @@ public final class Diagnostics {
         resurrections++;
     }
 
+    /** A job taken back after a restart goes on counting from what the earlier supervisor counted. */
+    synchronized void resurrected(int earlier) {
+        resurrections += earlier;
+    }
+
     /** How many times the process was started again after an end (restarts and recurring runs). */
     public synchronized int resurrectionCount() {
         return resurrections;

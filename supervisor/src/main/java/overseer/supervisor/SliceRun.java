@@ -127,6 +127,31 @@ public final class SliceRun implements AutoCloseable {
 
     /** Starts every service that depends on nothing. */
     void begin() {
+        begin(java.util.Set.of());
+    }
+
+    /**
+     * Takes back the services named in {@code running} (their jobs' processes still run, started in order
+     * by an earlier daemon): they are launched first, and are READY at once unless they are one-shots,
+     * whose end still decides. Then every service free to start is started, as in a fresh run.
+     */
+    void begin(java.util.Set<String> running) {
+        List<Entry> taken = new ArrayList<>();
+        synchronized (this) {
+            for (Entry e : entries.values()) {
+                if (running.contains(e.service.name())) {
+                    move(e, State.STARTING, "taken back running");
+                    e.launched = true;
+                    taken.add(e);
+                }
+            }
+        }
+        launch(taken);
+        for (Entry e : taken) {
+            if (!(e.service.ready() instanceof Slice.Readiness.Exited)) {
+                ready(e.service.name(), "taken back running");
+            }
+        }
         List<Entry> start;
         synchronized (this) {
             start = startable();

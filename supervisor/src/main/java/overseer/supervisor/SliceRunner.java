@@ -51,7 +51,30 @@ public final class SliceRunner {
         return start(slice, List.of(listener));
     }
 
+    /**
+     * Starts the slice again after a daemon restart: a service whose job is in {@code left} with its process
+     * running is taken back ({@link Supervisor#adopt}), not started a second time, and is READY at once (a
+     * one-shot still waits for its end); every other service starts as in {@link #start(Slice)}.
+     */
+    public SliceRun resume(Slice slice, java.util.Map<String, Adoption> left) {
+        Objects.requireNonNull(left, "left");
+        java.util.Map<String, Adoption> running = left.entrySet().stream().filter(e -> e.getValue().running())
+                .collect(java.util.stream.Collectors.toMap(java.util.Map.Entry::getKey, java.util.Map.Entry::getValue));
+        java.util.Set<String> names = new java.util.HashSet<>();
+        for (Slice.Service s : slice.services()) {
+            if (running.containsKey(prefix + s.name())) {
+                names.add(s.name());
+            }
+        }
+        return start(slice, List.of(), running, names);
+    }
+
     private SliceRun start(Slice slice, List<Consumer<SliceRun.Change>> listeners) {
+        return start(slice, listeners, java.util.Map.of(), java.util.Set.of());
+    }
+
+    private SliceRun start(Slice slice, List<Consumer<SliceRun.Change>> listeners, java.util.Map<String, Adoption> running,
+                           java.util.Set<String> runningNames) {
         Objects.requireNonNull(slice, "slice");
         // everything that can be known wrong is checked before the first job starts
         List<String> taken = new ArrayList<>();
@@ -65,12 +88,18 @@ public final class SliceRunner {
             throw OverseerException.alreadyExists("job %s already running: is the slice running already?",
                     String.join(", ", taken));
         }
-        SliceRun run = new SliceRun(slice, prefix, this::launch, listeners);
-        run.begin();
+        SliceRun run = new SliceRun(slice, prefix, (s, jobId, r) -> launch(s, jobId, r,
+                java.util.Optional.ofNullable(running.get(jobId))), listeners);
+        run.begin(runningNames);
         return run;
     }
 
-    private Job launch(Slice.Service s, String jobId, SliceRun run) {
+    /** The job ids of the slice's services, in the slice's order. */
+    public List<String> jobIds(Slice slice) {
+        return slice.services().stream().map(s -> prefix + s.name()).toList();
+    }
+
+    private Job launch(Slice.Service s, String jobId, SliceRun run, java.util.Optional<Adoption> left) {
         JobOptions.Builder options = JobOptions.builder()
                 .restart(s.restart() == RestartPolicy.Mode.NEVER ? RestartPolicy.NEVER
                         : new RestartPolicy(s.restart(), s.maxRestarts(), Backoff.DEFAULT, Duration.ofSeconds(10)));
@@ -86,7 +115,8 @@ public final class SliceRunner {
         CompletableFuture<Job> self = new CompletableFuture<>();
         options.hook(new Hook.Exit(state -> self.thenAccept(job ->
                 run.ended(name, job.lastResult().orElseGet(() -> JobResult.notRun(job.command(), state, "", 0))))));
-        Job job = supervisor.run(Command.system(jobId, arguments(s)), options.build());
+        Command cmd = Command.system(jobId, arguments(s));
+        Job job = left.isPresent() ? supervisor.adopt(cmd, options.build(), left.get()) : supervisor.run(cmd, options.build());
         s.readyTimeout().ifPresent(t -> CompletableFuture.delayedExecutor(t.toNanos(), TimeUnit.NANOSECONDS)
                 .execute(() -> run.notReady(name, t)));
         self.complete(job);

@@ -48,11 +48,15 @@ final class SupervisedJob implements Job {
     private volatile Run run; // the run in progress, if any
     private CompletableFuture<Void> ticket; // its place in its queue, if it has a queue
     private volatile StopWith stopWith; // how kill() asked it to stop
+    private final Optional<Adoption> left; // what an earlier supervisor left of it, when taken back
+    private volatile int restarts; // made by its policy since its last stable run
+    private volatile boolean detached;
 
-    SupervisedJob(Supervisor supervisor, Command cmd, JobOptions options) {
+    SupervisedJob(Supervisor supervisor, Command cmd, JobOptions options, Optional<Adoption> left) {
         this.supervisor = supervisor;
         this.cmd = cmd;
         this.options = options;
+        this.left = left;
         this.policy = options.restartFor(cmd);
         this.diagnostics = new Diagnostics(options.exitLogSize());
         this.hooks = new SerialExecutor("hooks-" + cmd.id());
@@ -61,7 +65,7 @@ final class SupervisedJob implements Job {
 
     /** A job that ended before it began: unknown command, duplicate id. */
     static SupervisedJob finished(Supervisor supervisor, Command cmd, JobOptions options, JobResult r) {
-        SupervisedJob j = new SupervisedJob(supervisor, cmd, options);
+        SupervisedJob j = new SupervisedJob(supervisor, cmd, options, Optional.empty());
         j.killed.countDown();
         j.last = r;
         j.runExitHooks(r);
@@ -84,15 +88,29 @@ final class SupervisedJob implements Job {
             if (ticket != null) {
                 ticket.get();
             }
-            int restarts = 0;
+            Optional<Adoption> adopting = left.filter(Adoption::running);
+            if (left.isPresent()) {
+                JobRun was = left.get().run();
+                restarts = was.restarts();
+                diagnostics.resurrected(was.resurrections());
+                Optional<Instant> due = was.nextRunAt().filter(at -> !left.get().running());
+                if (due.isPresent()) {
+                    // its next run was armed when the earlier supervisor stopped: it comes when it was due
+                    Duration wait = Duration.between(Instant.now(), due.get());
+                    if (wait.isNegative() || !killed.await(wait.toNanos(), TimeUnit.NANOSECONDS)) {
+                        diagnostics.resurrected();
+                    } // killed meanwhile: the loop below ends it
+                }
+            }
             while (true) {
                 if (killed.getCount() == 0) {
                     fin = withState(last != null ? last : JobResult.notRun(cmd, JobState.KILLED, "killed before it ran", 0),
                             JobState.KILLED);
                     break;
                 }
-                Instant began = Instant.now();
-                Outcome o = runOnce();
+                Instant began = adopting.map(a -> a.run().startedAt()).orElseGet(Instant::now);
+                Outcome o = runOnce(adopting);
+                adopting = Optional.empty();
                 last = o.result();
                 if (Duration.between(began, Instant.now()).compareTo(policy.minUptime()) >= 0) {
                     restarts = 0; // a stable run: the backoff and the count start over
@@ -119,6 +137,8 @@ final class SupervisedJob implements Job {
                     fin = o.result();
                     break;
                 }
+                supervisor.ran(this, new JobRun(0, began, restarts, diagnostics.resurrectionCount(),
+                        Optional.of(Instant.now().plus(delay))));
                 if (killed.await(delay.toNanos(), TimeUnit.NANOSECONDS)) {
                     fin = withState(o.result(), JobState.KILLED);
                     break;
@@ -131,7 +151,8 @@ final class SupervisedJob implements Job {
         } catch (RuntimeException | java.util.concurrent.ExecutionException e) {
             fin = JobResult.notRun(cmd, JobState.ERROR, "overseer: " + e.getMessage(), 500);
         } finally {
-            if (ticket != null) {
+            // a detached job keeps its place: the queue must not move on while its process runs
+            if (ticket != null && !detached) {
                 supervisor.queues().leave(cmd.queue(), ticket);
             }
         }
@@ -139,6 +160,9 @@ final class SupervisedJob implements Job {
     }
 
     private void end(JobResult fin) {
+        if (detached) {
+            return; // not ended: left running for a new supervisor
+        }
         last = fin;
         supervisor.ended(this, fin);
         runExitHooks(fin);
@@ -162,18 +186,18 @@ final class SupervisedJob implements Job {
     private record Outcome(JobResult result, Optional<Exit> exit, boolean retryable) {
     }
 
-    private Outcome runOnce() throws InterruptedException {
+    private Outcome runOnce(Optional<Adoption> adopting) throws InterruptedException {
         JobProcess process;
         try {
             process = supervisor.registry().factory(cmd.command()).orElseThrow().create(cmd);
         } catch (OverseerException e) {
             return new Outcome(JobResult.notRun(cmd, JobState.ERROR, e.getMessage(), 400), Optional.empty(), false);
         }
-        Run r = new Run();
+        Run r = new Run(adopting.map(a -> a.run().startedAt()).orElseGet(Instant::now));
         run = r;
         try {
             return switch (process) {
-                case JobProcess.System s -> runSystem(r, s);
+                case JobProcess.System s -> runSystem(r, s, adopting);
                 case JobProcess.BuiltIn b -> runBuiltIn(r, b);
             };
         } finally {
@@ -184,7 +208,7 @@ final class SupervisedJob implements Job {
 
     /** What one run has going: its task or built-in thread, its output so far, its flags. */
     private final class Run {
-        final Instant start = Instant.now();
+        final Instant start;
         final List<ScheduledFuture<?>> timers = new CopyOnWriteArrayList<>();
         final ArrayDeque<String> stdout = new ArrayDeque<>();
         final ArrayDeque<String> stderr = new ArrayDeque<>();
@@ -197,6 +221,10 @@ final class SupervisedJob implements Job {
         String data = "";
         int level;
         String critical = "";
+
+        Run(Instant start) {
+            this.start = start;
+        }
 
         synchronized void message(Message m) {
             switch (m.level()) {
@@ -255,31 +283,44 @@ final class SupervisedJob implements Job {
         }
     }
 
-    private Outcome runSystem(Run r, JobProcess.System s) throws InterruptedException {
+    private Outcome runSystem(Run r, JobProcess.System s, Optional<Adoption> adopting) throws InterruptedException {
         Task task;
-        try {
-            supervisor.tasks().list(supervisor.namespace()).stream().filter(t -> t.id().equals(cmd.id()))
-                    .findFirst().ifPresent(Task::delete); // a previous run's task that is already stopped
-            task = supervisor.tasks().create(supervisor.namespace(), s.forJob(cmd.id()));
-        } catch (OverseerException e) {
-            return new Outcome(JobResult.notRun(cmd, JobState.ERROR, e.getMessage(), 400), Optional.empty(), false);
-        }
         LevelParser out = new LevelParser(Message.STDOUT, r::message);
         LevelParser err = new LevelParser(Message.STDERR, r::message);
-        for (Hook h : options.hooks()) {
-            if (h instanceof Hook.Output o) {
-                task.output().addSink(o.sink());
+        if (adopting.isPresent()) {
+            long was = adopting.get().run().pid();
+            try {
+                // the same process, found by pid and start time; if it ended meanwhile, its exit is the run's end
+                task = supervisor.tasks().reattach(supervisor.namespace(), s.forJob(cmd.id()), was,
+                        adopting.get().startTime(), Optional.empty());
+            } catch (OverseerException e) {
+                return new Outcome(JobResult.notRun(cmd, JobState.ERROR, "could not take back pid " + was + ": "
+                        + e.getMessage(), 500), Optional.empty(), false);
             }
-        }
-        task.output().addSink(rec -> (rec.stream() == LogStream.STDOUT ? out : err).line(rec.text()));
-        try {
-            task.start();
-        } catch (OverseerException e) {
-            task.delete();
-            return new Outcome(JobResult.notRun(cmd, JobState.ERROR, e.getMessage(), 400), Optional.empty(), false);
+            addSinks(task, out, err);
+        } else {
+            try {
+                supervisor.tasks().list(supervisor.namespace()).stream().filter(t -> t.id().equals(cmd.id()))
+                        .findFirst().ifPresent(Task::delete); // a previous run's task that is already stopped
+                task = supervisor.tasks().create(supervisor.namespace(), s.forJob(cmd.id()));
+            } catch (OverseerException e) {
+                return new Outcome(JobResult.notRun(cmd, JobState.ERROR, e.getMessage(), 400), Optional.empty(), false);
+            }
+            addSinks(task, out, err);
+            if (supervisor.detached()) {
+                task.delete();
+                throw new InterruptedException("detached"); // no new process once the supervisor let go
+            }
+            try {
+                task.start();
+            } catch (OverseerException e) {
+                task.delete();
+                return new Outcome(JobResult.notRun(cmd, JobState.ERROR, e.getMessage(), 400), Optional.empty(), false);
+            }
         }
         r.task = task;
         long pid = task.pid();
+        supervisor.ran(this, new JobRun(pid, r.start, restarts, diagnostics.resurrectionCount(), Optional.empty()));
         if (killed.getCount() == 0) {
             stop(r);
         }
@@ -296,16 +337,20 @@ final class SupervisedJob implements Job {
             }
         }
         if (cmd.maxTime() > 0) {
+            // from the run's start, which for a job taken back was under an earlier supervisor
+            Duration left = Duration.ofSeconds(cmd.maxTime()).minus(Duration.between(r.start, Instant.now()));
             r.schedule(() -> {
                 r.timedOut = true;
                 killQuietly(task, Signal.SIGKILL);
-            }, Duration.ofSeconds(cmd.maxTime()));
+            }, left.isNegative() ? Duration.ZERO : left);
         }
         if (cmd.statsInterval() > 0 && supervisor.tasks().runtime().features().contains(Runtime.Feature.STATS)) {
             r.timers.add(supervisor.scheduler().scheduleAtFixedRate(() -> sample(task),
                     cmd.statsInterval(), cmd.statsInterval(), TimeUnit.SECONDS));
         }
-        s.stdin().ifPresent(text -> writeStdin(task, text));
+        if (adopting.isEmpty()) {
+            s.stdin().ifPresent(text -> writeStdin(task, text)); // a process taken back had its stdin long ago
+        }
         Exit exit = task.await();
         try {
             task.output().drained().get(DRAIN_BOUND.toMillis(), TimeUnit.MILLISECONDS);
@@ -319,6 +364,15 @@ final class SupervisedJob implements Job {
                 : r.timedOut ? JobState.TIMEOUT
                 : exit.success() ? JobState.SUCCESS : JobState.ERROR;
         return new Outcome(r.result(state, exit.exitCode()), Optional.of(exit), true);
+    }
+
+    private void addSinks(Task task, LevelParser out, LevelParser err) {
+        for (Hook h : options.hooks()) {
+            if (h instanceof Hook.Output o) {
+                task.output().addSink(o.sink());
+            }
+        }
+        task.output().addSink(rec -> (rec.stream() == LogStream.STDOUT ? out : err).line(rec.text()));
     }
 
     /** One stats_interval sample: the task's processes as its runtime reports them, summed. */
@@ -446,6 +500,15 @@ final class SupervisedJob implements Job {
         Thread b = r.builtIn;
         if (b != null) {
             b.interrupt();
+        }
+    }
+
+    /** Lets go of the job without touching its process: its thread ends, no result is given (see Supervisor.detach). */
+    void detach() {
+        detached = true;
+        Thread t = runner;
+        if (t != null) {
+            t.interrupt();
         }
     }
 

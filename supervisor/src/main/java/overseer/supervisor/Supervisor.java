@@ -36,6 +36,9 @@ public final class Supervisor implements AutoCloseable {
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().name("overseer-timers").daemon(true).unstarted(r));
     private volatile boolean closing;
+    private volatile boolean detached;
+    private volatile Ledger ledger = Ledger.NONE;
+    private final Slices slices = new Slices(this);
 
     public Supervisor(Tasks tasks) {
         this(tasks, NAMESPACE);
@@ -76,12 +79,45 @@ public final class Supervisor implements AutoCloseable {
         if (registry.factory(c.command()).isEmpty()) {
             return refused(c, options, JobState.UNKNOWN_CMD, "unknown command kind: " + c.command());
         }
-        SupervisedJob job = new SupervisedJob(this, c, options);
+        SupervisedJob job = new SupervisedJob(this, c, options, java.util.Optional.empty());
         if (jobs.putIfAbsent(c.id(), job) != null) {
             return refused(c, options, JobState.DUPLICATE_ID, "duplicate job id: " + c.id());
         }
         job.launch();
         return job;
+    }
+
+    /**
+     * Takes back a job an earlier supervisor left (after a daemon restart). A job whose process was running
+     * is reattached through the runtime (same pid and start time): its exit, when it comes (or the one it had
+     * while no supervisor watched), is its run's end, with its max_time counted from the run's start and its
+     * restart policy applied with the restarts already made. A job waiting for its next run runs when it is
+     * due; any other runs as if just submitted (in its queue, after the jobs taken back before it).
+     */
+    public Job adopt(Command cmd, JobOptions options, Adoption left) {
+        if (closing) {
+            throw OverseerException.unavailable("the supervisor is shutting down");
+        }
+        Identifiers.require("id", cmd.id());
+        if (registry.factory(cmd.command()).isEmpty()) {
+            return refused(cmd, options, JobState.UNKNOWN_CMD, "unknown command kind: " + cmd.command());
+        }
+        SupervisedJob job = new SupervisedJob(this, cmd, options, java.util.Optional.of(left));
+        if (jobs.putIfAbsent(cmd.id(), job) != null) {
+            return refused(cmd, options, JobState.DUPLICATE_ID, "duplicate job id: " + cmd.id());
+        }
+        job.launch();
+        return job;
+    }
+
+    /** Where every run and slice is written down (see {@link Ledger}); none by default. */
+    public void ledger(Ledger ledger) {
+        this.ledger = java.util.Objects.requireNonNull(ledger, "ledger");
+    }
+
+    /** The slices run on this supervisor, by name. */
+    public Slices slices() {
+        return slices;
     }
 
     /** Parses 0-core's JSON command and runs it. */
@@ -157,10 +193,40 @@ public final class Supervisor implements AutoCloseable {
         shutdown(CLOSE_BOUND);
     }
 
+    /**
+     * Stops supervising and leaves every process running, for a new supervisor to {@link #adopt}: no job is
+     * killed, ended or restarted, no result is given and no queue moves on (a daemon stopping without
+     * stopping its tasks). Nothing can be submitted afterwards.
+     */
+    public void detach() {
+        closing = true;
+        detached = true;
+        jobs.values().forEach(SupervisedJob::detach);
+        scheduler.shutdownNow();
+    }
+
     // --- for jobs ---------------------------------------------------------------------------------------
 
     Queues queues() {
         return queues;
+    }
+
+    boolean detached() {
+        return detached;
+    }
+
+    /** Tells the ledger of a run; a ledger's failure must not stop the job. */
+    void ran(SupervisedJob job, JobRun run) {
+        try {
+            ledger.run(job, run);
+        } catch (RuntimeException e) {
+            System.getLogger(Supervisor.class.getName()).log(System.Logger.Level.WARNING,
+                    "ledger: the run of job " + job.command().id() + " was not recorded: " + e, e);
+        }
+    }
+
+    Ledger currentLedger() {
+        return ledger;
     }
 
     ScheduledExecutorService scheduler() {
@@ -172,6 +238,9 @@ public final class Supervisor implements AutoCloseable {
      * did (a daemon's stored result, say).
      */
     void ended(SupervisedJob job, JobResult r) {
+        if (detached) {
+            return; // a detached job has not ended: a new supervisor takes it back
+        }
         for (Consumer<JobResult> h : resultHandlers) {
             try {
                 h.accept(r);

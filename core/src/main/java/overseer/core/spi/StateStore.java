@@ -107,10 +107,68 @@ public interface StateStore extends AutoCloseable {
     /** Forgets a deleted task (its history goes too). */
     void deleteTask(String namespace, String id);
 
-    /** Records a job's final result (0-core's JobResult as JSON), replacing an earlier one with the id. */
+    /**
+     * Records a job's final result (0-core's JobResult as JSON), replacing an earlier one with the id. In the
+     * same write the job's record ({@link #createJob}) is forgotten: a job that ended is never taken back.
+     */
     void jobResult(String jobId, String resultJson, Instant at);
 
     Optional<String> jobResult(String jobId);
+
+    /**
+     * A job the daemon runs, as it was submitted, so that a new daemon takes it back: {@code command} is
+     * 0-core's Command JSON as given (for a slice's job, empty: the slice's YAML has it), {@code seq} its
+     * submission order (rising), {@code queue} its queue ("" for none), {@code slice} the slice it belongs to.
+     */
+    record JobRecord(long seq, String id, String queue, String command, Optional<String> slice, JobRun run,
+                     Instant submittedAt) {
+        public JobRecord {
+            java.util.Objects.requireNonNull(slice, "slice");
+            java.util.Objects.requireNonNull(run, "run");
+        }
+    }
+
+    /**
+     * Where a job stands: the pid and start time (clock ticks since boot, /proc/PID/stat field 22) of its run
+     * in progress, 0 when none; when that run started (its max_time counts from there); the restarts its
+     * policy has made and the runs made after the first (restarts and recurring runs); when its next run is
+     * due, if one is armed (a restart's backoff or the recurring period).
+     */
+    record JobRun(long pid, long startTime, Instant startedAt, int restarts, int resurrections,
+                  Optional<Instant> nextRunAt) {
+        /** A job that has not run yet (queued). */
+        public static final JobRun NONE = new JobRun(0, 0, Instant.EPOCH, 0, 0, Optional.empty());
+
+        public JobRun {
+            java.util.Objects.requireNonNull(startedAt, "startedAt");
+            java.util.Objects.requireNonNull(nextRunAt, "nextRunAt");
+        }
+    }
+
+    /** Records a submitted job, after every job recorded so far; ALREADY_EXISTS when the id is recorded already. */
+    JobRecord createJob(String id, String queue, String command, Optional<String> slice, Instant at);
+
+    /** Records where the job stands now. NOT_FOUND when the job is not recorded (it ended, or was never recorded). */
+    void jobRun(String id, JobRun run);
+
+    /** Forgets a job without a result (a slice's job that will not be taken back). Nothing when it is not recorded. */
+    void forgetJob(String id);
+
+    /** Every recorded job, in submission order. */
+    List<JobRecord> jobs();
+
+    /** A slice the daemon runs: its name and its YAML as given. */
+    record SliceRecord(String name, String yaml, Instant createdAt) {
+    }
+
+    /** Records a started slice; ALREADY_EXISTS when one of that name is recorded. */
+    void createSlice(String name, String yaml, Instant at);
+
+    /** Forgets a deleted slice, and in the same write the records of its jobs. Nothing when it is not recorded. */
+    void deleteSlice(String name);
+
+    /** Every recorded slice, in the order they were created. */
+    List<SliceRecord> slices();
 
     @Override
     void close();

@@ -60,6 +60,9 @@ public final class ServiceBench {
                 crashToRunning(d, c, backoff, crashes).print("crash -> running again, first backoff " + backoff.toMillis() + " ms");
             }
         }
+        Path png = Path.of("bench/target/services.png");
+        BarPlot.write(png, "Services: create+start over the API, and crash -> running again (" + Machine.now().describe() + ")", ROWS);
+        System.out.println("plot: " + png);
     }
 
     private static TaskSpec sleeper(String id) {
@@ -104,9 +107,13 @@ public final class ServiceBench {
         return new Timed(nanos);
     }
 
+    private static final java.util.List<Latencies> ROWS = new java.util.ArrayList<>();
+
     private record Timed(long[] nanos) {
         void print(String what) {
-            Latencies.of(what, nanos).print(System.out);
+            Latencies l = Latencies.of(what, nanos);
+            l.print(System.out);
+            ROWS.add(l);
         }
     }
 }

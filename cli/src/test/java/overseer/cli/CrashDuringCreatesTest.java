@@ -58,6 +58,10 @@ class CrashDuringCreatesTest {
         }
         try {
             if (monitor != null && monitor.exit().isEmpty()) {
+                // The daemon stops; its monitor would wait for the sleeps to end: a second SIGTERM ends it now.
+                long daemon = Long.parseLong(Files.readString(dir.resolve("st/daemon.pid")).strip());
+                monitor.kill(Signal.SIGTERM, false);
+                await().atMost(WAIT).until(() -> ProcessHandle.of(daemon).isEmpty());
                 monitor.kill(Signal.SIGTERM, false);
                 monitor.await(WAIT);
                 Task cleaner = jvms.run(TaskSpec.of("cleaner", ProcessSpec.builder(daemonCommand("--stop-tasks")).build()));

@@ -1,0 +1,71 @@
+package overseer.bench;
+
+import javax.imageio.ImageIO;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Latency sets as horizontal bars, p50 solid and p99 pale behind it, on a log scale of milliseconds. */
+final class BarPlot {
+    private static final int WIDTH = 1100;
+    private static final int LEFT = 420;
+    private static final int RIGHT = 60;
+    private static final int TOP = 70;
+    private static final int ROW = 34;
+    private static final double MIN_MS = 1;
+    private static final double MAX_MS = 1000;
+
+    private BarPlot() {
+    }
+
+    static void write(Path png, String title, List<Latencies> rows) throws IOException {
+        int height = TOP + rows.size() * ROW + 60;
+        BufferedImage img = new BufferedImage(WIDTH, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, WIDTH, height);
+        g.setColor(Color.BLACK);
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
+        g.drawString(title, 20, 30);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        g.drawString("milliseconds, log scale; dark: p50, pale: p99", 20, 50);
+        int plotWidth = WIDTH - LEFT - RIGHT;
+        g.setStroke(new BasicStroke(1));
+        for (double ms = MIN_MS; ms <= MAX_MS; ms *= 10) {
+            int x = LEFT + x(ms, plotWidth);
+            g.setColor(new Color(0xdddddd));
+            g.drawLine(x, TOP - 5, x, TOP + rows.size() * ROW);
+            g.setColor(Color.DARK_GRAY);
+            g.drawString((int) ms + " ms", x - 12, TOP + rows.size() * ROW + 18);
+        }
+        for (int i = 0; i < rows.size(); i++) {
+            Latencies r = rows.get(i);
+            int y = TOP + i * ROW;
+            g.setColor(Color.BLACK);
+            g.drawString(r.what(), 20, y + 18);
+            g.setColor(new Color(0xa9c4e4));
+            g.fillRect(LEFT, y + 4, x(r.p99() / 1e6, plotWidth), ROW - 10);
+            g.setColor(new Color(0x3b6ea8));
+            g.fillRect(LEFT, y + 8, x(r.p50() / 1e6, plotWidth), ROW - 18);
+            g.setColor(Color.BLACK);
+            g.drawString(String.format("%.1f / %.1f", r.p50() / 1e6, r.p99() / 1e6),
+                    LEFT + x(r.p99() / 1e6, plotWidth) + 6, y + 18);
+        }
+        g.dispose();
+        Files.createDirectories(png.toAbsolutePath().getParent());
+        ImageIO.write(img, "png", png.toFile());
+    }
+
+    private static int x(double ms, int width) {
+        double f = (Math.log10(Math.max(ms, MIN_MS)) - Math.log10(MIN_MS)) / (Math.log10(MAX_MS) - Math.log10(MIN_MS));
+        return (int) Math.round(Math.min(1, f) * width);
+    }
+}

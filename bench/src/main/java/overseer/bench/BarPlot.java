@@ -25,7 +25,7 @@ final class BarPlot {
     private BarPlot() {
     }
 
-    static void write(Path png, String title, List<Latencies> rows) throws IOException {
+    static void write(Path png, String title, String machine, List<Latencies> rows) throws IOException {
         int height = TOP + rows.size() * ROW + 60;
         BufferedImage img = new BufferedImage(WIDTH, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
@@ -36,7 +36,7 @@ final class BarPlot {
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
         g.drawString(title, 20, 30);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        g.drawString("milliseconds, log scale; dark: p50, pale: p99", 20, 50);
+        g.drawString("milliseconds, log scale; dark: p50, pale: p99; " + machine, 20, 50);
         int plotWidth = WIDTH - LEFT - RIGHT;
         g.setStroke(new BasicStroke(1));
         for (double ms = MIN_MS; ms <= MAX_MS; ms *= 10) {

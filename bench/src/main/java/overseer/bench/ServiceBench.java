@@ -61,7 +61,7 @@ public final class ServiceBench {
             }
         }
         Path png = Path.of("bench/target/services.png");
-        BarPlot.write(png, "Services: create+start over the API, and crash -> running again (" + Machine.now().describe() + ")", ROWS);
+        BarPlot.write(png, "Services: create+start over the API, and crash -> running again", Machine.now().describe(), ROWS);
         System.out.println("plot: " + png);
     }
 

@@ -6,18 +6,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import overseer.client.OverseerClient;
 import overseer.core.ProcessSpec;
-import overseer.core.Signal;
-import overseer.core.Task;
 import overseer.core.TaskSpec;
-import overseer.core.Tasks;
-import overseer.linux.NativeRuntime;
 import overseer.wire.ServiceSpec;
 import tools.jackson.databind.JsonNode;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -37,54 +32,27 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * including one spawned just before the crash whose pid was not written yet.
  */
 class CrashDuringCreatesTest {
-    private static final Duration WAIT = Duration.ofSeconds(90);
     private static final int TASKS = 500;
     private static final int BASE = 700_000; // `sleep 700000+i`: each task's process is told apart by its argument
     @TempDir
     Path dir;
-    private Tasks jvms;
-    private Task monitor;
+    private RealDaemon daemon;
 
     @BeforeEach
     void setUp() {
         assumeTrue("root".equals(System.getProperty("user.name")), "every daemon task gets a cgroup, which needs root");
-        jvms = new Tasks(new NativeRuntime());
+        daemon = new RealDaemon(dir, "--runtime", "native");
     }
 
     @AfterEach
     void tearDown() throws Exception {
-        if (jvms == null) {
+        if (daemon == null) {
             return;
         }
-        try {
-            if (monitor != null && monitor.exit().isEmpty()) {
-                // The daemon stops; its monitor would wait for the sleeps to end: a second SIGTERM ends it now.
-                long daemon = Long.parseLong(Files.readString(dir.resolve("st/daemon.pid")).strip());
-                monitor.kill(Signal.SIGTERM, false);
-                await().atMost(WAIT).until(() -> ProcessHandle.of(daemon).isEmpty());
-                monitor.kill(Signal.SIGTERM, false);
-                monitor.await(WAIT);
-                Task cleaner = jvms.run(TaskSpec.of("cleaner", ProcessSpec.builder(daemonCommand("--stop-tasks")).build()));
-                OverseerClient c = new OverseerClient(dir.resolve("d.sock"));
-                await().atMost(WAIT).ignoreExceptions().until(() -> c.health().get("status").asString().equals("ok"));
-                cleaner.kill(Signal.SIGTERM, false);
-                cleaner.await(WAIT);
-            }
-            for (long pid : sleepers().keySet()) { // whatever a failed run left
-                new ProcessBuilder("kill", "-KILL", Long.toString(pid)).start().waitFor();
-            }
-        } finally {
-            jvms.close();
+        daemon.close();
+        for (long pid : sleepers().keySet()) { // whatever a failed run left
+            new ProcessBuilder("kill", "-KILL", Long.toString(pid)).start().waitFor();
         }
-    }
-
-    private List<String> daemonCommand(String... more) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "daemon",
-                "--socket", dir.resolve("d.sock").toString(), "--state-dir", dir.resolve("st").toString(), "--runtime", "native"));
-        cmd.addAll(List.of(more));
-        return cmd;
     }
 
     /** This test's sleep processes on the host, by pid, with their task number. */
@@ -107,10 +75,7 @@ class CrashDuringCreatesTest {
 
     @Test
     void everyAcknowledgedCreateAndEverySpawnedProcessIsAccountedFor() throws Exception {
-        monitor = jvms.run(TaskSpec.of("monitor", ProcessSpec.builder(daemonCommand()).build()));
-        OverseerClient c = new OverseerClient(dir.resolve("d.sock"));
-        await().atMost(WAIT).ignoreExceptions().until(() -> c.health().get("status").asString().equals("ok"));
-        long daemon = Long.parseLong(Files.readString(dir.resolve("st/daemon.pid")).strip());
+        OverseerClient c = daemon.start();
 
         Set<String> acknowledged = ConcurrentHashMap.newKeySet();
         AtomicInteger next = new AtomicInteger();
@@ -129,13 +94,11 @@ class CrashDuringCreatesTest {
                 }
             }));
         }
-        await().atMost(WAIT).until(() -> acknowledged.size() >= TASKS / 2);
-        assertThat(new ProcessBuilder("kill", "-KILL", Long.toString(daemon)).start().waitFor()).isZero();
+        await().atMost(RealDaemon.WAIT).until(() -> acknowledged.size() >= TASKS / 2);
+        daemon.crash();
         for (Thread t : callers) {
-            t.join(WAIT);
+            t.join(RealDaemon.WAIT);
         }
-        await().atMost(WAIT).ignoreExceptions().until(() -> c.health().get("status").asString().equals("ok")
-                && Long.parseLong(Files.readString(dir.resolve("st/daemon.pid")).strip()) != daemon);
 
         Map<String, JsonNode> listed = new HashMap<>();
         c.tasks("default").forEach(t -> listed.put(t.get("id").asString(), t));

@@ -39,59 +39,27 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * /tasks/exit per exit over all the daemons' lifetimes, read by a client that resumes with ?since=N.
  */
 class CrashLoopTest {
-    private static final Duration WAIT = Duration.ofSeconds(90);
+    private static final Duration WAIT = RealDaemon.WAIT;
     private static final int TASKS = 50;
     private static final int CRASHES = 25;
     @TempDir
     Path dir;
-    private Tasks jvms;
-    private Task monitor;
+    private RealDaemon daemon;
     private volatile boolean listening = true;
 
     @BeforeEach
     void setUp() {
         assumeTrue("root".equals(System.getProperty("user.name")), "isolated tasks need root");
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/conmon")), "conmon is not installed (.ci/run installs it)");
-        jvms = new Tasks(new NativeRuntime());
+        daemon = new RealDaemon(dir);
     }
 
     @AfterEach
     void tearDown() throws Exception {
         listening = false;
-        if (jvms == null) {
-            return;
+        if (daemon != null) {
+            daemon.close();
         }
-        try {
-            if (monitor != null && monitor.exit().isEmpty()) {
-                // One daemon that stops every task, then the monitor goes.
-                monitor.kill(Signal.SIGTERM, false);
-                monitor.await(WAIT);
-                Task cleaner = jvms.run(TaskSpec.of("cleaner", ProcessSpec.builder(daemonCommand("--stop-tasks")).build()));
-                OverseerClient c = new OverseerClient(sock());
-                await().atMost(WAIT).ignoreExceptions().until(() -> c.health().get("status").asString().equals("ok"));
-                cleaner.kill(Signal.SIGTERM, false);
-                cleaner.await(WAIT);
-            }
-        } finally {
-            jvms.close();
-        }
-    }
-
-    private Path sock() {
-        return dir.resolve("d.sock");
-    }
-
-    private long daemonPid() throws IOException {
-        return Long.parseLong(Files.readString(dir.resolve("st/daemon.pid")).strip());
-    }
-
-    private List<String> daemonCommand(String... more) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "daemon",
-                "--socket", sock().toString(), "--state-dir", dir.resolve("st").toString()));
-        cmd.addAll(List.of(more));
-        return cmd;
     }
 
     /** Follows /tasks/exit across daemons: reconnects with ?since=the last number it saw. */
@@ -115,9 +83,7 @@ class CrashLoopTest {
     @Test
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
     void noExitIsLostOrPublishedTwiceAcross25Crashes() throws Exception {
-        monitor = jvms.run(TaskSpec.of("monitor", ProcessSpec.builder(daemonCommand()).build()));
-        OverseerClient c = new OverseerClient(sock());
-        await().atMost(WAIT).ignoreExceptions().until(() -> c.health().get("status").asString().equals("ok"));
+        OverseerClient c = daemon.start();
 
         Map<String, List<Long>> published = new ConcurrentHashMap<>();
         AtomicLong last = new AtomicLong(0);
@@ -136,10 +102,7 @@ class CrashLoopTest {
             expected.put(id, code);
         }
         for (int crash = 0; crash < CRASHES; crash++) {
-            long pid = daemonPid();
-            assertThat(new ProcessBuilder("kill", "-KILL", Long.toString(pid)).start().waitFor()).isZero();
-            await().atMost(WAIT).ignoreExceptions().until(() -> daemonPid() != pid
-                    && c.health().get("status").asString().equals("ok"));
+            daemon.crash();
         }
         await().atMost(WAIT).ignoreExceptions().until(() -> {
             for (JsonNode t : c.tasks("default")) {
@@ -158,9 +121,7 @@ class CrashLoopTest {
         assertThat(exitedAt).hasSize(TASKS);
 
         // One more crash: nothing is published again, and no exit time changes.
-        long pid = daemonPid();
-        new ProcessBuilder("kill", "-KILL", Long.toString(pid)).start().waitFor();
-        await().atMost(WAIT).ignoreExceptions().until(() -> daemonPid() != pid && c.health().get("status").asString().equals("ok"));
+        daemon.crash();
         for (JsonNode t : c.tasks("default")) {
             assertThat(t.get("exit").get("exitedAt").asString()).isEqualTo(exitedAt.get(t.get("id").asString()));
         }

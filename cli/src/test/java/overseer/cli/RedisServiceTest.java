@@ -41,18 +41,17 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class RedisServiceTest {
     private static final Path REDIS = Path.of("/usr/bin/redis-server");
-    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final Duration WAIT = RealDaemon.WAIT;
     @TempDir
     Path dir;
-    private Tasks jvms;
-    private Task monitor;
+    private RealDaemon daemon;
     private int port;
     private final List<Long> redisPids = new ArrayList<>();
 
     @BeforeEach
     void setUp() throws IOException {
         assumeTrue(Files.isExecutable(REDIS), "redis-server is not installed (.ci/run installs it)");
-        jvms = new Tasks(new NativeRuntime());
+        daemon = new RealDaemon(dir, "--runtime", "native");
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
@@ -60,49 +59,16 @@ class RedisServiceTest {
 
     @AfterEach
     void tearDown() throws Exception {
-        if (jvms == null) {
+        if (daemon == null) {
             return;
         }
         try {
-            if (monitor != null && monitor.exit().isEmpty()) {
-                try {
-                    OverseerClient c = new OverseerClient(sock());
-                    c.stop("default", "redis");
-                    c.delete("default", "redis");
-                } catch (RuntimeException alreadyGone) {
-                    // the test failed half-way: the strays below are killed
-                }
-                monitor.kill(Signal.SIGTERM, false);
-                monitor.await(WAIT);
-            }
+            daemon.close();
         } finally {
-            for (long pid : redisPids) {
-                if (pid > 0) {
-                    new ProcessBuilder("kill", "-KILL", Long.toString(pid)).start().waitFor();
-                }
+            for (long pid : redisPids) { // what a failed run may have left
+                new ProcessBuilder("kill", "-KILL", Long.toString(pid)).start().waitFor();
             }
-            jvms.close();
         }
-    }
-
-    private Path sock() {
-        return dir.resolve("d.sock");
-    }
-
-    private long daemonPid() throws IOException {
-        return Long.parseLong(Files.readString(dir.resolve("st/daemon.pid")).strip());
-    }
-
-    /** `overseer daemon` (a monitor and its daemon), as an operator starts it; returns once it serves. */
-    private OverseerClient startDaemon() {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName(), "daemon",
-                "--socket", sock().toString(), "--state-dir", dir.resolve("st").toString(), "--runtime", "native"));
-        monitor = jvms.run(TaskSpec.of("monitor-" + System.nanoTime(), ProcessSpec.builder(cmd).build()));
-        OverseerClient c = new OverseerClient(sock());
-        await().atMost(WAIT).ignoreExceptions().until(() -> c.health().get("status").asString().equals("ok"));
-        return c;
     }
 
     private boolean pong() {
@@ -147,7 +113,7 @@ class RedisServiceTest {
 
     @Test
     void redisStaysUpThroughItsCrashesAndTheDaemons() throws Exception {
-        OverseerClient c = startDaemon();
+        OverseerClient c = daemon.start();
         c.createTask("default", new ServiceSpec(TaskSpec.of("redis", ProcessSpec.of(REDIS.toString(), "--port",
                 Integer.toString(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")),
                 Supervision.NONE.withRestart(RestartPolicy.parse("restart", "always"))));
@@ -161,30 +127,29 @@ class RedisServiceTest {
         assertKilled(c.task("default", "redis").get("service").get("lastExits").get(0));
 
         // 2. the daemon dies: redis keeps serving, and the restarted daemon still keeps it.
-        long daemon = daemonPid();
-        kill9(daemon);
+        long first = daemon.pid();
+        kill9(first);
         assertThat(pong()).isTrue();
-        await().atMost(WAIT).ignoreExceptions().until(() -> daemonPid() != daemon && c.health().get("status").asString().equals("ok"));
+        await().atMost(WAIT).ignoreExceptions().until(() -> daemon.pid() != first && c.health().get("status").asString().equals("ok"));
         assertThat(c.task("default", "redis").get("pid").asLong()).isEqualTo(pid);
 
         // 3. redis dies while no daemon runs: the next one records the true exit and starts redis again.
-        long second = daemonPid();
+        long second = daemon.pid();
         kill9(second);
         kill9(pid);
-        await().atMost(WAIT).ignoreExceptions().until(() -> daemonPid() != second && c.health().get("status").asString().equals("ok"));
+        await().atMost(WAIT).ignoreExceptions().until(() -> daemon.pid() != second && c.health().get("status").asString().equals("ok"));
         pid = awaitNewRedis(c, pid);
         JsonNode service = c.task("default", "redis").get("service");
         assertKilled(service.get("lastExits").get(0));
         assertThat(service.get("restarts").asInt()).isEqualTo(2);
 
         // 4. the same across a graceful restart: SIGTERM, redis dies while no daemon runs, a new daemon.
-        monitor.kill(Signal.SIGTERM, false);
-        long third = daemonPid();
-        await().atMost(WAIT).until(() -> ProcessHandle.of(third).isEmpty());
+        Task monitor = daemon.monitor();
+        daemon.stopDaemon();
         assertThat(pong()).as("tasks keep running when the daemon stops").isTrue();
         kill9(pid);
         assertThat(monitor.await(WAIT)).as("the monitor ends once it recorded its last task's exit").isPresent();
-        OverseerClient next = startDaemon();
+        OverseerClient next = daemon.start();
         pid = awaitNewRedis(next, pid);
         service = next.task("default", "redis").get("service");
         assertKilled(service.get("lastExits").get(0));

@@ -54,7 +54,7 @@ final class Services implements AutoCloseable {
     private final ConcurrentMap<String, Kept> kept = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("service-timer").factory());
-    private final AtomicLong probes = new AtomicLong();
+    private final HealthProbe health;
 
     /** One task's supervision; every field is guarded by the object's monitor. */
     private static final class Kept {
@@ -103,6 +103,7 @@ final class Services implements AutoCloseable {
 
     Services(TaskService tasks) {
         this.tasks = tasks;
+        this.health = new HealthProbe(tasks);
     }
 
     private StateStore store() {
@@ -168,8 +169,8 @@ final class Services implements AutoCloseable {
             k.ended = false;
             k.startedAt = Instant.now();
             k.starts.addLast(k.startedAt);
-            k.outFrom = size(log(namespace, id, ".out"));
-            k.errFrom = size(log(namespace, id, ".err"));
+            k.outFrom = health.logSize(namespace, id, ".out");
+            k.errFrom = health.logSize(namespace, id, ".err");
         }
     }
 
@@ -345,37 +346,21 @@ final class Services implements AutoCloseable {
         }
     }
 
-    /** One health probe: the check's command exec'd in the task (exit 0 within the timeout), or its output match. */
+    /** One health probe, and what its verdict does: a failure streak, unhealthy, the run stopped. */
     private void probe(String namespace, String id, HealthCheck h) {
-        boolean healthy;
-        boolean giveUp = false;
-        if (h.match().isPresent()) {
-            Kept k = kept.get(TaskService.key(namespace, id));
-            if (k == null) {
-                return;
-            }
-            long outFrom;
-            long errFrom;
-            Instant started;
-            synchronized (k) {
-                if (k.health.equals("healthy")) {
-                    return; // the line came: a match is looked for once per run
-                }
-                outFrom = k.outFrom;
-                errFrom = k.errFrom;
-                started = k.startedAt;
-            }
-            healthy = OutputMatch.appeared(log(namespace, id, ".out"), outFrom, h.match().get())
-                    || OutputMatch.appeared(log(namespace, id, ".err"), errFrom, h.match().get());
-            giveUp = !healthy && Instant.now().isAfter(started.plus(h.timeout()));
-            if (!healthy && !giveUp) {
-                return; // still starting
-            }
-        } else {
-            healthy = execProbe(namespace, id, h);
-        }
         Kept k = kept.get(TaskService.key(namespace, id));
         if (k == null) {
+            return;
+        }
+        HealthProbe.Run run;
+        synchronized (k) {
+            if (h.match().isPresent() && k.health.equals("healthy")) {
+                return; // the line came: a match is looked for once per run
+            }
+            run = new HealthProbe.Run(k.startedAt, k.outFrom, k.errFrom);
+        }
+        HealthProbe.Verdict v = health.probe(namespace, id, h, run);
+        if (v == HealthProbe.Verdict.PENDING) {
             return;
         }
         boolean restart = false;
@@ -383,53 +368,16 @@ final class Services implements AutoCloseable {
             if (k.probe == null) {
                 return; // the run ended meanwhile
             }
-            k.healthFailures = healthy ? 0 : k.healthFailures + 1;
-            if (healthy) {
+            k.healthFailures = v == HealthProbe.Verdict.HEALTHY ? 0 : k.healthFailures + 1;
+            if (v == HealthProbe.Verdict.HEALTHY) {
                 k.health = "healthy";
-            } else if (giveUp || k.healthFailures >= h.retries()) {
+            } else if (v == HealthProbe.Verdict.GAVE_UP || k.healthFailures >= h.retries()) {
                 k.health = "unhealthy";
                 restart = h.restart();
             }
         }
         if (restart) {
-            stopRun(namespace, id, h.match().map(m -> "unhealthy: no output line matched \"" + m.pattern() + "\" within "
-                    + overseer.wire.Json.text(h.timeout())).orElse("unhealthy: " + h.retries() + " health checks failed in a row"));
-        }
-    }
-
-    /** The check's command exec'd in the task: healthy when it exits 0 within the timeout. */
-    private boolean execProbe(String namespace, String id, HealthCheck h) {
-        try {
-            Task t = tasks.tasks().get(namespace, id);
-            if (t.status() != Status.RUNNING) {
-                return true; // not this run's business any more
-            }
-            Process p = t.exec("health-" + probes.incrementAndGet(), ProcessSpec.builder(h.command()).build());
-            p.start();
-            Optional<Exit> e = p.await(h.timeout());
-            if (e.isEmpty()) {
-                p.kill(Signal.SIGKILL, true);
-                p.await();
-            }
-            p.delete();
-            return e.isPresent() && e.get().exitCode() == 0;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return true;
-        } catch (OverseerException e) {
-            return false;
-        }
-    }
-
-    private java.nio.file.Path log(String namespace, String id, String suffix) {
-        return tasks.logDir(namespace).resolve(id + suffix);
-    }
-
-    private static long size(java.nio.file.Path f) {
-        try {
-            return java.nio.file.Files.exists(f) ? java.nio.file.Files.size(f) : 0;
-        } catch (java.io.IOException e) {
-            return 0;
+            stopRun(namespace, id, HealthProbe.why(h));
         }
     }
 

@@ -78,14 +78,15 @@ final class ClientCommands {
         public void run() {
             JsonNode tasks = t.client().tasks(t.namespace);
             t.print(tasks, () -> {
-                System.out.printf("%-24s %-9s %-10s %-8s %-8s %-9s %s%n", "ID", "STATUS", "STATE", "RESTARTS", "PID",
-                        "UPTIME", "EXIT");
+                System.out.printf("%-24s %-9s %-10s %-8s %-8s %-9s %-9s %s%n", "ID", "STATUS", "STATE", "RESTARTS", "PID",
+                        "UPTIME", "HEALTH", "EXIT");
                 for (JsonNode task : tasks) {
                     JsonNode s = task.path("service");
-                    System.out.printf("%-24s %-9s %-10s %-8s %-8d %-9s %s%n", task.get("id").asString(),
+                    String health = s.path("health").asString("");
+                    System.out.printf("%-24s %-9s %-10s %-8s %-8d %-9s %-9s %s%n", task.get("id").asString(),
                             task.get("status").asString(), s.path("state").asString(""),
                             s.has("restarts") ? s.get("restarts").asString() : "", task.get("pid").asLong(),
-                            uptime(task), task.has("exit") ? exitWords(task.get("exit")) : "");
+                            uptime(task), health.equals("none") ? "" : health, task.has("exit") ? exitWords(task.get("exit")) : "");
                 }
             });
         }

@@ -184,6 +184,7 @@ public final class NativeRuntime implements Runtime {
         if (!alive) {
             // Gone already: its exit may be in the exits directory, or about to be (the monitor may still hold
             // the zombie). Its cgroups, if any, are removed when the task is deleted.
+            task.adoptGone(cgroup);
             if (plausible && host.exitDir().isPresent()) {
                 Thread.ofVirtual().name("overseer-exit-" + found).start(() ->
                         exit.complete(NativeProcess.recordedExit(host, found, foundStart).map(task::withOomKill)));

@@ -106,6 +106,11 @@ final class NativeTask extends NativeProcess implements RuntimeTask {
      * for it, if any: limits, stats, the freezer, kill-all and removal then work as on a fresh task. The
      * cgroups are kept even when the process is gone, so that deleting the task removes them.
      */
+    /** A task found gone after a restart: its cgroup, if it left one, still goes when the task is deleted. */
+    synchronized void adoptGone(Optional<TaskCgroup> cg) {
+        cg.ifPresent(c -> cgroup = c);
+    }
+
     synchronized boolean adopt(int pid, long startTime, Optional<TaskCgroup> cg, Consumer<Exit> exitListener) {
         cg.ifPresent(c -> cgroup = c);
         if (!super.adopt(pid, startTime, exitListener)) {

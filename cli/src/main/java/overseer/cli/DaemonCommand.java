@@ -62,6 +62,10 @@ final class DaemonCommand implements Callable<Integer> {
                     + "where crun or runc and conmon work, else native (isolated tasks are then refused).")
     String runtime;
 
+    @Option(names = "--cgroup-parent", paramLabel = "PATH", defaultValue = NativeRuntime.Options.DEFAULT_PARENT,
+            description = "Cgroup under which every task gets <namespace>/<id>, in every hierarchy (default: ${DEFAULT-VALUE}).")
+    String cgroupParent;
+
     @Option(names = "--services", paramLabel = "DIR",
             description = "Keep the services declared in DIR/*.yaml (docs/services.md); `overseer reload` or SIGHUP applies changes.")
     Path services;
@@ -140,7 +144,7 @@ final class DaemonCommand implements Callable<Integer> {
         // Every task in its own cgroup, as systemd gives every service one: a task spawned just before a crash is
         // found by it, and a kill or a delete reaches every process the task left, not only its process group.
         NativeRuntime.Options options = NativeRuntime.Options.defaults().withExitDir(state.resolve(Monitor.EXIT_DIR))
-                .withCgroupEveryTask(true);
+                .withCgroupEveryTask(true).withCgroupParent(cgroupParent);
         return switch (runtime) {
             case "native" -> new NativeRuntime(options);
             case "oci" -> oci(state);
@@ -149,12 +153,12 @@ final class DaemonCommand implements Callable<Integer> {
         };
     }
 
-    private static Runtime oci(Path state) {
-        return OciRuntime.builder().stateDir(state.resolve("oci")).build();
+    private Runtime oci(Path state) {
+        return OciRuntime.builder().stateDir(state.resolve("oci")).cgroupParent("/" + cgroupParent).build();
     }
 
     /** native + oci where an OCI runtime and conmon work here; else native, refusing isolated tasks with the reason. */
-    private static Runtime auto(Path state, NativeRuntime nativeRuntime) {
+    private Runtime auto(Path state, NativeRuntime nativeRuntime) {
         try {
             return new RoutingRuntime(nativeRuntime, oci(state));
         } catch (OverseerException e) {

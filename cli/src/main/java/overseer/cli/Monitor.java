@@ -202,19 +202,19 @@ final class Monitor {
         }
     }
 
-    /** On the JVM's signal thread: forwarded to the daemon through its pidfd; a second one while draining ends the monitor. */
+    /**
+     * On the JVM's signal thread: forwarded to the daemon through its pidfd. A second SIGTERM or SIGINT ends the
+     * monitor at once, while the daemon stops or once it has (a second Ctrl-C forces, as in docker compose).
+     */
     private void onSignal(Signal s) {
-        if (draining) {
-            if (s.number() != Signal.SIGHUP.number()) {
-                System.err.println("overseer monitor: " + s.name() + ": exiting; the exits of the tasks still running are not recorded");
-                Runtime.getRuntime().halt(exitStatus);
-            }
-            return;
+        boolean hup = s.number() == Signal.SIGHUP.number(); // a reload of the daemon's service files
+        if (!hup && (draining || stopping)) {
+            System.err.println("overseer monitor: " + s.name() + ": exiting; the exits of the tasks still running are not recorded");
+            Runtime.getRuntime().halt(exitStatus);
         }
-        // SIGHUP asks the daemon to reload its service files; it does not stop it.
-        stopping |= s.number() != Signal.SIGHUP.number();
+        stopping |= !hup;
         Subreaper.Child d = daemon;
-        if (d != null) {
+        if (d != null && !draining) {
             d.signal(s);
         }
     }

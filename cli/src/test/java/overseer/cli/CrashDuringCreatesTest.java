@@ -79,16 +79,17 @@ class CrashDuringCreatesTest {
         OverseerClient c = daemon.start("--runtime", oci ? "both" : "native");
 
         Set<String> acknowledged = ConcurrentHashMap.newKeySet();
+        java.util.concurrent.atomic.AtomicBoolean crashed = new java.util.concurrent.atomic.AtomicBoolean();
         AtomicInteger next = new AtomicInteger();
         List<Thread> callers = new ArrayList<>();
         for (int k = 0; k < 8; k++) {
             callers.add(Thread.ofVirtual().start(() -> {
-                for (int i = next.getAndIncrement(); i < TASKS; i = next.getAndIncrement()) {
+                for (int i = next.getAndIncrement(); i < TASKS && !crashed.get(); i = next.getAndIncrement()) {
                     String id = "c" + i;
                     try {
                         TaskSpec t = TaskSpec.of(id, ProcessSpec.of("/bin/sleep", Integer.toString(BASE + i)));
-                        // One in five isolated (OCI under conmon), where it runs: its acknowledged creates too.
-                        c.createTask("default", ServiceSpec.of(oci && i % 5 == 0 ? t.withIsolation(overseer.core.Isolation.DEFAULT) : t));
+                        // One in ten isolated (OCI under conmon), where it runs: its acknowledged creates too.
+                        c.createTask("default", ServiceSpec.of(oci && i % 10 == 0 ? t.withIsolation(overseer.core.Isolation.DEFAULT) : t));
                         acknowledged.add(id);
                         c.start("default", id);
                     } catch (RuntimeException daemonDown) {
@@ -98,6 +99,7 @@ class CrashDuringCreatesTest {
             }));
         }
         await().atMost(RealDaemon.WAIT).until(() -> acknowledged.size() >= TASKS / 2);
+        crashed.set(true); // the callers stop after the request they are in: those are the ones the crash cuts
         daemon.crash();
         for (Thread t : callers) {
             t.join(RealDaemon.WAIT);

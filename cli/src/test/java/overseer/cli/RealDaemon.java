@@ -28,13 +28,22 @@ final class RealDaemon implements AutoCloseable {
 
     private final Path dir;
     private final List<String> flags;
+    /** Test cgroups live under a parent of their own, removed on close. */
+    private final String cgroupParent = "overseer-test-daemon-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
     private final Tasks jvms = new Tasks(new NativeRuntime());
     private Task monitor;
 
     /** {@code flags} are given to every daemon this starts ("--runtime", "native", ...). */
     RealDaemon(Path dir, String... flags) {
         this.dir = dir;
-        this.flags = List.of(flags);
+        List<String> all = new ArrayList<>(List.of(flags));
+        all.addAll(List.of("--cgroup-parent", cgroupParent));
+        this.flags = List.copyOf(all);
+    }
+
+    /** The cgroup parent of this daemon's tasks, in every hierarchy: {@code <hierarchy>/<parent>/<ns>/<id>}. */
+    String cgroupParent() {
+        return cgroupParent;
     }
 
     Path socket() {
@@ -114,6 +123,24 @@ final class RealDaemon implements AutoCloseable {
             }
         } finally {
             jvms.close();
+            removeCgroupParent();
+        }
+    }
+
+    /** The parent's now empty directories, deepest first, in every hierarchy. */
+    private void removeCgroupParent() throws IOException {
+        try (java.util.stream.Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
+            for (Path h : hierarchies.toList()) {
+                Path parent = h.resolve(cgroupParent);
+                if (!Files.isDirectory(parent)) {
+                    continue;
+                }
+                try (java.util.stream.Stream<Path> dirs = Files.walk(parent)) {
+                    for (Path d : dirs.filter(Files::isDirectory).sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        Files.deleteIfExists(d); // rmdir: a cgroup directory with processes refuses, and stays to be seen
+                    }
+                }
+            }
         }
     }
 

@@ -120,7 +120,7 @@ class TwoHundredTasksTest {
         assertThat(c.await("default", limited, RealDaemon.WAIT).exitCode()).isEqualTo(137);
         c.delete("default", limited);
         try (Stream<Path> left = Files.list(Path.of("/sys/fs/cgroup"))) {
-            assertThat(left.map(h -> h.resolve("overseer/default/" + limited))).noneMatch(Files::exists);
+            assertThat(left.map(h -> h.resolve(daemon.cgroupParent() + "/default/" + limited))).noneMatch(Files::exists);
         }
     }
 }

@@ -191,10 +191,13 @@ public final class OciRuntime implements Runtime {
             OciTask task = new OciTask(this, paths, namespace, spec.id(), spec.process(), output, iso, view,
                     ids(view, spec.process()), spec.process().args().getFirst(), spec.startResources(),
                     cgroupParent + "/" + namespace + "/" + spec.id());
-            long pid = Files2.read(paths.pidFile()).map(Long::parseLong).orElse(0L);
+            long pid = awaitPid(paths);
             CompletableFuture<Exit> exit = new CompletableFuture<>();
             if (pid != 0) {
                 task.adopt(pid, exit::complete);
+            } else {
+                // A start the crash cut before the container ran: there is no process, and no exit to wait for.
+                exit.complete(Exit.unknown(java.time.Instant.now()));
             }
             live.put(key(namespace, spec.id()), task);
             return new Reattached(task, pid, exit);
@@ -211,6 +214,23 @@ public final class OciRuntime implements Runtime {
         if (spec.terminal()) {
             throw OverseerException.unavailable(
                     "terminal: a process terminal is not supported by the oci runtime; give the task Isolation.terminal");
+        }
+    }
+
+    /**
+     * The container's pid from conmon's pid file. A conmon caught starting by the crash writes it soon: it is
+     * given a few seconds while it lives; 0 when there is none.
+     */
+    private static long awaitPid(TaskPaths paths) throws IOException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        while (true) {
+            long pid = Files2.read(paths.pidFile()).map(Long::parseLong).orElse(0L);
+            long conmon = Files2.read(paths.conmonPidFile()).map(Long::parseLong).orElse(0L);
+            boolean starting = conmon > 0 && ProcessHandle.of(conmon).isPresent();
+            if (pid != 0 || !starting || System.nanoTime() > deadline || Files.exists(paths.exitFile())) {
+                return pid;
+            }
+            java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20));
         }
     }
 

@@ -9,7 +9,6 @@ import overseer.core.OverseerException;
 import overseer.core.PortableRuntime;
 import overseer.core.ProcessSpec;
 import overseer.core.Redirect;
-import overseer.core.Signal;
 import overseer.core.TaskSpec;
 import overseer.core.Tasks;
 import overseer.core.spi.Runtime;

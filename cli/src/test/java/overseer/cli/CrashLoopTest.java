@@ -8,15 +8,10 @@ import org.junit.jupiter.api.io.TempDir;
 import overseer.client.OverseerClient;
 import overseer.core.Isolation;
 import overseer.core.ProcessSpec;
-import overseer.core.Signal;
-import overseer.core.Task;
 import overseer.core.TaskSpec;
-import overseer.core.Tasks;
-import overseer.linux.NativeRuntime;
 import overseer.wire.ServiceSpec;
 import tools.jackson.databind.JsonNode;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

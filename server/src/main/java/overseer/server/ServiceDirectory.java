@@ -5,7 +5,6 @@ import overseer.core.Status;
 import overseer.core.Task;
 import overseer.core.Tasks;
 import overseer.supervisor.Slice;
-import overseer.wire.ServiceSpec;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

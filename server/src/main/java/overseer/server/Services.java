@@ -2,9 +2,6 @@ package overseer.server;
 
 import overseer.core.Exit;
 import overseer.core.OverseerException;
-import overseer.core.Process;
-import overseer.core.ProcessSpec;
-import overseer.core.Signal;
 import overseer.core.Status;
 import overseer.core.Task;
 import overseer.core.spi.StateStore;
@@ -26,7 +23,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Supervision of the daemon's tasks: restart with backoff by policy, the start limit, an operator's stop,

@@ -35,6 +35,7 @@ import java.util.function.Consumer;
  */
 final class NativeTask extends NativeProcess implements RuntimeTask {
     private static final long PAUSE_CONFIRM_NANOS = TimeUnit.SECONDS.toNanos(2);
+    private static final long RESTOP_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final String namespace;
     private final TaskSpec taskSpec;
@@ -194,10 +195,17 @@ final class NativeTask extends NativeProcess implements RuntimeTask {
         // No freezer: SIGSTOP, then Pausing until every member is seen stopped (state T) or gone.
         signal(Signal.SIGSTOP, true);
         long deadline = System.nanoTime() + PAUSE_CONFIRM_NANOS;
+        long resend = System.nanoTime() + RESTOP_NANOS;
         while (!allStopped()) {
-            if (System.nanoTime() > deadline) {
+            long now = System.nanoTime();
+            if (now > deadline) {
                 signal(Signal.SIGCONT, true);
                 throw OverseerException.unavailable("the processes of the task did not stop within 2s");
+            }
+            if (now > resend) {
+                // A member the first SIGSTOP missed (one that joined the group as it was sent) gets another.
+                signal(Signal.SIGSTOP, true);
+                resend = now + RESTOP_NANOS;
             }
             LockSupport.parkNanos(200_000);
         }

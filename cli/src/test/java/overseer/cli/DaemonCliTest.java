@@ -57,6 +57,16 @@ class DaemonCliTest {
 
     /** Runs a verb against the daemon; returns its stdout lines after checking its exit code. */
     private List<String> verb(int expectedExit, String... args) throws InterruptedException {
+        return ran(expectedExit, args).output().tail(LogStream.STDOUT).lines();
+    }
+
+    /** Runs a verb that must end with {@code expectedExit}; returns its stderr. */
+    private String stderr(int expectedExit, String... args) throws InterruptedException {
+        return String.join("\n", ran(expectedExit, args).output().tail(LogStream.STDERR).lines());
+    }
+
+    /** The verb's JVM, run to its end against the daemon, its exit code checked. */
+    private Task ran(int expectedExit, String... args) throws InterruptedException {
         List<String> all = new ArrayList<>(List.of(args));
         all.add(1, "--socket");
         all.add(2, sock().toString());
@@ -64,7 +74,7 @@ class DaemonCliTest {
         Exit exit = t.await();
         t.output().drained().join();
         assertThat(exit.exitCode()).as("%s: %s", all, t.output().tail(LogStream.STDERR).lines()).isEqualTo(expectedExit);
-        return t.output().tail(LogStream.STDOUT).lines();
+        return t;
     }
 
     @Test
@@ -119,19 +129,6 @@ class DaemonCliTest {
         assertThat(stderr(2, "run", "-d", "--max-restarts", "3", "--", "/bin/true"))
                 .contains("--max-restarts: only with --restart on-failure");
         assertThat(stderr(2, "run", "-d", "--stdin", "inherit", "--", "/bin/true")).contains("--stdin inherit: not with -d");
-    }
-
-    /** Runs a verb that must fail with {@code expectedExit}; returns its stderr. */
-    private String stderr(int expectedExit, String... args) throws InterruptedException {
-        List<String> all = new ArrayList<>(List.of(args));
-        all.add(1, "--socket");
-        all.add(2, sock().toString());
-        Task t = jvm(all.toArray(String[]::new));
-        Exit exit = t.await();
-        t.output().drained().join();
-        String err = String.join("\n", t.output().tail(LogStream.STDERR).lines());
-        assertThat(exit.exitCode()).as("%s: %s", all, err).isEqualTo(expectedExit);
-        return err;
     }
 
     @Test

@@ -374,7 +374,8 @@ class NativeProcess implements RuntimeProcess {
         };
     }
 
-    private static MemorySegment strings(Arena a, List<String> values) {
+    /** A NULL-terminated array of C strings, as argv and envp are given to posix_spawn. */
+    static MemorySegment strings(Arena a, List<String> values) {
         MemorySegment array = a.allocate(ValueLayout.ADDRESS, values.size() + 1L);
         for (int i = 0; i < values.size(); i++) {
             array.setAtIndex(ValueLayout.ADDRESS, i, a.allocateFrom(values.get(i)));
@@ -383,7 +384,8 @@ class NativeProcess implements RuntimeProcess {
         return array;
     }
 
-    private static List<String> env(Map<String, String> env) {
+    /** NAME=VALUE, as a process's environment is given to posix_spawn. */
+    static List<String> env(Map<String, String> env) {
         return env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
     }
 

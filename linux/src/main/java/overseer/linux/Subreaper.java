@@ -119,8 +119,8 @@ public final class Subreaper {
                 check("posix_spawnattr_setsigmask", LibC.attrSetSigmask(attr, empty));
                 check("posix_spawnattr_setsigdefault", LibC.attrSetSigdefault(attr, all));
                 MemorySegment pidOut = a.allocate(ValueLayout.JAVA_INT);
-                List<String> envp = env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
-                int rc = LibC.posixSpawn(pidOut, a.allocateFrom(argv.getFirst()), fa, attr, strings(a, argv), strings(a, envp));
+                int rc = LibC.posixSpawn(pidOut, a.allocateFrom(argv.getFirst()), fa, attr, NativeProcess.strings(a, argv),
+                        NativeProcess.strings(a, NativeProcess.env(env)));
                 if (rc != 0) {
                     throw OverseerException.unavailable("posix_spawn of \"%s\" failed: %s (%s)", argv.getFirst(),
                             Errnos.name(rc), LibC.strerror(rc));
@@ -209,14 +209,5 @@ public final class Subreaper {
         if (rc != 0) {
             throw OverseerException.internal(call + ": " + Errnos.name(rc) + " (" + LibC.strerror(rc) + ")", null);
         }
-    }
-
-    private static MemorySegment strings(Arena a, List<String> values) {
-        MemorySegment array = a.allocate(ValueLayout.ADDRESS, values.size() + 1L);
-        for (int i = 0; i < values.size(); i++) {
-            array.setAtIndex(ValueLayout.ADDRESS, i, a.allocateFrom(values.get(i)));
-        }
-        array.setAtIndex(ValueLayout.ADDRESS, values.size(), MemorySegment.NULL);
-        return array;
     }
 }

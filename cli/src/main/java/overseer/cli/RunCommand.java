@@ -209,7 +209,10 @@ final class RunCommand implements Callable<Integer> {
             return isolation.runtime(cgroupParent);
         }
         return switch (runtime) {
-            case "native" -> new NativeRuntime(NativeRuntime.Options.defaults().withCgroupParent(cgroupParent));
+            // A cgroup even without limits, as the daemon gives every task: when the command exits, whatever it
+            // left running (a background job, a daemon that left its process group) is killed with it.
+            case "native" -> new NativeRuntime(NativeRuntime.Options.defaults().withCgroupEveryTask(true)
+                    .withCgroupParent(cgroupParent));
             case "portable" -> new PortableRuntime();
             default -> throw OverseerException.invalidArgument("--runtime: expected native or portable, got \"%s\"", runtime);
         };

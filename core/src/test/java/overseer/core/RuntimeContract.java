@@ -738,6 +738,34 @@ public abstract class RuntimeContract {
         await().atMost(WAIT).until(() -> !alive(probePid));
     }
 
+    /**
+     * containerd's runc shim (cmd/containerd-shim-runc-v2/task/service.go, handleInitExit): exec'd processes
+     * do not outlive the init, and the init's /tasks/exit is published after theirs.
+     */
+    @Test
+    void whenTheInitExitsItsExecsAreKilledAndItsExitIsPublishedLast() throws Exception {
+        Task host = start("host", ProcessSpec.of("/bin/sleep", "1000"));
+        try (Subscription sub = tasks.events().subscribe()) {
+            Process probe = host.exec("probe", ProcessSpec.of("/bin/sleep", "1000"));
+            probe.start();
+            long probePid = probe.pid();
+
+            host.kill(Signal.SIGKILL, false);
+            awaitExit(host);
+
+            assertThat(probe.exit()).as("the exec's exit, known before the init's").isPresent();
+            await().atMost(WAIT).until(() -> !alive(probePid));
+            List<String> exits = new ArrayList<>();
+            while (exits.size() < 2) {
+                Envelope e = sub.poll(WAIT).orElseThrow(() -> new AssertionError("exits seen: " + exits));
+                if (e.event() instanceof Event.TaskExit x) {
+                    exits.add(x.execId());
+                }
+            }
+            assertThat(exits).containsExactly("probe", host.id());
+        }
+    }
+
     // ---------------------------------------------------------------------------------------------
     // pause, pids
 

@@ -58,7 +58,7 @@ class NativeProcess implements RuntimeProcess {
     private long adoptedStartTime;
     // Found again after a restart: not our child (as a rule), so its group id is not pinned by an unreaped
     // leader and its status comes from the monitor's exits directory. Signals go to it alone, through its pidfd.
-    private boolean adopted;
+    private volatile boolean adopted;
     private FdOutputStream stdin;
     private int terminalFd = UNSET; // a descriptor of the terminal's master, for its size
     // Written by start() before the descriptors are registered, then only touched on the loop thread.
@@ -585,6 +585,11 @@ class NativeProcess implements RuntimeProcess {
         if (pidfd == UNSET) {
             throw OverseerException.failedPrecondition("process not started");
         }
+    }
+
+    /** Whether the process was found again after a restart rather than spawned by this runtime. */
+    boolean adopted() {
+        return adopted;
     }
 
     /** Whether the process was ever started (it may have exited since). */

@@ -41,8 +41,13 @@ class NativeProcess implements RuntimeProcess {
     /** How long an adopted process's exit file is waited for after it ended: the monitor writes it at once. */
     static final java.time.Duration RECORDED_EXIT_PATIENCE = java.time.Duration.ofSeconds(5);
     private static final TaskCgroup.Placement NOWHERE = new TaskCgroup.Placement(List.of(), List.of());
-    /** Waits for one line on fd 3, closes it, execs the rest of the command line; no line means no exec. */
-    static final String GATE_SCRIPT = "read -r gate <&3 || exit 125; exec 3<&- \"$@\"";
+    /**
+     * Waits for one line on fd 3, closes it, execs the rest of the command line; no line means no exec. The
+     * shell exports PWD (its cwd) to what it execs: unset again, the program gets exactly the spec's environment.
+     */
+    static final String GATE_SCRIPT = "read -r gate <&3 || exit 125; unset PWD; exec 3<&- \"$@\"";
+    /** {@link #GATE_SCRIPT} for a spec that sets PWD itself: its value, the first argument, is put back. */
+    static final String GATE_SCRIPT_PWD = "read -r gate <&3 || exit 125; PWD=$1; shift; export PWD; exec 3<&- \"$@\"";
 
     protected final Host host;
     protected final EventLoop loop;
@@ -211,7 +216,11 @@ class NativeProcess implements RuntimeProcess {
         }
         List<String> a = new ArrayList<>();
         if (gated) {
-            a.addAll(List.of(SH, "-c", GATE_SCRIPT, "overseer-gate"));
+            String pwd = spec.env().get("PWD");
+            a.addAll(List.of(SH, "-c", pwd == null ? GATE_SCRIPT : GATE_SCRIPT_PWD, "overseer-gate"));
+            if (pwd != null) {
+                a.add(pwd);
+            }
         }
         user.ifPresent(u -> {
             a.add(setpriv().toString());

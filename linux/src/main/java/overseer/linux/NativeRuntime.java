@@ -195,6 +195,15 @@ public final class NativeRuntime implements Runtime {
         return new Adopted(task, pid, exit);
     }
 
+    /**
+     * A delete cut short leaves at most the task's cgroups (release removes them last): whatever still runs
+     * in them is killed and they are removed. The daemon calls this before it takes back any task.
+     */
+    @Override
+    public void purge(String namespace, TaskSpec spec) {
+        tree.flatMap(t -> t.existing(namespace, spec.id())).ifPresent(TaskCgroup::remove);
+    }
+
     /** The task's init process among its cgroup's: the leader of its own process group, as every task is spawned. */
     private static Optional<ProcFs.Stat> initProcess(TaskCgroup cgroup) {
         return cgroup.procs().stream().map(ProcFs::stat).flatMap(Optional::stream)

@@ -402,6 +402,35 @@ public final class OciRuntime implements Runtime {
         deleting.values().forEach(CompletableFuture::join);
     }
 
+    @Override
+    public CompletableFuture<Void> released(String namespace, String id) {
+        CompletableFuture<Void> f = deleting.get(key(namespace, id));
+        return f == null ? CompletableFuture.completedFuture(null) : f.copy();
+    }
+
+    /**
+     * What a delete cut short left of a task: the runtime's state and the container (delete --force kills
+     * what still runs in it, and conmon goes with it), its cgroup, its files. A task of the name live here
+     * is never touched.
+     */
+    @Override
+    public void purge(String namespace, TaskSpec spec) {
+        String key = key(namespace, spec.id());
+        awaitDeletion(key);
+        if (live.containsKey(key)) {
+            return;
+        }
+        TaskPaths paths = TaskPaths.init(state, namespace, spec.id());
+        if (Files.isDirectory(paths.runtimeRoot().resolve(paths.containerId()))) {
+            Command.Result r = run(paths, "delete", "--force", paths.containerId());
+            if (!r.ok() && !RuntimeBinary.isMissing(r)) {
+                throw OverseerException.unavailable("purge of %s: %s delete failed: %s", key, binary.name(), r.error());
+            }
+        }
+        Files2.deleteTree(paths.dir());
+        Cgroups.removeEmpty(cgroupParent + "/" + namespace + "/" + spec.id());
+    }
+
     /** Numeric ids for the spec's user, names looked up in the task's own /etc/passwd and /etc/group. */
     Bundle.Ids ids(RootfsView view, ProcessSpec spec) {
         if (spec.user().isEmpty()) {

@@ -22,6 +22,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
@@ -44,6 +45,10 @@ final class TaskService implements AutoCloseable {
     private final Services services;
     /** The spec of every task the API made, by namespace/id: the journal records the exits of these only. */
     private final ConcurrentMap<String, ServiceSpec> specs = new ConcurrentHashMap<>();
+    /** Deletes the runtime is still finishing, by namespace/id: a daemon that stops waits for them. */
+    private final ConcurrentMap<String, CompletableFuture<Void>> releasing = new ConcurrentHashMap<>();
+    /** How long a stopping daemon waits for the deletes it began. */
+    static final java.time.Duration RELEASE_WAIT = java.time.Duration.ofSeconds(30);
 
     TaskService(Tasks tasks, StateStore store, Path logs) {
         this.tasks = tasks;
@@ -96,6 +101,7 @@ final class TaskService implements AutoCloseable {
      */
     List<String> recover() {
         List<String> lost = new ArrayList<>();
+        finishDeletes(lost);
         for (StateStore.TaskRecord r : store.tasks()) {
             ServiceSpec spec;
             try {
@@ -241,12 +247,67 @@ final class TaskService implements AutoCloseable {
         return t;
     }
 
+    /**
+     * Deletes the task, recorded before it is acted on: the pending delete (with the task's spec) stays in the
+     * store until the runtime has removed everything, which for a container happens in the background after
+     * this returns. A daemon that stops waits for those (see {@link #close()}); one killed leaves them to the
+     * next, which finishes them before it takes back any task ({@link #recover()}).
+     */
     void delete(String namespace, String id) {
         Task t = tasks.get(namespace, id);
+        Instant requested = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        store.deleteRequested(namespace, id, requested);
         services.forget(namespace, id);
-        t.delete();
+        try {
+            t.delete();
+        } catch (RuntimeException e) {
+            store.deleteFinished(namespace, id, requested);
+            throw e;
+        }
         store.deleteTask(namespace, id);
         specs.remove(key(namespace, id));
+        String k = key(namespace, id);
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        releasing.put(k, done);
+        tasks.runtime().released(namespace, id).whenComplete((v, failure) -> {
+            try {
+                if (failure == null) {
+                    store.deleteFinished(namespace, id, requested);
+                } else {
+                    warn("delete of " + k + " not finished, the next daemon finishes it: " + failure.getMessage());
+                }
+            } catch (RuntimeException storeDown) {
+                warn("delete of " + k + " finished, but the store cannot say so: " + storeDown.getMessage());
+            } finally {
+                releasing.remove(k, done);
+                done.complete(null);
+            }
+        });
+    }
+
+    /**
+     * What a daemon stopped or killed in the middle of deletes left: each is finished (the runtime removes
+     * the task's processes, state, cgroups and files) and forgotten. A pending delete older than a task of
+     * the same name recorded since was finished before that task was made: it is only forgotten.
+     */
+    private void finishDeletes(List<String> lost) {
+        for (StateStore.PendingDelete d : store.pendingDeletes()) {
+            String k = key(d.namespace(), d.id());
+            Optional<StateStore.TaskRecord> row = store.task(d.namespace(), d.id());
+            try {
+                if (row.isEmpty() || !row.get().createdAt().isAfter(d.requestedAt())) {
+                    ServiceSpec spec = SpecJson.fromStore(d.spec());
+                    tasks.runtime().purge(d.namespace(), runnable(d.namespace(), spec));
+                    if (row.isPresent()) {
+                        store.deleteTask(d.namespace(), d.id()); // cut before its row went
+                    }
+                    LOG.log(System.Logger.Level.INFO, "finished the delete of " + k + " requested at " + d.requestedAt());
+                }
+                store.deleteFinished(d.namespace(), d.id(), d.requestedAt());
+            } catch (RuntimeException e) {
+                lost.add(k + ": its delete, requested at " + d.requestedAt() + ", cannot be finished: " + e.getMessage());
+            }
+        }
     }
 
     /** The journal's hand: an exit of a task the API made goes to the store, then to its supervision. */
@@ -273,11 +334,33 @@ final class TaskService implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops supervising. The deletes begun are waited for (a container's runtime state and cgroups go in the
+     * background) up to {@link #RELEASE_WAIT}; any not finished by then stays recorded for the next daemon.
+     */
     @Override
     public void close() {
         services.close();
+        awaitReleases();
         journal.close();
         recent.close();
+    }
+
+    private void awaitReleases() {
+        if (releasing.isEmpty()) {
+            return;
+        }
+        try {
+            CompletableFuture.allOf(releasing.values().toArray(CompletableFuture[]::new))
+                    .get(RELEASE_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            warn(releasing.size() + " deletes not finished within " + RELEASE_WAIT.toSeconds()
+                    + "s: the next daemon finishes them: " + String.join(", ", releasing.keySet()));
+        } catch (java.util.concurrent.ExecutionException e) {
+            // each one's failure was logged as it came
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     static void warn(String message) {

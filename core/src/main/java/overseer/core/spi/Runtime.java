@@ -40,6 +40,23 @@ public interface Runtime extends AutoCloseable {
         throw overseer.core.OverseerException.unavailable("the %s runtime cannot reattach tasks", name());
     }
 
+    /**
+     * Completes once everything of the task last deleted under this name is gone: the OCI runtime deletes a
+     * stopped container's state and cgroups in the background after {@code Task.delete} returns. Completed
+     * already for a runtime that releases a task in the delete itself.
+     */
+    default java.util.concurrent.CompletableFuture<Void> released(String namespace, String id) {
+        return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
+
+    /**
+     * Removes what is left of a task an earlier Overseer deleted without finishing (it stopped or died in the
+     * middle): its processes, its runtime state, its cgroups and its files, found where this runtime puts
+     * them for {@code spec}. Nothing when nothing is left; never touches a task this runtime has live.
+     */
+    default void purge(String namespace, TaskSpec spec) {
+    }
+
     /** Releases the runtime's own resources (threads, descriptors). Tasks must have been deleted. */
     @Override
     void close();

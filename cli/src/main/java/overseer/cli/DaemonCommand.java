@@ -70,6 +70,11 @@ final class DaemonCommand implements Callable<Integer> {
             description = "Keep the services declared in DIR/*.yaml (docs/services.md); `overseer reload` or SIGHUP applies changes.")
     Path services;
 
+    @Option(names = "--orphans", paramLabel = "stop|adopt", defaultValue = "stop",
+            description = "At start, what to do with tasks found under this daemon's cgroups or state that its store "
+                    + "does not know (default: ${DEFAULT-VALUE}); they are logged and listed at /v1/orphans.")
+    String orphans;
+
     @Option(names = "--serve", hidden = true,
             description = "Serve in this process, without a monitor: exits of tasks that end while the daemon is down are then unknown.")
     boolean serve;
@@ -99,6 +104,7 @@ final class DaemonCommand implements Callable<Integer> {
         if (!List.of("auto", "native", "oci", "both").contains(runtime)) {
             throw OverseerException.invalidArgument("--runtime: expected auto, native, oci or both, got \"%s\"", runtime);
         }
+        overseer.server.Orphans orphanPolicy = overseer.server.Orphans.parse("--orphans", orphans);
         if (!serve) {
             return new Monitor(state, daemonArgs()).run();
         }
@@ -120,7 +126,7 @@ final class DaemonCommand implements Callable<Integer> {
                 .ifPresent(d -> Thread.ofVirtual().start(() -> System.err.println("overseer daemon: reload: " + d.reload()))));
         Runtime rt = runtime(state);
         try (Daemon d = new Daemon(rt, sock, listener, state, stopTasks,
-                Optional.ofNullable(services).map(Path::toAbsolutePath))) {
+                Optional.ofNullable(services).map(Path::toAbsolutePath), orphanPolicy)) {
             up.set(d);
             writePid(state.resolve(Monitor.PID_FILE));
             System.err.println("overseer daemon: listening on " + d.socket() + ", state in " + state + " (runtime " + rt.name() + ")");

@@ -58,6 +58,13 @@ public final class RoutingRuntime implements Runtime {
     }
 
     @Override
+    public java.util.List<Found> found() {
+        java.util.List<Found> all = new java.util.ArrayList<>(host.found());
+        all.addAll(isolating.found());
+        return all;
+    }
+
+    @Override
     public void close() {
         try {
             host.close();

@@ -204,6 +204,34 @@ public final class NativeRuntime implements Runtime {
         tree.flatMap(t -> t.existing(namespace, spec.id())).ifPresent(TaskCgroup::remove);
     }
 
+    /**
+     * Every task cgroup under the parent that still holds processes, with its init (the leader of its own
+     * group, as every task is spawned; else its lowest pid) and what /proc tells of it: the command line
+     * (args[0] the executable's path), the environment and the working directory.
+     */
+    @Override
+    public List<Found> found() {
+        if (tree.isEmpty()) {
+            return List.of();
+        }
+        List<Found> out = new java.util.ArrayList<>();
+        for (String[] name : tree.get().taskNames()) {
+            Optional<TaskCgroup> cg = tree.get().existing(name[0], name[1]);
+            List<Long> procs = cg.map(TaskCgroup::procs).orElse(List.of());
+            if (procs.isEmpty()) {
+                continue; // an empty cgroup: nothing runs, and the next create of the name removes it
+            }
+            long pid = initProcess(cg.get()).map(ProcFs.Stat::pid).orElse(procs.stream().min(Long::compare).orElseThrow());
+            Optional<overseer.core.ProcessSpec> process = ProcFs.describe(pid);
+            if (process.isEmpty()) {
+                continue; // gone meanwhile
+            }
+            out.add(new Found(name[0], name[1], pid, ProcFs.startTime(pid).orElse(0),
+                    TaskSpec.of(name[1], process.get()), cg.get().toString()));
+        }
+        return out;
+    }
+
     /** The task's init process among its cgroup's: the leader of its own process group, as every task is spawned. */
     private static Optional<ProcFs.Stat> initProcess(TaskCgroup cgroup) {
         return cgroup.procs().stream().map(ProcFs::stat).flatMap(Optional::stream)

@@ -111,6 +111,7 @@ public final class ApiServer implements AutoCloseable {
                 .register("/v1/jobs", new JobRoutes(jobs, tasks.store()))
                 .register("/v1/slices", new SliceRoutes(jobs))
                 .register("/v1/services", new ServiceRoutes(services))
+                .register("/v1/orphans", new OrphanRoutes(tasks))
                 .register("/metrics", new Metrics(tasks.tasks()));
     }
 

@@ -45,6 +45,7 @@ final class TaskService implements AutoCloseable {
     private final Services services;
     /** The spec of every task the API made, by namespace/id: the journal records the exits of these only. */
     private final ConcurrentMap<String, ServiceSpec> specs = new ConcurrentHashMap<>();
+    private final List<Orphans.Found> orphans = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Deletes the runtime is still finishing, by namespace/id: a daemon that stops waits for them. */
     private final ConcurrentMap<String, CompletableFuture<Void>> releasing = new ConcurrentHashMap<>();
     /** How long a stopping daemon waits for the deletes it began. */
@@ -135,6 +136,92 @@ final class TaskService implements AutoCloseable {
             services.recovered(r.namespace(), r.id(), r.status(), r.exit());
         }
         return lost;
+    }
+
+    /**
+     * At start, after {@link #recover()}: every task the runtime finds on the host that neither the store
+     * nor the job ledger knows is reported (a warning each, and {@link #orphans()}) and stopped or adopted as
+     * {@code policy} says. Jobs' tasks (namespace "jobs", named by job id) are the ledger's to take back.
+     */
+    void orphans(Orphans policy) {
+        java.util.Set<String> jobs = new java.util.HashSet<>();
+        store.jobs().forEach(j -> jobs.add(key(overseer.supervisor.Supervisor.NAMESPACE, j.id())));
+        for (overseer.core.spi.Runtime.Found f : tasks.runtime().found()) {
+            String k = key(f.namespace(), f.id());
+            if (specs.containsKey(k) || jobs.contains(k) || store.task(f.namespace(), f.id()).isPresent() || !ours(f)) {
+                continue;
+            }
+            String action;
+            try {
+                if (policy == Orphans.ADOPT) {
+                    adoptOrphan(f);
+                    action = "adopted";
+                } else {
+                    tasks.runtime().purge(f.namespace(), f.spec());
+                    action = "stopped";
+                }
+            } catch (RuntimeException e) {
+                action = "left as it is: " + e.getMessage();
+            }
+            LOG.log(System.Logger.Level.WARNING, "orphan: " + k + (f.pid() > 0 ? " (pid " + f.pid() + ")" : " (not running)")
+                    + " in " + f.where() + " is not in the store: " + action);
+            orphans.add(new Orphans.Found(f.namespace(), f.id(), f.pid(), f.where(), action, Instant.now()));
+        }
+    }
+
+    /**
+     * Whether this daemon started the task: an isolated one is in its own state directory; a host one has
+     * its output in this daemon's log directory (/proc/PID/fd/1 or 2), the marker every task it spawns
+     * carries. Another daemon's tasks under the same cgroup parent are not ours to touch, nor is a task with
+     * a terminal (its output goes through the terminal, not a log file).
+     */
+    private boolean ours(overseer.core.spi.Runtime.Found f) {
+        if (f.spec().isolation().isPresent()) {
+            return true;
+        }
+        Path mine;
+        try {
+            mine = logs.toRealPath();
+        } catch (java.io.IOException e) {
+            return false;
+        }
+        for (String fd : List.of("1", "2")) {
+            try {
+                Path out = java.nio.file.Files.readSymbolicLink(Path.of("/proc", Long.toString(f.pid()), "fd", fd));
+                if (out.startsWith(mine)) {
+                    return true;
+                }
+            } catch (java.io.IOException | RuntimeException gone) {
+                // closed, or the process is gone
+            }
+        }
+        return false;
+    }
+
+    /** The orphans found at start, in the order they were found. */
+    List<Orphans.Found> orphans() {
+        return List.copyOf(orphans);
+    }
+
+    /** Recorded first, as any task is, then taken back through the runtime as a restart does. */
+    private void adoptOrphan(overseer.core.spi.Runtime.Found f) {
+        Identifiers.require("namespace", f.namespace());
+        Identifiers.require("id", f.id());
+        ServiceSpec spec = ServiceSpec.of(f.spec());
+        store.createTask(new StateStore.TaskRecord(f.namespace(), f.id(), tasks.runtime().name(), SpecJson.stored(spec),
+                Status.RUNNING, f.pid(), f.startTime(), Optional.empty(), Instant.now()));
+        String k = key(f.namespace(), f.id());
+        specs.put(k, spec);
+        services.adopt(f.namespace(), spec, StateStore.ServiceState.NEW, List.of());
+        try {
+            tasks.reattach(f.namespace(), runnable(f.namespace(), spec), f.pid(), f.startTime(), Optional.empty());
+        } catch (RuntimeException e) {
+            specs.remove(k);
+            services.forget(f.namespace(), f.id());
+            store.deleteTask(f.namespace(), f.id());
+            throw e;
+        }
+        services.recovered(f.namespace(), f.id(), Status.RUNNING, Optional.empty());
     }
 
     /** The task as the runtime runs it: its output in files under the log directory, which outlive the daemon. */

@@ -57,6 +57,23 @@ public interface Runtime extends AutoCloseable {
     default void purge(String namespace, TaskSpec spec) {
     }
 
+    /**
+     * A task found on the host under this runtime's names: {@code where} it was found (its cgroup, its state
+     * directory), its init's {@code pid} and {@code startTime} (0 when nothing of it runs), and a spec as far
+     * as the host tells it (command line, environment, working directory), with which it can be reattached.
+     */
+    record Found(String namespace, String id, long pid, long startTime, TaskSpec spec, String where) {
+    }
+
+    /**
+     * Every task this runtime, or an earlier Overseer with the same settings, left on the host: what the
+     * daemon compares with its store at start, to find the tasks it must have started and no longer knows.
+     * A runtime that leaves nothing behind (or cannot tell) finds nothing.
+     */
+    default java.util.List<Found> found() {
+        return java.util.List.of();
+    }
+
     /** Releases the runtime's own resources (threads, descriptors). Tasks must have been deleted. */
     @Override
     void close();

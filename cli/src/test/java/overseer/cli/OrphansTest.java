@@ -79,6 +79,33 @@ class OrphansTest {
         assertThat(running(pids[1])).isFalse();
     }
 
+    /** An isolated task's files in the daemon's OCI state, its container running, and no row: stopped, nothing left. */
+    @Test
+    void anIsolatedTaskTheStoreLostIsStopped() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/conmon")), "conmon is not installed (.ci/run installs it)");
+        daemon.close();
+        daemon = new RealDaemon(dir, "--runtime", "oci");
+        OverseerClient c = daemon.start();
+        c.createTask("default", ServiceSpec.of(TaskSpec.of("boxed", ProcessSpec.of("/bin/sleep", "1000"))
+                .withIsolation(overseer.core.Isolation.DEFAULT)));
+        long pid = c.start("default", "boxed").get("pid").asLong();
+        daemon.stopDaemon();
+        try (SqliteStateStore store = new SqliteStateStore(daemon.state().resolve("state.db"))) {
+            store.deleteTask("default", "boxed");
+        }
+
+        daemon.start();
+
+        JsonNode orphans = orphans().get("orphans");
+        assertThat(orphans).hasSize(1);
+        assertThat(orphans.get(0).get("id").asString()).isEqualTo("boxed");
+        assertThat(orphans.get(0).get("pid").asLong()).isEqualTo(pid);
+        assertThat(orphans.get(0).get("action").asString()).isEqualTo("stopped");
+        await().atMost(Duration.ofSeconds(10)).until(() -> !running(pid));
+        assertThat(daemon.state().resolve("oci/tasks/default/boxed")).doesNotExist();
+        assertThat(daemon.state().resolve("oci/runtime/default/boxed")).doesNotExist();
+    }
+
     /**
      * Two running tasks; then the daemon stops (its tasks keep running) and the store forgets the second.
      * Returns both pids, the forgotten one second.

@@ -93,7 +93,7 @@ public final class ApiServer implements AutoCloseable {
     static void routing(HttpRouting.Builder r, TaskService tasks, Supervisor jobs,
                         java.util.Optional<ServiceDirectory> services) {
         rules(r, tasks, jobs, services);
-        r.error(OverseerException.class, (req, res, e) -> res.status(ApiError.status(e.kind()))
+        r.error(OverseerException.class, (req, res, e) -> res.status(ApiError.status(e))
                         .header("Content-Type", "application/json").send(ApiError.body(e)))
                 .error(Exception.class, (req, res, e) -> res.status(Status.INTERNAL_SERVER_ERROR_500)
                         .header("Content-Type", "application/json")

@@ -57,7 +57,13 @@ class DiskFullTest {
         assertThat(post("/v1/namespaces/default/tasks", create("before")).status()).isEqualTo(201);
         fill(state.resolve("filler"));
 
-        UnixHttp.Response refused = post("/v1/namespaces/default/tasks", create("during"));
+        // SQLite reuses the room its WAL had already: the first writes may still fit. Until one does not:
+        UnixHttp.Response refused = null;
+        String during = null;
+        for (int i = 0; i < 500 && (refused == null || refused.status() == 201); i++) {
+            during = "during" + i;
+            refused = post("/v1/namespaces/default/tasks", create(during));
+        }
         assertThat(refused.status()).as(refused.text()).isEqualTo(507);
         JsonNode body = Json.MAPPER.readTree(refused.text());
         assertThat(body.path("kind").asString()).isEqualTo("unavailable");
@@ -66,13 +72,13 @@ class DiskFullTest {
         // Reads go on, and the refused task was not half-recorded.
         UnixHttp.Response list = http.send("GET", "/v1/namespaces/default/tasks", null, null);
         assertThat(list.status()).isEqualTo(200);
-        assertThat(list.text()).contains("\"before\"").doesNotContain("\"during\"");
-        assertThat(http.send("GET", "/v1/namespaces/default/tasks/during", null, null).status()).isEqualTo(404);
+        assertThat(list.text()).contains("\"before\"").doesNotContain("\"" + during + "\"");
+        assertThat(http.send("GET", "/v1/namespaces/default/tasks/" + during, null, null).status()).isEqualTo(404);
 
         Files.delete(state.resolve("filler"));
-        assertThat(post("/v1/namespaces/default/tasks", create("during")).status()).isEqualTo(201);
-        assertThat(post("/v1/namespaces/default/tasks/during/start", "").status()).isEqualTo(200);
-        assertThat(http.send("GET", "/v1/namespaces/default/tasks/during", null, null).text()).contains("\"during\"");
+        assertThat(post("/v1/namespaces/default/tasks", create(during)).status()).isEqualTo(201);
+        assertThat(post("/v1/namespaces/default/tasks/" + during + "/start", "").status()).isEqualTo(200);
+        assertThat(http.send("GET", "/v1/namespaces/default/tasks/" + during, null, null).text()).contains("\"running\"");
     }
 
     private static String create(String id) {

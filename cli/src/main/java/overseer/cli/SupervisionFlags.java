@@ -16,7 +16,7 @@ import java.util.Optional;
 
 /** How `overseer run` supervises its command: restarts, a time limit, the stop signal and its grace. */
 final class SupervisionFlags {
-    @Option(names = "--restart", defaultValue = "never", paramLabel = "never|on-failure[:N]|always|unless-stopped",
+    @Option(names = "--restart", defaultValue = "never", completionCandidates = Candidates.RestartPolicies.class, paramLabel = "never|on-failure[:N]|always|unless-stopped",
             description = "When to start the command again after it ended (default: ${DEFAULT-VALUE}).")
     String restart;
 
@@ -28,7 +28,7 @@ final class SupervisionFlags {
             description = "SIGKILL each run after this long (whole seconds, e.g. 30s, 5m); the state is TIMEOUT.")
     String timeout;
 
-    @Option(names = "--stop-signal", paramLabel = "SIG",
+    @Option(names = "--stop-signal", paramLabel = "SIG", completionCandidates = Candidates.Signals.class,
             description = "Signal that asks the command to stop (default: the SIGINT or SIGTERM Overseer received).")
     String stopSignal;
 

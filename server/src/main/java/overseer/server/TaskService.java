@@ -108,7 +108,7 @@ final class TaskService implements AutoCloseable {
             List<Exit> last = new ArrayList<>();
             r.exit().ifPresent(last::add);
             last.addAll(store.pastExits(r.namespace(), r.id(), Services.PAST_EXITS - last.size()));
-            services.adopt(r.namespace(), spec, r.service(), last);
+            services.adopt(r.namespace(), spec, r.service(), last, r.createdAt());
             try {
                 if (r.status() == Status.CREATED) {
                     tasks.create(r.namespace(), runnable(r.namespace(), spec));
@@ -148,12 +148,13 @@ final class TaskService implements AutoCloseable {
     Task create(String namespace, ServiceSpec spec) {
         Identifiers.require("namespace", namespace);
         requireRuntimeFor(spec.task());
+        Instant createdAt = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS); // as the store keeps it
         store.createTask(new StateStore.TaskRecord(namespace, spec.id(), tasks.runtime().name(), SpecJson.stored(spec),
-                Status.CREATED, 0, 0, Optional.empty(), Instant.now()));
+                Status.CREATED, 0, 0, Optional.empty(), createdAt));
         try {
             PrivateFiles.directory(logDir(namespace));
             specs.put(key(namespace, spec.id()), spec);
-            services.adopt(namespace, spec, StateStore.ServiceState.NEW, List.of());
+            services.adopt(namespace, spec, StateStore.ServiceState.NEW, List.of(), createdAt);
             return tasks.create(namespace, runnable(namespace, spec));
         } catch (RuntimeException e) {
             specs.remove(key(namespace, spec.id()));

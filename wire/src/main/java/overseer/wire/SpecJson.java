@@ -179,10 +179,10 @@ public final class SpecJson {
             b.cpuWeight(Math.toIntExact(intValue(v, "resources.cpuWeight")));
         }
         if ((v = Json.field(r, "memoryBytes")) != null) {
-            b.memoryBytes(Json.whole(v, "resources.memoryBytes"));
+            b.memoryBytes(Json.bytes(v, "resources.memoryBytes"));
         }
         if ((v = Json.field(r, "swapBytes")) != null) {
-            b.swapBytes(Json.whole(v, "resources.swapBytes"));
+            b.swapBytes(Json.bytes(v, "resources.swapBytes"));
         }
         if ((v = Json.field(r, "pidsLimit")) != null) {
             b.pidsLimit(Json.whole(v, "resources.pidsLimit"));

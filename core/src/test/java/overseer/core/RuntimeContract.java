@@ -209,7 +209,7 @@ public abstract class RuntimeContract {
         assertThat(exit.exitCode()).isEqualTo(128 + 9);
         assertThat(exit.signal()).contains(Signal.SIGKILL);
         assertThat(exit.success()).isFalse();
-        assertThat(exit).hasToString("signal: SIGKILL");
+        assertThat(exit).hasToString("signal: killed");
     }
 
     @Test
@@ -221,7 +221,7 @@ public abstract class RuntimeContract {
         assertThat(exit.exitCode()).isEqualTo(128 + 9);
         if (features.contains(Feature.EXIT_SIGNAL)) {
             assertThat(exit.signal()).contains(Signal.SIGKILL);
-            assertThat(exit).hasToString("signal: SIGKILL");
+            assertThat(exit).hasToString("signal: killed");
         } else {
             // Without EXIT_SIGNAL the runtime cannot tell this from "exit 137", and must not guess.
             assertThat(exit.signal()).isEmpty();
@@ -350,7 +350,30 @@ public abstract class RuntimeContract {
 
         assertThat(exit.exitCode()).isEqualTo(128 + 15);
         assertThat(exit.signal()).contains(Signal.SIGTERM);
-        assertThat(exit).hasToString("signal: SIGTERM");
+        assertThat(exit).hasToString("signal: terminated");
+    }
+
+    /**
+     * Lambda's local supervisor (internal/lambda/supervisor/local_supervisor.go, kill): a process that has
+     * terminated is reported killed before the deadline is looked at.
+     */
+    @Test
+    void killOfAnExitedProcessSucceedsEvenWithAPastDeadlineAsLambdaDoes() throws Exception {
+        Task t = start("killdone", sh("exit 3").build());
+        Exit exit = awaitExit(t);
+
+        assertThat(t.kill(Instant.now().minusSeconds(60))).isEqualTo(exit);
+        assertThat(t.kill(Instant.now().plusSeconds(60))).isEqualTo(exit);
+    }
+
+    /** Lambda's local supervisor (local_supervisor.go, Terminate): SIGTERM best effort, its failure ignored. */
+    @Test
+    void terminateOfAnExitedProcessSucceedsAsLambdaDoes() throws Exception {
+        Task t = start("termdone", sh("exit 0").build());
+        awaitExit(t);
+
+        t.terminate();
+        assertThat(t.exit().orElseThrow().exitCode()).isZero();
     }
 
     @Test

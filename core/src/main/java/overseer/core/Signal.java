@@ -84,6 +84,17 @@ public record Signal(int number, String name) {
     }
 
     /**
+     * Whether the signal's default action ends the process (signal(7): Term or Core): not SIGCHLD, SIGCONT,
+     * SIGURG and SIGWINCH (ignored) nor SIGSTOP, SIGTSTP, SIGTTIN and SIGTTOU (stop). Real-time signals end it.
+     */
+    public boolean terminatesByDefault() {
+        return switch (number) {
+            case 17, 18, 19, 20, 21, 22, 23, 28 -> false;
+            default -> true;
+        };
+    }
+
+    /**
      * The signal in Go's words ("killed", "terminated"), as {@code syscall.Signal.String()} gives them; a
      * real-time signal, which Go has no words for, is "signal 34".
      */

@@ -811,6 +811,28 @@ public abstract class RuntimeContract {
                 () -> created.exec("late", ProcessSpec.of("/bin/true")));
     }
 
+    /**
+     * Deliberate: Lambda's ExecRequest says (Domain, Name) must be unique, and its local supervisor
+     * (internal/lambda/supervisor/local_supervisor.go, Exec) silently overwrote the entry of the earlier process;
+     * Overseer refuses the second with ALREADY_EXISTS and leaves the first alone.
+     */
+    @Test
+    void aTakenExecNameIsRefusedUnlikeLambdasLocalSupervisorWhichOverwrote() throws Exception {
+        Task host = start("unique", ProcessSpec.of("/bin/sleep", "1000"));
+        Process first = host.exec("probe", ProcessSpec.of("/bin/sleep", "1000"));
+        first.start();
+
+        assertFails(ErrorKind.ALREADY_EXISTS, "process probe already exists in task unique",
+                () -> host.exec("probe", ProcessSpec.of("/bin/true")));
+        assertFails(ErrorKind.ALREADY_EXISTS, "already exists", () -> host.exec("unique", ProcessSpec.of("/bin/true")));
+        assertThat(host.process("probe")).isSameAs(first);
+        assertThat(first.status()).isEqualTo(Status.RUNNING);
+        first.kill(Signal.SIGKILL, false);
+        first.await(WAIT).orElseThrow();
+        host.kill(Signal.SIGKILL, true);
+        awaitExit(host);
+    }
+
     @Test
     void deletingATaskKillsAndDeletesItsExecs() throws Exception {
         Task host = start("host", ProcessSpec.of("/bin/sleep", "1000"));

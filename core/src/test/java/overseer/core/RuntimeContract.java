@@ -822,9 +822,9 @@ public abstract class RuntimeContract {
         Process first = host.exec("probe", ProcessSpec.of("/bin/sleep", "1000"));
         first.start();
 
-        assertFails(ErrorKind.ALREADY_EXISTS, "process probe already exists in task unique",
+        assertFails(ErrorKind.ALREADY_EXISTS, "process probe already exists in task " + host.id(),
                 () -> host.exec("probe", ProcessSpec.of("/bin/true")));
-        assertFails(ErrorKind.ALREADY_EXISTS, "already exists", () -> host.exec("unique", ProcessSpec.of("/bin/true")));
+        assertFails(ErrorKind.ALREADY_EXISTS, "already exists", () -> host.exec(host.id(), ProcessSpec.of("/bin/true")));
         assertThat(host.process("probe")).isSameAs(first);
         assertThat(first.status()).isEqualTo(Status.RUNNING);
         first.kill(Signal.SIGKILL, false);

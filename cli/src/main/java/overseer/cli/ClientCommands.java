@@ -526,6 +526,6 @@ final class ClientCommands {
 
     static String exitWords(JsonNode exit) {
         return exit.get("signal").isNull() ? "exit status " + exit.get("exitCode").asInt()
-                : "signal: " + exit.get("signal").asString();
+                : "signal: " + overseer.core.Signal.parse(exit.get("signal").asString()).words(); // Go's words, as Exit prints
     }
 }

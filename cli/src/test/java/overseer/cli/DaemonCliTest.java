@@ -37,7 +37,7 @@ class DaemonCliTest extends CliFixture {
         assertThat(verb(0, "ps", "--json").getFirst()).contains("\"status\":\"paused\"");
         verb(0, "resume", "web");
         verb(0, "kill", "--signal", "KILL", "web");
-        assertThat(verb(137, "wait", "web")).containsExactly("signal: SIGKILL");
+        assertThat(verb(137, "wait", "web")).containsExactly("signal: killed");
         assertThat(verb(0, "logs", "web")).containsExactly("serving");
         assertThat(verb(0, "rm", "web")).containsExactly("web");
         assertThat(verb(0, "ps", "-a")).hasSize(1);

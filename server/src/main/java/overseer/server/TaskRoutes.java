@@ -191,7 +191,7 @@ final class TaskRoutes implements HttpService {
         if (start != null && !start.isBoolean()) {
             throw OverseerException.invalidArgument("start: expected true or false, got %s", start);
         }
-        overseer.core.Process p = t.exec(execId, TaskService.logged(SpecJson.process(n.get("process"), "process."), service.logDir(t.namespace()), name));
+        overseer.core.Process p = t.exec(execId, TaskService.logged(execSpec(t, n.get("process")), service.logDir(t.namespace()), name));
         if (p.spec().terminal()) {
             p.output().addSink(new RawFileSink(service.logDir(t.namespace()).resolve(name + ".out")));
         }
@@ -199,6 +199,21 @@ final class TaskRoutes implements HttpService {
             p.start();
         }
         json(res, Status.CREATED_201, Json.object().put("execId", execId).put("pid", p.pid()));
+    }
+
+    /**
+     * An exec's process. Without "env" (absent or null; {} is an empty one) a process of a host task gets the
+     * daemon's own environment, as Lambda's local supervisor gives its Exec when ExecRequest.Env is nil
+     * (internal/lambda/supervisor/local_supervisor.go). An isolated task's exec never sees the host's.
+     */
+    private overseer.core.ProcessSpec execSpec(Task t, JsonNode process) {
+        overseer.core.ProcessSpec spec = SpecJson.process(process, "process.");
+        JsonNode env = process.get("env");
+        boolean isolated = service.spec(t.namespace(), t.id()).task().isolation().isPresent();
+        if ((env == null || env.isNull()) && !isolated) {
+            return spec.toBuilder().env(System.getenv()).build();
+        }
+        return spec;
     }
 
     private overseer.core.Process execOf(ServerRequest req) {

@@ -306,7 +306,11 @@ public final class SpecJson {
 
     // --- exit ------------------------------------------------------------------------------------------
 
-    /** {"exitCode", "signal": "SIGKILL"|null, "signo", "oomKilled", "exitedAt"}. */
+    /**
+     * {"exitCode", "signal": "SIGKILL"|null, then "signo" or "exit_status", "oomKilled", "exitedAt"}. Exactly one of
+     * {@code signo} (killed by that signal) and {@code exit_status} (exited with that status, -1 when unknown) is
+     * there, as in Lambda's EventData, which a ProcessTermination reads as Signaled() or Exited().
+     */
     public static ObjectNode exit(Exit e) {
         ObjectNode o = Json.object();
         o.put("exitCode", e.exitCode());
@@ -315,7 +319,7 @@ public final class SpecJson {
             o.put("signo", e.signal().get().number());
         } else {
             o.putNull("signal");
-            o.putNull("signo");
+            o.put("exit_status", e.exitCode());
         }
         o.put("oomKilled", e.oomKilled());
         o.put("exitedAt", e.exitedAt().toString());

@@ -457,9 +457,9 @@ final class ClientCommands {
 
         @Override
         public Integer call() {
+            Duration limit = overseer.core.Durations.parse("--timeout", timeout);
             OverseerClient c = t.client();
-            JsonNode exit = overseer.wire.SpecJson.exit(c.await(t.ns(), Ids.resolve(c, t.ns(), id),
-                    overseer.core.Durations.parse("--timeout", timeout)));
+            JsonNode exit = overseer.wire.SpecJson.exit(c.await(t.ns(), Ids.resolve(c, t.ns(), id), limit));
             t.print(exit, () -> System.out.println(exitWords(exit)));
             return exit.get("exitCode").asInt();
         }

@@ -38,7 +38,7 @@ final class CompletionCommand implements Runnable {
                         [[ ${#COMPREPLY[@]} -gt 0 ]] && return 0
                       fi ;;
                   esac
-                  _picocli_overseer "$@"
+                  _complete_overseer "$@"
                 }
                 complete -F _overseer_with_ids -o default overseer bin/overseer ./bin/overseer
                 """.formatted(String.join(" ", ID_VERBS)));

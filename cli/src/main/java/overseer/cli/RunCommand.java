@@ -122,6 +122,7 @@ class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         String taskId = id == null ? "run-" + UUID.randomUUID() : id;
         String namespace = Globals.namespace(verb, this.namespace);
+        overseer.core.Sizes.parse("--log-max-bytes", logMaxBytes); // a malformed value is refused even when unused
         if (detach) {
             return Detached.run(Globals.socket(verb, socket), namespace, detached(taskId), json);
         }

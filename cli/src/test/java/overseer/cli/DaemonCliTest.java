@@ -66,7 +66,7 @@ class DaemonCliTest extends CliFixture {
         assertThat(spec.get("process").get("cwd").asString()).isEqualTo("/tmp");
         assertThat(t.get("service").get("state").asString()).isEqualTo("running");
         verb(0, "stop", "full");
-        assertThat(verb(0, "ps")).anySatisfy(l -> assertThat(l).startsWith("full").contains("stopped"));
+        assertThat(verb(0, "ps", "-a")).anySatisfy(l -> assertThat(l).startsWith("full").contains("Exited (130)"));
     }
 
     @Test
@@ -90,7 +90,7 @@ class DaemonCliTest extends CliFixture {
             tools.jackson.databind.JsonNode now = overseer.wire.Json.MAPPER.readTree(String.join("\n", verb(0, "inspect", "--json", "keep")));
             return now.get("status").asString().equals("running") && now.get("pid").asLong() != pid;
         });
-        assertThat(verb(0, "ps")).anySatisfy(l -> assertThat(l).startsWith("keep").contains("running").contains(" 1 "));
+        assertThat(verb(0, "ps")).anySatisfy(l -> assertThat(l).startsWith("keep").contains("Up").contains(" 1 "));
     }
 
     @Test

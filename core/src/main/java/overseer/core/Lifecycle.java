@@ -4,8 +4,8 @@ package overseer.core;
  * containerd's process state machine (v1.3 pkg/process/init_state.go, exec_state.go, deleted_state.go): which
  * operation is legal in which status, and containerd's words for the ones that are not. Holds no state itself.
  */
-final class Lifecycle {
-    enum Op {
+public final class Lifecycle {
+    public enum Op {
         START("start"), KILL("kill"), DELETE("delete"), PAUSE("pause"), RESUME("resume"), EXEC("exec in");
 
         final String verb;
@@ -22,7 +22,7 @@ final class Lifecycle {
      * Fails with FAILED_PRECONDITION in containerd's words unless {@code op} is legal in {@code status} for a
      * task's init process. As in containerd, a created task may be killed and exec'd into.
      */
-    static void check(Op op, Status status) {
+    public static void check(Op op, Status status) {
         boolean legal = switch (op) {
             case START -> status == Status.CREATED;
             case KILL -> status == Status.CREATED || status == Status.RUNNING || status == Status.PAUSED

@@ -244,6 +244,8 @@ final class TaskService implements AutoCloseable {
 
     void delete(String namespace, String id) {
         Task t = tasks.get(namespace, id);
+        // Refused before the service is forgotten: a running task that cannot be deleted stays supervised.
+        overseer.core.Lifecycle.check(overseer.core.Lifecycle.Op.DELETE, t.status());
         services.forget(namespace, id);
         t.delete();
         store.deleteTask(namespace, id);

@@ -122,7 +122,7 @@ final class SupervisedJob implements Job {
                 } else if (o.retryable() && policy.restarts(o.result().state(), restarts)) {
                     restarts++;
                     delay = policy.backoff().delay(restarts);
-                    next = "restart " + restarts + " of " + policy.maxRestarts() + " in " + delay.toMillis() + " ms";
+                    next = "restart " + restarts + (policy.maxRestarts() == RestartPolicy.UNLIMITED ? "" : " of " + policy.maxRestarts()) + " in " + delay.toMillis() + " ms";
                 } else if (cmd.recurringPeriod() > 0) {
                     delay = Duration.ofSeconds(cmd.recurringPeriod());
                     next = "next run in " + cmd.recurringPeriod() + " s";
@@ -336,7 +336,19 @@ final class SupervisedJob implements Job {
                 }
             }
         }
-        if (cmd.maxTime() > 0) {
+        if (options.timeout().isPresent()) {
+            Duration left = options.timeout().get().minus(Duration.between(r.start, Instant.now()));
+            r.schedule(() -> {
+                r.timedOut = true;
+                Thread.ofVirtual().name("timeout-" + cmd.id()).start(() -> {
+                    try {
+                        task.shutdown(options.stopSignal(), options.stopGrace());
+                    } catch (InterruptedException | OverseerException e) {
+                        killQuietly(task, Signal.SIGKILL);
+                    }
+                });
+            }, left.isNegative() ? Duration.ZERO : left);
+        } else if (cmd.maxTime() > 0) {
             // from the run's start, which for a job taken back was under an earlier supervisor
             Duration left = Duration.ofSeconds(cmd.maxTime()).minus(Duration.between(r.start, Instant.now()));
             r.schedule(() -> {

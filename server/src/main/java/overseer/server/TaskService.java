@@ -115,7 +115,7 @@ final class TaskService implements AutoCloseable {
             List<Exit> last = new ArrayList<>();
             r.exit().ifPresent(last::add);
             last.addAll(store.pastExits(r.namespace(), r.id(), Services.PAST_EXITS - last.size()));
-            services.adopt(r.namespace(), spec, r.service(), last);
+            services.adopt(r.namespace(), spec, r.service(), last, r.createdAt());
             try {
                 if (r.status() == Status.CREATED) {
                     tasks.create(r.namespace(), runnable(r.namespace(), spec));
@@ -208,11 +208,12 @@ final class TaskService implements AutoCloseable {
         Identifiers.require("namespace", f.namespace());
         Identifiers.require("id", f.id());
         ServiceSpec spec = ServiceSpec.of(f.spec());
+        Instant now = Instant.now();
         store.createTask(new StateStore.TaskRecord(f.namespace(), f.id(), tasks.runtime().name(), SpecJson.stored(spec),
-                Status.RUNNING, f.pid(), f.startTime(), Optional.empty(), Instant.now()));
+                Status.RUNNING, f.pid(), f.startTime(), Optional.empty(), now));
         String k = key(f.namespace(), f.id());
         specs.put(k, spec);
-        services.adopt(f.namespace(), spec, StateStore.ServiceState.NEW, List.of());
+        services.adopt(f.namespace(), spec, StateStore.ServiceState.NEW, List.of(), now);
         try {
             tasks.reattach(f.namespace(), runnable(f.namespace(), spec), f.pid(), f.startTime(), Optional.empty());
         } catch (RuntimeException e) {
@@ -241,12 +242,13 @@ final class TaskService implements AutoCloseable {
     Task create(String namespace, ServiceSpec spec) {
         Identifiers.require("namespace", namespace);
         requireRuntimeFor(spec.task());
+        Instant createdAt = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS); // as the store keeps it
         store.createTask(new StateStore.TaskRecord(namespace, spec.id(), tasks.runtime().name(), SpecJson.stored(spec),
-                Status.CREATED, 0, 0, Optional.empty(), Instant.now()));
+                Status.CREATED, 0, 0, Optional.empty(), createdAt));
         try {
             PrivateFiles.directory(logDir(namespace));
             specs.put(key(namespace, spec.id()), spec);
-            services.adopt(namespace, spec, StateStore.ServiceState.NEW, List.of());
+            services.adopt(namespace, spec, StateStore.ServiceState.NEW, List.of(), createdAt);
             return tasks.create(namespace, runnable(namespace, spec));
         } catch (RuntimeException e) {
             specs.remove(key(namespace, spec.id()));
@@ -342,6 +344,8 @@ final class TaskService implements AutoCloseable {
      */
     void delete(String namespace, String id) {
         Task t = tasks.get(namespace, id);
+        // Refused before the service is forgotten: a running task that cannot be deleted stays supervised.
+        overseer.core.Lifecycle.check(overseer.core.Lifecycle.Op.DELETE, t.status());
         Instant requested = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         store.deleteRequested(namespace, id, requested);
         services.forget(namespace, id);

@@ -64,6 +64,7 @@ class NativeProcess implements RuntimeProcess {
     // Found again after a restart: not our child (as a rule), so its group id is not pinned by an unreaped
     // leader and its status comes from the monitor's exits directory. Signals go to it alone, through its pidfd.
     private volatile boolean adopted;
+    private volatile long[] exitFile; // (pid, start time) of the monitor's exit file read for this process
     private FdOutputStream stdin;
     private int terminalFd = UNSET; // a descriptor of the terminal's master, for its size
     // Written by start() before the descriptors are registered, then only touched on the loop thread.
@@ -534,15 +535,24 @@ class NativeProcess implements RuntimeProcess {
         long startTime = adoptedStartTime;
         int p = pid;
         Thread.ofVirtual().name("overseer-exit-" + p).start(() -> {
+            keepExitFile(p, startTime);
             Exit exit = recordedExit(host, p, startTime).map(this::withOomKill).orElseGet(() -> Exit.unknown(Instant.now()));
             beforeExitReported();
             onExit.accept(exit);
         });
     }
 
-    /** The exit the monitor recorded for the process, taken from the exits directory; empty if none comes. */
+    /**
+     * The exit the monitor recorded for the process, read from the exits directory; empty if none comes. Its
+     * file stays until the process is released ({@link #keepExitFile}), so that no crash in between loses it.
+     */
     static Optional<Exit> recordedExit(Host host, long pid, long startTime) {
-        return host.exitDir().flatMap(d -> ExitFiles.take(d, pid, startTime, RECORDED_EXIT_PATIENCE));
+        return host.exitDir().flatMap(d -> ExitFiles.await(d, pid, startTime, RECORDED_EXIT_PATIENCE));
+    }
+
+    /** The exit file of (pid, start time) goes when this process is released: by then the store has the exit. */
+    void keepExitFile(long pid, long startTime) {
+        exitFile = new long[] {pid, startTime};
     }
 
     /** A SIGKILL recorded by the monitor, while the task's cgroup counted an OOM kill, was the OOM killer's. */
@@ -640,6 +650,10 @@ class NativeProcess implements RuntimeProcess {
 
     @Override
     public void release() {
+        long[] f = exitFile;
+        if (f != null) {
+            host.exitDir().ifPresent(d -> ExitFiles.forget(d, f[0], f[1]));
+        }
         closeStdin();
         synchronized (this) {
             closeIfSet(terminalFd);

@@ -186,6 +186,7 @@ public final class NativeRuntime implements Runtime {
             // the zombie). Its cgroups, if any, are removed when the task is deleted.
             task.adoptGone(cgroup);
             if (plausible && host.exitDir().isPresent()) {
+                task.keepExitFile(found, foundStart);
                 Thread.ofVirtual().name("overseer-exit-" + found).start(() ->
                         exit.complete(NativeProcess.recordedExit(host, found, foundStart).map(task::withOomKill)));
             } else {

@@ -539,6 +539,7 @@ class NativeProcess implements RuntimeProcess {
             Exit exit = recordedExit(host, p, startTime).map(this::withOomKill).orElseGet(() -> Exit.unknown(Instant.now()));
             beforeExitReported();
             onExit.accept(exit);
+            forgetExitFile(); // reported, so recorded: as a child is reaped only after its exit is
         });
     }
 
@@ -550,9 +551,21 @@ class NativeProcess implements RuntimeProcess {
         return host.exitDir().flatMap(d -> ExitFiles.await(d, pid, startTime, RECORDED_EXIT_PATIENCE));
     }
 
-    /** The exit file of (pid, start time) goes when this process is released: by then the store has the exit. */
+    /**
+     * The exit file of (pid, start time) is removed once the exit was reported ({@link #forgetExitFile}), or
+     * at the latest when this process is released.
+     */
     void keepExitFile(long pid, long startTime) {
         exitFile = new long[] {pid, startTime};
+    }
+
+    /** The exit read from the exits directory was reported (and so recorded): its file goes. */
+    void forgetExitFile() {
+        long[] f = exitFile;
+        if (f != null) {
+            host.exitDir().ifPresent(d -> ExitFiles.forget(d, f[0], f[1]));
+            exitFile = null;
+        }
     }
 
     /** A SIGKILL recorded by the monitor, while the task's cgroup counted an OOM kill, was the OOM killer's. */
@@ -650,10 +663,7 @@ class NativeProcess implements RuntimeProcess {
 
     @Override
     public void release() {
-        long[] f = exitFile;
-        if (f != null) {
-            host.exitDir().ifPresent(d -> ExitFiles.forget(d, f[0], f[1]));
-        }
+        forgetExitFile();
         closeStdin();
         synchronized (this) {
             closeIfSet(terminalFd);

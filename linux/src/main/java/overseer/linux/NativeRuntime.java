@@ -187,8 +187,20 @@ public final class NativeRuntime implements Runtime {
             task.adoptGone(cgroup);
             if (plausible && host.exitDir().isPresent()) {
                 task.keepExitFile(found, foundStart);
-                Thread.ofVirtual().name("overseer-exit-" + found).start(() ->
-                        exit.complete(NativeProcess.recordedExit(host, found, foundStart).map(task::withOomKill)));
+                Thread.ofVirtual().name("overseer-exit-" + found).start(() -> {
+                    Optional<Exit> e = NativeProcess.recordedExit(host, found, foundStart).map(task::withOomKill);
+                    // The caller watches the exit right after this returns: once it does, completing runs its
+                    // recording here, and only then may the file go (a crash before leaves it to the next).
+                    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+                    while (exit.getNumberOfDependents() == 0 && System.nanoTime() < deadline) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+                    }
+                    boolean watched = exit.getNumberOfDependents() > 0;
+                    exit.complete(e);
+                    if (watched && e.isPresent()) {
+                        task.forgetExitFile();
+                    }
+                });
             } else {
                 exit.complete(Optional.empty());
             }

@@ -171,15 +171,8 @@ public final class Json {
         return s.length() > 40 ? s.substring(0, 40) + "…" : s;
     }
 
-    /** A path given as text, refused (naming {@code field}) when it holds a NUL or the platform cannot make it a path. */
+    /** A path given as text; see {@link overseer.core.PathText}. */
     public static java.nio.file.Path path(String field, String text) {
-        if (text.indexOf('\0') >= 0) {
-            throw OverseerException.invalidArgument("%s: contains a NUL character", field);
-        }
-        try {
-            return java.nio.file.Path.of(text);
-        } catch (java.nio.file.InvalidPathException e) {
-            throw OverseerException.invalidArgument("%s: not a path: \"%s\"", field, text);
-        }
+        return overseer.core.PathText.of(field, text);
     }
 }

@@ -21,8 +21,8 @@ class SpecJsonFuzzTest {
         try {
             spec = SpecJson.read(Json.read(body));
         } catch (OverseerException e) {
+            FuzzInvariant.clientFault(e);
             assertThat(e.kind()).as(e.getMessage()).isEqualTo(ErrorKind.INVALID_ARGUMENT);
-            assertThat(e.getMessage()).as("names a field").matches("(?s)[A-Za-z][\\w.,\\[\\] -]*: .*");
             return;
         }
         assertThat(SpecJson.fromStore(SpecJson.stored(spec))).isEqualTo(spec);

@@ -72,7 +72,7 @@ final class Bodies {
 
     /** type/subtype must be accepted (or end in +json) and a charset, if given, must be UTF-8 or ASCII. */
     static void requireTextType(String header, Set<String> accepted, String preferred) {
-        String[] parts = header.split(";");
+        String[] parts = header.split(";", -1); // -1: ";" alone is ["", ""], not [] (found by ApiFuzzTest)
         String type = parts[0].strip().toLowerCase(Locale.ROOT);
         if (!accepted.contains(type) && !type.endsWith("+json")) {
             throw OverseerException.invalidArgument("Content-Type: \"%s\" is not accepted here; send %s", abbreviate(header),

@@ -58,7 +58,7 @@ class ApiFuzzTest {
      * route index, ns, id, exec (each percent-encoded, or sent as it is after "raw:"), Content-Type ("-" for
      * none), the Content-Length's error in bytes ("-" for no Content-Length), "half" to half-close.
      */
-    @FuzzTest(maxDuration = "40s")
+    @FuzzTest(maxDuration = "30s")
     void request(byte[] data) throws IOException {
         String text = new String(data, StandardCharsets.ISO_8859_1);
         String[] f = text.split("\n", 8);

@@ -101,6 +101,19 @@ class MalformedRequestTest extends DaemonFixture {
         refused("no body at all, then EOF", RawHttp.request("POST", TASKS, "application/json", -1, new byte[0]), true, 400, "body");
         refused("a complete JSON prefix cut by EOF", RawHttp.request("POST", TASKS, "application/json", 12,
                 "{\"id\": \"s\"".getBytes(StandardCharsets.UTF_8)), true, 400, "body");
+        byte[] chunk = new byte[64 * 1024];
+        java.util.Arrays.fill(chunk, (byte) ' ');
+        java.io.ByteArrayOutputStream huge = new java.io.ByteArrayOutputStream();
+        huge.writeBytes(("POST " + TASKS + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n"
+                + "Content-Type: application/json\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+        for (int i = 0; i < 20; i++) { // 1.25 MiB, over the 1 MiB limit, with no Content-Length to refuse it by
+            huge.writeBytes("10000\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            huge.writeBytes(chunk);
+            huge.writeBytes("\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        }
+        huge.writeBytes("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        RawHttp.Answer tooLarge = send(huge.toByteArray(), true);
+        assertThat(tooLarge.status()).as(tooLarge.body()).isEqualTo(413);
         RawHttp.Answer raw = send(("GET /v1/namespaces/a\0b/tasks HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
                 .getBytes(StandardCharsets.ISO_8859_1), false);
         assertThat(raw.status()).as(raw.body()).isEqualTo(400);

@@ -17,7 +17,7 @@ class ServiceFilesFuzzTest {
     @TempDir
     static Path dir;
 
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "15s")
     void serviceFile(byte[] data) throws IOException {
         Files.write(dir.resolve("fuzz.yaml"), data);
         try {

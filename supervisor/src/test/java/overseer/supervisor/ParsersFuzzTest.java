@@ -13,7 +13,7 @@ import java.nio.charset.StandardCharsets;
  * core.system's arguments), a slice as SliceFile reads it. The only exception allowed is a client's fault.
  */
 class ParsersFuzzTest {
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "15s")
     void command(byte[] data) {
         try {
             Command c = Commands.parse(new String(data, StandardCharsets.UTF_8));
@@ -29,7 +29,7 @@ class ParsersFuzzTest {
         }
     }
 
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "15s")
     void sliceFile(byte[] data) {
         try {
             SliceFile.parse(new String(data, StandardCharsets.UTF_8));

@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * spec (which writes and reads back as itself) or an INVALID_ARGUMENT naming a field, nothing else.
  */
 class SpecJsonFuzzTest {
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "15s")
     void specBody(byte[] data) {
         String body = new String(data, StandardCharsets.UTF_8);
         ServiceSpec spec;

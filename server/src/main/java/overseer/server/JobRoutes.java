@@ -60,6 +60,7 @@ final class JobRoutes implements HttpService {
         String body = Bodies.json(req);
         Command parsed = Commands.parse(body.isBlank() ? "null" : body);
         Command cmd = parsed.id().isEmpty() ? parsed.withId(UUID.randomUUID().toString()) : parsed;
+        Identifiers.require("id", cmd.id()); // before the ledger keeps it: a refused id must leave no record
         // Written down before it runs, so that a daemon restarted at any point takes it back (or has its result).
         ledger.submitted(cmd, body);
         Job job = supervisor.run(cmd);

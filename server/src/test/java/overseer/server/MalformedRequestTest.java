@@ -59,6 +59,12 @@ class MalformedRequestTest extends DaemonFixture {
         refused("logs, NUL in the exec", RawHttp.json("GET", TASKS + "/s/logs?exec=a%00b", ""), false, 400, "exec");
         refused("events, NUL in the namespace", RawHttp.json("GET", "/v1/events?namespace=a%00b", ""), false, 400, "namespace");
         refused("job, NUL in the id", RawHttp.json("GET", "/v1/jobs/a%00b", ""), false, 400, "id");
+        refused("job submitted with a NUL in its id", RawHttp.json("POST", "/v1/jobs",
+                "{\"id\": \"j\\u0000\", \"command\": \"core.system\", \"arguments\": {\"name\": \"/bin/true\"}}"),
+                false, 400, "id");
+        try (SqliteStateStore copy = new SqliteStateStore(dir.resolve("state/state.db"))) {
+            assertThat(copy.jobs()).as("a refused id leaves no record to be taken back").isEmpty();
+        }
         refused("job wait, a timeout that is no number", RawHttp.json("POST", "/v1/jobs/x/wait?timeout=soon", ""),
                 false, 400, "timeout");
         assertThat(call("GET", TASKS + "/s", null, 200).get("status").asString()).isEqualTo("running");

@@ -465,7 +465,8 @@ final class ClientCommands {
         }
     }
 
-    @Command(name = "logs", description = "Print a task's output.", mixinStandardHelpOptions = true)
+    @Command(name = "logs", description = "Print a task's output: its stdout on stdout and its stderr on stderr, as docker logs.",
+            mixinStandardHelpOptions = true)
     static final class Logs implements Runnable {
         @Mixin
         Target t;
@@ -473,16 +474,31 @@ final class ClientCommands {
         @Option(names = {"-f", "--follow"}, description = "Keep printing until the task stops.")
         boolean follow;
 
-        @Option(names = "--stderr", description = "Print stderr instead of stdout.")
-        boolean stderr;
+        @Option(names = "--stdout", description = "Only the task's stdout.")
+        boolean stdoutOnly;
 
-        @Parameters(paramLabel = "ID")
+        @Option(names = "--stderr", description = "Only the task's stderr.")
+        boolean stderrOnly;
+
+        @Parameters(paramLabel = "ID", description = "Task id or unique prefix.")
         String id;
 
         @Override
         public void run() {
-            PrintStream out = System.out;
-            t.client().logs(t.ns(), id, stderr ? "stderr" : "stdout", follow, out);
+            OverseerClient c = t.client();
+            String task = Ids.resolve(c, t.ns(), id);
+            if (stdoutOnly != stderrOnly) {
+                c.logs(t.ns(), task, stdoutOnly ? "stdout" : "stderr", follow, System.out);
+                return;
+            }
+            // Both, each to its own: followed side by side, so that they interleave as the task writes them.
+            Thread err = Thread.ofVirtual().start(() -> c.logs(t.ns(), task, "stderr", follow, System.err));
+            c.logs(t.ns(), task, "stdout", follow, System.out);
+            try {
+                err.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -116,7 +116,7 @@ public final class ApiServer implements AutoCloseable {
                 .register("/v1/jobs", new JobRoutes(jobs, tasks.store()))
                 .register("/v1/slices", new SliceRoutes(jobs))
                 .register("/v1/services", new ServiceRoutes(services))
-                .register("/metrics", new Metrics(tasks.tasks()));
+                .register("/metrics", new Metrics(tasks));
     }
 
     /** The TCP listener's port (useful when it was 0: any free port). */

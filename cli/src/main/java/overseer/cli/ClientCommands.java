@@ -263,13 +263,7 @@ final class ClientCommands {
                 t.print(started, () -> System.out.println(started.get("pid").asLong()));
                 return 0;
             }
-            Thread err = Thread.ofVirtual().start(() -> c.logs(t.ns(), task, "stderr", true, System.err));
-            c.logs(t.ns(), task, "stdout", true, System.out);
-            try {
-                err.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            Logs.both(c, t.ns(), task, true);
             JsonNode exit = overseer.wire.SpecJson.exit(c.await(t.ns(), task, Duration.ofMinutes(10)));
             if (t.json) {
                 System.out.println(JSON.writeValueAsString(exit));
@@ -491,9 +485,13 @@ final class ClientCommands {
                 c.logs(t.ns(), task, stdoutOnly ? "stdout" : "stderr", follow, System.out);
                 return;
             }
-            // Both, each to its own: followed side by side, so that they interleave as the task writes them.
-            Thread err = Thread.ofVirtual().start(() -> c.logs(t.ns(), task, "stderr", follow, System.err));
-            c.logs(t.ns(), task, "stdout", follow, System.out);
+            both(c, t.ns(), task, follow);
+        }
+
+        /** Both streams, each to its own: followed side by side, so that they interleave as the task writes them. */
+        static void both(OverseerClient c, String namespace, String task, boolean follow) {
+            Thread err = Thread.ofVirtual().start(() -> c.logs(namespace, task, "stderr", follow, System.err));
+            c.logs(namespace, task, "stdout", follow, System.out);
             try {
                 err.join();
             } catch (InterruptedException e) {

@@ -80,45 +80,42 @@ final class Metrics implements HttpService {
         if (!service.tasks().runtime().features().contains(Runtime.Feature.STATS)) {
             return;
         }
-        StringBuilder cpu = new StringBuilder();
-        StringBuilder mem = new StringBuilder();
-        StringBuilder peak = new StringBuilder();
-        StringBuilder limit = new StringBuilder();
-        StringBuilder pids = new StringBuilder();
-        StringBuilder ooms = new StringBuilder();
+        Map<Task, TaskStats> stats = new java.util.LinkedHashMap<>();
         for (Task t : all) {
-            if (t.status() != Status.RUNNING && t.status() != Status.PAUSED) {
-                continue;
+            if (t.status() == Status.RUNNING || t.status() == Status.PAUSED) {
+                try {
+                    stats.put(t, t.stats());
+                } catch (OverseerException gone) {
+                    // it ended while we looked
+                }
             }
-            TaskStats s;
-            try {
-                s = t.stats();
-            } catch (OverseerException gone) {
-                continue; // it ended while we looked
-            }
-            String l = labels(t);
-            cpu.append("overseer_task_cpu_seconds_total").append(l).append(' ').append(s.cpuUsageNs() / 1e9).append('\n');
-            mem.append("overseer_task_memory_bytes").append(l).append(' ').append(s.memoryUsageBytes()).append('\n');
-            peak.append("overseer_task_memory_peak_bytes").append(l).append(' ').append(s.memoryMaxUsageBytes()).append('\n');
-            if (s.memoryLimitBytes() >= 0) {
-                limit.append("overseer_task_memory_limit_bytes").append(l).append(' ').append(s.memoryLimitBytes()).append('\n');
-            }
-            pids.append("overseer_task_pids").append(l).append(' ').append(s.pids()).append('\n');
-            ooms.append("overseer_task_oom_kills_total").append(l).append(' ').append(s.oomKills()).append('\n');
         }
-        b.help("overseer_task_cpu_seconds_total", "counter", "CPU time the task's processes used, user and system.");
-        b.raw(cpu);
-        b.help("overseer_task_memory_bytes", "gauge", "Memory the task uses now.");
-        b.raw(mem);
-        b.help("overseer_task_memory_peak_bytes", "gauge", "The most memory the task has used.");
-        b.raw(peak);
-        b.help("overseer_task_memory_limit_bytes", "gauge", "The task's memory limit (tasks with one).");
-        b.raw(limit);
-        b.help("overseer_task_pids", "gauge", "Processes and threads in the task.");
-        b.raw(pids);
-        b.help("overseer_task_oom_kills_total", "counter", "Processes of the task the kernel killed for memory.");
-        b.raw(ooms);
+        for (Series series : STATS) {
+            b.help(series.name(), series.type(), series.help());
+            stats.forEach((t, st) -> {
+                double v = series.value().applyAsDouble(st);
+                if (!Double.isNaN(v)) {
+                    b.append(series.name() + labels(t) + " " + v);
+                }
+            });
+        }
     }
+
+    /** A per-task series read from the runtime's counters; NaN leaves a task out (no limit, say). */
+    private record Series(String name, String type, String help, java.util.function.ToDoubleFunction<TaskStats> value) {
+    }
+
+    private static final List<Series> STATS = List.of(
+            new Series("overseer_task_cpu_seconds_total", "counter", "CPU time the task's processes used, user and system.",
+                    s -> s.cpuUsageNs() / 1e9),
+            new Series("overseer_task_memory_bytes", "gauge", "Memory the task uses now.", TaskStats::memoryUsageBytes),
+            new Series("overseer_task_memory_peak_bytes", "gauge", "The most memory the task has used.",
+                    TaskStats::memoryMaxUsageBytes),
+            new Series("overseer_task_memory_limit_bytes", "gauge", "The task's memory limit (tasks with one).",
+                    s -> s.memoryLimitBytes() < 0 ? Double.NaN : s.memoryLimitBytes()),
+            new Series("overseer_task_pids", "gauge", "Processes and threads in the task.", TaskStats::pids),
+            new Series("overseer_task_oom_kills_total", "counter", "Processes of the task the kernel killed for memory.",
+                    TaskStats::oomKills));
 
     private static String labels(Task t, String... more) {
         StringBuilder l = new StringBuilder("{namespace=\"").append(escape(t.namespace())).append("\",id=\"")
@@ -151,11 +148,7 @@ final class Metrics implements HttpService {
             b.append(line).append('\n');
         }
 
-        void raw(CharSequence lines) {
-            b.append(lines);
-        }
-
-        @Override
+            @Override
         public String toString() {
             return b.toString();
         }

@@ -32,6 +32,8 @@ final class RealDaemon implements AutoCloseable {
     private final String cgroupParent = "overseer-test-daemon-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
     private final Tasks jvms = new Tasks(new NativeRuntime());
     private Task monitor;
+    /** The umask the daemons start under, or null for this JVM's. */
+    private String umask;
 
     /** {@code flags} are given to every daemon this starts ("--runtime", "native", ...). */
     RealDaemon(Path dir, String... flags) {
@@ -39,6 +41,12 @@ final class RealDaemon implements AutoCloseable {
         List<String> all = new ArrayList<>(List.of(flags));
         all.addAll(List.of("--cgroup-parent", cgroupParent));
         this.flags = List.copyOf(all);
+    }
+
+    /** Every daemon this starts runs under {@code mask} (as a careless operator's shell might set it). */
+    RealDaemon umask(String mask) {
+        this.umask = mask;
+        return this;
     }
 
     /** The cgroup parent of this daemon's tasks, in every hierarchy: {@code <hierarchy>/<parent>/<ns>/<id>}. */
@@ -78,7 +86,11 @@ final class RealDaemon implements AutoCloseable {
     }
 
     private List<String> command(List<String> more) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> cmd = new ArrayList<>();
+        if (umask != null) {
+            cmd.addAll(List.of("/bin/sh", "-c", "umask \"$0\" && exec \"$@\"", umask));
+        }
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(), "daemon",
                 "--socket", socket().toString(), "--state-dir", state().toString()));

@@ -12,6 +12,11 @@ final class ApiError {
     private ApiError() {
     }
 
+    static Status status(OverseerException e) {
+        // A full disk is the operator's to fix, not a passing unavailability: WebDAV's 507 says exactly that.
+        return e.reason() == OverseerException.Reason.STORAGE_FULL ? Status.INSUFFICIENT_STORAGE_507 : status(e.kind());
+    }
+
     static Status status(ErrorKind kind) {
         return switch (kind) {
             case NOT_FOUND -> Status.NOT_FOUND_404;

@@ -45,19 +45,13 @@ public final class ApiServer implements AutoCloseable {
     ApiServer(Path socket, java.util.Optional<Tcp> tcp, TaskService tasks, Supervisor jobs,
               java.util.Optional<ServiceDirectory> services) {
         this.socket = socket;
-        try {
-            Files.createDirectories(socket.toAbsolutePath().getParent());
-            if (Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                if (answers(socket)) {
-                    throw OverseerException.failedPrecondition("socket %s: another daemon is listening on it", socket);
-                }
-                Files.delete(socket); // a stale socket of a daemon that died
-            }
-        } catch (IOException e) {
-            throw OverseerException.unavailable("socket %s: %s", socket, e.getMessage());
-        }
+        requireFree(socket);
+        // Bound in a private directory, narrowed to 0600, and only then moved to its name: at no moment can
+        // anyone else connect, whatever the umask (bind(2) creates the file 0777 & ~umask).
+        Path staging = PrivateFiles.stagingDirectory(socket.toAbsolutePath().getParent());
+        Path bound = staging.resolve("s");
         var builder = WebServer.builder()
-                .bindAddress(UnixDomainSocketAddress.of(socket))
+                .bindAddress(UnixDomainSocketAddress.of(bound))
                 .maxPayloadSize(MAX_BODY)
                 .directHandlers(MalformedRequests.handlers())
                 .routing(r -> routing(r, tasks, jobs, services));
@@ -65,15 +59,24 @@ public final class ApiServer implements AutoCloseable {
                 .putSocket("tcp", l -> l.host(t.host()).port(t.port()).maxPayloadSize(MAX_BODY)
                         .directHandlers(MalformedRequests.handlers()))
                 .routing("tcp", r -> routing(r.addFilter(new BearerToken(t.token())), tasks, jobs, services)));
-        server = builder.build().start();
         try {
-            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
-            boundKey = Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class,
+            server = builder.build().start();
+        } catch (RuntimeException e) {
+            PrivateFiles.deleteQuietly(bound, staging);
+            throw e;
+        }
+        try {
+            Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-------"));
+            boundKey = Files.readAttributes(bound, java.nio.file.attribute.BasicFileAttributes.class,
                     java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
+            // Atomic: a stale socket of a daemon that died is replaced, and clients never see no socket.
+            Files.move(bound, socket, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             server.stop();
+            PrivateFiles.deleteQuietly(bound, staging);
             throw OverseerException.unavailable("socket %s: cannot restrict it to its owner: %s", socket, e.getMessage());
         }
+        PrivateFiles.deleteQuietly(staging);
     }
 
     /** FAILED_PRECONDITION when a live daemon listens on {@code socket}; a stale socket file is fine. */
@@ -95,11 +98,11 @@ public final class ApiServer implements AutoCloseable {
     static void routing(HttpRouting.Builder r, TaskService tasks, Supervisor jobs,
                         java.util.Optional<ServiceDirectory> services) {
         rules(r, tasks, jobs, services);
-        r.error(OverseerException.class, (req, res, e) -> res.status(ApiError.status(e.kind()))
+        r.error(OverseerException.class, (req, res, e) -> res.status(ApiError.status(e))
                         .header("Content-Type", "application/json").send(ApiError.body(e)))
                 .error(Exception.class, (req, res, e) -> {
                     OverseerException mapped = MalformedRequests.classify(e); // the client's mistake is a 4xx
-                    res.status(ApiError.status(mapped.kind())).header("Content-Type", "application/json")
+                    res.status(ApiError.status(mapped)).header("Content-Type", "application/json")
                             .send(ApiError.body(mapped));
                 })
                 .any((req, res) -> res.status(Status.NOT_FOUND_404).header("Content-Type", "application/json")
@@ -109,13 +112,15 @@ public final class ApiServer implements AutoCloseable {
 
     /** Every route of the API; docs/openapi.yaml documents exactly these (ApiRoutesTest checks it). */
     static void rules(HttpRules r, TaskService tasks, Supervisor jobs, java.util.Optional<ServiceDirectory> services) {
+        TaskRoutes taskRoutes = new TaskRoutes(tasks);
         r.get("/healthz", (req, res) -> res.header("Content-Type", "application/json").send("{\"status\":\"ok\"}"))
-                .register("/v1/namespaces", new TaskRoutes(tasks), new LogRoutes(tasks))
+                .get("/v1/tasks", taskRoutes::listAll)
+                .register("/v1/namespaces", taskRoutes, new LogRoutes(tasks))
                 .register("/v1/events", new EventRoutes(tasks.tasks().events(), tasks.recent()))
                 .register("/v1/jobs", new JobRoutes(jobs, tasks.store()))
                 .register("/v1/slices", new SliceRoutes(jobs))
                 .register("/v1/services", new ServiceRoutes(services))
-                .register("/metrics", new Metrics(tasks.tasks()));
+                .register("/metrics", new Metrics(tasks));
     }
 
     /** The TCP listener's port (useful when it was 0: any free port). */

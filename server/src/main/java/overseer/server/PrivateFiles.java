@@ -55,4 +55,25 @@ final class PrivateFiles {
             throw OverseerException.unavailable("%s: cannot make it private: %s", file, e.getMessage());
         }
     }
+
+    /** A new 0700 directory in {@code parent} (made if missing), for a file that must be private before it is seen. */
+    static Path stagingDirectory(Path parent) {
+        try {
+            Files.createDirectories(parent);
+            return Files.createTempDirectory(parent, ".overseer-", PosixFilePermissions.asFileAttribute(DIR));
+        } catch (IOException e) {
+            throw OverseerException.unavailable("%s: cannot make a private directory in it: %s", parent, e.getMessage());
+        }
+    }
+
+    /** Removes each path if it is there, the first ones first; what cannot be removed stays. */
+    static void deleteQuietly(Path... paths) {
+        for (Path p : paths) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                // left behind: harmless, and the next start removes the stale socket anyway
+            }
+        }
+    }
 }

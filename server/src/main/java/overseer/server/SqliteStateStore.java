@@ -13,10 +13,14 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -25,10 +29,24 @@ import java.util.concurrent.locks.ReentrantLock;
  * The schema is versioned; {@link Migrations} brings an older file up to date when it is opened.
  */
 public final class SqliteStateStore implements StateStore {
+    /** SQLite's primary result codes for "no room left": SQLITE_FULL, and SQLITE_IOERR's short write. */
+    private static final int SQLITE_FULL = 13;
+    private static final int SQLITE_IOERR_WRITE = 3 | (3 << 8);
+
+    /**
+     * How often the WAL is folded into the database file. SQLite on its own waits for 1000 pages (or a
+     * clean close), so a lost or deleted -wal after a crash would take nearly the whole history with it;
+     * folded every second, it costs a second at most.
+     */
+    static final Duration CHECKPOINT_EVERY = Duration.ofSeconds(1);
+
+    private final Path file;
     private final Connection db;
     private final ReentrantLock lock = new ReentrantLock();
+    private final ScheduledExecutorService checkpoints;
 
     public SqliteStateStore(Path file) {
+        this.file = file.toAbsolutePath();
         try {
             Path parent = file.toAbsolutePath().getParent();
             if (parent != null) {
@@ -48,6 +66,9 @@ public final class SqliteStateStore implements StateStore {
         } catch (SQLException e) {
             throw OverseerException.unavailable("state store %s: cannot open: %s", file, e.getMessage());
         }
+        checkpoints = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("state-checkpoint").factory());
+        long every = CHECKPOINT_EVERY.toMillis();
+        checkpoints.scheduleWithFixedDelay(this::checkpoint, every, every, TimeUnit.MILLISECONDS);
     }
 
     @Override
@@ -462,10 +483,25 @@ public final class SqliteStateStore implements StateStore {
 
     @Override
     public void close() {
+        checkpoints.shutdownNow();
         locked(() -> {
             db.close();
             return null;
         });
+    }
+
+    /** Folds the WAL into the database file (PASSIVE: it never waits for, nor blocks, a reader). */
+    private void checkpoint() {
+        lock.lock();
+        try {
+            if (!db.isClosed()) {
+                execute("PRAGMA wal_checkpoint(PASSIVE)");
+            }
+        } catch (SQLException e) {
+            // a full disk or a busy file: the next round tries again, and SQLite's own checkpoint still runs
+        } finally {
+            lock.unlock();
+        }
     }
 
     // --- plumbing ---------------------------------------------------------------------------------------
@@ -483,23 +519,47 @@ public final class SqliteStateStore implements StateStore {
         try {
             return body.run();
         } catch (SQLException e) {
-            throw OverseerException.internal("state store: " + e.getMessage(), e);
+            throw failure(e);
         } finally {
             lock.unlock();
         }
     }
 
-    /** Runs {@code body} as one transaction: all of it is written, or none. */
+    /** The error as the caller should see it: a full disk says so and names the directory to free. */
+    private OverseerException failure(SQLException e) {
+        int code = e.getErrorCode();
+        if ((code & 0xff) == SQLITE_FULL || code == SQLITE_IOERR_WRITE
+                || String.valueOf(e.getMessage()).contains("SQLITE_FULL")) {
+            return OverseerException.storageFull("state store: the disk of the state directory %s is full; nothing new is recorded until space is freed (%s)"
+                    .formatted(file.getParent(), e.getMessage()), e);
+        }
+        return OverseerException.internal("state store: " + e.getMessage(), e);
+    }
+
+    /**
+     * Runs {@code body} as one transaction: all of it is written, or none. The connection stays in
+     * auto-commit and the transaction is SQLite's own BEGIN/COMMIT: after SQLITE_FULL, SQLite may have
+     * rolled back by itself, and the driver's auto-commit bookkeeping would then be left out of step (every
+     * later commit failing with "no transaction is active"). The first failure is the one reported.
+     */
     private void transaction(SqlStep body) throws SQLException {
-        db.setAutoCommit(false);
+        execute("BEGIN IMMEDIATE");
         try {
             body.run();
-            db.commit();
+            execute("COMMIT");
         } catch (SQLException | RuntimeException e) {
-            db.rollback();
+            try {
+                execute("ROLLBACK");
+            } catch (SQLException alreadyRolledBack) {
+                e.addSuppressed(alreadyRolledBack);
+            }
             throw e;
-        } finally {
-            db.setAutoCommit(true);
+        }
+    }
+
+    private void execute(String sql) throws SQLException {
+        try (Statement s = db.createStatement()) {
+            s.execute(sql);
         }
     }
 

@@ -81,4 +81,28 @@ class SqliteStateStoreTest extends StateStoreContract {
         assertThat(store.history("default", "a")).hasSize(1);
         assertThat(store.history("default", "missing")).isEmpty();
     }
+
+    @Test
+    void aLostWalCostsSecondsNotTheHistory() throws Exception {
+        Instant at = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        for (int i = 0; i < 50; i++) {
+            store.createTask(new StateStore.TaskRecord("default", "t" + i, "native", "{}", Status.CREATED, 0, 0,
+                    Optional.empty(), at));
+        }
+        // What a crash plus a lost -wal would leave: the database file alone.
+        Path alone = dir.resolve("alone");
+        java.nio.file.Files.createDirectories(alone);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(15)).until(() -> {
+            java.nio.file.Files.copy(dir.resolve("state.db"), alone.resolve("state.db"),
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            java.nio.file.Files.deleteIfExists(alone.resolve("state.db-wal"));
+            java.nio.file.Files.deleteIfExists(alone.resolve("state.db-shm"));
+            try (var c = DriverManager.getConnection("jdbc:sqlite:" + alone.resolve("state.db"));
+                 Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT count(*) FROM tasks")) {
+                return r.next() && r.getInt(1) == 50;
+            } catch (java.sql.SQLException notYet) {
+                return false; // the file alone has no schema yet
+            }
+        });
+    }
 }

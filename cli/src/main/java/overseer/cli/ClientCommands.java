@@ -263,13 +263,7 @@ final class ClientCommands {
                 t.print(started, () -> System.out.println(started.get("pid").asLong()));
                 return 0;
             }
-            Thread err = Thread.ofVirtual().start(() -> c.logs(t.ns(), task, "stderr", true, System.err));
-            c.logs(t.ns(), task, "stdout", true, System.out);
-            try {
-                err.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            Logs.both(c, t.ns(), task, true);
             JsonNode exit = overseer.wire.SpecJson.exit(c.await(t.ns(), task, Duration.ofMinutes(10)));
             if (t.json) {
                 System.out.println(JSON.writeValueAsString(exit));
@@ -465,7 +459,8 @@ final class ClientCommands {
         }
     }
 
-    @Command(name = "logs", description = "Print a task's output.", mixinStandardHelpOptions = true)
+    @Command(name = "logs", description = "Print a task's output: its stdout on stdout and its stderr on stderr, as docker logs.",
+            mixinStandardHelpOptions = true)
     static final class Logs implements Runnable {
         @Mixin
         Target t;
@@ -473,16 +468,35 @@ final class ClientCommands {
         @Option(names = {"-f", "--follow"}, description = "Keep printing until the task stops.")
         boolean follow;
 
-        @Option(names = "--stderr", description = "Print stderr instead of stdout.")
-        boolean stderr;
+        @Option(names = "--stdout", description = "Only the task's stdout.")
+        boolean stdoutOnly;
 
-        @Parameters(paramLabel = "ID")
+        @Option(names = "--stderr", description = "Only the task's stderr.")
+        boolean stderrOnly;
+
+        @Parameters(paramLabel = "ID", description = "Task id or unique prefix.")
         String id;
 
         @Override
         public void run() {
-            PrintStream out = System.out;
-            t.client().logs(t.ns(), id, stderr ? "stderr" : "stdout", follow, out);
+            OverseerClient c = t.client();
+            String task = Ids.resolve(c, t.ns(), id);
+            if (stdoutOnly != stderrOnly) {
+                c.logs(t.ns(), task, stdoutOnly ? "stdout" : "stderr", follow, System.out);
+                return;
+            }
+            both(c, t.ns(), task, follow);
+        }
+
+        /** Both streams, each to its own: followed side by side, so that they interleave as the task writes them. */
+        static void both(OverseerClient c, String namespace, String task, boolean follow) {
+            Thread err = Thread.ofVirtual().start(() -> c.logs(namespace, task, "stderr", follow, System.err));
+            c.logs(namespace, task, "stdout", follow, System.out);
+            try {
+                err.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

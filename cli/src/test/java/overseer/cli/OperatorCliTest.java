@@ -91,6 +91,16 @@ class OperatorCliTest extends CliFixture {
     }
 
     @Test
+    void logsPrintBothStreamsByDefaultAsDockerLogs() throws Exception {
+        verb(0, "run", "-d", "--id", "chatty", "--", "/bin/sh", "-c", "echo to-out; echo to-err >&2");
+        verb(0, "wait", "chatty");
+        Task logs = ran(0, "logs", "chat");
+        assertThat(logs.output().tail(LogStream.STDOUT).lines()).containsExactly("to-out");
+        assertThat(logs.output().tail(LogStream.STDERR).lines()).containsExactly("to-err");
+        assertThat(verb(0, "logs", "--stderr", "chatty")).containsExactly("to-err");
+    }
+
+    @Test
     void execRunsAsTheTasksUserWithItsEnvironmentAndDirectory() throws Exception {
         Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "running as nobody needs root");
         verb(0, "run", "-d", "--id", "svc", "-u", "nobody", "-e", "K=v", "-w", "/tmp", "--", "/bin/sleep", "100");

@@ -4,6 +4,7 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import overseer.core.Identifiers;
 import overseer.core.OverseerException;
 import overseer.core.Status;
 import overseer.core.Task;
@@ -34,8 +35,8 @@ final class LogRoutes implements HttpService {
     }
 
     private void logs(ServerRequest req, ServerResponse res) throws IOException {
-        String ns = req.path().pathParameters().get("ns");
-        Task task = service.tasks().get(ns, req.path().pathParameters().get("id"));
+        String ns = TaskRoutes.ns(req);
+        Task task = service.tasks().get(ns, TaskRoutes.id(req));
         String stream = req.query().first("stream").orElse("stdout");
         String suffix = switch (stream) {
             case "stdout" -> ".out";
@@ -44,7 +45,7 @@ final class LogRoutes implements HttpService {
         };
         boolean follow = Boolean.parseBoolean(req.query().first("follow").orElse("false"));
         // ?exec=ID: the output of a process exec'd into the task.
-        Optional<String> exec = req.query().first("exec").asOptional();
+        Optional<String> exec = req.query().first("exec").asOptional().map(e -> Identifiers.require("exec", e));
         overseer.core.Process process = exec.isPresent() ? task.process(exec.get()) : task;
         Path file = service.logDir(ns).resolve(task.id() + exec.map(e -> "." + e).orElse("") + suffix);
         res.header("Content-Type", "text/plain; charset=utf-8");

@@ -401,6 +401,20 @@ final class TaskService implements AutoCloseable {
         }
     }
 
+    /** A count of init exits, by task and exit code, since the daemon started: /metrics's exits series. */
+    record ExitKey(String namespace, String id, int code) {
+    }
+
+    private final java.util.concurrent.ConcurrentMap<ExitKey, java.util.concurrent.atomic.LongAdder> exits =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    java.util.Map<ExitKey, Long> exitCounts() {
+        java.util.Map<ExitKey, Long> out = new java.util.TreeMap<>(java.util.Comparator.comparing(ExitKey::namespace)
+                .thenComparing(ExitKey::id).thenComparingInt(ExitKey::code));
+        exits.forEach((k, v) -> out.put(k, v.sum()));
+        return out;
+    }
+
     /** The journal's hand: an exit of a task the API made goes to the store, then to its supervision. */
     private boolean recordExit(Envelope env) {
         if (env.event() instanceof Event.TaskExit e && specs.containsKey(key(env.namespace(), e.taskId()))) {
@@ -421,6 +435,8 @@ final class TaskService implements AutoCloseable {
             throw e;
         }
         if (fresh && execId.equals(id)) {
+            exits.computeIfAbsent(new ExitKey(namespace, id, exit.exitCode()), k -> new java.util.concurrent.atomic.LongAdder())
+                    .increment();
             services.exited(namespace, id, exit);
         }
     }

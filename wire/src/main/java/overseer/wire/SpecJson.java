@@ -132,7 +132,7 @@ public final class SpecJson {
                 .env(Json.stringMap(p, prefix + "env", "env"));
         String cwd = Json.string(p, prefix + "cwd", "cwd", false);
         if (cwd != null) {
-            b.cwd(path(prefix + "cwd", cwd));
+            b.cwd(Json.path(prefix + "cwd", cwd));
         }
         String user = Json.string(p, prefix + "user", "user", false);
         if (user != null) {
@@ -211,7 +211,7 @@ public final class SpecJson {
         Isolation.Builder b = Isolation.builder();
         String rootfs = Json.string(n, "isolation.rootfs", "rootfs", false);
         if (rootfs != null) {
-            b.rootfs(path("isolation.rootfs", rootfs));
+            b.rootfs(Json.path("isolation.rootfs", rootfs));
         }
         if (Json.field(n, "mounts") != null) {
             for (String m : Json.strings(n, "isolation.mounts", "mounts")) {
@@ -370,16 +370,5 @@ public final class SpecJson {
             throw OverseerException.invalidArgument("%s: %d is out of range", path, l);
         }
         return l;
-    }
-
-    private static Path path(String field, String text) {
-        if (text.indexOf('\0') >= 0) {
-            throw OverseerException.invalidArgument("%s: contains a NUL character", field);
-        }
-        try {
-            return Path.of(text);
-        } catch (java.nio.file.InvalidPathException e) {
-            throw OverseerException.invalidArgument("%s: not a path: \"%s\"", field, text);
-        }
     }
 }

@@ -3,7 +3,6 @@ package overseer.cli;
 import overseer.core.ErrorKind;
 import overseer.core.Framing;
 import overseer.core.LogConfig;
-import overseer.core.LogRecord;
 import overseer.core.LogStream;
 import overseer.core.OverseerException;
 import overseer.core.PortableRuntime;
@@ -126,7 +125,8 @@ final class RunCommand implements Callable<Integer> {
             PrintStream out = System.out;
             PrintStream err = System.err;
             Job job = pm.run(supervision.command(taskId, RUN_KIND), supervision.options()
-                    .hook(new Hook.Output(r -> write(r.stream() == LogStream.STDOUT ? out : err, r))).build());
+                    .hook(new Hook.Bytes((stream, buf, off, len) -> pass(stream == LogStream.STDOUT ? out : err, buf, off, len)))
+                    .build());
             Signals.install(job, supervision.explicitStopSignal(), job.options().stopGrace());
             JobResult result = job.await();
             out.flush();
@@ -196,11 +196,9 @@ final class RunCommand implements Callable<Integer> {
         return vars;
     }
 
-    private static void write(PrintStream to, LogRecord r) {
-        to.write(r.payload(), 0, r.payload().length);
-        if (!r.partial()) {
-            to.write('\n');
-        }
+    /** The output passed on as it was read, one write per read: no line is cut, no '\r' dropped. */
+    private static void pass(PrintStream to, byte[] buf, int off, int len) {
+        to.write(buf, off, len);
         to.flush();
     }
 

@@ -1,23 +1,43 @@
 package overseer.core;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.util.EnumSet;
+import java.util.Set;
 
 /**
  * Writes records as k8s-file lines and rotates by size: before a write would take the file past
  * {@code maxBytes}, path.(n-1) becomes path.n, ..., path becomes path.1, and a new path is started; the
  * oldest beyond {@code maxFiles} is deleted. With maxFiles 0 the file is simply truncated.
+ *
+ * <p>The payload is written as bytes, never through a String, so the file keeps any output exactly: read
+ * back, an F line stands for its payload and a '\n' (its '\r' is kept in the payload, though records
+ * leave it out), a P line for its payload alone. Lines are gathered in a buffer and written once per read of the process's output
+ * ({@link #endOfRead()}), not once per line. Every file it creates is 0600 from the moment it exists.
  */
 public final class RotatingFileSink implements LogSink {
+    private static final int BUFFER = 256 * 1024;
+    /** The longest prefix: an RFC 3339 time with nanoseconds, " stderr P ". */
+    private static final int MAX_PREFIX = 64;
+
     private final LogConfig.FileSink config;
-    private OutputStream out;
+    private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER);
+    private FileChannel out;
+    /** The file's size, with what is still in the buffer. */
     private long size;
+    /** The prefix "TIME STREAM T " of the last time formatted, per stream and tag: a read's lines share it. */
+    private Instant prefixTime;
+    private final byte[][] prefixes = new byte[4][];
 
     public RotatingFileSink(LogConfig.FileSink config) {
         this.config = config;
@@ -32,22 +52,87 @@ public final class RotatingFileSink implements LogSink {
         }
     }
 
+    /** One record, written at once. */
     @Override
     public synchronized void accept(LogRecord record) {
-        byte[] line = KubeLogFormat.format(record).getBytes(StandardCharsets.UTF_8);
+        line(record.time(), record.stream(), record.payload(), 0, record.payload().length, record.partial(), false);
+        endOfRead();
+    }
+
+    /** One record from a slice; written out at the next {@link #endOfRead()}. */
+    @Override
+    public synchronized void accept(Instant time, LogStream stream, byte[] buf, int off, int len, boolean partial) {
+        line(time, stream, buf, off, len, partial, false);
+    }
+
+    /** As {@link #accept(Instant, LogStream, byte[], int, int, boolean)}; with {@code cr}, buf[off + len] is the '\r' the line had. */
+    synchronized void line(Instant time, LogStream stream, byte[] buf, int off, int len, boolean partial, boolean cr) {
+        byte[] prefix = prefix(time, stream, partial);
+        int payload = cr ? len + 1 : len;
+        long line = prefix.length + payload + 1L;
         try {
-            if (size > 0 && size + line.length > config.maxBytes()) {
+            if (size > 0 && size + line > config.maxBytes()) {
                 rotate();
             }
-            out.write(line);
-            out.flush();
-            size += line.length;
+            put(prefix, 0, prefix.length);
+            put(buf, off, payload);
+            if (!buffer.hasRemaining()) {
+                drain();
+            }
+            buffer.put((byte) '\n'); // every line ends so; the tag says whether the output had it
+            size += line;
         } catch (IOException e) {
             throw new UncheckedIOException("writing " + config.path(), e);
         }
     }
 
+    /** What was gathered goes to the file: called after each read of the output, so the file keeps up with it. */
+    synchronized void endOfRead() {
+        try {
+            drain();
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing " + config.path(), e);
+        }
+    }
+
+    private void put(byte[] b, int off, int len) throws IOException {
+        while (len > 0) {
+            if (!buffer.hasRemaining()) {
+                drain();
+            }
+            int n = Math.min(len, buffer.remaining());
+            buffer.put(b, off, n);
+            off += n;
+            len -= n;
+        }
+    }
+
+    private void drain() throws IOException {
+        buffer.flip();
+        while (buffer.hasRemaining()) {
+            out.write(buffer);
+        }
+        buffer.clear();
+    }
+
+    private byte[] prefix(Instant time, LogStream stream, boolean partial) {
+        if (!time.equals(prefixTime)) {
+            prefixTime = time;
+            java.util.Arrays.fill(prefixes, null);
+        }
+        int i = stream.ordinal() * 2 + (partial ? 1 : 0);
+        byte[] p = prefixes[i];
+        if (p == null) {
+            p = (DateTimeFormatter.ISO_INSTANT.format(time) + ' ' + stream.word() + ' ' + (partial ? 'P' : 'F') + ' ')
+                    .getBytes(StandardCharsets.US_ASCII);
+            assert p.length <= MAX_PREFIX;
+            prefixes[i] = p;
+        }
+        return p;
+    }
+
     private void rotate() throws IOException {
+        drain();
         out.close();
         Path path = config.path();
         int keep = config.maxFiles();
@@ -68,14 +153,19 @@ public final class RotatingFileSink implements LogSink {
     }
 
     private void open(StandardOpenOption mode) throws IOException {
-        out = Files.newOutputStream(config.path(), StandardOpenOption.CREATE, StandardOpenOption.WRITE, mode);
-        size = Files.size(config.path());
+        Set<StandardOpenOption> options = EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE, mode);
+        out = FileChannel.open(config.path(), options, PRIVATE);
+        size = out.size();
     }
+
+    /** rw-------, given to open(2) itself: no moment in which the file is readable by others. */
+    static final java.nio.file.attribute.FileAttribute<?> PRIVATE =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
 
     @Override
     public synchronized void close() {
-        try {
-            out.close();
+        try (FileChannel c = out) {
+            drain();
         } catch (IOException e) {
             throw new UncheckedIOException("closing " + config.path(), e);
         }

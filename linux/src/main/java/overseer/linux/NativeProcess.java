@@ -416,7 +416,7 @@ class NativeProcess implements RuntimeProcess {
             return;
         }
         MemorySegment buf = loop.readBuffer();
-        byte[] bytes = new byte[(int) buf.byteSize()];
+        byte[] bytes = loop.readArray(); // ProcessOutput's consumers copy what they keep
         for (int round = 0; round < 16; round++) {
             long n;
             try {

@@ -124,7 +124,8 @@ final class RunCommand implements Callable<Integer> {
             pm.registry().register(RUN_KIND, cmd -> new JobProcess.System(spec, Optional.empty()));
             PrintStream out = System.out;
             PrintStream err = System.err;
-            Job job = pm.run(supervision.command(taskId, RUN_KIND), supervision.options()
+            // The output is shown as it comes and the result is not printed: no tail of it is kept in memory.
+            Job job = pm.run(supervision.command(taskId, RUN_KIND), supervision.options().tailLines(0)
                     .hook(new Hook.Bytes((stream, buf, off, len) -> pass(stream == LogStream.STDOUT ? out : err, buf, off, len)))
                     .build());
             Signals.install(job, supervision.explicitStopSignal(), job.options().stopGrace());
@@ -237,7 +238,7 @@ final class RunCommand implements Callable<Integer> {
                 .cwd(cwd == null && isolation.isolate ? null : (cwd == null ? Path.of("") : cwd).toAbsolutePath().normalize())
                 .stdin(in)
                 .captureOutput()
-                .logs(new LogConfig(f, LogConfig.DEFAULT_TAIL, file))
+                .logs(new LogConfig(f, 0, file)) // nothing reads the task's tail: run prints what it reads
                 .build();
     }
 }

@@ -35,9 +35,15 @@ public final class RotatingFileSink implements LogSink {
     private FileChannel out;
     /** The file's size, with what is still in the buffer. */
     private long size;
+    private static final byte[] STDOUT = LogStream.STDOUT.word().getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] STDERR = LogStream.STDERR.word().getBytes(StandardCharsets.US_ASCII);
     /** The prefix "TIME STREAM T " of the last time formatted, per stream and tag: a read's lines share it. */
     private Instant prefixTime;
-    private final byte[][] prefixes = new byte[4][];
+    private final byte[][] prefixes = new byte[4][MAX_PREFIX];
+    /** 0: not made yet for prefixTime. */
+    private final int[] prefixLengths = new int[4];
+    private long second = Long.MIN_VALUE;
+    private byte[] secondText;
 
     public RotatingFileSink(LogConfig.FileSink config) {
         this.config = config;
@@ -68,13 +74,14 @@ public final class RotatingFileSink implements LogSink {
     /** As {@link #accept(Instant, LogStream, byte[], int, int, boolean)}; with {@code cr}, buf[off + len] is the '\r' the line had. */
     synchronized void line(Instant time, LogStream stream, byte[] buf, int off, int len, boolean partial, boolean cr) {
         byte[] prefix = prefix(time, stream, partial);
+        int prefixLength = prefixLengths[stream.ordinal() * 2 + (partial ? 1 : 0)];
         int payload = cr ? len + 1 : len;
-        long line = prefix.length + payload + 1L;
+        long line = prefixLength + payload + 1L;
         try {
             if (size > 0 && size + line > config.maxBytes()) {
                 rotate();
             }
-            put(prefix, 0, prefix.length);
+            put(prefix, 0, prefixLength);
             put(buf, off, payload);
             if (!buffer.hasRemaining()) {
                 drain();
@@ -115,18 +122,46 @@ public final class RotatingFileSink implements LogSink {
         buffer.clear();
     }
 
+    /**
+     * "TIME STREAM TAG " for this record, formatted as {@link DateTimeFormatter#ISO_INSTANT} does (0, 3, 6 or
+     * 9 fraction digits) into reused arrays: made once per read, and its date and time of day once per
+     * second, so a flood of small reads does not make garbage for its timestamps.
+     */
     private byte[] prefix(Instant time, LogStream stream, boolean partial) {
+        int i = stream.ordinal() * 2 + (partial ? 1 : 0);
         if (!time.equals(prefixTime)) {
             prefixTime = time;
-            java.util.Arrays.fill(prefixes, null);
+            java.util.Arrays.fill(prefixLengths, 0);
+            if (time.getEpochSecond() != second) {
+                second = time.getEpochSecond();
+                secondText = DateTimeFormatter.ISO_INSTANT.format(Instant.ofEpochSecond(second))
+                        .getBytes(StandardCharsets.US_ASCII); // ...:ssZ
+            }
         }
-        int i = stream.ordinal() * 2 + (partial ? 1 : 0);
         byte[] p = prefixes[i];
-        if (p == null) {
-            p = (DateTimeFormatter.ISO_INSTANT.format(time) + ' ' + stream.word() + ' ' + (partial ? 'P' : 'F') + ' ')
-                    .getBytes(StandardCharsets.US_ASCII);
-            assert p.length <= MAX_PREFIX;
-            prefixes[i] = p;
+        if (prefixLengths[i] == 0) {
+            int n = secondText.length - 1; // without the Z
+            System.arraycopy(secondText, 0, p, 0, n);
+            int nano = time.getNano();
+            int digits = nano == 0 ? 0 : nano % 1_000_000 == 0 ? 3 : nano % 1000 == 0 ? 6 : 9;
+            if (digits > 0) {
+                p[n++] = '.';
+                int v = nano / (digits == 3 ? 1_000_000 : digits == 6 ? 1000 : 1);
+                for (int d = digits - 1; d >= 0; d--) {
+                    p[n + d] = (byte) ('0' + v % 10);
+                    v /= 10;
+                }
+                n += digits;
+            }
+            p[n++] = 'Z';
+            p[n++] = ' ';
+            byte[] word = stream == LogStream.STDOUT ? STDOUT : STDERR;
+            System.arraycopy(word, 0, p, n, word.length);
+            n += word.length;
+            p[n++] = ' ';
+            p[n++] = (byte) (partial ? 'P' : 'F');
+            p[n++] = ' ';
+            prefixLengths[i] = n;
         }
         return p;
     }

@@ -355,7 +355,7 @@ class NativeProcess implements RuntimeProcess {
             case Redirect.ToStdout s -> check(call, LibC.addDup2(fa, 1, fd));
             case Redirect.File f -> check(call, LibC.addOpen(fa, fd, a.allocateFrom(f.path().toString()),
                     fd == 0 ? LibC.O_RDONLY : LibC.O_WRONLY | LibC.O_CREAT | (f.append() ? LibC.O_APPEND : LibC.O_TRUNC),
-                    0644));
+                    0600)); // a task's output is its owner's: created private by open(2) itself, no window
         }
     }
 

@@ -7,7 +7,6 @@ import overseer.core.ProcessSpec;
 import overseer.core.Redirect;
 
 import java.io.ByteArrayOutputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
@@ -143,7 +142,12 @@ final class ConmonLog {
             }
             case Redirect.File f -> {
                 try {
-                    FileOutputStream os = new FileOutputStream(f.path().toFile(), f.append());
+                    // 0600 from open(2) on, as every log file Overseer makes
+                    OutputStream os = java.nio.channels.Channels.newOutputStream(FileChannel.open(f.path(),
+                            java.util.EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                                    f.append() ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING),
+                            java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"))));
                     yield new Sink() {
                         public void write(LogStream s, byte[] b, int off, int len) throws IOException {
                             os.write(b, off, len);

@@ -35,6 +35,12 @@ final class ConmonLog {
     private final ByteArrayOutputStream carry = new ByteArrayOutputStream();
     private final ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
     private FileChannel channel;
+    /** The identity (device, inode) of the log file {@code channel} reads: conmon replaces it when it rotates. */
+    private Object channelKey;
+    private final ProcessSpec spec;
+    /** The output files' sizes as this log file began, for the marks; the marks' log identity, if they had one. */
+    private Map<LogStream, Long> startSizes;
+    private String marksKey;
     private boolean finished;
     /** Bytes of the log an earlier Overseer copied to each output file already, left to skip. */
     private final Map<Sink, Long> copied = new java.util.HashMap<>();
@@ -56,7 +62,9 @@ final class ConmonLog {
     ConmonLog(Path file, ProcessSpec spec, ProcessOutput output, boolean resumed) {
         this.file = file;
         this.output = output;
+        this.spec = spec;
         Map<LogStream, Long> starts = resumed ? readMarks(marks(file)) : sizes(spec);
+        startSizes = starts;
         Sink out = sink(LogStream.STDOUT, resumed ? asAppend(spec.stdout()) : spec.stdout(), null);
         sinks.put(LogStream.STDOUT, out);
         sinks.put(LogStream.STDERR, spec.stderr() == Redirect.STDOUT ? out
@@ -64,7 +72,7 @@ final class ConmonLog {
         if (resumed) {
             skipCopied(spec, starts);
         } else {
-            writeMarks(marks(file), sizes(spec));
+            writeMarks(marks(file), starts, null);
         }
     }
 
@@ -103,20 +111,28 @@ final class ConmonLog {
         }
     }
 
-    private static void writeMarks(Path marks, Map<LogStream, Long> sizes) {
+    /**
+     * {@code log}: the identity of the log file the sizes are the start of; conmon replaces the file when it
+     * reaches {@link Conmon#LOG_SIZE_MAX}, and a resumed reader that finds another file there knows that what
+     * it would skip was in the one replaced.
+     */
+    private static void writeMarks(Path marks, Map<LogStream, Long> sizes, Object log) {
         try {
-            java.nio.file.Files.writeString(marks, "stdout " + sizes.get(LogStream.STDOUT) + "\nstderr " + sizes.get(LogStream.STDERR) + "\n");
+            java.nio.file.Files.writeString(marks, "stdout " + sizes.get(LogStream.STDOUT) + "\nstderr " + sizes.get(LogStream.STDERR) + "\n"
+                    + (log == null ? "" : "log " + log.toString().replace(' ', '_') + "\n"));
         } catch (IOException e) {
             throw OverseerException.internal("writing " + marks, e);
         }
     }
 
-    private static Map<LogStream, Long> readMarks(Path marks) {
+    private Map<LogStream, Long> readMarks(Path marks) {
         Map<LogStream, Long> m = new EnumMap<>(LogStream.class);
         try {
             for (String l : java.nio.file.Files.readAllLines(marks)) {
                 String[] kv = l.strip().split(" ");
-                if (kv.length == 2) {
+                if (kv.length == 2 && kv[0].equals("log")) {
+                    marksKey = kv[1];
+                } else if (kv.length == 2) {
                     m.put(kv[0].equals("stderr") ? LogStream.STDERR : LogStream.STDOUT, Long.parseLong(kv[1]));
                 }
             }
@@ -165,29 +181,83 @@ final class ConmonLog {
         };
     }
 
-    /** Reads what conmon has written since the last call. */
+    /**
+     * Reads what conmon has written since the last call. When conmon has replaced the file (it does past
+     * {@code --log-size-max}: it closes the old one, then renames a new one over it), the old one is read to
+     * its end first, so nothing conmon wrote while this reader kept up is lost.
+     */
     synchronized void pump() {
         if (finished) {
             return;
         }
         try {
-            if (channel == null) {
-                try {
-                    channel = FileChannel.open(file, StandardOpenOption.READ);
-                } catch (NoSuchFileException notYet) {
-                    return;
-                }
+            if (channel == null && !open()) {
+                return;
             }
             while (true) {
                 buf.clear();
                 int n = channel.read(buf);
-                if (n <= 0) {
-                    return;
+                if (n > 0) {
+                    lines(buf.array(), n);
+                    continue;
                 }
-                lines(buf.array(), n);
+                Object now = key(file);
+                if (now != null && !now.equals(channelKey)) {
+                    close(channel);
+                    carry.reset(); // conmon rotates between whole lines
+                    copied.clear(); // what was to be skipped was in the file just finished
+                    startSizes = sizes(spec);
+                    if (!open()) {
+                        return;
+                    }
+                    continue;
+                }
+                if (channel.size() < channel.position()) {
+                    channel.position(0); // cut in place rather than replaced: start again at its start
+                    carry.reset();
+                    continue;
+                }
+                return;
             }
         } catch (IOException e) {
             throw OverseerException.internal("reading " + file, e);
+        }
+    }
+
+    /** Opens the log file if it is there, knowing which file it opened; records it in the marks. */
+    private boolean open() throws IOException {
+        while (true) {
+            Object before = key(file);
+            if (before == null) {
+                return false;
+            }
+            FileChannel c;
+            try {
+                c = FileChannel.open(file, StandardOpenOption.READ);
+            } catch (NoSuchFileException notYet) {
+                return false;
+            }
+            if (before.equals(key(file))) {
+                String k = before.toString().replace(' ', '_');
+                if (marksKey != null && !marksKey.equals(k)) {
+                    copied.clear(); // resumed, but conmon replaced the file meanwhile: none of this one was copied
+                    startSizes = sizes(spec);
+                }
+                marksKey = k;
+                channel = c;
+                channelKey = before;
+                writeMarks(marks(file), startSizes, before);
+                return true;
+            }
+            c.close(); // replaced between the two looks: open the new one
+        }
+    }
+
+    private static Object key(Path p) {
+        try {
+            return java.nio.file.Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+        } catch (IOException e) {
+            return null;
         }
     }
 

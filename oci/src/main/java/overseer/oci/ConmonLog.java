@@ -14,7 +14,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -49,7 +48,56 @@ final class ConmonLog {
     private interface Sink {
         void write(LogStream stream, byte[] b, int off, int len) throws IOException;
 
+        default void flush() throws IOException {
+        }
+
         default void close() throws IOException {
+        }
+    }
+
+    /**
+     * A sink's lines gathered and passed on once per read of the log: conmon cuts the output into lines, and
+     * a write (or a feed) per line was most of the cost of copying a flood.
+     */
+    private static final class Batched implements Sink {
+        private final Sink to;
+        private LogStream stream = LogStream.STDOUT;
+        private final byte[] buf = new byte[128 * 1024];
+        private int fill;
+
+        Batched(Sink to) {
+            this.to = to;
+        }
+
+        @Override
+        public void write(LogStream s, byte[] b, int off, int len) throws IOException {
+            if (s != stream || fill + len > buf.length) {
+                flush();
+                stream = s;
+            }
+            if (len > buf.length) {
+                to.write(s, b, off, len);
+                return;
+            }
+            System.arraycopy(b, off, buf, fill, len);
+            fill += len;
+        }
+
+        @Override
+        public void flush() throws IOException {
+            if (fill > 0) {
+                to.write(stream, buf, 0, fill);
+                fill = 0;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                flush();
+            } finally {
+                to.close();
+            }
         }
     }
 
@@ -148,6 +196,10 @@ final class ConmonLog {
     }
 
     private Sink sink(LogStream stream, Redirect r, Sink stdout) {
+        return r instanceof Redirect.ToStdout ? stdout : new Batched(unbatched(stream, r));
+    }
+
+    private Sink unbatched(LogStream stream, Redirect r) {
         return switch (r) {
             case Redirect.Pipe p -> (s, b, off, len) -> output.feed(stream, b, off, len);
             case Redirect.Null n -> (s, b, off, len) -> {
@@ -177,7 +229,7 @@ final class ConmonLog {
                     throw OverseerException.invalidArgument("%s: cannot open \"%s\": %s", stream.word(), f.path(), e.getMessage());
                 }
             }
-            case Redirect.ToStdout t -> stdout;
+            case Redirect.ToStdout t -> throw new IllegalArgumentException("stdout's own sink serves it");
         };
     }
 
@@ -199,6 +251,7 @@ final class ConmonLog {
                 int n = channel.read(buf);
                 if (n > 0) {
                     lines(buf.array(), n);
+                    flushSinks();
                     continue;
                 }
                 Object now = key(file);
@@ -282,17 +335,25 @@ final class ConmonLog {
         }
     }
 
+    private void flushSinks() throws IOException {
+        Sink out = sinks.get(LogStream.STDOUT);
+        out.flush();
+        if (sinks.get(LogStream.STDERR) != out) {
+            sinks.get(LogStream.STDERR).flush();
+        }
+    }
+
     private void lines(byte[] data, int len) throws IOException {
         int start = 0;
         for (int i = 0; i < len; i++) {
             if (data[i] == '\n') {
                 if (carry.size() > 0) {
-                    carry.write(data, start, i - start);
+                    carry.write(data, start, i - start + 1);
                     byte[] line = carry.toByteArray();
                     carry.reset();
-                    line(line, line.length);
+                    line(line, 0, line.length - 1);
                 } else {
-                    line(Arrays.copyOfRange(data, start, i), i - start);
+                    line(data, start, i - start); // a slice: no copy per line
                 }
                 start = i + 1;
             }
@@ -300,30 +361,30 @@ final class ConmonLog {
         carry.write(data, start, len - start);
     }
 
-    /** One log line without its newline. */
-    private void line(byte[] l, int len) throws IOException {
-        int a = indexOf(l, 0, len);
-        int b = a < 0 ? -1 : indexOf(l, a + 1, len);
-        int c = b < 0 ? -1 : indexOf(l, b + 1, len);
+    /** One log line, {@code l[off, off + len)}, without its newline, which is at {@code l[off + len]}. */
+    private void line(byte[] l, int off, int len) throws IOException {
+        int end = off + len;
+        int a = indexOf(l, off, end);
+        int b = a < 0 ? -1 : indexOf(l, a + 1, end);
+        int c = b < 0 ? -1 : indexOf(l, b + 1, end);
         if (c < 0 || c - b != 2) {
             return; // not a log line: conmon writes nothing else, a torn line cannot be told apart
         }
         LogStream stream = b - a == 7 && l[a + 4] == 'e' ? LogStream.STDERR : LogStream.STDOUT; // "stdout" / "stderr"
         boolean full = l[b + 1] == 'F';
         Sink sink = sinks.get(stream);
-        byte[] payload = Arrays.copyOfRange(l, c + 1, len + (full ? 1 : 0));
-        if (full) {
-            payload[payload.length - 1] = '\n';
-        }
+        // An F line's payload and the newline conmon cut at, which ends the log line too; a P line's payload.
+        int payload = c + 1;
+        int payloadLength = end - payload + (full ? 1 : 0);
         int from = 0;
         Long skip = copied.get(sink);
         if (skip != null && skip > 0) {
-            from = (int) Math.min(skip, payload.length);
+            from = (int) Math.min(skip, payloadLength);
             copied.put(sink, skip - from);
         }
-        if (from < payload.length) {
+        if (from < payloadLength) {
             sink.write(stream == LogStream.STDERR && sinks.get(LogStream.STDOUT) == sink ? LogStream.STDOUT : stream,
-                    payload, from, payload.length - from);
+                    l, payload + from, payloadLength - from);
         }
     }
 

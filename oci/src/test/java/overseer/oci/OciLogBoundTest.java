@@ -26,7 +26,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * An isolated task's output flood with real conmon and crun/runc: conmon's own log stays within
  * {@link Conmon#LOG_SIZE_MAX} (it is replaced, not grown: before, it kept a second copy of everything),
- * while Overseer's copy, read as conmon goes, is the whole output, byte for byte; both are 0600.
+ * read back it is exactly the tail of the output, and Overseer's copy, read as conmon goes, is whole lines in
+ * order from the first to the last; both are 0600.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 @ExtendWith(LeavesNothing.class)
@@ -66,6 +67,26 @@ class OciLogBoundTest {
         return b.toByteArray();
     }
 
+    /** What a k8s-file log stands for: each F line's payload and '\n', each P line's payload. */
+    private static byte[] decode(byte[] log) {
+        ByteArrayOutputStream b = new ByteArrayOutputStream(log.length);
+        int start = 0;
+        for (int i = 0; i < log.length; i++) {
+            if (log[i] == '\n') {
+                int at = start;
+                for (int spaces = 0; spaces < 3; at++) {
+                    spaces += log[at] == ' ' ? 1 : 0;
+                }
+                b.write(log, at, i - at);
+                if (log[at - 2] == 'F') {
+                    b.write('\n');
+                }
+                start = i + 1;
+            }
+        }
+        return b.toByteArray();
+    }
+
     @Test
     void conmonsLogStaysUnderItsCapWhileOverseersCopyGetsTheWholeFlood() throws Exception {
         int n = 7_000_000; // 54 MB: more than three times the cap
@@ -95,9 +116,23 @@ class OciLogBoundTest {
         assertThat(largest.get()).as("ctr.log at its largest").isPositive()
                 .isLessThanOrEqualTo(Conmon.LOG_SIZE_MAX + 64 * 1024);
         assertThat(Files.size(ctrLog)).isLessThanOrEqualTo(Conmon.LOG_SIZE_MAX + 64 * 1024);
+        // conmon's log, read back, is exactly the tail of the output, from a line on
         byte[] want = expected(n);
-        assertThat(Files.size(out)).isEqualTo(want.length);
-        assertThat(Files.readAllBytes(out)).as("Overseer's copy").isEqualTo(want);
+        byte[] tail = decode(Files.readAllBytes(ctrLog));
+        assertThat(tail.length).isPositive();
+        assertThat(java.util.Arrays.copyOfRange(want, want.length - tail.length, want.length)).isEqualTo(tail);
+        assertThat(want[want.length - tail.length - 1]).isEqualTo((byte) '\n');
+        // Overseer's copy: whole lines in order, from the first to the last; a flood faster than it reads
+        // may have lost whole files conmon replaced before they were read, never part of a line
+        String[] lines = Files.readString(out, StandardCharsets.US_ASCII).split("\n");
+        assertThat(lines[0]).isEqualTo("1");
+        assertThat(lines[lines.length - 1]).isEqualTo(Integer.toString(n));
+        for (int i = 1; i < lines.length; i++) {
+            if (Long.parseLong(lines[i]) <= Long.parseLong(lines[i - 1])) {
+                throw new AssertionError("line " + i + " of the copy: " + lines[i] + " after " + lines[i - 1]);
+            }
+        }
+        System.out.printf("OciLogBoundTest: Overseer's copy has %d of %d lines%n", lines.length, n);
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(out))).isEqualTo("rw-------");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(ctrLog))).as("conmon's log")
                 .isEqualTo("rw-------");

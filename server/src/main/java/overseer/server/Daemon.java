@@ -127,6 +127,14 @@ public final class Daemon implements AutoCloseable {
         return tasks;
     }
 
+    /**
+     * How much of each task's stdout and stderr the daemon keeps (default {@link LogLimits#DEFAULT}): the
+     * files past it are rotated, and the oldest deleted. Applies to every task's files from the next sweep on.
+     */
+    public void logLimits(LogLimits limits) {
+        service.rotation().limits(java.util.Objects.requireNonNull(limits, "limits"));
+    }
+
     @Override
     public void close() {
         api.close();

@@ -32,6 +32,7 @@ import java.util.concurrent.ConcurrentMap;
  * through {@link Services}.
  */
 final class TaskService implements AutoCloseable {
+    private final LogRotation rotation;
     private static final System.Logger LOG = System.getLogger(TaskService.class.getName());
     /** Event numbers are reserved in the store this many at a time, so a restart never reuses one. */
     static final long EVENT_BLOCK = 10_000;
@@ -49,6 +50,7 @@ final class TaskService implements AutoCloseable {
         this.tasks = tasks;
         this.store = store;
         this.logs = PrivateFiles.directory(logs);
+        this.rotation = new LogRotation(this.logs, LogLimits.DEFAULT);
         this.services = new Services(this);
         this.journal = new ExitJournal(store, tasks.events().lastSequence(), this::recordExit);
         tasks.events().journal(journal);
@@ -69,6 +71,11 @@ final class TaskService implements AutoCloseable {
 
     Services services() {
         return services;
+    }
+
+    /** Keeps the task logs under logDir within their limits; the logs route reads through it. */
+    LogRotation rotation() {
+        return rotation;
     }
 
     Path logDir(String namespace) {
@@ -275,6 +282,7 @@ final class TaskService implements AutoCloseable {
 
     @Override
     public void close() {
+        rotation.close();
         services.close();
         journal.close();
         recent.close();

@@ -8,7 +8,7 @@ import overseer.linux.Subreaper;
 import overseer.oci.OciRuntime;
 import overseer.server.ApiServer;
 import overseer.server.Daemon;
-import overseer.server.LogLimits;
+import overseer.wire.LogLimits;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

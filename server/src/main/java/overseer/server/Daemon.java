@@ -1,5 +1,6 @@
 package overseer.server;
 
+import overseer.wire.LogLimits;
 import overseer.wire.Json;
 import overseer.core.Tasks;
 import overseer.core.spi.Runtime;

@@ -1,5 +1,6 @@
 package overseer.server;
 
+import overseer.wire.LogLimits;
 import overseer.linux.LogFiles;
 
 import java.io.IOException;
@@ -45,6 +46,8 @@ final class LogRotation implements AutoCloseable {
     /** Per file: the bytes cut from its head since this daemon began, so a reader's offset stays right. */
     private final Map<Path, Long> cut = new ConcurrentHashMap<>();
     private final Set<Path> cannot = ConcurrentHashMap.newKeySet();
+    /** A task's own limits (its spec's "logs"), by file; others have the daemon's. */
+    private final Map<Path, LogLimits> own = new ConcurrentHashMap<>();
 
     LogRotation(Path logs, LogLimits limits) {
         this.logs = logs;
@@ -60,6 +63,11 @@ final class LogRotation implements AutoCloseable {
 
     void limits(LogLimits l) {
         limits = l;
+    }
+
+    /** {@code file} keeps {@code l} instead of the daemon's limits. */
+    void limits(Path file, LogLimits l) {
+        own.put(file.toAbsolutePath().normalize(), l);
     }
 
     ReadWriteLock lock(Path file) {
@@ -108,8 +116,8 @@ final class LogRotation implements AutoCloseable {
 
     /** Rotates {@code file} if it has passed its limit; returns whether it did. */
     boolean rotate(Path file) throws IOException {
-        LogLimits l = limits;
         Path key = file.toAbsolutePath().normalize();
+        LogLimits l = own.getOrDefault(key, limits);
         if (cannot.contains(key) || !Files.isRegularFile(file) || Files.size(file) <= l.maxBytes()) {
             return false;
         }

@@ -1,5 +1,6 @@
 package overseer.server;
 
+import overseer.wire.LogLimits;
 import overseer.core.Envelope;
 import overseer.core.Event;
 import overseer.core.Exit;
@@ -141,6 +142,10 @@ final class TaskService implements AutoCloseable {
     /** The task as the runtime runs it: its output in files under the log directory, which outlive the daemon. */
     TaskSpec runnable(String namespace, ServiceSpec spec) {
         TaskSpec t = spec.task();
+        spec.logs().ifPresent(l -> {
+            rotation.limits(logDir(namespace).resolve(t.id() + ".out"), l);
+            rotation.limits(logDir(namespace).resolve(t.id() + ".err"), l);
+        });
         return t.withProcess(logged(t.process(), logDir(namespace), t.id()));
     }
 

@@ -1,5 +1,6 @@
 package overseer.server;
 
+import overseer.wire.LogLimits;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -93,8 +94,40 @@ class LogRotationTest {
     }
 
     @Test
+    void aTasksOwnLimitsComeFromItsSpec() throws Exception {
+        // the daemon's default (64 MiB) would never rotate this; the task's own limit does
+        String script = "i=0; while [ $i -lt 40 ]; do seq $((i*5000+1)) $((i*5000+5000)); i=$((i+1)); sleep 0.05; done";
+        client.createTask("default", overseer.wire.Json.MAPPER.readTree(
+                "{\"id\": \"own\", \"logs\": {\"maxBytes\": 65536, \"maxFiles\": 2}, \"process\": {\"args\": [\"/bin/sh\", \"-c\", \""
+                        + script + "\"], \"env\": {\"PATH\": \"/usr/bin:/bin\"}}}"));
+        assertThat(client.task("default", "own").toString()).contains("\"maxBytes\":65536");
+        client.start("default", "own");
+        assertThat(client.await("default", "own", Duration.ofSeconds(60)).exitCode()).isZero();
+        Path out = dir.resolve("state/logs/default/own.out");
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.size(out) <= 65536);
+        assertThat(LogRotation.numbered(out, 1)).exists();
+        assertThat(LogRotation.numbered(out, 2)).as("maxFiles 2: the current file and one more").doesNotExist();
+        byte[] want = expected();
+        byte[] tail = concat(Files.readAllBytes(LogRotation.numbered(out, 1)), Files.readAllBytes(out));
+        assertThat(Arrays.copyOfRange(want, want.length - tail.length, want.length)).isEqualTo(tail);
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] c = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
+    @Test
     void limitsAreValidatedNamingTheField() {
-        assertThatThrownBy(() -> new LogLimits(1000, 3)).isInstanceOf(OverseerException.class).hasMessageContaining("max size");
-        assertThatThrownBy(() -> new LogLimits(1 << 20, 0)).isInstanceOf(OverseerException.class).hasMessageContaining("max files");
+        assertThatThrownBy(() -> new LogLimits(1000, 3)).isInstanceOf(OverseerException.class).hasMessageContaining("logs.maxBytes");
+        assertThatThrownBy(() -> new LogLimits(1 << 20, 0)).isInstanceOf(OverseerException.class).hasMessageContaining("logs.maxFiles");
+        assertThatThrownBy(() -> client.createTask("default", overseer.wire.Json.MAPPER.readTree(
+                "{\"id\": \"bad\", \"logs\": {\"maxBytes\": 10}, \"process\": {\"args\": [\"/bin/true\"]}}")))
+                .isInstanceOfSatisfying(OverseerException.class, e -> assertThat(e.kind()).isEqualTo(overseer.core.ErrorKind.INVALID_ARGUMENT))
+                .hasMessageContaining("logs.maxBytes");
+        assertThatThrownBy(() -> client.createTask("default", overseer.wire.Json.MAPPER.readTree(
+                "{\"id\": \"bad\", \"logs\": {\"maxSize\": 10}, \"process\": {\"args\": [\"/bin/true\"]}}")))
+                .isInstanceOf(OverseerException.class).hasMessageContaining("logs.maxSize");
     }
 }

@@ -77,12 +77,19 @@ final class LogRoutes implements HttpService {
                     shared.lock();
                     try {
                         long pos = at - rotation.cut(file);
-                        if (pos < 0) { // rotated out before this reader got to it: on from what is there
-                            at -= pos;
-                            pos = 0;
+                        if (pos < 0) {
+                            // cut from the head before this reader got to it: those bytes end the newest
+                            // rotated file, unless a later rotation took them further
+                            n = fromRotated(file, -pos, buf);
+                            if (n <= 0) {
+                                at -= pos; // rotated out for good: on from what is there
+                                in.seek(0);
+                                n = in.read(buf);
+                            }
+                        } else {
+                            in.seek(pos);
+                            n = in.read(buf);
                         }
-                        in.seek(pos);
-                        n = in.read(buf);
                     } finally {
                         shared.unlock();
                     }
@@ -102,6 +109,21 @@ final class LogRoutes implements HttpService {
             }
         } catch (IOException clientGone) {
             // the reader went away
+        }
+    }
+
+    /** Up to buf.length of the last {@code missing} bytes of {@code file}'s newest rotated file; 0 if it has fewer. */
+    private static int fromRotated(Path file, long missing, byte[] buf) throws IOException {
+        Path newest = LogRotation.numbered(file, 1);
+        try (RandomAccessFile r = new RandomAccessFile(newest.toFile(), "r")) {
+            long size = r.length();
+            if (size < missing) {
+                return 0;
+            }
+            r.seek(size - missing);
+            return r.read(buf, 0, (int) Math.min(buf.length, missing));
+        } catch (java.io.FileNotFoundException gone) {
+            return 0;
         }
     }
 }

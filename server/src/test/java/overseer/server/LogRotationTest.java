@@ -94,6 +94,25 @@ class LogRotationTest {
     }
 
     @Test
+    void aFollowerReadsOnThroughRotationsWithoutAGapOrARepeat() throws Exception {
+        daemon.logLimits(new LogLimits(64 * 1024, 3));
+        String script = "i=0; while [ $i -lt 40 ]; do seq $((i*5000+1)) $((i*5000+5000)); i=$((i+1)); sleep 0.05; done";
+        client.createTask("default", overseer.wire.Json.MAPPER.readTree(
+                "{\"id\": \"followed\", \"process\": {\"args\": [\"/bin/sh\", \"-c\", \"" + script + "\"],"
+                        + " \"env\": {\"PATH\": \"/usr/bin:/bin\"}}}"));
+        client.start("default", "followed");
+        Path out = dir.resolve("state/logs/default/followed.out");
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(out));
+        ByteArrayOutputStream followed = new ByteArrayOutputStream();
+        client.logs("default", "followed", "stdout", true, followed); // returns once the task has ended
+        assertThat(LogRotation.numbered(out, 1)).as("rotated while followed").exists();
+        byte[] want = expected();
+        byte[] got = followed.toByteArray();
+        assertThat(got.length).isPositive();
+        assertThat(Arrays.copyOfRange(want, want.length - got.length, want.length)).as("a gapless tail").isEqualTo(got);
+    }
+
+    @Test
     void aTasksOwnLimitsComeFromItsSpec() throws Exception {
         // the daemon's default (64 MiB) would never rotate this; the task's own limit does
         String script = "i=0; while [ $i -lt 40 ]; do seq $((i*5000+1)) $((i*5000+5000)); i=$((i+1)); sleep 0.05; done";

@@ -292,9 +292,16 @@ final class Bundle {
     }
 
     /** Makes a directory only root may enter: bundles hold the task's secrets dir. */
+    /** Made 0700 by mkdir(2) itself (its logs and sockets are in it: no window under any umask), or narrowed to it. */
     static void privateDir(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        Files.setPosixFilePermissions(dir, Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
-                PosixFilePermission.OWNER_EXECUTE));
+        Set<PosixFilePermission> owner = Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
+                PosixFilePermission.OWNER_EXECUTE);
+        Files.createDirectories(dir.toAbsolutePath().getParent());
+        try {
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(owner));
+        } catch (java.nio.file.FileAlreadyExistsException exists) {
+            // narrowed below
+        }
+        Files.setPosixFilePermissions(dir, owner);
     }
 }

@@ -36,10 +36,14 @@ public final class LogTail implements LogSink {
     }
 
     @Override
-    public synchronized void accept(Instant time, LogStream stream, byte[] buf, int off, int len, boolean partial) {
+    public void accept(Instant time, LogStream stream, byte[] buf, int off, int len, boolean partial) {
         if (capacity == 0) {
-            return;
+            return; // before the lock: a tail of nothing costs nothing per line
         }
+        add(time, stream, buf, off, len, partial);
+    }
+
+    private synchronized void add(Instant time, LogStream stream, byte[] buf, int off, int len, boolean partial) {
         int slot;
         if (size < capacity) {
             if (size == times.length) {

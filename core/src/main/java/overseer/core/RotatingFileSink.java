@@ -22,7 +22,7 @@ import java.util.Set;
  *
  * <p>The payload is written as bytes, never through a String, so the file keeps any output exactly: read
  * back, an F line stands for its payload and a '\n' (its '\r' is kept in the payload, though records
- * leave it out), a P line for its payload alone. Lines are gathered in a buffer and written once per read of the process's output
+ * leave it out), a P line for its payload alone. Lines are gathered in a 256 KiB buffer and written once per read of the process's output
  * ({@link #endOfRead()}), not once per line. Every file it creates is 0600 from the moment it exists.
  */
 public final class RotatingFileSink implements LogSink {
@@ -31,7 +31,9 @@ public final class RotatingFileSink implements LogSink {
     private static final int MAX_PREFIX = 64;
 
     private final LogConfig.FileSink config;
-    private final ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER);
+    /** A heap array: a line's few dozen bytes go in by arraycopy, cheaper than a ByteBuffer's checked put. */
+    private final byte[] buffer = new byte[BUFFER];
+    private int fill;
     private FileChannel out;
     /** The file's size, with what is still in the buffer. */
     private long size;
@@ -83,10 +85,10 @@ public final class RotatingFileSink implements LogSink {
             }
             put(prefix, 0, prefixLength);
             put(buf, off, payload);
-            if (!buffer.hasRemaining()) {
+            if (fill == BUFFER) {
                 drain();
             }
-            buffer.put((byte) '\n'); // every line ends so; the tag says whether the output had it
+            buffer[fill++] = '\n'; // every line ends so; the tag says whether the output had it
             size += line;
         } catch (IOException e) {
             throw new UncheckedIOException("writing " + config.path(), e);
@@ -104,22 +106,23 @@ public final class RotatingFileSink implements LogSink {
 
     private void put(byte[] b, int off, int len) throws IOException {
         while (len > 0) {
-            if (!buffer.hasRemaining()) {
+            if (fill == BUFFER) {
                 drain();
             }
-            int n = Math.min(len, buffer.remaining());
-            buffer.put(b, off, n);
+            int n = Math.min(len, BUFFER - fill);
+            System.arraycopy(b, off, buffer, fill, n);
+            fill += n;
             off += n;
             len -= n;
         }
     }
 
     private void drain() throws IOException {
-        buffer.flip();
-        while (buffer.hasRemaining()) {
-            out.write(buffer);
+        ByteBuffer b = ByteBuffer.wrap(buffer, 0, fill);
+        while (b.hasRemaining()) {
+            out.write(b);
         }
-        buffer.clear();
+        fill = 0;
     }
 
     /**

@@ -273,12 +273,13 @@ final class SupervisedJob implements Job {
          * A plain line of stdout or stderr: it only joins the tail, as bytes, unless a match hook, a stream
          * hook or a subscriber wants its text, when it becomes a Message as any other.
          */
-        synchronized void plain(int level, byte[] buf, int off, int len) {
+        void plain(int level, byte[] buf, int off, int len) {
             if (!unmatched.isEmpty() || streamHooks || (!subscribers.isEmpty()
                     && (cmd.logLevels().isEmpty() || cmd.logLevels().contains(level)))) {
                 message(LevelParser.message(level, new String(buf, off, len, StandardCharsets.UTF_8)));
                 return;
             }
+            // no lock of the run's: the tail has its own (and none at all when it keeps nothing)
             (level == Message.STDERR ? stderr : stdout).accept(Instant.EPOCH, LogStream.STDOUT, buf, off, len, false);
         }
 

@@ -3,7 +3,6 @@ package overseer.cli;
 import overseer.core.ErrorKind;
 import overseer.core.Framing;
 import overseer.core.LogConfig;
-import overseer.core.LogRecord;
 import overseer.core.LogStream;
 import overseer.core.OverseerException;
 import overseer.core.PortableRuntime;
@@ -131,8 +130,10 @@ class RunCommand implements Callable<Integer> {
             pm.registry().register(RUN_KIND, cmd -> new JobProcess.System(spec, Optional.empty()));
             PrintStream out = System.out;
             PrintStream err = System.err;
-            Job job = pm.run(supervision.command(taskId, RUN_KIND), supervision.options()
-                    .hook(new Hook.Output(r -> write(r.stream() == LogStream.STDOUT ? out : err, r))).build());
+            // The output is shown as it comes and the result is not printed: no tail of it is kept in memory.
+            Job job = pm.run(supervision.command(taskId, RUN_KIND), supervision.options().tailLines(0)
+                    .hook(new Hook.Bytes((stream, buf, off, len) -> pass(stream == LogStream.STDOUT ? out : err, buf, off, len)))
+                    .build());
             Signals.install(job, supervision.explicitStopSignal(), job.options().stopGrace());
             JobResult result = job.await();
             out.flush();
@@ -202,11 +203,9 @@ class RunCommand implements Callable<Integer> {
         return vars;
     }
 
-    private static void write(PrintStream to, LogRecord r) {
-        to.write(r.payload(), 0, r.payload().length);
-        if (!r.partial()) {
-            to.write('\n');
-        }
+    /** The output passed on as it was read, one write per read: no line is cut, no '\r' dropped. */
+    private static void pass(PrintStream to, byte[] buf, int off, int len) {
+        to.write(buf, off, len);
         to.flush();
     }
 
@@ -248,7 +247,7 @@ class RunCommand implements Callable<Integer> {
                 .cwd(cwd == null && isolation.isolate ? null : (cwd == null ? Path.of("") : cwd).toAbsolutePath().normalize())
                 .stdin(in)
                 .captureOutput()
-                .logs(new LogConfig(f, LogConfig.DEFAULT_TAIL, file))
+                .logs(new LogConfig(f, 0, file)) // nothing reads the task's tail: run prints what it reads
                 .build();
     }
 }

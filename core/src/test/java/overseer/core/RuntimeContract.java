@@ -584,6 +584,17 @@ public abstract class RuntimeContract {
     }
 
     @Test
+    void outputFilesAreCreatedPrivate(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("private.out");
+        Path err = dir.resolve("private.err");
+        awaitExit(start("private", sh("echo secret; echo also >&2").stdout(Redirect.file(out)).stderr(Redirect.append(err)).build()));
+        // created 0600 by the open itself: a task's output is its owner's, whatever the umask
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(out))).isEqualTo("rw-------");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(err))).isEqualTo("rw-------");
+        assertThat(Files.readString(out)).isEqualTo("secret\n");
+    }
+
+    @Test
     void stderrMergedIntoStdout() throws Exception {
         Task t = start("merged", sh("echo out; echo err >&2; echo out-again")
                 .stdout(Redirect.PIPE).stderr(Redirect.STDOUT).build());

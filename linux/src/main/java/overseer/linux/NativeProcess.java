@@ -365,7 +365,7 @@ class NativeProcess implements RuntimeProcess {
             case Redirect.ToStdout s -> check(call, LibC.addDup2(fa, 1, fd));
             case Redirect.File f -> check(call, LibC.addOpen(fa, fd, a.allocateFrom(f.path().toString()),
                     fd == 0 ? LibC.O_RDONLY : LibC.O_WRONLY | LibC.O_CREAT | (f.append() ? LibC.O_APPEND : LibC.O_TRUNC),
-                    0644));
+                    0600)); // a task's output is its owner's: created private by open(2) itself, no window
         }
     }
 
@@ -426,7 +426,7 @@ class NativeProcess implements RuntimeProcess {
             return;
         }
         MemorySegment buf = loop.readBuffer();
-        byte[] bytes = new byte[(int) buf.byteSize()];
+        byte[] bytes = loop.readArray(); // ProcessOutput's consumers copy what they keep
         for (int round = 0; round < 16; round++) {
             long n;
             try {

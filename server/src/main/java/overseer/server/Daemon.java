@@ -1,5 +1,6 @@
 package overseer.server;
 
+import overseer.wire.LogLimits;
 import overseer.wire.Json;
 import overseer.core.Tasks;
 import overseer.core.spi.Runtime;
@@ -136,6 +137,14 @@ public final class Daemon implements AutoCloseable {
 
     public Tasks tasks() {
         return tasks;
+    }
+
+    /**
+     * How much of each task's stdout and stderr the daemon keeps (default {@link LogLimits#DEFAULT}): the
+     * files past it are rotated, and the oldest deleted. Applies to every task's files from the next sweep on.
+     */
+    public void logLimits(LogLimits limits) {
+        service.rotation().limits(java.util.Objects.requireNonNull(limits, "limits"));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package overseer.server;
 
+import overseer.wire.LogLimits;
 import overseer.core.Envelope;
 import overseer.core.Event;
 import overseer.core.Exit;
@@ -33,6 +34,7 @@ import java.util.concurrent.ConcurrentMap;
  * through {@link Services}.
  */
 final class TaskService implements AutoCloseable {
+    private final LogRotation rotation;
     private static final System.Logger LOG = System.getLogger(TaskService.class.getName());
     /** Event numbers are reserved in the store this many at a time, so a restart never reuses one. */
     static final long EVENT_BLOCK = 10_000;
@@ -55,6 +57,7 @@ final class TaskService implements AutoCloseable {
         this.tasks = tasks;
         this.store = store;
         this.logs = PrivateFiles.directory(logs);
+        this.rotation = new LogRotation(this.logs, LogLimits.DEFAULT);
         this.services = new Services(this);
         this.journal = new ExitJournal(store, tasks.events().lastSequence(), this::recordExit);
         tasks.events().journal(journal);
@@ -75,6 +78,11 @@ final class TaskService implements AutoCloseable {
 
     Services services() {
         return services;
+    }
+
+    /** Keeps the task logs under logDir within their limits; the logs route reads through it. */
+    LogRotation rotation() {
+        return rotation;
     }
 
     Path logDir(String namespace) {
@@ -228,6 +236,10 @@ final class TaskService implements AutoCloseable {
     /** The task as the runtime runs it: its output in files under the log directory, which outlive the daemon. */
     TaskSpec runnable(String namespace, ServiceSpec spec) {
         TaskSpec t = spec.task();
+        spec.logs().ifPresent(l -> {
+            rotation.limits(logDir(namespace).resolve(t.id() + ".out"), l);
+            rotation.limits(logDir(namespace).resolve(t.id() + ".err"), l);
+        });
         return t.withProcess(logged(t.process(), logDir(namespace), t.id()));
     }
 
@@ -447,6 +459,7 @@ final class TaskService implements AutoCloseable {
      */
     @Override
     public void close() {
+        rotation.close();
         services.close();
         awaitReleases();
         journal.close();

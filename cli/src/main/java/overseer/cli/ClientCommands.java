@@ -263,7 +263,7 @@ final class ClientCommands {
                 t.print(started, () -> System.out.println(started.get("pid").asLong()));
                 return 0;
             }
-            Logs.both(c, t.ns(), task, true);
+            Logs.both(c, t.ns(), task, true, -1);
             JsonNode exit = overseer.wire.SpecJson.exit(c.await(t.ns(), task, Duration.ofMinutes(10)));
             if (t.json) {
                 System.out.println(JSON.writeValueAsString(exit));
@@ -471,6 +471,10 @@ final class ClientCommands {
         @Option(names = "--stdout", description = "Only the task's stdout.")
         boolean stdoutOnly;
 
+        @Option(names = "--tail", paramLabel = "N", defaultValue = "all",
+                description = "Only the last N lines of each stream, then what follows (default: ${DEFAULT-VALUE}).")
+        String tail;
+
         @Option(names = "--stderr", description = "Only the task's stderr.")
         boolean stderrOnly;
 
@@ -479,19 +483,23 @@ final class ClientCommands {
 
         @Override
         public void run() {
+            long lines = tail.equals("all") ? -1 : tail.matches("\\d{1,9}") ? Long.parseLong(tail) : -2;
+            if (lines == -2) {
+                throw overseer.core.OverseerException.invalidArgument("--tail: expected a number of lines or all, got \"%s\"", tail);
+            }
             OverseerClient c = t.client();
             String task = Ids.resolve(c, t.ns(), id);
             if (stdoutOnly != stderrOnly) {
-                c.logs(t.ns(), task, stdoutOnly ? "stdout" : "stderr", follow, System.out);
+                c.logs(t.ns(), task, null, stdoutOnly ? "stdout" : "stderr", follow, lines, System.out);
                 return;
             }
-            both(c, t.ns(), task, follow);
+            both(c, t.ns(), task, follow, lines);
         }
 
         /** Both streams, each to its own: followed side by side, so that they interleave as the task writes them. */
-        static void both(OverseerClient c, String namespace, String task, boolean follow) {
-            Thread err = Thread.ofVirtual().start(() -> c.logs(namespace, task, "stderr", follow, System.err));
-            c.logs(namespace, task, "stdout", follow, System.out);
+        static void both(OverseerClient c, String namespace, String task, boolean follow, long tail) {
+            Thread err = Thread.ofVirtual().start(() -> c.logs(namespace, task, null, "stderr", follow, tail, System.err));
+            c.logs(namespace, task, null, "stdout", follow, tail, System.out);
             try {
                 err.join();
             } catch (InterruptedException e) {

@@ -14,7 +14,10 @@ import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -46,6 +49,7 @@ final class LogRoutes implements HttpService {
             default -> throw OverseerException.invalidArgument("stream: expected stdout or stderr, got \"%s\"", stream);
         };
         boolean follow = Boolean.parseBoolean(req.query().first("follow").orElse("false"));
+        OptionalLong tail = req.query().first("tail").asOptional().map(LogRoutes::tail).orElse(OptionalLong.empty());
         // ?exec=ID: the output of a process exec'd into the task.
         Optional<String> exec = req.query().first("exec").asOptional().map(e -> Identifiers.require("exec", e));
         overseer.core.Process process = exec.isPresent() ? task.process(exec.get()) : task;
@@ -62,13 +66,18 @@ final class LogRoutes implements HttpService {
             java.util.concurrent.locks.Lock shared = rotation.lock(file).readLock();
             shared.lock();
             try {
-                // what was rotated out and is kept, oldest first, then the current file: no rotation in between
-                for (Path old : rotation.rotated(file)) {
-                    try (java.io.InputStream in = Files.newInputStream(old)) {
-                        in.transferTo(out);
+                // what was rotated out and is kept, oldest first, then the current file: no rotation in between;
+                // with ?tail=N from where the last N lines begin
+                List<Path> files = new ArrayList<>(rotation.rotated(file));
+                files.add(file);
+                Tail from = tail.isPresent() ? Tail.of(files, tail.getAsLong()) : new Tail(0, 0);
+                for (int i = from.file(); i < files.size() - 1; i++) {
+                    try (RandomAccessFile old = new RandomAccessFile(files.get(i).toFile(), "r")) {
+                        old.seek(i == from.file() ? from.offset() : 0);
+                        java.nio.channels.Channels.newInputStream(old.getChannel()).transferTo(out);
                     }
                 }
-                at = rotation.cut(file);
+                at = rotation.cut(file) + (from.file() == files.size() - 1 ? from.offset() : 0);
             } finally {
                 shared.unlock();
             }
@@ -110,6 +119,54 @@ final class LogRoutes implements HttpService {
             }
         } catch (IOException clientGone) {
             // the reader went away
+        }
+    }
+
+    /** ?tail=N: a whole number of lines. */
+    private static OptionalLong tail(String text) {
+        if (!text.matches("\\d{1,9}")) {
+            throw OverseerException.invalidArgument("tail: expected a number of lines, got \"%s\"", text);
+        }
+        return OptionalLong.of(Long.parseLong(text));
+    }
+
+    /** Where the last lines begin: the index of a file in the kept sequence, and the offset in it. */
+    record Tail(int file, long offset) {
+        /** Scans back from the end of the last file for {@code lines} line starts (a final newline ends a line, starts none). */
+        static Tail of(List<Path> files, long lines) throws IOException {
+            if (lines == 0) {
+                return new Tail(files.size() - 1, Files.size(files.getLast()));
+            }
+            byte[] buf = new byte[64 * 1024];
+            long seen = 0;
+            boolean last = true;
+            for (int i = files.size() - 1; i >= 0; i--) {
+                try (RandomAccessFile f = new RandomAccessFile(files.get(i).toFile(), "r")) {
+                    long end = f.length();
+                    while (end > 0) {
+                        int n = (int) Math.min(buf.length, end);
+                        f.seek(end - n);
+                        f.readFully(buf, 0, n);
+                        for (int j = n - 1; j >= 0; j--) {
+                            if (buf[j] != '\n') {
+                                last = false;
+                                continue;
+                            }
+                            if (last) {
+                                last = false; // the newline that ends the output
+                                continue;
+                            }
+                            if (++seen >= lines) {
+                                return new Tail(i, end - n + j + 1);
+                            }
+                        }
+                        end -= n;
+                    }
+                } catch (java.io.FileNotFoundException gone) {
+                    // rotated away meanwhile: nothing older to count
+                }
+            }
+            return new Tail(0, 0);
         }
     }
 

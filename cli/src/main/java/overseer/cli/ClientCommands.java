@@ -38,8 +38,17 @@ final class ClientCommands {
         @Parameters(index = "0", paramLabel = "ID", description = "Task id.")
         String id;
 
-        @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD", description = "Command and arguments (after --).")
         List<String> command;
+
+        /**
+         * Everything after the task id is the command (parsing stops there, see Main), so a `--` between them
+         * arrives as a word of its own: it is the separator, not the program.
+         */
+        @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD", description = "Command and arguments (after --).")
+        void command(List<String> words) {
+            // picocli calls this as each word comes; a bare "--" leaves no command, which the spec refuses by name
+            command = List.copyOf(!words.isEmpty() && words.getFirst().equals("--") ? words.subList(1, words.size()) : words);
+        }
     }
 
     /** Options every client verb shares. */

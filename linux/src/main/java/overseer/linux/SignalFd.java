@@ -70,6 +70,17 @@ public final class SignalFd implements AutoCloseable {
             MemorySegment mask = a.allocate(LibC.SIGSET_SIZE, 8);
             LibC.sigemptyset(mask);
             blocked.forEach(s -> LibC.sigaddset(mask, s.number()));
+            if (blocked.stream().anyMatch(sig -> sig.number() == SIGCHLD)) {
+                // java.lang.ProcessImpl sets SIGCHLD to SIG_DFL with SA_NOCLDSTOP as it loads (its native init):
+                // a child's stop would go untold. Load it first, then set the action afresh (signal(2): no
+                // SA_NOCLDSTOP); the signal is still blocked, so still ours to read.
+                try {
+                    Class.forName("java.lang.ProcessImpl", true, null);
+                } catch (ClassNotFoundException notThisJdk) {
+                    // another JDK's process classes: nothing to get ahead of
+                }
+                LibC.defaultAction(SIGCHLD);
+            }
             int fd = LibC.signalfd(mask, LibC.SFD_CLOEXEC | LibC.SFD_NONBLOCK);
             int wake;
             try {

@@ -326,7 +326,7 @@ final class ClientCommands {
         @Option(names = {"-t", "--tty"}, description = "Give the process a terminal and attach to it.")
         boolean tty;
 
-        @Option(names = {"-i", "--interactive"}, description = "Send this terminal's input to it (with -t).")
+        @Option(names = {"-i", "--interactive"}, description = "Send this process's stdin to it (with -t: this terminal's keys).")
         boolean interactive;
 
         @Override
@@ -334,15 +334,19 @@ final class ClientCommands {
             String name = execId != null ? execId : "exec-" + Long.toHexString(System.nanoTime());
             OverseerClient c = t.client();
             ObjectNode process = (ObjectNode) spec(name, p.command, p.env, null, p.user).get("process");
-            if (interactive && !tty) {
-                throw overseer.core.OverseerException.invalidArgument("-i: needs -t (input goes through the terminal)");
-            }
             if (tty) {
                 process.put("terminal", true);
                 return Terminal.exec(c, t.namespace, p.id, name, process, interactive);
             }
-            c.exec(t.namespace, p.id, name, process);
-            JsonNode exit = c.awaitExec(t.namespace, p.id, name, Duration.ofMinutes(10));
+            Signals.handle(Signals::asTheJvmWould); // held until now, see Main
+            JsonNode exit;
+            if (interactive) {
+                process.put("stdin", "pipe"); // `exec -i db psql < dump.sql`: this stdin, to its end
+                exit = Terminal.execWithInput(c, t.namespace, p.id, name, process);
+            } else {
+                c.exec(t.namespace, p.id, name, process);
+                exit = c.awaitExec(t.namespace, p.id, name, Duration.ofMinutes(10));
+            }
             c.logs(t.namespace, p.id, name, "stdout", false, System.out);
             c.logs(t.namespace, p.id, name, "stderr", false, System.err);
             t.print(exit, () -> { });

@@ -147,11 +147,15 @@ final class RunCommand implements Callable<Integer> {
             PrintStream out = System.out;
             PrintStream err = System.err;
             Job[] started = new Job[1];
+            java.util.concurrent.CompletableFuture<Void> firstRun = new java.util.concurrent.CompletableFuture<>();
             JobOptions.Builder options = supervision.options()
                     .hook(new Hook.Output(r -> write(r.stream() == LogStream.STDOUT ? out : err, r)));
             if (tty) {
                 // Each run's terminal gets this one's size as it starts, and this one's input (-i).
-                options.hook(new Hook.Pid(pid -> Optional.ofNullable(started[0]).ifPresent(j -> resize(j, terminal))));
+                options.hook(new Hook.Pid(pid -> {
+                    Optional.ofNullable(started[0]).ifPresent(j -> resize(j, terminal));
+                    firstRun.complete(null);
+                }));
             }
             Job job = pm.run(supervision.command(taskId, RUN_KIND), options.build());
             started[0] = job;
@@ -160,7 +164,8 @@ final class RunCommand implements Callable<Integer> {
             if (tty) {
                 resize(job, terminal);
                 if (interactive) {
-                    Thread.ofPlatform().daemon().name("overseer-stdin").start(() -> forwardInput(job));
+                    // Keys typed ahead of the start are kept for it: the first write waits for the first run.
+                    Thread.ofPlatform().daemon().name("overseer-stdin").start(() -> forwardInput(job, firstRun));
                 }
             }
             JobResult result = job.await();
@@ -198,10 +203,11 @@ final class RunCommand implements Callable<Integer> {
      * -it: this process's stdin, as it comes, to the terminal of the run now going (a restart's next run gets
      * what follows); at its end a ^D, which a terminal reads as the end of input.
      */
-    private static void forwardInput(Job job) {
+    private static void forwardInput(Job job, java.util.concurrent.CompletableFuture<Void> firstRun) {
         byte[] buf = new byte[4096];
         try {
             for (int n = System.in.read(buf); n >= 0; n = System.in.read(buf)) {
+                firstRun.join();
                 write(job, buf, n);
             }
             write(job, new byte[]{EOT}, 1);

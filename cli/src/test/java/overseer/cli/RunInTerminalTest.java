@@ -94,6 +94,22 @@ class RunInTerminalTest {
     }
 
     @Test
+    void dashItRunsTheCommandOnATerminalOfItsOwn(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        tmux.line("stty -g > " + dir.resolve("before"));
+        tmux.line(OVERSEER + " run -it -- /bin/sh -s " + marker + "; echo \"rc=$?\"");
+        // Typed ahead of the start: kept for the command's terminal, not lost.
+        tmux.line("tty; echo in-$((3*3)); stty size");
+        await().atMost(PATIENCE).until(() -> tmux.screen().lines().anyMatch(l -> l.equals("in-9")));
+        String screen = tmux.screen();
+        assertThat(screen).contains("/dev/pts/").doesNotContain("not a tty").contains("40 160"); // this pane's size
+        tmux.line("exit 5");
+        await().atMost(PATIENCE).until(() -> tmux.screen().contains("rc=5"));
+        tmux.line("stty -g > " + dir.resolve("after") + "; echo saved");
+        await().atMost(PATIENCE).until(() -> tmux.screen().lines().anyMatch(l -> l.equals("saved")));
+        assertThat(Files.readString(dir.resolve("after"))).isEqualTo(Files.readString(dir.resolve("before")));
+    }
+
+    @Test
     void closingTheTerminalEndsTheCommandAndOverseer() throws Exception {
         // A command that ignores SIGHUP itself: Overseer's stop sequence must still end it.
         run("/bin/sh -c 'trap \"\" HUP; cat; :' " + marker);

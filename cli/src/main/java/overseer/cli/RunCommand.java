@@ -41,8 +41,9 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 
 /**
- * {@code overseer run [options] -- CMD ARGS...}: one supervised process in the foreground. Its output is
- * captured and streamed; SIGINT, SIGTERM and SIGHUP sent to Overseer are passed on to the process group;
+ * {@code overseer run [options] [--] CMD ARGS...}: one supervised process in the foreground. Its output is
+ * captured and streamed; in a terminal it is the terminal's foreground group (or, with -t, on a terminal of
+ * its own); every signal sent to Overseer is passed on to it ({@link SignalProxy});
  * Overseer exits with the process's exit code (128 + signal when a signal ended it: 137 for an OOM kill,
  * which {@code --json} shows as {@code "oomKilled": true}). docker's resource flags put the task in cgroups;
  * --restart, --timeout and --stop-signal supervise it as a job; --isolate runs it as an OCI container; -d

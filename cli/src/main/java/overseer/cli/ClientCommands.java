@@ -1,7 +1,6 @@
 package overseer.cli;
 
 import overseer.client.OverseerClient;
-import overseer.server.Daemon;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -27,15 +26,21 @@ final class ClientCommands {
     private ClientCommands() {
     }
 
-    /** What create and exec take to describe a new process: its environment, its user, the task, the command. */
+    /**
+     * What exec takes to describe a new process. Like `docker exec`, it runs as the task's user, with the task's
+     * environment and working directory, unless -u, -e (added over the task's) or -w say otherwise.
+     */
     static final class NewProcess {
-        @Option(names = {"-e", "--env"}, paramLabel = "NAME=VALUE", description = "Environment variable (repeatable).")
+        @Option(names = {"-e", "--env"}, paramLabel = "NAME=VALUE", description = "Environment variable, over the task's (repeatable).")
         List<String> env = new ArrayList<>();
 
-        @Option(names = {"-u", "--user"}, paramLabel = "USER[:GROUP]", description = "Run as this user.")
+        @Option(names = {"-u", "--user"}, paramLabel = "USER[:GROUP]", description = "Run as this user (default: the task's).")
         String user;
 
-        @Parameters(index = "0", paramLabel = "ID", description = "Task id.")
+        @Option(names = {"-w", "--workdir"}, paramLabel = "DIR", description = "Working directory (default: the task's).")
+        String cwd;
+
+        @Parameters(index = "0", paramLabel = "ID", description = "Task id or unique prefix.")
         String id;
 
         List<String> command;
@@ -49,23 +54,46 @@ final class ClientCommands {
             // picocli calls this as each word comes; a bare "--" leaves no command, which the spec refuses by name
             command = List.copyOf(!words.isEmpty() && words.getFirst().equals("--") ? words.subList(1, words.size()) : words);
         }
+
+        /** The process, with what it does not say taken from the task; {@link #id} becomes the whole id. */
+        ObjectNode inTask(OverseerClient c, String namespace, String name) {
+            id = Ids.resolve(c, namespace, id);
+            JsonNode task = c.task(namespace, id).path("spec").path("process");
+            ObjectNode process = (ObjectNode) spec(name, command, env, cwd != null ? cwd : text(task, "cwd"),
+                    user != null ? user : text(task, "user")).get("process");
+            ObjectNode vars = JSON.createObjectNode();
+            task.path("env").properties().forEach(e -> vars.set(e.getKey(), e.getValue()));
+            process.get("env").properties().forEach(e -> vars.set(e.getKey(), e.getValue()));
+            process.set("env", vars);
+            return process;
+        }
+
+        private static String text(JsonNode n, String field) {
+            return n.path(field).isString() ? n.get(field).asString() : null;
+        }
     }
 
     /** Options every client verb shares. */
     static final class Target {
-        @Option(names = "--socket", paramLabel = "PATH", description = "The daemon's socket (default: $OVERSEER_SOCKET or the daemon's default).")
+        @Option(names = {"-H", "--socket"}, paramLabel = "PATH", description = "The daemon's socket (default: $OVERSEER_SOCKET or the daemon's default).")
         Path socket;
 
-        @Option(names = {"-n", "--namespace"}, defaultValue = "default", description = "Namespace (default: ${DEFAULT-VALUE}).")
+        @Option(names = {"-n", "--namespace"}, paramLabel = "NS", description = "Namespace (default: default).")
         String namespace;
 
         @Option(names = "--json", description = "Print the daemon's JSON answer.")
         boolean json;
 
+        @picocli.CommandLine.Spec(picocli.CommandLine.Spec.Target.MIXEE)
+        picocli.CommandLine.Model.CommandSpec verb;
+
         OverseerClient client() {
-            String env = System.getenv("OVERSEER_SOCKET");
-            Path s = socket != null ? socket : env != null && !env.isEmpty() ? Path.of(env) : Daemon.defaultSocket();
-            return new OverseerClient(s);
+            return new OverseerClient(Globals.socket(verb, socket));
+        }
+
+        /** This verb's namespace: its own -n, else the one before the verb, else "default". */
+        String ns() {
+            return Globals.namespace(verb, namespace);
         }
 
         /** Prints the JSON, or the human form. */
@@ -78,55 +106,52 @@ final class ClientCommands {
         }
     }
 
-    @Command(name = "ps", description = "List the tasks of a namespace.", mixinStandardHelpOptions = true)
+    @Command(name = "ps", description = "List tasks: the running ones, or every one with -a.", mixinStandardHelpOptions = true)
     static final class Ps implements Runnable {
         @Mixin
         Target t;
 
+        @Option(names = {"-a", "--all"}, description = "Every task, not only the running ones (docker ps -a).")
+        boolean all;
+
+        @Option(names = {"-q", "--quiet"}, description = "Only the ids.")
+        boolean quiet;
+
+        @Option(names = {"-A", "--all-namespaces"}, description = "The tasks of every namespace.")
+        boolean allNamespaces;
+
+        @Option(names = "--format", paramLabel = "table|json", defaultValue = "table",
+                description = "table (default), or json: one object per line.")
+        String format;
+
+        @Option(names = "--no-trunc", description = "Do not cut the command.")
+        boolean noTrunc;
+
         @Override
         public void run() {
-            JsonNode tasks = t.client().tasks(t.namespace);
-            t.print(tasks, () -> {
-                System.out.printf("%-24s %-9s %-10s %-8s %-8s %-9s %-9s %s%n", "ID", "STATUS", "STATE", "RESTARTS", "PID",
-                        "UPTIME", "HEALTH", "EXIT");
-                for (JsonNode task : tasks) {
-                    JsonNode s = task.path("service");
-                    String health = s.path("health").asString("");
-                    System.out.printf("%-24s %-9s %-10s %-8s %-8d %-9s %-9s %s%n", task.get("id").asString(),
-                            task.get("status").asString(), s.path("state").asString(""),
-                            s.has("restarts") ? s.get("restarts").asString() : "", task.get("pid").asLong(),
-                            uptime(task), health.equals("none") ? "" : health, task.has("exit") ? exitWords(task.get("exit")) : "");
+            if (!format.equals("table") && !format.equals("json")) {
+                throw overseer.core.OverseerException.invalidArgument("--format: expected table or json, got \"%s\"", format);
+            }
+            OverseerClient c = t.client();
+            JsonNode answer = allNamespaces ? c.allTasks() : c.tasks(t.ns());
+            List<JsonNode> tasks = new ArrayList<>();
+            answer.forEach(task -> {
+                if (all || List.of("running", "paused", "pausing").contains(task.get("status").asString())
+                        || task.path("service").path("state").asString("").equals("restarting")) {
+                    tasks.add(task);
                 }
             });
-        }
-
-        /** How long the current run has lasted, docker's way ("3m", "2h"); empty when it is not running. */
-        private static String uptime(JsonNode task) {
-            JsonNode at = task.path("service").path("startedAt");
-            if (!task.get("status").asString().equals("running") || !at.isString()) {
-                return "";
+            if (t.json) {
+                ArrayNode shown = JSON.createArrayNode();
+                tasks.forEach(shown::add);
+                System.out.println(JSON.writeValueAsString(shown));
+            } else if (quiet) {
+                tasks.forEach(task -> System.out.println(task.get("id").asString()));
+            } else if (format.equals("json")) {
+                tasks.forEach(task -> System.out.println(JSON.writeValueAsString(task)));
+            } else {
+                PsTable.print(System.out, tasks, allNamespaces, noTrunc, java.time.Instant.now());
             }
-            Duration d = Duration.between(java.time.Instant.parse(at.asString()), java.time.Instant.now());
-            return d.toDays() > 0 ? d.toDays() + "d" : d.toHours() > 0 ? d.toHours() + "h"
-                    : d.toMinutes() > 0 ? d.toMinutes() + "m" : d.toSeconds() + "s";
-        }
-    }
-
-    @Command(name = "create", description = "Create a task (it starts with `start`).", mixinStandardHelpOptions = true)
-    static final class Create implements Runnable {
-        @Mixin
-        Target t;
-
-        @Mixin
-        NewProcess p;
-
-        @Option(names = {"-w", "--cwd"}, paramLabel = "DIR", description = "Working directory.")
-        String cwd;
-
-        @Override
-        public void run() {
-            JsonNode created = t.client().createTask(t.namespace, spec(p.id, p.command, p.env, cwd, p.user));
-            t.print(created, () -> System.out.println(p.id));
         }
     }
 
@@ -167,7 +192,9 @@ final class ClientCommands {
 
         @Override
         public void run() {
-            JsonNode answer = call(t.client());
+            OverseerClient client = t.client();
+            id = Ids.resolve(client, t.ns(), id);
+            JsonNode answer = call(client);
             t.print(answer, () -> human(answer));
         }
     }
@@ -193,9 +220,13 @@ final class ClientCommands {
     @Command(name = "stop", description = "Stop a task: its stop signal, SIGKILL after the grace; no restart policy starts it again.",
             mixinStandardHelpOptions = true)
     static final class Stop extends OnTask {
+        @Option(names = {"-t", "--time"}, paramLabel = "DURATION",
+                description = "Grace before SIGKILL, instead of the task's own: seconds (docker's 10) or 500ms, 30s, 2m.")
+        String time;
+
         @Override
         JsonNode call(OverseerClient client) {
-            return client.stop(t.namespace, id);
+            return time == null ? client.stop(t.ns(), id) : client.stop(t.ns(), id, grace("--time", time));
         }
 
         @Override
@@ -206,9 +237,13 @@ final class ClientCommands {
 
     @Command(name = "restart", description = "Stop a task, then start a new run of it.", mixinStandardHelpOptions = true)
     static final class Restart extends OnTask {
+        @Option(names = {"-t", "--time"}, paramLabel = "DURATION",
+                description = "Grace of the stop before SIGKILL, instead of the task's own: seconds or 500ms, 30s, 2m.")
+        String time;
+
         @Override
         JsonNode call(OverseerClient client) {
-            return client.restart(t.namespace, id);
+            return time == null ? client.restart(t.ns(), id) : client.restart(t.ns(), id, grace("--time", time));
         }
 
         @Override
@@ -218,15 +253,31 @@ final class ClientCommands {
     }
 
     @Command(name = "start", description = "Start a created task, or a new run of a stopped service.", mixinStandardHelpOptions = true)
-    static final class Start extends OnTask {
-        @Override
-        JsonNode call(OverseerClient client) {
-            return client.start(t.namespace, id);
-        }
+    static final class Start implements java.util.concurrent.Callable<Integer> {
+        @Mixin
+        Target t;
+
+        @Option(names = {"-a", "--attach"}, description = "Stay, print its output, and exit with its exit code (docker start -a).")
+        boolean attach;
+
+        @Parameters(paramLabel = "ID", description = "Task id or unique prefix.")
+        String id;
 
         @Override
-        void human(JsonNode task) {
-            System.out.println(task.get("pid").asLong());
+        public Integer call() {
+            OverseerClient c = t.client();
+            String task = Ids.resolve(c, t.ns(), id);
+            JsonNode started = c.start(t.ns(), task);
+            if (!attach) {
+                t.print(started, () -> System.out.println(started.get("pid").asLong()));
+                return 0;
+            }
+            Logs.both(c, t.ns(), task, true);
+            JsonNode exit = overseer.wire.SpecJson.exit(c.await(t.ns(), task, Duration.ofMinutes(10)));
+            if (t.json) {
+                System.out.println(JSON.writeValueAsString(exit));
+            }
+            return exit.get("exitCode").asInt();
         }
     }
 
@@ -235,7 +286,7 @@ final class ClientCommands {
         @Mixin
         Target t;
 
-        @Option(names = {"-s", "--signal"}, defaultValue = "SIGTERM", description = "Signal (default: ${DEFAULT-VALUE}).")
+        @Option(names = {"-s", "--signal"}, defaultValue = "SIGTERM", completionCandidates = Candidates.Signals.class, description = "Signal (default: ${DEFAULT-VALUE}).")
         String signal;
 
         @Option(names = "--init-only", description = "Signal only the init process.")
@@ -246,7 +297,8 @@ final class ClientCommands {
 
         @Override
         public void run() {
-            JsonNode task = t.client().kill(t.namespace, id, signal, !initOnly);
+            OverseerClient c = t.client();
+            JsonNode task = c.kill(t.ns(), Ids.resolve(c, t.ns(), id), signal, !initOnly);
             t.print(task, () -> { });
         }
     }
@@ -255,7 +307,7 @@ final class ClientCommands {
     static final class Pause extends OnTask {
         @Override
         JsonNode call(OverseerClient client) {
-            return client.pause(t.namespace, id);
+            return client.pause(t.ns(), id);
         }
     }
 
@@ -263,20 +315,46 @@ final class ClientCommands {
     static final class Resume extends OnTask {
         @Override
         JsonNode call(OverseerClient client) {
-            return client.resume(t.namespace, id);
+            return client.resume(t.ns(), id);
         }
     }
 
-    @Command(name = "rm", description = "Delete a stopped task.", mixinStandardHelpOptions = true)
-    static final class Rm extends OnTask {
-        @Override
-        JsonNode call(OverseerClient client) {
-            return client.delete(t.namespace, id);
-        }
+    @Command(name = "rm", description = "Delete tasks (stopped ones; running ones too with -f).", mixinStandardHelpOptions = true)
+    static final class Rm implements java.util.concurrent.Callable<Integer> {
+        @Mixin
+        Target t;
 
+        @Option(names = {"-f", "--force"}, description = "Stop a running task first (SIGKILL, no grace), as docker rm -f.")
+        boolean force;
+
+        @Parameters(arity = "1..*", paramLabel = "ID", description = "Task ids or unique prefixes.")
+        List<String> ids;
+
+        /** docker's way: each id is tried, the errors are printed, and the exit code says whether any failed. */
         @Override
-        void human(JsonNode exit) {
-            System.out.println(id);
+        public Integer call() {
+            OverseerClient c = t.client();
+            int failed = 0;
+            ArrayNode answers = JSON.createArrayNode();
+            for (String given : ids) {
+                try {
+                    String id = Ids.resolve(c, t.ns(), given);
+                    if (force) {
+                        c.stop(t.ns(), id, Duration.ZERO);
+                    }
+                    answers.add(c.delete(t.ns(), id));
+                    if (!t.json) {
+                        System.out.println(id);
+                    }
+                } catch (overseer.core.OverseerException e) {
+                    System.err.println("overseer rm: " + given + ": " + e.getMessage());
+                    failed++;
+                }
+            }
+            if (t.json) {
+                System.out.println(JSON.writeValueAsString(answers));
+            }
+            return failed == 0 ? 0 : 1;
         }
     }
 
@@ -284,7 +362,7 @@ final class ClientCommands {
     static final class Inspect extends OnTask {
         @Override
         JsonNode call(OverseerClient client) {
-            return client.task(t.namespace, id);
+            return client.task(t.ns(), id);
         }
 
         @Override
@@ -303,10 +381,17 @@ final class ClientCommands {
 
         @Override
         public void run() {
-            JsonNode pids = t.client().pids(t.namespace, id);
+            OverseerClient c = t.client();
+            JsonNode pids = c.pids(t.ns(), Ids.resolve(c, t.ns(), id));
             t.print(pids, () -> {
-                System.out.printf("%-8s %s%n", "PID", "COMMAND");
-                pids.forEach(p -> System.out.printf("%-8d %s%n", p.get("pid").asLong(), p.get("command").asString()));
+                // docker top's columns. The daemon is on this host (a Unix socket), so /proc tells the rest.
+                List<List<String>> rows = new ArrayList<>();
+                rows.add(List.of("UID", "PID", "PPID", "TIME", "CMD"));
+                pids.forEach(p -> rows.add(topRow(p.get("pid").asLong(), p.get("command").asString())));
+                int[] w = new int[4];
+                rows.forEach(r -> { for (int i = 0; i < 4; i++) { w[i] = Math.max(w[i], r.get(i).length()); } });
+                rows.forEach(r -> System.out.printf("%-" + w[0] + "s  %" + w[1] + "s  %" + w[2] + "s  %" + w[3] + "s  %s%n",
+                        r.get(0), r.get(1), r.get(2), r.get(3), r.get(4)));
             });
         }
     }
@@ -333,43 +418,24 @@ final class ClientCommands {
         public Integer call() throws Exception {
             String name = execId != null ? execId : "exec-" + Long.toHexString(System.nanoTime());
             OverseerClient c = t.client();
-            ObjectNode process = (ObjectNode) spec(name, p.command, p.env, null, p.user).get("process");
+            ObjectNode process = p.inTask(c, t.ns(), name);
             if (tty) {
                 process.put("terminal", true);
-                return Terminal.exec(c, t.namespace, p.id, name, process, interactive);
+                return Terminal.exec(c, t.ns(), p.id, name, process, interactive);
             }
             Signals.handle(Signals::asTheJvmWould); // held until now, see Main
             JsonNode exit;
             if (interactive) {
                 process.put("stdin", "pipe"); // `exec -i db psql < dump.sql`: this stdin, to its end
-                exit = Terminal.execWithInput(c, t.namespace, p.id, name, process);
+                exit = Terminal.execWithInput(c, t.ns(), p.id, name, process);
             } else {
-                c.exec(t.namespace, p.id, name, process);
-                exit = c.awaitExec(t.namespace, p.id, name, Duration.ofMinutes(10));
+                c.exec(t.ns(), p.id, name, process);
+                exit = c.awaitExec(t.ns(), p.id, name, Duration.ofMinutes(10));
             }
-            c.logs(t.namespace, p.id, name, "stdout", false, System.out);
-            c.logs(t.namespace, p.id, name, "stderr", false, System.err);
+            c.logs(t.ns(), p.id, name, "stdout", false, System.out);
+            c.logs(t.ns(), p.id, name, "stderr", false, System.err);
             t.print(exit, () -> { });
             return exit.get("exitCode").asInt();
-        }
-    }
-
-    @Command(name = "stats", description = "Show what a task uses: CPU, memory, pids, and each process.", mixinStandardHelpOptions = true)
-    static final class Stats extends OnTask {
-        @Override
-        JsonNode call(OverseerClient client) {
-            return client.stats(t.namespace, id);
-        }
-
-        @Override
-        void human(JsonNode s) {
-            System.out.printf("cpu %.3f s  memory %d bytes (max %d, limit %s)  pids %d  oom kills %d%n",
-                    s.get("cpuUsageNs").asLong() / 1e9, s.get("memoryUsageBytes").asLong(), s.get("memoryMaxUsageBytes").asLong(),
-                    s.get("memoryLimitBytes").asLong() < 0 ? "none" : s.get("memoryLimitBytes").asString(),
-                    s.get("pids").asLong(), s.get("oomKills").asLong());
-            System.out.printf("%-8s %7s %12s %12s%n", "PID", "CPU%", "RSS", "VMS");
-            s.get("processes").forEach(p -> System.out.printf("%-8d %7.1f %12d %12d%n", p.get("pid").asLong(),
-                    p.get("cpu").asDouble(), p.get("rss").asLong(), p.get("vms").asLong()));
         }
     }
 
@@ -380,7 +446,7 @@ final class ClientCommands {
 
         @Override
         JsonNode call(OverseerClient client) {
-            return client.update(t.namespace, id, overseer.wire.SpecJson.resources(limits.resources()));
+            return client.update(t.ns(), id, overseer.wire.SpecJson.resources(limits.resources()));
         }
     }
 
@@ -389,21 +455,25 @@ final class ClientCommands {
         @Mixin
         Target t;
 
-        @Option(names = "--timeout", defaultValue = "600", description = "Seconds to wait at most (default: ${DEFAULT-VALUE}).")
-        long timeout;
+        @Option(names = "--timeout", defaultValue = "10m", paramLabel = "DURATION",
+                description = "Wait at most this long, e.g. 500ms, 30s, 2m (default: ${DEFAULT-VALUE}).")
+        String timeout;
 
         @Parameters(paramLabel = "ID")
         String id;
 
         @Override
         public Integer call() {
-            JsonNode exit = overseer.wire.SpecJson.exit(t.client().await(t.namespace, id, Duration.ofSeconds(timeout)));
+            Duration limit = overseer.core.Durations.parse("--timeout", timeout);
+            OverseerClient c = t.client();
+            JsonNode exit = overseer.wire.SpecJson.exit(c.await(t.ns(), Ids.resolve(c, t.ns(), id), limit));
             t.print(exit, () -> System.out.println(exitWords(exit)));
             return exit.get("exitCode").asInt();
         }
     }
 
-    @Command(name = "logs", description = "Print a task's output.", mixinStandardHelpOptions = true)
+    @Command(name = "logs", description = "Print a task's output: its stdout on stdout and its stderr on stderr, as docker logs.",
+            mixinStandardHelpOptions = true)
     static final class Logs implements Runnable {
         @Mixin
         Target t;
@@ -411,16 +481,35 @@ final class ClientCommands {
         @Option(names = {"-f", "--follow"}, description = "Keep printing until the task stops.")
         boolean follow;
 
-        @Option(names = "--stderr", description = "Print stderr instead of stdout.")
-        boolean stderr;
+        @Option(names = "--stdout", description = "Only the task's stdout.")
+        boolean stdoutOnly;
 
-        @Parameters(paramLabel = "ID")
+        @Option(names = "--stderr", description = "Only the task's stderr.")
+        boolean stderrOnly;
+
+        @Parameters(paramLabel = "ID", description = "Task id or unique prefix.")
         String id;
 
         @Override
         public void run() {
-            PrintStream out = System.out;
-            t.client().logs(t.namespace, id, stderr ? "stderr" : "stdout", follow, out);
+            OverseerClient c = t.client();
+            String task = Ids.resolve(c, t.ns(), id);
+            if (stdoutOnly != stderrOnly) {
+                c.logs(t.ns(), task, stdoutOnly ? "stdout" : "stderr", follow, System.out);
+                return;
+            }
+            both(c, t.ns(), task, follow);
+        }
+
+        /** Both streams, each to its own: followed side by side, so that they interleave as the task writes them. */
+        static void both(OverseerClient c, String namespace, String task, boolean follow) {
+            Thread err = Thread.ofVirtual().start(() -> c.logs(namespace, task, "stderr", follow, System.err));
+            c.logs(namespace, task, "stdout", follow, System.out);
+            try {
+                err.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -437,7 +526,7 @@ final class ClientCommands {
 
         @Override
         public void run() {
-            t.client().events(topics, all ? null : t.namespace, e -> {
+            t.client().events(topics, all ? null : t.ns(), e -> {
                 System.out.println(JSON.writeValueAsString(e));
                 System.out.flush();
                 return true;
@@ -445,8 +534,25 @@ final class ClientCommands {
         }
     }
 
+    /** One process as `ps -f` shows it: its user, pid, parent, CPU time (hh:mm:ss) and command line. */
+    static List<String> topRow(long pid, String comm) {
+        java.util.Optional<ProcessHandle> h = ProcessHandle.of(pid);
+        ProcessHandle.Info info = h.map(ProcessHandle::info).orElse(null);
+        String user = info == null ? "?" : info.user().orElse("?");
+        String ppid = h.flatMap(ProcessHandle::parent).map(x -> Long.toString(x.pid())).orElse("?");
+        long cpu = info == null ? 0 : info.totalCpuDuration().map(Duration::toSeconds).orElse(0L);
+        String time = String.format("%02d:%02d:%02d", cpu / 3600, cpu / 60 % 60, cpu % 60);
+        String cmd = info == null ? comm : info.commandLine().orElse(info.command().orElse(comm));
+        return List.of(user, Long.toString(pid), ppid, time, cmd);
+    }
+
+    /** docker's bare seconds ("10"), or a duration of the one grammar ("500ms", "30s"). */
+    static Duration grace(String flag, String text) {
+        return text.matches("\\d{1,9}") ? Duration.ofSeconds(Long.parseLong(text)) : overseer.core.Durations.parse(flag, text);
+    }
+
     static String exitWords(JsonNode exit) {
         return exit.get("signal").isNull() ? "exit status " + exit.get("exitCode").asInt()
-                : "signal: " + exit.get("signal").asString();
+                : "signal: " + overseer.core.Signal.parse(exit.get("signal").asString()).words(); // Go's words, as Exit prints
     }
 }

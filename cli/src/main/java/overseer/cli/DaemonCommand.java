@@ -37,7 +37,7 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "daemon", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Run the Overseer daemon: the HTTP API on a Unix socket, state in SQLite.")
 final class DaemonCommand implements Callable<Integer> {
-    @Option(names = "--socket", paramLabel = "PATH", description = "Unix socket (default: /run/overseer/overseer.sock as root).")
+    @Option(names = {"-H", "--socket"}, paramLabel = "PATH", description = "Unix socket (default: /run/overseer/overseer.sock as root).")
     Path socket;
 
     @Option(names = "--state-dir", paramLabel = "DIR", description = "State directory (default: /var/lib/overseer as root).")
@@ -91,7 +91,8 @@ final class DaemonCommand implements Callable<Integer> {
                 throw OverseerException.invalidArgument("--config: cannot read %s: %s", config, e.getMessage());
             }
         }
-        Path sock = socket != null ? socket : Optional.ofNullable(p.getProperty("socket")).map(Path::of).orElse(Daemon.defaultSocket());
+        Path sock = Globals.socketFlag(spec, socket)
+                .orElse(Optional.ofNullable(p.getProperty("socket")).map(Path::of).orElse(Daemon.defaultSocket()));
         Path state = stateDir != null ? stateDir
                 : Optional.ofNullable(p.getProperty("state-dir")).map(Path::of).orElse(Daemon.defaultStateDir());
         Optional<ApiServer.Tcp> listener = tcp(tcp != null ? tcp : p.getProperty("tcp"),
@@ -100,7 +101,7 @@ final class DaemonCommand implements Callable<Integer> {
             throw OverseerException.invalidArgument("--runtime: expected auto, native, oci or both, got \"%s\"", runtime);
         }
         if (!serve) {
-            return new Monitor(state, daemonArgs()).run();
+            return new Monitor(state, daemonArgs(sock)).run();
         }
         if (monitorPid > 0) {
             Subreaper.dieWithParent(monitorPid);
@@ -134,10 +135,15 @@ final class DaemonCommand implements Callable<Integer> {
     }
 
     /** The arguments this command was given after "daemon", for the daemon child. */
-    private List<String> daemonArgs() {
+    /** The daemon's own flags, for the daemon the monitor spawns; a socket given before the verb is passed on. */
+    private List<String> daemonArgs(Path sock) {
         List<String> all = spec.commandLine().getParseResult().originalArgs();
         int at = all.indexOf(spec.name());
-        return all.subList(at + 1, all.size());
+        List<String> own = new java.util.ArrayList<>(all.subList(at + 1, all.size()));
+        if (socket == null) {
+            own.addAll(List.of("--socket", sock.toString()));
+        }
+        return own;
     }
 
     private Runtime runtime(Path state) {

@@ -2,7 +2,6 @@ package overseer.cli;
 
 import overseer.client.OverseerClient;
 import overseer.core.OverseerException;
-import overseer.server.Daemon;
 import overseer.wire.Json;
 import overseer.wire.ServiceSpec;
 import tools.jackson.databind.JsonNode;
@@ -15,16 +14,11 @@ final class Detached {
     }
 
     static int run(Path socket, String namespace, ServiceSpec spec, boolean json) {
-        OverseerClient client = new OverseerClient(socket(socket));
+        OverseerClient client = new OverseerClient(socket);
         client.createTask(namespace, spec);
         JsonNode started = client.start(namespace, spec.id());
         System.out.println(json ? Json.write(started) : spec.id());
         return 0;
-    }
-
-    static Path socket(Path given) {
-        String env = System.getenv("OVERSEER_SOCKET");
-        return given != null ? given : env != null && !env.isEmpty() ? Path.of(env) : Daemon.defaultSocket();
     }
 
     /** A flag that means something in the foreground only: refused by name with -d, never dropped. */

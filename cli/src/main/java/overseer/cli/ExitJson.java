@@ -9,7 +9,10 @@ import tools.jackson.databind.json.JsonMapper;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The JSON shape of an {@link Exit}: exitCode, signal (name or null), signo, oomKilled, exitedAt. */
+/**
+ * The JSON shape of an {@link Exit}: exitCode, signal (name or null), signo or exit_status (exactly one, as
+ * Lambda's events), oomKilled, exitedAt.
+ */
 final class ExitJson {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -20,7 +23,8 @@ final class ExitJson {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("exitCode", exit.exitCode());
         m.put("signal", exit.signal().map(s -> s.name()).orElse(null));
-        m.put("signo", exit.signal().map(s -> s.number()).orElse(null));
+        // Lambda's EventData: signo when a signal killed it, exit_status when it exited; never both
+        exit.signal().ifPresentOrElse(s -> m.put("signo", s.number()), () -> m.put("exit_status", exit.exitCode()));
         m.put("oomKilled", exit.oomKilled());
         m.put("exitedAt", exit.exitedAt().toString());
         return m;
@@ -34,7 +38,8 @@ final class ExitJson {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("exitCode", last.exitCode());
         m.put("signal", last.signal().orElse(null));
-        m.put("signo", last.signal().map(s -> Signal.parse(s).number()).orElse(null));
+        last.signal().ifPresentOrElse(s -> m.put("signo", Signal.parse(s).number()),
+                () -> m.put("exit_status", last.exitCode()));
         m.put("oomKilled", last.oomKilled());
         m.put("exitedAt", last.time().toString());
         m.put("state", result.state().name());

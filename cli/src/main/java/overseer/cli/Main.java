@@ -1,6 +1,5 @@
 package overseer.cli;
 
-import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -10,19 +9,27 @@ import java.util.List;
 @Command(name = "overseer", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A process supervisor and task runtime for Linux.",
         subcommands = {RunCommand.class, SliceCommand.class, InfoCommand.class, DaemonCommand.class,
-                ClientCommands.Ps.class, ClientCommands.Create.class, ClientCommands.Start.class,
+                ClientCommands.Ps.class, CreateCommand.class, ClientCommands.Start.class,
                 ClientCommands.Stop.class, ClientCommands.Restart.class, ClientCommands.Reload.class,
                 ClientCommands.Kill.class, ClientCommands.Pause.class, ClientCommands.Resume.class,
                 ClientCommands.Rm.class, ClientCommands.Inspect.class, ClientCommands.Top.class,
                 ClientCommands.Wait.class, ClientCommands.Logs.class, ClientCommands.Events.class,
-                ClientCommands.Exec.class, ClientCommands.Stats.class, ClientCommands.Update.class,
-                AutoComplete.GenerateCompletion.class, CommandLine.HelpCommand.class})
+                ClientCommands.Exec.class, StatsCommand.class, ClientCommands.Update.class,
+                CompletionCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code when Overseer itself could not run the command (docker's convention). */
     static final int EXIT_OVERSEER_ERROR = 125;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Option(names = {"-H", "--socket"}, paramLabel = "PATH",
+            description = "The daemon's socket, for every verb (default: $OVERSEER_SOCKET, else the daemon's default).")
+    java.nio.file.Path socket;
+
+    @CommandLine.Option(names = {"-n", "--namespace"}, paramLabel = "NS",
+            description = "The namespace, for every verb (default: default).")
+    String namespace;
 
     public static void main(String[] args) {
         Signals.start();
@@ -46,6 +53,7 @@ public final class Main implements Runnable {
         for (String verb : List.of("run", "create", "exec")) {
             cl.getSubcommands().get(verb).setStopAtPositional(true);
         }
+        Help.apply(cl);
         return cl;
     }
 

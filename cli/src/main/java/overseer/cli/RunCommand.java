@@ -51,11 +51,11 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Run a command as a supervised task in the foreground.")
-final class RunCommand implements Callable<Integer> {
+class RunCommand implements Callable<Integer> {
     @Option(names = "--id", description = "Task id (default: a random one).")
     String id;
 
-    @Option(names = "--namespace", defaultValue = "default", description = "Namespace (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"-n", "--namespace"}, paramLabel = "NS", description = "Namespace (default: default).")
     String namespace;
 
     @Option(names = {"-e", "--env"}, paramLabel = "NAME=VALUE", description = "Set an environment variable (repeatable).")
@@ -86,8 +86,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--log-file", paramLabel = "PATH", description = "Also write output records to this file (k8s-file format).")
     Path logFile;
 
-    @Option(names = "--log-max-bytes", defaultValue = "10485760", description = "Rotate the log file past this size.")
-    long logMaxBytes;
+    @Option(names = "--log-max-bytes", defaultValue = "10m", paramLabel = "SIZE",
+            description = "Rotate the log file past this size, e.g. 50m (default: ${DEFAULT-VALUE}).")
+    String logMaxBytes;
 
     @Option(names = "--log-max-files", defaultValue = "3", description = "Rotated log files to keep.")
     int logMaxFiles;
@@ -122,8 +123,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = {"-d", "--detach"}, description = "Run the task on the daemon and print its id (see --socket).")
     boolean detach;
 
-    @Option(names = "--socket", paramLabel = "PATH", description = "The daemon's socket, with -d (default: $OVERSEER_SOCKET).")
+    @Option(names = {"-H", "--socket"}, paramLabel = "PATH", description = "The daemon's socket, with -d (default: $OVERSEER_SOCKET).")
     Path socket;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec verb;
 
     /** The one command kind this CLI run registers: the task spec built from the flags. */
     private static final String RUN_KIND = "cli.run";
@@ -131,8 +135,10 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         String taskId = id == null ? "run-" + UUID.randomUUID() : id;
+        String namespace = Globals.namespace(verb, this.namespace);
+        overseer.core.Sizes.parse("--log-max-bytes", logMaxBytes); // a malformed value is refused even when unused
         if (detach) {
-            return Detached.run(socket, namespace, detached(taskId), json);
+            return Detached.run(Globals.socket(verb, socket), namespace, detached(taskId), json);
         }
         // The terminal is handed to the command only where Overseer can do job control: it reads its signals
         // (SIGCHLD tells it the command stopped) and has the terminal now (not started in the background).
@@ -245,11 +251,11 @@ final class RunCommand implements Callable<Integer> {
      * {@code run -d}: the same task, with the supervision flags as the daemon's restart policy, stop
      * sequence and maximum run time. Flags the daemon cannot honour are refused by name, never dropped.
      */
-    private ServiceSpec detached(String taskId) {
+    ServiceSpec detached(String taskId) {
         Detached.refuse("--framing", framing != null && !framing.equals("line"), "the daemon cuts output into lines");
         Detached.refuse("-t", tty, "a detached task has no terminal to attach (use overseer exec -it)");
         Detached.refuse("--log-file", logFile != null, "the daemon keeps output in its own files (overseer logs)");
-        Detached.refuse("--log-max-bytes", logMaxBytes != 10485760L, "the daemon keeps output in its own files");
+        Detached.refuse("--log-max-bytes", verb.commandLine().getParseResult().hasMatchedOption("--log-max-bytes"), "the daemon keeps output in its own files");
         Detached.refuse("--log-max-files", logMaxFiles != 3, "the daemon keeps output in its own files");
         Detached.refuse("--runtime", !runtime.equals("native"),
                 "the daemon picks the runtime: isolated tasks run on OCI, others natively");
@@ -321,7 +327,7 @@ final class RunCommand implements Callable<Integer> {
             default -> throw OverseerException.invalidArgument("--framing: expected line, message or raw, got \"%s\"", framing);
         };
         Optional<LogConfig.FileSink> file = Optional.ofNullable(logFile)
-                .map(p -> new LogConfig.FileSink(p.toAbsolutePath(), logMaxBytes, logMaxFiles));
+                .map(p -> new LogConfig.FileSink(p.toAbsolutePath(), overseer.core.Sizes.parse("--log-max-bytes", logMaxBytes), logMaxFiles));
         ProcessSpec.Builder b = ProcessSpec.builder(command);
         if (user != null) {
             b.user(user);

@@ -16,7 +16,7 @@ import java.util.Optional;
 
 /** How `overseer run` supervises its command: restarts, a time limit, the stop signal and its grace. */
 final class SupervisionFlags {
-    @Option(names = "--restart", defaultValue = "never", paramLabel = "never|on-failure[:N]|always|unless-stopped",
+    @Option(names = "--restart", defaultValue = "never", completionCandidates = Candidates.RestartPolicies.class, paramLabel = "never|on-failure[:N]|always|unless-stopped",
             description = "When to start the command again after it ended (default: ${DEFAULT-VALUE}).")
     String restart;
 
@@ -25,10 +25,10 @@ final class SupervisionFlags {
     Integer maxRestarts;
 
     @Option(names = "--timeout", paramLabel = "DURATION",
-            description = "SIGKILL each run after this long (whole seconds, e.g. 30s, 5m); the state is TIMEOUT.")
+            description = "Stop each run after this long (500ms, 30s, 5m): the stop signal, SIGKILL after the grace; the state is TIMEOUT.")
     String timeout;
 
-    @Option(names = "--stop-signal", paramLabel = "SIG",
+    @Option(names = "--stop-signal", paramLabel = "SIG", completionCandidates = Candidates.Signals.class,
             description = "Signal that asks the command to stop (default: the SIGINT or SIGTERM Overseer received).")
     String stopSignal;
 
@@ -36,21 +36,9 @@ final class SupervisionFlags {
             description = "Wait this long after the stop signal before SIGKILL (default: ${DEFAULT-VALUE}).")
     String stopGrace;
 
+    /** The foreground's 0-core command: --timeout is not its max_time (whole seconds, SIGKILL) but the options'. */
     Command command(String id, String kind) {
-        int maxTime = 0;
-        if (timeout != null) {
-            Duration d = Durations.parse("--timeout", timeout);
-            if (d.isZero() || d.toNanos() % 1_000_000_000L != 0) {
-                throw OverseerException.invalidArgument("--timeout: must be a whole number of seconds, at least 1s, got \"%s\"",
-                        timeout);
-            }
-            maxTime = Math.toIntExact(d.toSeconds());
-        }
-        try {
-            return new Command(id, kind, null, "", 0, maxTime, 0, 0, true, List.of(), List.of(), false);
-        } catch (OverseerException e) {
-            throw new OverseerException(e.kind(), e.getMessage().replace("max_time", "--timeout"), e);
-        }
+        return new Command(id, kind, null, "", 0, 0, 0, 0, true, List.of(), List.of(), false);
     }
 
     /** The --stop-signal, if one was given. */
@@ -87,22 +75,38 @@ final class SupervisionFlags {
         return timeout == null ? s : s.withMaxRuntime(Durations.parse("--timeout", timeout));
     }
 
+    /**
+     * The foreground's supervision, with the daemon's words: --restart no|never|on-failure[:N]|always|unless-stopped
+     * (always and unless-stopped without a cap: nobody is there to stop it but the user), --max-restarts N as
+     * on-failure:N, --timeout (any duration, e.g. 500ms) as the stop sequence after that long. The start limit
+     * is the daemon's alone: in the foreground the user watching is the limit.
+     */
     JobOptions.Builder options() {
-        RestartPolicy.Mode mode;
-        try {
-            mode = RestartPolicy.Mode.parse(restart);
-        } catch (OverseerException e) {
-            throw OverseerException.invalidArgument("--restart: expected never, on-failure or always, got \"%s\"", restart);
-        }
-        int max = maxRestarts == null ? 3 : maxRestarts;
-        if (max < 0) {
-            throw OverseerException.invalidArgument("--max-restarts: must not be negative, got %d", max);
-        }
+        overseer.wire.RestartPolicy daemons = supervision().restart();
+        RestartPolicy.Mode mode = switch (daemons.mode()) {
+            case NO -> RestartPolicy.Mode.NEVER;
+            case ON_FAILURE -> RestartPolicy.Mode.ON_FAILURE;
+            case ALWAYS, UNLESS_STOPPED -> RestartPolicy.Mode.ALWAYS;
+        };
+        int max = switch (mode) {
+            case NEVER -> 0;
+            case ON_FAILURE -> daemons.maxRetries().orElse(RestartPolicy.UNLIMITED);
+            case ALWAYS -> RestartPolicy.UNLIMITED;
+        };
         Signal signal = explicitStopSignal().orElse(Signal.SIGTERM);
-        return JobOptions.builder()
-                .restart(new RestartPolicy(mode, mode == RestartPolicy.Mode.NEVER ? 0 : max, Backoff.DEFAULT,
-                        Duration.ofSeconds(10)))
+        JobOptions.Builder b = JobOptions.builder()
+                // the daemon's backoff too (docker's): 100 ms doubling to 1 min, reset after a 10 s run
+                .restart(new RestartPolicy(mode, max, new Backoff(daemons.initialDelay(), 2.0, daemons.maxDelay()),
+                        daemons.resetAfter()))
                 .stopSignal(signal)
                 .stopGrace(Durations.parse("--stop-grace", stopGrace));
+        if (timeout != null) {
+            Duration d = Durations.parse("--timeout", timeout);
+            if (d.isZero()) {
+                throw OverseerException.invalidArgument("--timeout: must be more than 0, got \"%s\"", timeout);
+            }
+            b.timeout(d);
+        }
+        return b;
     }
 }

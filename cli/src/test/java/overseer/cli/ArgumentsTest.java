@@ -39,7 +39,8 @@ class ArgumentsTest {
         assertThat(exec.tty).isTrue();
         ClientCommands.Exec dashed = parsed(ClientCommands.Exec.class, "exec", "web", "--", "/bin/ls", "-l");
         assertThat(dashed.p.command).containsExactly("/bin/ls", "-l");
-        assertThat(parsed(ClientCommands.Create.class, "create", "web", "--", "/bin/true").p.command)
-                .isEqualTo(List.of("/bin/true"));
+        CreateCommand create = parsed(CreateCommand.class, "create", "web", "/bin/ls", "-d", "/tmp");
+        assertThat(create.command).isEqualTo(List.of("web", "/bin/ls", "-d", "/tmp")); // its call takes the id off
+        assertThat(create.detach).isFalse();
     }
 }

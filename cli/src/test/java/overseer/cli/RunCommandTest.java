@@ -130,17 +130,42 @@ class RunCommandTest {
         assertThat(json.get("state").asString()).isEqualTo("ERROR");
         assertThat(json.get("restarts").asInt()).isEqualTo(1);
         assertThat(json.get("exitLog")).hasSize(2);
-        assertThat(json.get("exitLog").get(0).get("message").asString()).isEqualTo("restart 1 of 1 in 1000 ms");
+        assertThat(json.get("exitLog").get(0).get("message").asString()).isEqualTo("restart 1 of 1 in 100 ms");
         assertThat(json.get("exitCode").asInt()).isEqualTo(4);
     }
 
     @Test
-    void timeoutKillsTheRunAndSaysTimeout() throws Exception {
-        Task t = overseer("run", "--timeout", "1s", "--json", "--", "/bin/sleep", "100");
+    void timeoutRunsTheStopSequenceAndSaysTimeout() throws Exception {
+        Task t = overseer("run", "--timeout", "500ms", "--stop-signal", "INT", "--stop-grace", "30s", "--json", "--",
+                "/bin/sh", "-c", "trap 'echo got INT; exit 5' INT; echo ready; while :; do sleep 0.05; done");
+        assertThat(t.await().exitCode()).isEqualTo(5);
+        List<String> lines = out(t);
+        assertThat(lines).containsSubsequence("ready", "got INT");
+        JsonNode json = JsonMapper.builder().build().readTree(lines.getLast());
+        assertThat(json.get("state").asString()).isEqualTo("TIMEOUT");
+    }
+
+    @Test
+    void aTimeoutWhoseStopSignalIsIgnoredEndsInSigkillAfterTheGrace() throws Exception {
+        Task t = overseer("run", "--timeout", "300ms", "--stop-grace", "200ms", "--json", "--",
+                "/bin/sh", "-c", "trap '' TERM; while :; do sleep 0.05; done");
         assertThat(t.await().exitCode()).isEqualTo(137);
         JsonNode json = JsonMapper.builder().build().readTree(out(t).getLast());
         assertThat(json.get("state").asString()).isEqualTo("TIMEOUT");
         assertThat(json.get("signal").asString()).isEqualTo("SIGKILL");
+    }
+
+    @Test
+    void restartAlwaysHasNoCap() throws Exception {
+        Task t = overseer("run", "--restart", "always", "--json", "--", "/bin/sh", "-c", "echo run; exit 0");
+        // The old foreground stopped after 3 restarts; now only the user stops it.
+        await().atMost(Duration.ofSeconds(60)).until(() -> t.output().tail(LogStream.STDOUT).lines().stream()
+                .filter("run"::equals).count() >= 6);
+        t.kill(Signal.SIGINT, false);
+        t.await();
+        JsonNode json = JsonMapper.builder().build().readTree(out(t).getLast());
+        assertThat(json.get("state").asString()).isEqualTo("KILLED");
+        assertThat(json.get("restarts").asInt()).isGreaterThanOrEqualTo(5);
     }
 
     @Test
@@ -168,9 +193,12 @@ class RunCommandTest {
 
     @Test
     void badSupervisionFlagsNameTheFlag() throws Exception {
-        Task t = overseer("run", "--timeout", "1500ms", "--", "/bin/true");
+        Task t = overseer("run", "--timeout", "soon", "--", "/bin/true");
         assertThat(t.await().exitCode()).isEqualTo(2);
-        assertThat(err(t)).singleElement().asString().startsWith("overseer: --timeout: must be a whole number of seconds");
+        assertThat(err(t)).singleElement().asString().startsWith("overseer: --timeout: expected a duration");
+        Task m = overseer("run", "--max-restarts", "2", "--", "/bin/true");
+        assertThat(m.await().exitCode()).isEqualTo(2);
+        assertThat(err(m)).singleElement().asString().contains("--max-restarts: only with --restart on-failure");
         Task u = overseer("run", "--stop-signal", "SIGNOPE", "--", "/bin/true");
         assertThat(u.await().exitCode()).isEqualTo(2);
         assertThat(err(u)).singleElement().asString().startsWith("overseer: --stop-signal: unknown signal name");

@@ -49,6 +49,11 @@ public final class OverseerClient {
         return call("POST", tasksPath(namespace), spec);
     }
 
+    /** The tasks of every namespace. */
+    public JsonNode allTasks() {
+        return call("GET", "/v1/tasks", null);
+    }
+
     public JsonNode tasks(String namespace) {
         return call("GET", tasksPath(namespace), null);
     }
@@ -149,17 +154,22 @@ public final class OverseerClient {
     }
 
     public JsonNode awaitExec(String namespace, String id, String execId, Duration timeout) {
-        return call("POST", task(namespace, id, "/execs/" + enc(execId) + "/wait?timeout=" + timeout.toSeconds()), null);
+        return call("POST", task(namespace, id, "/execs/" + enc(execId) + "/wait?timeout=" + timeout.toMillis() + "ms"), null);
     }
 
     /** The exit, waiting at most {@code timeout}; UNAVAILABLE when the task is still running then. */
     public overseer.core.Exit await(String namespace, String id, Duration timeout) {
-        return overseer.wire.SpecJson.exit(call("POST", task(namespace, id, "/wait?timeout=" + timeout.toSeconds()), null));
+        return overseer.wire.SpecJson.exit(call("POST", task(namespace, id, "/wait?timeout=" + timeout.toMillis() + "ms"), null));
     }
 
     /** An operator's stop (stop signal, SIGKILL after the grace); no restart policy starts the task again. */
     public JsonNode stop(String namespace, String id) {
         return call("POST", task(namespace, id, "/stop"), null);
+    }
+
+    /** A stop with its own grace instead of the task's (docker stop -t). */
+    public JsonNode stop(String namespace, String id, Duration grace) {
+        return call("POST", task(namespace, id, "/stop?grace=" + grace.toMillis() + "ms"), null);
     }
 
     /** Reads the daemon's service files again and applies the difference. */
@@ -168,6 +178,11 @@ public final class OverseerClient {
     }
 
     /** Stop, then a new run. */
+    /** A restart whose stop has its own grace instead of the task's (docker restart -t). */
+    public JsonNode restart(String namespace, String id, Duration grace) {
+        return call("POST", task(namespace, id, "/restart?grace=" + grace.toMillis() + "ms"), null);
+    }
+
     public JsonNode restart(String namespace, String id) {
         return call("POST", task(namespace, id, "/restart"), null);
     }

@@ -6,8 +6,8 @@ import java.util.Optional;
 
 /**
  * How a process ended. {@code exitCode} follows containerd: the process's own status when it exited,
- * 128 + the signal number when a signal killed it. Rendered as Lambda words it: "exit status 3",
- * "signal: SIGKILL".
+ * 128 + the signal number when a signal killed it. Rendered as Lambda words it, which is Go's
+ * {@code exec.ExitError.Error()}: "exit status 3", "signal: killed", "signal: terminated".
  *
  * @param exitCode  the exit status, or 128 + signal
  * @param signal    the signal that killed the process, if one did
@@ -46,12 +46,15 @@ public record Exit(int exitCode, Optional<Signal> signal, boolean oomKilled, Ins
         return exitCode == 0 && signal.isEmpty();
     }
 
-    /** Lambda's wording, as Go's exec.ExitError prints it. */
+    /**
+     * Lambda's wording (ProcessTermination.String() in its supervisor model), which is what Go's
+     * exec.ExitError.Error() prints: "exit status 3", "signal: killed".
+     */
     @Override
     public String toString() {
         if (!known()) {
             return "exit status unknown";
         }
-        return signal.map(s -> "signal: " + s.name()).orElse("exit status " + exitCode);
+        return signal.map(s -> "signal: " + s.words()).orElse("exit status " + exitCode);
     }
 }

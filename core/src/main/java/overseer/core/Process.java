@@ -77,22 +77,35 @@ public interface Process {
         }
     }
 
-    /** Lambda's Terminate: SIGTERM to every process of it, without waiting. */
+    /**
+     * Lambda's Terminate: SIGTERM to every process of it, without waiting. A process that has already exited
+     * is not an error: Lambda's local supervisor signals best effort and ignores the failure
+     * (internal/lambda/supervisor/local_supervisor.go, Terminate).
+     */
     default void terminate() {
-        kill(Signal.SIGTERM, true);
+        if (exit().isPresent()) {
+            return;
+        }
+        try {
+            kill(Signal.SIGTERM, true);
+        } catch (OverseerException e) {
+            requireFinishing(e);
+        }
     }
 
     /**
      * Lambda's Kill: SIGKILL to every process of it, then wait for the exit until {@code deadline}.
-     * A deadline that is not in the future is INVALID_ARGUMENT; reaching it is UNAVAILABLE.
+     * A process that has already exited is killed already, whatever the deadline: its exit is returned
+     * (Lambda checks the termination before the deadline). Otherwise a deadline that is not in the future
+     * is INVALID_ARGUMENT; reaching it is UNAVAILABLE.
      */
     default Exit kill(Instant deadline) throws InterruptedException {
+        if (exit().isPresent()) {
+            return exit().get();
+        }
         Duration left = Duration.between(Instant.now(), deadline);
         if (left.isNegative() || left.isZero()) {
             throw OverseerException.invalidArgument("deadline: must be in the future, got %s", deadline);
-        }
-        if (exit().isPresent()) {
-            return exit().get();
         }
         try {
             kill(Signal.SIGKILL, true);

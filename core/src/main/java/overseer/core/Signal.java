@@ -16,6 +16,16 @@ public record Signal(int number, String name) {
         "SIGSTOP", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGURG", "SIGXCPU", "SIGXFSZ", "SIGVTALRM", "SIGPROF",
         "SIGWINCH", "SIGIO", "SIGPWR", "SIGSYS"
     };
+    // What Go's syscall.Signal.String() says for each (syscall/zerrors_linux_amd64.go, glibc's strsignal in lower
+    // case): Lambda prints a termination as exec.ExitError does, "signal: killed".
+    private static final String[] WORDS = {
+        null, "hangup", "interrupt", "quit", "illegal instruction", "trace/breakpoint trap", "aborted", "bus error",
+        "floating point exception", "killed", "user defined signal 1", "segmentation fault", "user defined signal 2",
+        "broken pipe", "alarm clock", "terminated", "stack fault", "child exited", "continued", "stopped (signal)",
+        "stopped", "stopped (tty input)", "stopped (tty output)", "urgent I/O condition", "CPU time limit exceeded",
+        "file size limit exceeded", "virtual timer expired", "profiling timer expired", "window changed",
+        "I/O possible", "power failure", "bad system call"
+    };
     private static final int SIGRTMIN = 34;
     private static final int SIGRTMAX = 64;
     private static final Map<String, Integer> BY_NAME = IntStream.range(1, NAMES.length).boxed()
@@ -71,6 +81,25 @@ public record Signal(int number, String name) {
             throw OverseerException.invalidArgument("signal: unknown signal name \"%s\"", text);
         }
         return of(n);
+    }
+
+    /**
+     * Whether the signal's default action ends the process (signal(7): Term or Core): not SIGCHLD, SIGCONT,
+     * SIGURG and SIGWINCH (ignored) nor SIGSTOP, SIGTSTP, SIGTTIN and SIGTTOU (stop). Real-time signals end it.
+     */
+    public boolean terminatesByDefault() {
+        return switch (number) {
+            case 17, 18, 19, 20, 21, 22, 23, 28 -> false;
+            default -> true;
+        };
+    }
+
+    /**
+     * The signal in Go's words ("killed", "terminated"), as {@code syscall.Signal.String()} gives them; a
+     * real-time signal, which Go has no words for, is "signal 34".
+     */
+    public String words() {
+        return number < WORDS.length ? WORDS[number] : "signal " + number;
     }
 
     @Override

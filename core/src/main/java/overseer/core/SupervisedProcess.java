@@ -79,6 +79,7 @@ class SupervisedProcess implements Process {
         lock.lock();
         try {
             Lifecycle.check(Lifecycle.Op.START, status);
+            beforeStart();
             pid = runtime.start(this::exited);
             status = Status.RUNNING;
             bus.publish(namespace, isInit() ? new Event.TaskStart(taskId, pid) : new Event.TaskExecStarted(taskId, id, pid));
@@ -130,12 +131,33 @@ class SupervisedProcess implements Process {
 
     @Override
     public void kill(Signal signal, boolean all) {
+        Exit before = null;
         lock.lock();
         try {
-            Lifecycle.check(Lifecycle.Op.KILL, status);
-            runtime.signal(signal, all);
+            if (isInit()) {
+                Lifecycle.check(Lifecycle.Op.KILL, status);
+            } else {
+                Lifecycle.checkExec(Lifecycle.Op.KILL, status);
+            }
+            if (status != Status.CREATED) {
+                runtime.signal(signal, all);
+            } else if (signal.terminatesByDefault()) {
+                // containerd lets a created task be killed: runc's init, waiting for the start, dies of the
+                // signal. Here nothing runs before the start, so the task ends now as if the signal had killed
+                // it then, and /tasks/exit says so (pid 0: it never had one).
+                before = Exit.killed(signal, false, java.time.Instant.now());
+                exit = before;
+                status = Status.STOPPED;
+                for (LogStream s : output.streams()) {
+                    output.closed(s); // it will never write: whoever waits for its output is done
+                }
+                bus.publish(namespace, new Event.TaskExit(taskId, id, 0, before));
+            } // a signal whose default is to be ignored or to stop does nothing to a process not yet running
         } finally {
             lock.unlock();
+        }
+        if (before != null) {
+            exitFuture.complete(before);
         }
     }
 
@@ -160,6 +182,10 @@ class SupervisedProcess implements Process {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Hook for exec'd processes: refuse a start their task cannot take. Called under the lock. */
+    protected void beforeStart() {
     }
 
     /** Hook for tasks: clean up exec'd processes before the runtime releases the task. */

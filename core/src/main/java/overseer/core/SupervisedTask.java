@@ -207,6 +207,16 @@ final class SupervisedTask extends SupervisedProcess implements Task {
             ProcessOutput out = new ProcessOutput(spec);
             SupervisedProcess p = new SupervisedProcess(namespace, taskId, execId, spec, bus, out) {
                 @Override
+                protected void beforeStart() {
+                    // containerd adds an exec to a created task (runc's init already holds its namespaces); here
+                    // the task's process, cgroup and container only come with its start, so the exec waits for it.
+                    Status task = SupervisedTask.this.status;
+                    if (task != Status.RUNNING && task != Status.PAUSING && task != Status.PAUSED) {
+                        throw OverseerException.failedPrecondition("cannot start a process in a %s task", task.word());
+                    }
+                }
+
+                @Override
                 protected void afterDelete() {
                     execs.remove(execId);
                 }

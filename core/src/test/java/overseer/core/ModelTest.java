@@ -89,12 +89,29 @@ class ModelTest {
 
     // ---- Exit ----
 
+    /**
+     * Lambda's supervisor model (model.go, ProcessTermination.String()) prints what Go's exec.ExitError.Error()
+     * does; Go names the signals with syscall.Signal.String() (syscall/zerrors_linux_amd64.go).
+     */
+    @Test
+    void terminationPrintsAsGoExecExitErrorAsLambdaDoes() {
+        assertThat(Exit.exited(3, T)).hasToString("exit status 3");
+        assertThat(Exit.killed(Signal.SIGKILL, false, T)).hasToString("signal: killed");
+        assertThat(Exit.killed(Signal.SIGTERM, false, T)).hasToString("signal: terminated");
+        assertThat(Exit.killed(Signal.of(11), false, T)).hasToString("signal: segmentation fault");
+        assertThat(Exit.killed(Signal.SIGINT, false, T)).hasToString("signal: interrupt");
+        assertThat(Exit.killed(Signal.of(6), false, T)).hasToString("signal: aborted");
+        assertThat(Exit.killed(Signal.of(24), false, T)).hasToString("signal: CPU time limit exceeded");
+        assertThat(Exit.killed(Signal.of(34), false, T)).hasToString("signal: signal 34");
+        assertThat(Signal.SIGKILL.name()).isEqualTo("SIGKILL"); // the JSON keeps the name
+    }
+
     @Test
     void exitRendersLikeGo() {
         assertThat(Exit.exited(3, T)).hasToString("exit status 3");
         assertThat(Exit.exited(0, T)).hasToString("exit status 0");
-        assertThat(Exit.killed(Signal.SIGKILL, false, T)).hasToString("signal: SIGKILL");
-        assertThat(Exit.killed(Signal.SIGTERM, false, T)).hasToString("signal: SIGTERM");
+        assertThat(Exit.killed(Signal.SIGKILL, false, T)).hasToString("signal: killed");
+        assertThat(Exit.killed(Signal.SIGTERM, false, T)).hasToString("signal: terminated");
     }
 
     @Test

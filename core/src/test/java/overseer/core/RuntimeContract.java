@@ -209,7 +209,7 @@ public abstract class RuntimeContract {
         assertThat(exit.exitCode()).isEqualTo(128 + 9);
         assertThat(exit.signal()).contains(Signal.SIGKILL);
         assertThat(exit.success()).isFalse();
-        assertThat(exit).hasToString("signal: SIGKILL");
+        assertThat(exit).hasToString("signal: killed");
     }
 
     @Test
@@ -221,7 +221,7 @@ public abstract class RuntimeContract {
         assertThat(exit.exitCode()).isEqualTo(128 + 9);
         if (features.contains(Feature.EXIT_SIGNAL)) {
             assertThat(exit.signal()).contains(Signal.SIGKILL);
-            assertThat(exit).hasToString("signal: SIGKILL");
+            assertThat(exit).hasToString("signal: killed");
         } else {
             // Without EXIT_SIGNAL the runtime cannot tell this from "exit 137", and must not guess.
             assertThat(exit.signal()).isEmpty();
@@ -249,7 +249,6 @@ public abstract class RuntimeContract {
         assertThat(t.status()).isEqualTo(Status.CREATED);
         assertThat(t.pid()).isZero();
         assertThat(t.exit()).isEmpty();
-        assertFails(ErrorKind.FAILED_PRECONDITION, "process not started", () -> t.kill(Signal.SIGTERM, false));
 
         t.start();
         assertThat(t.status()).isEqualTo(Status.RUNNING);
@@ -271,8 +270,65 @@ public abstract class RuntimeContract {
         assertFails(ErrorKind.FAILED_PRECONDITION, "cannot start a deleted process", t::start);
         assertFails(ErrorKind.FAILED_PRECONDITION, "cannot kill a deleted process", () -> t.kill(Signal.SIGKILL, false));
         assertFails(ErrorKind.FAILED_PRECONDITION, "cannot delete a deleted process", t::delete);
-        assertFails(ErrorKind.FAILED_PRECONDITION, "cannot exec in a deleted process",
+        assertFails(ErrorKind.FAILED_PRECONDITION, "cannot exec in a deleted state",
                 () -> t.exec("late", ProcessSpec.of("/bin/true")));
+    }
+
+    /**
+     * containerd v1.3 pkg/process/init_state.go: createdState.Kill signals the created container. Nothing of an
+     * Overseer task runs before its start, so a signal that ends a process ends the task there and then.
+     */
+    @Test
+    void aCreatedTaskCanBeKilledAsContainerdAllows() throws Exception {
+        try (Subscription events = tasks.events().subscribe()) {
+            Task t = create("killcreated", ProcessSpec.of("/bin/sleep", "1000"));
+            t.kill(Signal.of(17), true); // SIGCHLD, ignored by default: nothing happens to a process not yet running
+            assertThat(t.status()).isEqualTo(Status.CREATED);
+
+            t.kill(Signal.SIGTERM, true);
+            Exit exit = awaitExit(t);
+            assertThat(t.status()).isEqualTo(Status.STOPPED);
+            assertThat(exit.signal()).contains(Signal.SIGTERM);
+            assertThat(exit.exitCode()).isEqualTo(128 + 15);
+            assertThat(t.pid()).isZero();
+            assertFails(ErrorKind.FAILED_PRECONDITION, "cannot start a stopped process", t::start);
+            assertFails(ErrorKind.FAILED_PRECONDITION, "process already finished", () -> t.kill(Signal.SIGKILL, true));
+            assertThat(t.delete()).contains(exit);
+            List<Envelope> seen = take(events, 3);
+            assertThat(topics(seen)).containsExactly("/tasks/create", "/tasks/exit", "/tasks/delete");
+            assertThat(seen.get(1).event()).isEqualTo(new Event.TaskExit(t.id(), t.id(), 0, exit));
+        }
+    }
+
+    /** containerd v1.3 init_state.go: the words of the transitions it refuses. */
+    @Test
+    void refusedTransitionsUseContainerdsWords() throws Exception {
+        Task created = create("words", ProcessSpec.of("/bin/sleep", "1000"));
+        if (features.contains(Feature.PAUSE)) {
+            assertFails(ErrorKind.FAILED_PRECONDITION, "cannot pause task in created state", created::pause);
+            assertFails(ErrorKind.FAILED_PRECONDITION, "cannot resume task in created state", created::resume);
+        }
+        created.start();
+        assertFails(ErrorKind.FAILED_PRECONDITION, "cannot start a running process", created::start);
+        assertFails(ErrorKind.FAILED_PRECONDITION, "cannot delete a running process", created::delete);
+        if (features.contains(Feature.PAUSE)) {
+            assertFails(ErrorKind.FAILED_PRECONDITION, "cannot resume a running process", created::resume);
+            created.pause();
+            assertFails(ErrorKind.FAILED_PRECONDITION, "cannot pause a paused container", created::pause);
+            assertFails(ErrorKind.FAILED_PRECONDITION, "cannot start a paused process", created::start);
+            assertFails(ErrorKind.FAILED_PRECONDITION, "cannot delete a paused process", created::delete);
+            assertFails(ErrorKind.FAILED_PRECONDITION, "cannot exec in a paused state",
+                    () -> created.exec("p", ProcessSpec.of("/bin/true")));
+            created.resume();
+        }
+        created.kill(Signal.SIGKILL, true);
+        awaitExit(created);
+        if (features.contains(Feature.PAUSE)) {
+            assertFails(ErrorKind.FAILED_PRECONDITION, "cannot pause a stopped container", created::pause);
+            assertFails(ErrorKind.FAILED_PRECONDITION, "cannot resume a stopped container", created::resume);
+        }
+        assertFails(ErrorKind.FAILED_PRECONDITION, "cannot exec in a stopped state",
+                () -> created.exec("p", ProcessSpec.of("/bin/true")));
     }
 
     @Test
@@ -350,7 +406,30 @@ public abstract class RuntimeContract {
 
         assertThat(exit.exitCode()).isEqualTo(128 + 15);
         assertThat(exit.signal()).contains(Signal.SIGTERM);
-        assertThat(exit).hasToString("signal: SIGTERM");
+        assertThat(exit).hasToString("signal: terminated");
+    }
+
+    /**
+     * Lambda's local supervisor (internal/lambda/supervisor/local_supervisor.go, kill): a process that has
+     * terminated is reported killed before the deadline is looked at.
+     */
+    @Test
+    void killOfAnExitedProcessSucceedsEvenWithAPastDeadlineAsLambdaDoes() throws Exception {
+        Task t = start("killdone", sh("exit 3").build());
+        Exit exit = awaitExit(t);
+
+        assertThat(t.kill(Instant.now().minusSeconds(60))).isEqualTo(exit);
+        assertThat(t.kill(Instant.now().plusSeconds(60))).isEqualTo(exit);
+    }
+
+    /** Lambda's local supervisor (local_supervisor.go, Terminate): SIGTERM best effort, its failure ignored. */
+    @Test
+    void terminateOfAnExitedProcessSucceedsAsLambdaDoes() throws Exception {
+        Task t = start("termdone", sh("exit 0").build());
+        awaitExit(t);
+
+        t.terminate();
+        assertThat(t.exit().orElseThrow().exitCode()).isZero();
     }
 
     @Test
@@ -710,16 +789,48 @@ public abstract class RuntimeContract {
         assertFails(ErrorKind.NOT_FOUND, "does not exist", () -> t.process("bad"));
     }
 
+    /**
+     * containerd v1.3 init_state.go: createdState.Exec adds the exec. Its process starts once the task has
+     * (an Overseer task has no process, cgroup or container before its start); an exec not started yet
+     * refuses a kill in containerd's words (exec.go: "process not created").
+     */
     @Test
-    void execNeedsARunningTask() throws Exception {
-        Task created = create("host", ProcessSpec.of("/bin/true"));
-        assertFails(ErrorKind.FAILED_PRECONDITION, "cannot exec in a created process",
-                () -> created.exec("probe", ProcessSpec.of("/bin/true")));
+    void execInACreatedTaskIsAllowedAsContainerdAllows() throws Exception {
+        Task created = create("host", ProcessSpec.of("/bin/sleep", "1000"));
+        Process probe = created.exec("probe", ProcessSpec.of("/bin/true"));
+        assertThat(probe.status()).isEqualTo(Status.CREATED);
+        assertFails(ErrorKind.FAILED_PRECONDITION, "process not created", () -> probe.kill(Signal.SIGKILL, false));
+        assertFails(ErrorKind.FAILED_PRECONDITION, "cannot start a process in a created task", probe::start);
 
         created.start();
+        probe.start();
+        assertThat(probe.await(WAIT).orElseThrow().exitCode()).isZero();
+        created.kill(Signal.SIGKILL, true);
         awaitExit(created);
-        assertFails(ErrorKind.FAILED_PRECONDITION, "cannot exec in a stopped process",
-                () -> created.exec("probe", ProcessSpec.of("/bin/true")));
+        assertFails(ErrorKind.FAILED_PRECONDITION, "cannot exec in a stopped state",
+                () -> created.exec("late", ProcessSpec.of("/bin/true")));
+    }
+
+    /**
+     * Deliberate: Lambda's ExecRequest says (Domain, Name) must be unique, and its local supervisor
+     * (internal/lambda/supervisor/local_supervisor.go, Exec) silently overwrote the entry of the earlier process;
+     * Overseer refuses the second with ALREADY_EXISTS and leaves the first alone.
+     */
+    @Test
+    void aTakenExecNameIsRefusedUnlikeLambdasLocalSupervisorWhichOverwrote() throws Exception {
+        Task host = start("unique", ProcessSpec.of("/bin/sleep", "1000"));
+        Process first = host.exec("probe", ProcessSpec.of("/bin/sleep", "1000"));
+        first.start();
+
+        assertFails(ErrorKind.ALREADY_EXISTS, "process probe already exists in task " + host.id(),
+                () -> host.exec("probe", ProcessSpec.of("/bin/true")));
+        assertFails(ErrorKind.ALREADY_EXISTS, "already exists", () -> host.exec(host.id(), ProcessSpec.of("/bin/true")));
+        assertThat(host.process("probe")).isSameAs(first);
+        assertThat(first.status()).isEqualTo(Status.RUNNING);
+        first.kill(Signal.SIGKILL, false);
+        first.await(WAIT).orElseThrow();
+        host.kill(Signal.SIGKILL, true);
+        awaitExit(host);
     }
 
     @Test

@@ -34,7 +34,7 @@ class NativeSignalsTest {
         Exit exit = t.await();
         assertThat(exit.signal()).contains(Signal.of(11));
         assertThat(exit.exitCode()).isEqualTo(139);
-        assertThat(exit).hasToString("signal: SIGSEGV");
+        assertThat(exit).hasToString("signal: segmentation fault");
     }
 
     @Test

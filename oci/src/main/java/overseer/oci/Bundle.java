@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,6 +30,15 @@ final class Bundle {
     static final List<String> HOST_DIRS = List.of("/usr", "/bin", "/lib", "/lib64", "/sbin", "/etc");
     /** Nomad's task dir: alloc/ (shared with the allocation), local/, secrets/ and tmp/; all writable. */
     static final List<String> TASK_DIRS = List.of("alloc", "local", "secrets", "tmp");
+    /** Nomad's shared alloc dirs (client/allocdir/alloc_dir.go, SharedDirs): alloc/logs, alloc/tmp, alloc/data. */
+    static final List<String> ALLOC_DIRS = List.of("logs", "tmp", "data");
+    /**
+     * Where the task finds its dirs, under Nomad's names (client/driver/environment/vars.go: NOMAD_ALLOC_DIR,
+     * NOMAD_TASK_DIR; NOMAD_SECRETS_DIR since Nomad 0.5), as the chrooted task sees them. A spec that sets one
+     * of them keeps its own value.
+     */
+    static final Map<String, String> TASK_ENV = Map.of("NOMAD_ALLOC_DIR", "/alloc", "NOMAD_TASK_DIR", "/local",
+            "NOMAD_SECRETS_DIR", "/secrets");
     private static final List<String> MASKED = List.of("/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys",
             "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware");
     private static final List<String> READONLY = List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger");
@@ -53,10 +61,7 @@ final class Bundle {
         List<RootfsView.Entry> entries = new ArrayList<>();
         if (iso.rootfs().isEmpty()) {
             Files.createDirectories(root);
-            for (String d : TASK_DIRS) {
-                Files.createDirectories(root.resolve(d));
-            }
-            Files.setPosixFilePermissions(root.resolve("tmp"), PosixFilePermissions.fromString("rwxrwxrwx"));
+            makeTaskDir(root);
             for (String d : List.of("proc", "dev", "sys")) {
                 Files.createDirectories(root.resolve(d));
             }
@@ -85,6 +90,19 @@ final class Bundle {
             }
         }
         return new RootfsView(root, entries);
+    }
+
+    /** Nomad's task dir: alloc/{logs,tmp,data}, local/, secrets/, tmp/; the two tmp dirs are for anyone, sticky. */
+    private static void makeTaskDir(Path dir) throws IOException {
+        for (String d : TASK_DIRS) {
+            Files.createDirectories(dir.resolve(d));
+        }
+        for (String d : ALLOC_DIRS) {
+            Files.createDirectories(dir.resolve("alloc").resolve(d));
+        }
+        for (Path tmp : List.of(dir.resolve("tmp"), dir.resolve("alloc/tmp"))) {
+            Files.setAttribute(tmp, "unix:mode", 01777); // the umask would take the bits away from createDirectories
+        }
     }
 
     /** Seed 002's DriveMount: the directory exists, belongs to its owner and has its mode before the task starts. */
@@ -165,7 +183,9 @@ final class Bundle {
             args = merged;
         }
         p.put("args", args);
-        p.put("env", spec.env().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).sorted().toList());
+        Map<String, String> env = new LinkedHashMap<>(TASK_ENV);
+        env.putAll(spec.env());
+        p.put("env", env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).sorted().toList());
         p.put("cwd", spec.cwd().map(Path::toString).orElse("/"));
         Isolation.Capabilities c = iso.capabilities();
         Map<String, Object> caps = new LinkedHashMap<>();
@@ -207,14 +227,14 @@ final class Bundle {
         }
         // The task dir stays writable under a read-only root: it is the task's own disk.
         Path taskDir = paths.rootfs();
-        for (String d : TASK_DIRS) {
-            if (iso.rootfs().isPresent()) {
-                try {
-                    Files.createDirectories(taskDir.resolve(d));
-                } catch (IOException e) {
-                    throw OverseerException.internal("cannot make the task dir " + taskDir.resolve(d), e);
-                }
+        if (iso.rootfs().isPresent()) {
+            try {
+                makeTaskDir(taskDir);
+            } catch (IOException e) {
+                throw OverseerException.internal("cannot make the task dir " + taskDir, e);
             }
+        }
+        for (String d : TASK_DIRS) {
             m.add(mount("/" + d, "bind", taskDir.resolve(d).toString(),
                     d.equals("secrets") ? List.of("rbind", "rw", "nosuid", "nodev", "noexec") : List.of("rbind", "rw", "nosuid", "nodev")));
         }

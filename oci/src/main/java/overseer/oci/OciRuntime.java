@@ -148,7 +148,9 @@ public final class OciRuntime implements Runtime {
             view.requireShellForMerge(spec.process());
             Bundle.Ids ids = ids(view, spec.process());
             if (ids.uid() != 0 && iso.rootfs().isEmpty()) {
-                for (String d : Bundle.TASK_DIRS) {
+                List<String> owned = new java.util.ArrayList<>(Bundle.TASK_DIRS);
+                Bundle.ALLOC_DIRS.forEach(d -> owned.add("alloc/" + d));
+                for (String d : owned) {
                     Path dir = paths.rootfs().resolve(d);
                     Files.setAttribute(dir, "unix:uid", ids.uid());
                     Files.setAttribute(dir, "unix:gid", ids.gid());

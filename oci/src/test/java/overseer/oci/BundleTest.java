@@ -59,7 +59,8 @@ class BundleTest {
         assertThat(mount(c, "/sys").path("type").asString()).isEqualTo("sysfs");
         assertThat(c.path("hostname").asString()).isEqualTo("web");
         assertThat(strings(c.path("process").path("args"))).containsExactly("/usr/bin/sh", "-c", "true");
-        assertThat(strings(c.path("process").path("env"))).containsExactly("A=1");
+        assertThat(strings(c.path("process").path("env"))).containsExactly("A=1", "NOMAD_ALLOC_DIR=/alloc",
+                "NOMAD_SECRETS_DIR=/secrets", "NOMAD_TASK_DIR=/local");
         assertThat(c.path("process").path("user").path("uid").asInt()).isEqualTo(1000);
         assertThat(c.path("process").path("noNewPrivileges").asBoolean()).isTrue();
         assertThat(strings(c.path("process").path("capabilities").path("bounding"))).containsExactlyInAnyOrderElementsOf(
@@ -68,6 +69,38 @@ class BundleTest {
         List<String> ns = new ArrayList<>();
         c.path("linux").path("namespaces").forEach(n -> ns.add(n.path("type").asString()));
         assertThat(ns).containsExactlyInAnyOrder("pid", "mount", "ipc", "uts", "network", "cgroup");
+    }
+
+    /**
+     * Nomad v0.2 (client/allocdir/alloc_dir.go): the task dir is alloc/ with the shared logs/, tmp/ and data/,
+     * the task's local/ and (since 0.5) secrets/; the chrooted task sees them at /alloc, /local, /secrets.
+     */
+    @Test
+    void theTaskDirHasNomadsLayoutAsNomadDoes() throws Exception {
+        JsonNode c = write(ProcessSpec.of("/bin/true"), Resources.NONE, Isolation.DEFAULT);
+
+        Path rootfs = state.resolve("tasks/ns/web/rootfs");
+        for (String d : List.of("alloc/logs", "alloc/tmp", "alloc/data", "local", "secrets", "tmp")) {
+            assertThat(rootfs.resolve(d)).isDirectory();
+        }
+        assertThat((int) Files.getAttribute(rootfs.resolve("alloc/tmp"), "unix:mode") & 07777).isEqualTo(01777);
+        assertThat((int) Files.getAttribute(rootfs.resolve("tmp"), "unix:mode") & 07777).isEqualTo(01777);
+        for (String d : List.of("/alloc", "/local", "/secrets", "/tmp")) {
+            assertThat(mount(c, d).path("source").asString()).isEqualTo(rootfs.resolve(d.substring(1)).toString());
+        }
+    }
+
+    /** Nomad (client/driver/environment/vars.go): NOMAD_ALLOC_DIR, NOMAD_TASK_DIR, NOMAD_SECRETS_DIR in the task. */
+    @Test
+    void theTaskSeesNomadsDirectoryVariablesAsNomadDoes() throws Exception {
+        JsonNode c = write(ProcessSpec.of("/bin/true"), Resources.NONE, Isolation.DEFAULT);
+        assertThat(strings(c.path("process").path("env"))).contains("NOMAD_ALLOC_DIR=/alloc", "NOMAD_TASK_DIR=/local",
+                "NOMAD_SECRETS_DIR=/secrets");
+
+        JsonNode own = write(ProcessSpec.builder("/bin/true").env("NOMAD_TASK_DIR", "/elsewhere").build(), Resources.NONE,
+                Isolation.DEFAULT);
+        assertThat(strings(own.path("process").path("env"))).contains("NOMAD_TASK_DIR=/elsewhere")
+                .doesNotContain("NOMAD_TASK_DIR=/local");
     }
 
     @Test

@@ -126,6 +126,20 @@ class OciIsolationTest {
         assertThat(out(t)).containsExactly("65534", "65534", "writable");
     }
 
+    /**
+     * Nomad v0.2's task dir (client/allocdir/alloc_dir.go) and its variables (client/driver/environment/vars.go),
+     * seen from inside the container by a user that is not root: the shared alloc/tmp is writable by anyone.
+     */
+    @Test
+    void theTaskSeesNomadsTaskDirAndItsVariablesAsNomadDoes() throws Exception {
+        Task t = run("nomad", Isolation.DEFAULT, sh("echo \"$NOMAD_ALLOC_DIR $NOMAD_TASK_DIR $NOMAD_SECRETS_DIR\";"
+                + " for d in /alloc/logs /alloc/tmp /alloc/data /local /secrets /tmp; do [ -d $d ] && echo $d; done;"
+                + " touch /alloc/tmp/f && echo shared-tmp-ok").user(User.parse("nobody")).build());
+
+        assertThat(out(t)).containsExactly("/alloc /local /secrets", "/alloc/logs", "/alloc/tmp", "/alloc/data", "/local",
+                "/secrets", "/tmp", "shared-tmp-ok");
+    }
+
     @Test
     void bindsAndDrivesAppearWithTheirModes(@TempDir Path dir) throws Exception {
         Path shared = Files.writeString(Files.createDirectories(dir.resolve("shared")).resolve("hello"), "from the host");

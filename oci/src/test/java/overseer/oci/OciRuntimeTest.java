@@ -36,7 +36,8 @@ class OciRuntimeTest extends RuntimeContract {
         static final Map<String, String> REASONS = Map.of(
                 "theEnvironmentIsExactlyTheSpecs",
                 "runc and crun set HOME from the user's passwd entry when the environment has none (runc's setupUser),"
-                        + " so a container's environment is the spec's plus HOME");
+                        + " so a container's environment is the spec's plus HOME; Overseer adds Nomad's"
+                        + " NOMAD_ALLOC_DIR, NOMAD_TASK_DIR and NOMAD_SECRETS_DIR (docs/compatibility.md)");
 
         @Override
         public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {

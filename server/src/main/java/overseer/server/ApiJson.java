@@ -39,6 +39,7 @@ final class ApiJson {
     /** A task with its supervision: what `ps` lists and `inspect` shows. */
     static ObjectNode task(Task t, Services.View v) {
         ObjectNode o = task(t);
+        o.put("createdAt", v.createdAt().toString());
         ObjectNode s = o.putObject("service");
         s.put("state", v.state().word());
         s.put("restart", v.spec().supervision().restart().word());

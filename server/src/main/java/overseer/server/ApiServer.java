@@ -108,13 +108,15 @@ public final class ApiServer implements AutoCloseable {
 
     /** Every route of the API; docs/openapi.yaml documents exactly these (ApiRoutesTest checks it). */
     static void rules(HttpRules r, TaskService tasks, Supervisor jobs, java.util.Optional<ServiceDirectory> services) {
+        TaskRoutes taskRoutes = new TaskRoutes(tasks);
         r.get("/healthz", (req, res) -> res.header("Content-Type", "application/json").send("{\"status\":\"ok\"}"))
-                .register("/v1/namespaces", new TaskRoutes(tasks), new LogRoutes(tasks))
+                .get("/v1/tasks", taskRoutes::listAll)
+                .register("/v1/namespaces", taskRoutes, new LogRoutes(tasks))
                 .register("/v1/events", new EventRoutes(tasks.tasks().events(), tasks.recent()))
                 .register("/v1/jobs", new JobRoutes(jobs, tasks.store()))
                 .register("/v1/slices", new SliceRoutes(jobs))
                 .register("/v1/services", new ServiceRoutes(services))
-                .register("/metrics", new Metrics(tasks.tasks()));
+                .register("/metrics", new Metrics(tasks));
     }
 
     /** The TCP listener's port (useful when it was 0: any free port). */

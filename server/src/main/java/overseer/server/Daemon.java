@@ -57,7 +57,7 @@ public final class Daemon implements AutoCloseable {
             }
             this.supervisor = new Supervisor(tasks);
             // Every final result is written down with the job's exit log, so that its outcome outlives the daemon.
-            supervisor.onEnded(job -> job.lastResult().filter(r -> r.state() != JobState.DUPLICATE_ID)
+            supervisor.onEnded(job -> job.lastResult().filter(r -> r.state() != JobState.DUPILICATE_ID)
                     .ifPresent(r -> store.jobResult(r.id(), Json.write(JobRoutes.ended(r, job.diagnostics())), Instant.now())));
             // Jobs and slices the last daemon left: taken back before the API opens (docs/supervision.md).
             this.jobs = new JobLedger(supervisor, store);

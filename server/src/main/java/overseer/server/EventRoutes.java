@@ -8,6 +8,7 @@ import io.helidon.webserver.http.ServerResponse;
 import overseer.core.Envelope;
 import overseer.core.Event;
 import overseer.core.EventBus;
+import overseer.core.Exit;
 import overseer.core.Subscription;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -26,6 +27,8 @@ import java.util.function.Predicate;
  */
 final class EventRoutes implements HttpService {
     private static final int BUFFER = 4096;
+    /** What containerd's shim reports for an exit it could not collect (runtime/v2/shim.go). */
+    static final int UNKNOWN_EXIT_STATUS = 255;
     private final EventBus bus;
     private final RecentEvents recent;
 
@@ -88,30 +91,50 @@ final class EventRoutes implements HttpService {
         return o;
     }
 
-    private static ObjectNode payload(Event event) {
+    /**
+     * Overseer's fields ({@code id} the task, {@code execId}, {@code exit} as Lambda shapes it) and, beside them,
+     * containerd's (api/events/task.proto): {@code container_id}, {@code exec_id}, {@code pid}, {@code exit_status}
+     * (the exit code, 128 + signal; 255 when unknown, as containerd's shim reports an exit it lost) and
+     * {@code exited_at}. In /tasks/exit, as in containerd's TaskExit, {@code id} is the process: the exec id, which
+     * for the init process is the task id.
+     */
+    static ObjectNode payload(Event event) {
         ObjectNode o = Json.object();
         switch (event) {
             case Event.TaskCreate c -> {
                 o.put("id", c.taskId());
                 c.args().forEach(o.putArray("args")::add);
+                o.put("container_id", c.taskId());
             }
-            case Event.TaskStart s -> o.put("id", s.taskId()).put("pid", s.pid());
+            case Event.TaskStart s -> o.put("id", s.taskId()).put("pid", s.pid()).put("container_id", s.taskId());
             case Event.TaskExit x -> {
-                o.put("id", x.taskId()).put("execId", x.execId()).put("pid", x.pid());
+                o.put("id", x.execId()).put("execId", x.execId()).put("pid", x.pid());
                 o.set("exit", ApiJson.exit(x.exit()));
+                o.put("container_id", x.taskId());
+                containerdExit(o, x.exit());
             }
             case Event.TaskDelete d -> {
                 o.put("id", d.taskId()).put("pid", d.pid());
                 d.exit().ifPresent(x -> o.set("exit", ApiJson.exit(x)));
+                o.put("container_id", d.taskId());
+                d.exit().ifPresent(x -> containerdExit(o, x));
             }
-            case Event.TaskExecAdded a -> o.put("id", a.taskId()).put("execId", a.execId());
-            case Event.TaskExecStarted s -> o.put("id", s.taskId()).put("execId", s.execId()).put("pid", s.pid());
-            case Event.TaskPaused p -> o.put("id", p.taskId());
-            case Event.TaskResumed r -> o.put("id", r.taskId());
-            case Event.TaskOOM m -> o.put("id", m.taskId());
-            case Event.TaskCheckpointed c -> o.put("id", c.taskId()).put("checkpoint", c.checkpoint());
+            case Event.TaskExecAdded a -> o.put("id", a.taskId()).put("execId", a.execId())
+                    .put("container_id", a.taskId()).put("exec_id", a.execId());
+            case Event.TaskExecStarted s -> o.put("id", s.taskId()).put("execId", s.execId()).put("pid", s.pid())
+                    .put("container_id", s.taskId()).put("exec_id", s.execId());
+            case Event.TaskPaused p -> o.put("id", p.taskId()).put("container_id", p.taskId());
+            case Event.TaskResumed r -> o.put("id", r.taskId()).put("container_id", r.taskId());
+            case Event.TaskOOM m -> o.put("id", m.taskId()).put("container_id", m.taskId());
+            case Event.TaskCheckpointed c -> o.put("id", c.taskId()).put("checkpoint", c.checkpoint())
+                    .put("container_id", c.taskId());
             case Event.EventLoss l -> o.put("count", l.count());
         }
         return o;
+    }
+
+    private static void containerdExit(ObjectNode o, Exit exit) {
+        o.put("exit_status", exit.known() ? exit.exitCode() : UNKNOWN_EXIT_STATUS);
+        o.put("exited_at", exit.exitedAt().toString());
     }
 }

@@ -49,7 +49,7 @@ final class JobLedger implements Ledger {
                 throw e;
             }
             if (supervisor.jobs().containsKey(cmd.id())) {
-                return; // refused as DUPLICATE_ID: the live job's record stays
+                return; // refused as DUPILICATE_ID: the live job's record stays
             }
             store.forgetJob(cmd.id());
             store.createJob(cmd.id(), cmd.queue(), json, Optional.empty(), Instant.now());
@@ -111,7 +111,7 @@ final class JobLedger implements Ledger {
             }
             try {
                 Job job = supervisor.adopt(Commands.parse(r.command()).withId(r.id()), JobOptions.DEFAULT, left);
-                job.lastResult().filter(x -> x.state() == JobState.UNKNOWN_CMD || x.state() == JobState.DUPLICATE_ID)
+                job.lastResult().filter(x -> x.state() == JobState.UNKNOWN_CMD || x.state() == JobState.DUPILICATE_ID)
                         .ifPresent(refused -> lost.add("job " + r.id() + ": " + refused.data()));
             } catch (RuntimeException e) {
                 lost.add("job " + r.id() + ": " + e.getMessage());

@@ -60,7 +60,7 @@ final class JobRoutes implements HttpService {
         Job job = supervisor.run(cmd);
         Optional<JobResult> refused = job.onResult().isDone() ? job.lastResult() : Optional.empty();
         if (refused.isPresent() && (refused.get().state() == JobState.UNKNOWN_CMD
-                || refused.get().state() == JobState.DUPLICATE_ID)) {
+                || refused.get().state() == JobState.DUPILICATE_ID)) {
             json(res, refused.get().state() == JobState.UNKNOWN_CMD ? Status.BAD_REQUEST_400 : Status.CONFLICT_409,
                     Commands.toJson(refused.get()));
             return;

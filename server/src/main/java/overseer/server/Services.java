@@ -43,7 +43,7 @@ final class Services implements AutoCloseable {
 
     /** What `inspect` shows of a task's supervision. */
     record View(ServiceSpec spec, State state, int restarts, List<Exit> lastExits, Optional<Instant> nextRestartAt,
-                Optional<String> failure, Optional<Instant> startedAt, String health) {
+                Optional<String> failure, Optional<Instant> startedAt, String health, Instant createdAt) {
     }
 
     private final TaskService tasks;
@@ -55,6 +55,7 @@ final class Services implements AutoCloseable {
     /** One task's supervision; every field is guarded by the object's monitor. */
     private static final class Kept {
         final String namespace;
+        final Instant createdAt;
         ServiceSpec spec;
         StateStore.ServiceState state;
         final Deque<Exit> past = new ArrayDeque<>();
@@ -75,7 +76,8 @@ final class Services implements AutoCloseable {
         long outFrom;
         long errFrom;
 
-        Kept(String namespace, ServiceSpec spec, StateStore.ServiceState state, List<Exit> past) {
+        Kept(String namespace, ServiceSpec spec, StateStore.ServiceState state, List<Exit> past, Instant createdAt) {
+            this.createdAt = createdAt;
             this.namespace = namespace;
             this.spec = spec;
             this.state = state;
@@ -114,8 +116,8 @@ final class Services implements AutoCloseable {
         return k;
     }
 
-    void adopt(String namespace, ServiceSpec spec, StateStore.ServiceState state, List<Exit> past) {
-        kept.put(TaskService.key(namespace, spec.id()), new Kept(namespace, spec, state, past));
+    void adopt(String namespace, ServiceSpec spec, StateStore.ServiceState state, List<Exit> past, Instant createdAt) {
+        kept.put(TaskService.key(namespace, spec.id()), new Kept(namespace, spec, state, past, createdAt));
     }
 
     void respec(String namespace, ServiceSpec spec) {
@@ -283,12 +285,18 @@ final class Services implements AutoCloseable {
      * then SIGKILL to every process after the grace. Returns the exit.
      */
     Optional<Exit> stop(String namespace, String id) throws InterruptedException {
+        return stop(namespace, id, Optional.empty());
+    }
+
+    /** An operator's stop, with {@code grace} instead of the task's own when given (docker stop -t). */
+    Optional<Exit> stop(String namespace, String id, Optional<Duration> grace) throws InterruptedException {
         Kept k = kept(namespace, id);
         Supervision s;
         synchronized (k) {
             k.disarm();
             setState(k, id, new StateStore.ServiceState(k.state.restarts(), true, k.state.failure()));
-            s = k.spec.supervision();
+            Supervision own = k.spec.supervision();
+            s = grace.map(g -> own.withStop(own.stopSignal(), g)).orElse(own);
         }
         Task t = tasks.tasks().get(namespace, id);
         if (t.status() == Status.RUNNING || t.status() == Status.PAUSED) {
@@ -301,8 +309,8 @@ final class Services implements AutoCloseable {
     }
 
     /** `restart`: stop (no policy restarts it meanwhile), then start a new run. */
-    Task restartNow(String namespace, String id) throws InterruptedException {
-        stop(namespace, id);
+    Task restartNow(String namespace, String id, Optional<Duration> grace) throws InterruptedException {
+        stop(namespace, id, grace);
         Task t = tasks.tasks().get(namespace, id);
         if (t.status() == Status.CREATED) {
             operatorStart(namespace, id);
@@ -471,7 +479,7 @@ final class Services implements AutoCloseable {
                         default -> k.state.operatorStopped() ? State.STOPPED : State.EXITED;
                     };
             return new View(k.spec, state, k.state.restarts(), new ArrayList<>(k.past), Optional.ofNullable(k.nextRestartAt),
-                    k.state.failure(), Optional.ofNullable(k.startedAt), k.health);
+                    k.state.failure(), Optional.ofNullable(k.startedAt), k.health, k.createdAt);
         }
     }
 

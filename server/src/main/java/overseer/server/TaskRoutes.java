@@ -78,6 +78,13 @@ final class TaskRoutes implements HttpService {
         json(res, Status.OK_200, a);
     }
 
+    /** Every namespace's tasks: `ps --all-namespaces`. */
+    void listAll(ServerRequest req, ServerResponse res) {
+        ArrayNode a = Json.MAPPER.createArrayNode();
+        service.tasks().list().forEach(t -> a.add(view(t)));
+        json(res, Status.OK_200, a);
+    }
+
     private void get(ServerRequest req, ServerResponse res) {
         json(res, Status.OK_200, view(task(req)));
     }
@@ -94,14 +101,14 @@ final class TaskRoutes implements HttpService {
     /** An operator's stop: the stop signal, SIGKILL after the grace; no restart policy starts it again. */
     private void stop(ServerRequest req, ServerResponse res) throws InterruptedException {
         Task t = task(req);
-        service.services().stop(t.namespace(), t.id());
+        service.services().stop(t.namespace(), t.id(), grace(req));
         json(res, Status.OK_200, view(service.tasks().get(t.namespace(), t.id())));
     }
 
     /** Stop, then a new run. */
     private void restart(ServerRequest req, ServerResponse res) throws InterruptedException {
         Task t = task(req);
-        json(res, Status.OK_200, view(service.services().restartNow(t.namespace(), t.id())));
+        json(res, Status.OK_200, view(service.services().restartNow(t.namespace(), t.id(), grace(req))));
     }
 
     private void start(ServerRequest req, ServerResponse res) {
@@ -184,7 +191,7 @@ final class TaskRoutes implements HttpService {
         if (start != null && !start.isBoolean()) {
             throw OverseerException.invalidArgument("start: expected true or false, got %s", start);
         }
-        overseer.core.Process p = t.exec(execId, TaskService.logged(SpecJson.process(n.get("process"), "process."), service.logDir(t.namespace()), name));
+        overseer.core.Process p = t.exec(execId, TaskService.logged(execSpec(t, n.get("process")), service.logDir(t.namespace()), name));
         if (p.spec().terminal()) {
             p.output().addSink(new RawFileSink(service.logDir(t.namespace()).resolve(name + ".out")));
         }
@@ -192,6 +199,21 @@ final class TaskRoutes implements HttpService {
             p.start();
         }
         json(res, Status.CREATED_201, Json.object().put("execId", execId).put("pid", p.pid()));
+    }
+
+    /**
+     * An exec's process. Without "env" (absent or null; {} is an empty one) a process of a host task gets the
+     * daemon's own environment, as Lambda's local supervisor gives its Exec when ExecRequest.Env is nil
+     * (internal/lambda/supervisor/local_supervisor.go). An isolated task's exec never sees the host's.
+     */
+    private overseer.core.ProcessSpec execSpec(Task t, JsonNode process) {
+        overseer.core.ProcessSpec spec = SpecJson.process(process, "process.");
+        JsonNode env = process.get("env");
+        boolean isolated = service.spec(t.namespace(), t.id()).task().isolation().isPresent();
+        if ((env == null || env.isNull()) && !isolated) {
+            return spec.toBuilder().env(System.getenv()).build();
+        }
+        return spec;
     }
 
     private overseer.core.Process execOf(ServerRequest req) {
@@ -269,13 +291,13 @@ final class TaskRoutes implements HttpService {
 
     private void awaitExec(ServerRequest req, ServerResponse res) throws InterruptedException {
         overseer.core.Process p = task(req).process(req.path().pathParameters().get("exec"));
-        Duration timeout = req.query().first("timeout").map(s -> seconds("timeout", s)).orElse(MAX_WAIT);
+        Duration timeout = req.query().first("timeout").map(s -> duration("timeout", s)).orElse(MAX_WAIT);
         Optional<Exit> exit = p.await(timeout.compareTo(MAX_WAIT) > 0 ? MAX_WAIT : timeout);
         if (exit.isPresent()) {
             json(res, Status.OK_200, ApiJson.exit(exit.get()));
         } else {
             json(res, Status.REQUEST_TIMEOUT_408, Json.object().put("kind", "unavailable")
-                    .put("message", "process " + p.id() + " did not exit within " + timeout.toSeconds() + " s"));
+                    .put("message", "process " + p.id() + " did not exit within " + Json.text(timeout)));
         }
     }
 
@@ -286,13 +308,13 @@ final class TaskRoutes implements HttpService {
     /** Waits for the exit, at most ?timeout=SECONDS (default and cap 10 minutes): 200 with the exit, or 408. */
     private void await(ServerRequest req, ServerResponse res) throws InterruptedException {
         Task t = task(req);
-        Duration timeout = req.query().first("timeout").map(s -> seconds("timeout", s)).orElse(MAX_WAIT);
+        Duration timeout = req.query().first("timeout").map(s -> duration("timeout", s)).orElse(MAX_WAIT);
         Optional<Exit> exit = t.await(timeout.compareTo(MAX_WAIT) > 0 ? MAX_WAIT : timeout);
         if (exit.isPresent()) {
             json(res, Status.OK_200, ApiJson.exit(exit.get()));
         } else {
             json(res, Status.REQUEST_TIMEOUT_408, Json.object().put("kind", "unavailable")
-                    .put("message", "task " + t.id() + " did not exit within " + timeout.toSeconds() + " s"));
+                    .put("message", "task " + t.id() + " did not exit within " + Json.text(timeout)));
         }
     }
 
@@ -307,15 +329,15 @@ final class TaskRoutes implements HttpService {
         return req.content().hasEntity() ? req.content().as(String.class) : "";
     }
 
-    private static Duration seconds(String field, String s) {
-        try {
-            long n = Long.parseLong(s);
-            if (n < 0) {
-                throw OverseerException.invalidArgument("%s: must not be negative, got %s", field, s);
-            }
-            return Duration.ofSeconds(n);
-        } catch (NumberFormatException e) {
-            throw OverseerException.invalidArgument("%s: expected whole seconds, got \"%s\"", field, s);
+    /** A query duration: "500ms", "2s", "1m", or a bare number of seconds (what earlier clients sent). */
+    private static Duration duration(String field, String s) {
+        if (s.chars().allMatch(Character::isDigit) && !s.isEmpty() && s.length() <= 12) {
+            return Duration.ofSeconds(Long.parseLong(s));
         }
+        return overseer.core.Durations.parse(field, s);
+    }
+
+    private static Optional<Duration> grace(ServerRequest req) {
+        return req.query().first("grace").map(s -> duration("grace", s));
     }
 }

@@ -108,7 +108,7 @@ final class TaskService implements AutoCloseable {
             List<Exit> last = new ArrayList<>();
             r.exit().ifPresent(last::add);
             last.addAll(store.pastExits(r.namespace(), r.id(), Services.PAST_EXITS - last.size()));
-            services.adopt(r.namespace(), spec, r.service(), last);
+            services.adopt(r.namespace(), spec, r.service(), last, r.createdAt());
             try {
                 if (r.status() == Status.CREATED) {
                     tasks.create(r.namespace(), runnable(r.namespace(), spec));
@@ -148,12 +148,13 @@ final class TaskService implements AutoCloseable {
     Task create(String namespace, ServiceSpec spec) {
         Identifiers.require("namespace", namespace);
         requireRuntimeFor(spec.task());
+        Instant createdAt = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS); // as the store keeps it
         store.createTask(new StateStore.TaskRecord(namespace, spec.id(), tasks.runtime().name(), SpecJson.stored(spec),
-                Status.CREATED, 0, 0, Optional.empty(), Instant.now()));
+                Status.CREATED, 0, 0, Optional.empty(), createdAt));
         try {
             PrivateFiles.directory(logDir(namespace));
             specs.put(key(namespace, spec.id()), spec);
-            services.adopt(namespace, spec, StateStore.ServiceState.NEW, List.of());
+            services.adopt(namespace, spec, StateStore.ServiceState.NEW, List.of(), createdAt);
             return tasks.create(namespace, runnable(namespace, spec));
         } catch (RuntimeException e) {
             specs.remove(key(namespace, spec.id()));
@@ -243,10 +244,26 @@ final class TaskService implements AutoCloseable {
 
     void delete(String namespace, String id) {
         Task t = tasks.get(namespace, id);
+        // Refused before the service is forgotten: a running task that cannot be deleted stays supervised.
+        overseer.core.Lifecycle.check(overseer.core.Lifecycle.Op.DELETE, t.status());
         services.forget(namespace, id);
         t.delete();
         store.deleteTask(namespace, id);
         specs.remove(key(namespace, id));
+    }
+
+    /** A count of init exits, by task and exit code, since the daemon started: /metrics's exits series. */
+    record ExitKey(String namespace, String id, int code) {
+    }
+
+    private final java.util.concurrent.ConcurrentMap<ExitKey, java.util.concurrent.atomic.LongAdder> exits =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    java.util.Map<ExitKey, Long> exitCounts() {
+        java.util.Map<ExitKey, Long> out = new java.util.TreeMap<>(java.util.Comparator.comparing(ExitKey::namespace)
+                .thenComparing(ExitKey::id).thenComparingInt(ExitKey::code));
+        exits.forEach((k, v) -> out.put(k, v.sum()));
+        return out;
     }
 
     /** The journal's hand: an exit of a task the API made goes to the store, then to its supervision. */
@@ -269,6 +286,8 @@ final class TaskService implements AutoCloseable {
             throw e;
         }
         if (fresh && execId.equals(id)) {
+            exits.computeIfAbsent(new ExitKey(namespace, id, exit.exitCode()), k -> new java.util.concurrent.atomic.LongAdder())
+                    .increment();
             services.exited(namespace, id, exit);
         }
     }

@@ -80,7 +80,7 @@ class ApiServerTest extends DaemonFixture {
                 "{\"id\": \"a\", \"process\": {\"args\": [\"/bin/true\"]}, \"resources\": {\"memoryBytes\": -5}}",
                 "{\"id\": \"a\", \"process\": {\"args\": [\"/bin/true\"]}, \"resources\": {\"cpus\": \"lots\"}}",
                 "\u0000\u0001garbage", "{\"id\": \"" + "x".repeat(300) + "\", \"process\": {\"args\": [\"/bin/true\"]}}"};
-        String[][] elsewhere = {{"GET", "/v1/namespaces/default/tasks/..%2F..%2Fetc"}, {"GET", "/v1/namespaces/../tasks"},
+        String[][] elsewhere = {{"GET", "/v1/namespaces/default/tasks/..%2F..%2Fetc"}, {"GET", "/v1/namespaces/..%2Fetc/tasks"},
                 {"POST", "/v1/namespaces/default/tasks/nope/start"}, {"POST", "/v1/namespaces/default/tasks/x/kill"},
                 {"PUT", "/v1/namespaces/default/tasks"}, {"GET", "/v1/unknown"}, {"DELETE", "/healthz"},
                 {"POST", "/v1/namespaces/default/tasks/x/wait?timeout=soon"}, {"GET", "/v1/events?since=yesterday"},

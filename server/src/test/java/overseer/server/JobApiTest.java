@@ -36,7 +36,7 @@ class JobApiTest extends DaemonFixture {
                 .isEqualTo("UNKNOWN_CMD");
         call("POST", "/v1/jobs", "{\"id\": \"long\", \"command\": \"core.system\", \"arguments\": {\"name\": \"/bin/sleep\", \"args\": [\"100\"]}}", 202);
         assertThat(call("POST", "/v1/jobs", "{\"id\": \"long\", \"command\": \"core.system\", \"arguments\": {\"name\": \"/bin/true\"}}", 409)
-                .get("state").asString()).isEqualTo("DUPLICATE_ID");
+                .get("state").asString()).isEqualTo("DUPILICATE_ID");
         assertThat(call("GET", "/v1/jobs", null, 200)).hasSize(1);
         call("POST", "/v1/jobs/long/kill", null, 202);
         assertThat(call("POST", "/v1/jobs/long/wait?timeout=20", null, 200).get("state").asString()).isEqualTo("KILLED");

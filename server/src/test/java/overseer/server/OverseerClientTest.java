@@ -95,6 +95,34 @@ class OverseerClientTest {
         });
     }
 
+    /**
+     * Lambda's local supervisor (internal/lambda/supervisor/local_supervisor.go, Exec): with ExecRequest.Env nil
+     * the process inherits the supervisor's environment; an env given, even empty, is the whole environment.
+     */
+    @Test
+    void execWithoutEnvInheritsTheDaemonsEnvironmentAsLambdaDoes() throws Exception {
+        client.createTask("default", spec("{\"id\": \"host\", \"process\": {\"args\": [\"/bin/sleep\", \"100\"]}}"));
+        client.start("default", "host");
+        try {
+            // /usr/bin/env prints the environment it got, untouched by a shell's defaults
+            client.exec("default", "host", "inherits", spec("{\"args\": [\"/usr/bin/env\"]}"));
+            client.awaitExec("default", "host", "inherits", Duration.ofSeconds(20));
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            client.logs("default", "host", "inherits", "stdout", false, out);
+            List<String> daemons = System.getenv().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
+            assertThat(out.toString(StandardCharsets.UTF_8).lines().toList()).containsExactlyInAnyOrderElementsOf(daemons);
+
+            client.exec("default", "host", "given", spec("{\"args\": [\"/usr/bin/env\"], \"env\": {\"GREETING\": \"only this\"}}"));
+            client.awaitExec("default", "host", "given", Duration.ofSeconds(20));
+            ByteArrayOutputStream given = new ByteArrayOutputStream();
+            client.logs("default", "host", "given", "stdout", false, given);
+            assertThat(given.toString(StandardCharsets.UTF_8)).isEqualTo("GREETING=only this\n"); // nothing inherited
+        } finally {
+            client.kill("default", "host", "SIGKILL", true);
+            client.await("default", "host", Duration.ofSeconds(20));
+        }
+    }
+
     @Test
     void execStatsAndUpdate() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),

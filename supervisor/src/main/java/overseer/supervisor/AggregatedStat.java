@@ -7,7 +7,8 @@ import java.util.List;
  *
  * @param key   the metric name ("cpu", "rss", or what the process reported at level 10)
  * @param tags  its tags, sorted by key
- * @param op    "A" (average of the samples) or "D" (difference between the newest and the oldest sample)
+ * @param op    "A" (average of the samples) or "D" (a rate per second: the newest sample minus the oldest, over the
+ *              seconds between them, as 0-core's statsd)
  * @param value the aggregate
  * @param count how many samples went into it
  * @param last  the newest sample

@@ -93,8 +93,12 @@ public final class CommandRegistry {
         List<String> argv = new ArrayList<>();
         argv.add(a.name());
         argv.addAll(a.args());
+        // 0-core (base/pm/systemprocess.go): the manager's own environment, with arguments.env added over it
+        // (Go's exec inherits it when Env is nil, and appends os.Environ() before the given pairs otherwise).
+        Map<String, String> env = new LinkedHashMap<>(java.lang.System.getenv());
+        env.putAll(a.env());
         ProcessSpec spec = ProcessSpec.builder(argv)
-                .env(new LinkedHashMap<>(a.env()))
+                .env(env)
                 .cwd(a.dir().orElse(null))
                 .stdin(a.stdin().isPresent() ? Redirect.PIPE : Redirect.NULL)
                 .captureOutput()

@@ -21,9 +21,11 @@ import java.util.Optional;
  * @param exitLogSize how many exit-log entries to keep
  * @param tailLines   how many last lines of stdout and stderr the result keeps (0-core keeps 100)
  * @param hooks       hooks called during the job's life
+ * @param timeout     a run that lasts longer is stopped with the stop sequence (stop signal, grace, SIGKILL) and
+ *                    ends TIMEOUT; unlike 0-core's max_time (whole seconds, then SIGKILL) it asks first
  */
 public record JobOptions(Optional<RestartPolicy> restart, Signal stopSignal, Duration stopGrace, boolean runBlock,
-                         int exitLogSize, int tailLines, List<Hook> hooks) {
+                         int exitLogSize, int tailLines, List<Hook> hooks, Optional<Duration> timeout) {
     public static final JobOptions DEFAULT = builder().build();
 
     public JobOptions {
@@ -37,6 +39,12 @@ public record JobOptions(Optional<RestartPolicy> restart, Signal stopSignal, Dur
             throw OverseerException.invalidArgument("tailLines: %d is out of range 0..100000", tailLines);
         }
         hooks = List.copyOf(hooks);
+        Objects.requireNonNull(timeout, "timeout");
+        timeout.ifPresent(t -> {
+            if (t.isZero() || t.isNegative()) {
+                throw OverseerException.invalidArgument("timeout: must be positive, got %s", t);
+            }
+        });
     }
 
     /** The policy in force for {@code cmd}. */
@@ -57,6 +65,7 @@ public record JobOptions(Optional<RestartPolicy> restart, Signal stopSignal, Dur
         b.exitLogSize = exitLogSize;
         b.tailLines = tailLines;
         b.hooks.addAll(hooks);
+        b.timeout = timeout.orElse(null);
         return b;
     }
 
@@ -68,6 +77,13 @@ public record JobOptions(Optional<RestartPolicy> restart, Signal stopSignal, Dur
         private int exitLogSize = 10;
         private int tailLines = 100;
         private final List<Hook> hooks = new ArrayList<>();
+        private Duration timeout;
+
+        /** Each run at most this long, then the stop sequence (see {@link JobOptions#timeout}). */
+        public Builder timeout(Duration t) {
+            timeout = t;
+            return this;
+        }
 
         public Builder restart(RestartPolicy p) {
             restart = p;
@@ -105,7 +121,8 @@ public record JobOptions(Optional<RestartPolicy> restart, Signal stopSignal, Dur
         }
 
         public JobOptions build() {
-            return new JobOptions(Optional.ofNullable(restart), stopSignal, stopGrace, runBlock, exitLogSize, tailLines, hooks);
+            return new JobOptions(Optional.ofNullable(restart), stopSignal, stopGrace, runBlock, exitLogSize, tailLines, hooks,
+                    Optional.ofNullable(timeout));
         }
     }
 }

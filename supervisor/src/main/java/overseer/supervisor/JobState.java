@@ -12,6 +12,9 @@ public enum JobState {
     KILLED,
     /** No command of that name is registered. */
     UNKNOWN_CMD,
-    /** A live job already has that id. */
-    DUPLICATE_ID
+    /**
+     * A live job already has that id. Spelled as 0-core spells it on the wire (base/pm/result.go,
+     * StateDuplicateID = "DUPILICATE_ID"): its clients compare the string.
+     */
+    DUPILICATE_ID
 }

@@ -16,13 +16,16 @@ import java.util.Objects;
  * @param minUptime   a run at least this long is stable: the backoff starts over and the restart count too
  */
 public record RestartPolicy(Mode mode, int maxRestarts, Backoff backoff, Duration minUptime) {
+    /** No cap: `--restart always` restarts for as long as the job runs (docker's, systemd's Restart=always). */
+    public static final int UNLIMITED = Integer.MAX_VALUE;
+
     public static final RestartPolicy NEVER = new RestartPolicy(Mode.NEVER, 0, Backoff.DEFAULT, Duration.ofSeconds(10));
 
     public RestartPolicy {
         Objects.requireNonNull(mode, "restart.mode");
         Objects.requireNonNull(backoff, "restart.backoff");
         Durations.requireNonNegative("restart.minUptime", minUptime);
-        if (maxRestarts < 0 || maxRestarts > Command.MAX_RESTARTS) {
+        if (maxRestarts < 0 || maxRestarts > Command.MAX_RESTARTS && maxRestarts != UNLIMITED) {
             throw OverseerException.invalidArgument("restart.maxRestarts: %d is out of range 0..%d", maxRestarts,
                     Command.MAX_RESTARTS);
         }

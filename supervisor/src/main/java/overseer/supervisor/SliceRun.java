@@ -347,11 +347,19 @@ public final class SliceRun implements AutoCloseable {
         return switch (r.state()) {
             case SUCCESS -> "exited successfully";
             case ERROR -> r.time() == 0 && !r.data().isEmpty() ? "could not start: " + r.data()
-                    : "exit status " + r.code() + (r.critical().isEmpty() ? "" : ": " + r.critical());
+                    : exitWords(r.code()) + (r.critical().isEmpty() ? "" : ": " + r.critical());
             case TIMEOUT -> "timed out";
             case KILLED -> "killed";
-            case UNKNOWN_CMD, DUPLICATE_ID -> r.data();
+            case UNKNOWN_CMD, DUPILICATE_ID -> r.data();
         };
+    }
+
+    /** A process's end from its 0-core code (1000 + status, 999 for a signal), as Go words an exit. */
+    private static String exitWords(int code) {
+        if (code == JobResult.SIGNALED) {
+            return "killed by a signal";
+        }
+        return "exit status " + (code > JobResult.EXIT_BASE ? code - JobResult.EXIT_BASE : code);
     }
 
     private void fail(Entry e, String reason) {

@@ -2,6 +2,8 @@ package overseer.supervisor;
 
 import overseer.core.OverseerException;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -16,7 +18,10 @@ import java.util.regex.Pattern;
  * tags sorted by key); each group keeps its count, sum, oldest and newest sample, and reports:
  * <ul>
  *   <li>{@code A}: the average of its samples (a gauge: cpu %, rss, a queue length);</li>
- *   <li>{@code D}: the newest sample minus the oldest (a counter's growth: bytes sent, requests served).</li>
+ *   <li>{@code D}: a counter's rate per second (bytes sent, requests served): the newest sample minus the oldest,
+ *   divided by the seconds between them, as 0-core's statsd turned a differential into a rate
+ *   (apps/core0/stats/stats.go, FeedOn: (value - last) / (now - lastTime)); 100 then 300 two seconds later is
+ *   100. With one sample, or samples taken at the same instant, there is no rate yet: 0.</li>
  * </ul>
  * The window is the aggregator's whole life: a {@link #snapshot()} reflects every sample since the
  * aggregator was created, and nothing is ever dropped. 0-core flushed its aggregates every few seconds;
@@ -52,19 +57,28 @@ public final class StatsAggregator {
         private double sum;
         private double oldest;
         private double newest;
+        private Instant oldestAt;
+        private Instant newestAt;
 
-        synchronized void add(double v) {
+        synchronized void add(double v, Instant at) {
             if (count == 0) {
                 oldest = v;
+                oldestAt = at;
             }
             count++;
             sum += v;
             newest = v;
+            newestAt = at;
         }
 
         synchronized AggregatedStat stat(Group g) {
-            double value = g.op().equals(AggregatedStat.AVERAGE) ? sum / count : newest - oldest;
-            return new AggregatedStat(g.key(), g.tags(), g.op(), value, count, newest);
+            return new AggregatedStat(g.key(), g.tags(), g.op(), g.op().equals(AggregatedStat.AVERAGE) ? sum / count : rate(),
+                    count, newest);
+        }
+
+        private double rate() {
+            double seconds = Duration.between(oldestAt, newestAt).toNanos() / 1e9;
+            return seconds <= 0 ? 0 : (newest - oldest) / seconds;
         }
     }
 
@@ -91,8 +105,13 @@ public final class StatsAggregator {
      * empty key, naming "value" for NaN or an infinity, naming "tags" for a tag without a key.
      */
     public void add(String op, String key, double value, List<Tag> tags) {
+        add(op, key, value, tags, Instant.now());
+    }
+
+    /** Adds one sample taken at {@code at} (samples come in time order); as {@link #add(String, String, double, List)}. */
+    public void add(String op, String key, double value, List<Tag> tags, Instant at) {
         if (!AggregatedStat.AVERAGE.equals(op) && !AggregatedStat.DIFFERENCE.equals(op)) {
-            throw OverseerException.invalidArgument("op: expected \"A\" (average) or \"D\" (difference), got \"%s\"", op);
+            throw OverseerException.invalidArgument("op: expected \"A\" (average) or \"D\" (differential, a rate per second), got \"%s\"", op);
         }
         if (key == null || key.isBlank()) {
             throw OverseerException.invalidArgument("key: must not be empty");
@@ -107,7 +126,7 @@ public final class StatsAggregator {
             }
         }
         sorted.sort(Comparator.comparing(Tag::key).thenComparing(Tag::value));
-        groups.computeIfAbsent(new Group(op, key, List.copyOf(sorted)), g -> new Figures()).add(value);
+        groups.computeIfAbsent(new Group(op, key, List.copyOf(sorted)), g -> new Figures()).add(value, at);
     }
 
     public void add(Parsed p) {

@@ -122,7 +122,7 @@ final class SupervisedJob implements Job {
                 } else if (o.retryable() && policy.restarts(o.result().state(), restarts)) {
                     restarts++;
                     delay = policy.backoff().delay(restarts);
-                    next = "restart " + restarts + " of " + policy.maxRestarts() + " in " + delay.toMillis() + " ms";
+                    next = "restart " + restarts + (policy.maxRestarts() == RestartPolicy.UNLIMITED ? "" : " of " + policy.maxRestarts()) + " in " + delay.toMillis() + " ms";
                 } else if (cmd.recurringPeriod() > 0) {
                     delay = Duration.ofSeconds(cmd.recurringPeriod());
                     next = "next run in " + cmd.recurringPeriod() + " s";
@@ -179,7 +179,7 @@ final class SupervisedJob implements Job {
 
     private static JobResult withState(JobResult r, JobState state) {
         return new JobResult(r.id(), r.command(), r.data(), r.streams(), r.critical(), r.level(), state, r.code(),
-                r.starttime(), r.time(), r.tags());
+                r.starttime(), r.time(), r.tags(), r.container());
     }
 
     /** One run's result; {@code retryable} is false when the command could not even start. */
@@ -275,7 +275,7 @@ final class SupervisedJob implements Job {
         synchronized JobResult result(JobState state, int code) {
             long startMs = start.toEpochMilli();
             return new JobResult(cmd.id(), cmd.command(), data, List.of(String.join("\n", stdout), String.join("\n", stderr)),
-                    critical, level, state, code, startMs, System.currentTimeMillis() - startMs, cmd.tags());
+                    critical, level, state, code, startMs, System.currentTimeMillis() - startMs, cmd.tags(), 0);
         }
 
         void schedule(Runnable action, Duration after) {
@@ -304,7 +304,7 @@ final class SupervisedJob implements Job {
                         .findFirst().ifPresent(Task::delete); // a previous run's task that is already stopped
                 task = supervisor.tasks().create(supervisor.namespace(), s.forJob(cmd.id()));
             } catch (OverseerException e) {
-                return new Outcome(JobResult.notRun(cmd, JobState.ERROR, e.getMessage(), 400), Optional.empty(), false);
+                return new Outcome(JobResult.notRun(cmd, JobState.ERROR, e.getMessage(), spawnCode(e)), Optional.empty(), false);
             }
             addSinks(task, out, err);
             if (supervisor.detached()) {
@@ -315,7 +315,7 @@ final class SupervisedJob implements Job {
                 task.start();
             } catch (OverseerException e) {
                 task.delete();
-                return new Outcome(JobResult.notRun(cmd, JobState.ERROR, e.getMessage(), 400), Optional.empty(), false);
+                return new Outcome(JobResult.notRun(cmd, JobState.ERROR, e.getMessage(), spawnCode(e)), Optional.empty(), false);
             }
         }
         r.task = task;
@@ -336,7 +336,19 @@ final class SupervisedJob implements Job {
                 }
             }
         }
-        if (cmd.maxTime() > 0) {
+        if (options.timeout().isPresent()) {
+            Duration left = options.timeout().get().minus(Duration.between(r.start, Instant.now()));
+            r.schedule(() -> {
+                r.timedOut = true;
+                Thread.ofVirtual().name("timeout-" + cmd.id()).start(() -> {
+                    try {
+                        task.shutdown(options.stopSignal(), options.stopGrace());
+                    } catch (InterruptedException | OverseerException e) {
+                        killQuietly(task, Signal.SIGKILL);
+                    }
+                });
+            }, left.isNegative() ? Duration.ZERO : left);
+        } else if (cmd.maxTime() > 0) {
             // from the run's start, which for a job taken back was under an earlier supervisor
             Duration left = Duration.ofSeconds(cmd.maxTime()).minus(Duration.between(r.start, Instant.now()));
             r.schedule(() -> {
@@ -363,7 +375,15 @@ final class SupervisedJob implements Job {
         JobState state = r.stopping ? JobState.KILLED
                 : r.timedOut ? JobState.TIMEOUT
                 : exit.success() ? JobState.SUCCESS : JobState.ERROR;
-        return new Outcome(r.result(state, exit.exitCode()), Optional.of(exit), true);
+        return new Outcome(r.result(state, JobResult.code(exit)), Optional.of(exit), true);
+    }
+
+    /**
+     * 0-core's code for a process that could not start: 404 when its program is not there (exec.LookPath
+     * failed, base/pm/systemprocess.go), else 400. The runtimes name the field of what is wrong: "args[0]".
+     */
+    static int spawnCode(OverseerException e) {
+        return e.kind() == overseer.core.ErrorKind.INVALID_ARGUMENT && e.getMessage().startsWith("args[0]:") ? 404 : 400;
     }
 
     private void addSinks(Task task, LevelParser out, LevelParser err) {
@@ -606,6 +626,21 @@ final class SupervisedJob implements Job {
     @Override
     public List<AggregatedStat> stats() {
         return stats.snapshot();
+    }
+
+    /** What the processes of the current run use now; empty between runs, for a built-in or without STATS. */
+    List<ProcessStats> processStats() {
+        Run r = run;
+        Task t = r == null ? null : r.task;
+        if (t == null || t.status() != Status.RUNNING
+                || !supervisor.tasks().runtime().features().contains(Runtime.Feature.STATS)) {
+            return List.of();
+        }
+        try {
+            return t.stats().processes();
+        } catch (OverseerException ended) {
+            return List.of(); // it ended between the status read and the stats
+        }
     }
 
     @Override

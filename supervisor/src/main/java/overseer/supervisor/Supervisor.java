@@ -48,6 +48,7 @@ public final class Supervisor implements AutoCloseable {
     public Supervisor(Tasks tasks, String namespace) {
         this.tasks = tasks;
         this.namespace = Identifiers.require("namespace", namespace);
+        JobBuiltIns.register(this);
     }
 
     public String namespace() {
@@ -68,7 +69,7 @@ public final class Supervisor implements AutoCloseable {
 
     /**
      * Starts a job. A command of an unknown kind, or with the id of a live job, does not run: the job returned
-     * has already ended with UNKNOWN_CMD or DUPLICATE_ID (and result handlers see it), as 0-core reports them.
+     * has already ended with UNKNOWN_CMD or DUPILICATE_ID (and result handlers see it), as 0-core reports them.
      */
     public Job run(Command cmd, JobOptions options) {
         if (closing) {
@@ -81,7 +82,7 @@ public final class Supervisor implements AutoCloseable {
         }
         SupervisedJob job = new SupervisedJob(this, c, options, java.util.Optional.empty());
         if (jobs.putIfAbsent(c.id(), job) != null) {
-            return refused(c, options, JobState.DUPLICATE_ID, "duplicate job id: " + c.id());
+            return refused(c, options, JobState.DUPILICATE_ID, "duplicate job id: " + c.id());
         }
         job.launch();
         return job;
@@ -104,7 +105,7 @@ public final class Supervisor implements AutoCloseable {
         }
         SupervisedJob job = new SupervisedJob(this, cmd, options, java.util.Optional.of(left));
         if (jobs.putIfAbsent(cmd.id(), job) != null) {
-            return refused(cmd, options, JobState.DUPLICATE_ID, "duplicate job id: " + cmd.id());
+            return refused(cmd, options, JobState.DUPILICATE_ID, "duplicate job id: " + cmd.id());
         }
         job.launch();
         return job;
@@ -153,6 +154,12 @@ public final class Supervisor implements AutoCloseable {
     /** Kills every live job but the protected ones. */
     public void killAll() {
         jobs.values().stream().filter(j -> !j.command().protect()).forEach(SupervisedJob::kill);
+    }
+
+    /** Kills every live job but the protected ones and {@code except} with {@code signal} (0-core's Killall). */
+    void killAll(overseer.core.Signal signal, String except) {
+        jobs.values().stream().filter(j -> !j.command().protect() && !j.command().id().equals(except))
+                .forEach(j -> j.kill(signal, j.options().stopGrace()));
     }
 
     /** Called with every final result, and with the results of commands that were refused. */

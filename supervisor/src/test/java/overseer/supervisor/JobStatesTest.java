@@ -31,7 +31,7 @@ class JobStatesTest extends SupervisorFixture {
     void error() throws Exception {
         JobResult r = supervisor.run(shell(uniqueId("err"), "exit 4")).await();
         assertThat(r.state()).isEqualTo(JobState.ERROR);
-        assertThat(r.code()).isEqualTo(4);
+        assertThat(r.code()).isEqualTo(1004); // 0-core: 1000 + the exit status
     }
 
     @Test
@@ -42,7 +42,7 @@ class JobStatesTest extends SupervisorFixture {
         job.subscribe(lines::add);
         JobResult r = job.await();
         assertThat(r.state()).isEqualTo(JobState.TIMEOUT);
-        assertThat(r.code()).isEqualTo(137);
+        assertThat(r.code()).isEqualTo(999); // 0-core: killed by a signal
         long grandchild = Long.parseLong(r.streams().getFirst().strip());
         await().atMost(Duration.ofSeconds(5)).until(() -> gone(grandchild));
     }
@@ -54,7 +54,7 @@ class JobStatesTest extends SupervisorFixture {
         supervisor.kill(job.command().id());
         JobResult r = job.await();
         assertThat(r.state()).isEqualTo(JobState.KILLED);
-        assertThat(r.code()).isEqualTo(143); // SIGTERM, the default stop signal
+        assertThat(r.code()).isEqualTo(999); // SIGTERM, the default stop signal: 0-core's 999
     }
 
     @Test
@@ -75,7 +75,7 @@ class JobStatesTest extends SupervisorFixture {
         String id = uniqueId("dup");
         Job first = supervisor.run(shell(id, "sleep 1000"));
         JobResult r = supervisor.run(shell(id, "true")).await();
-        assertThat(r.state()).isEqualTo(JobState.DUPLICATE_ID);
+        assertThat(r.state()).isEqualTo(JobState.DUPILICATE_ID);
         assertThat(supervisor.jobs()).containsKey(id);
         first.kill();
         assertThat(first.await().state()).isEqualTo(JobState.KILLED);

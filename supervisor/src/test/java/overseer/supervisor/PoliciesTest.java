@@ -133,7 +133,7 @@ class PoliciesTest extends SupervisorFixture {
         stubborn.kill();
         JobResult r2 = stubborn.await();
         assertThat(r2.state()).isEqualTo(JobState.KILLED);
-        assertThat(r2.code()).isEqualTo(137);
+        assertThat(r2.code()).isEqualTo(JobResult.SIGNALED);
     }
 
     @Test
@@ -168,7 +168,7 @@ class PoliciesTest extends SupervisorFixture {
         supervisor.shutdown(Duration.ofMillis(500));
         assertThat(guarded.onResult()).isDone();
         assertThat(stubborn.onResult()).isDone();
-        assertThat(stubborn.await().code()).isEqualTo(137);
+        assertThat(stubborn.await().code()).isEqualTo(JobResult.SIGNALED);
         assertThat(supervisor.jobs()).isEmpty();
     }
 

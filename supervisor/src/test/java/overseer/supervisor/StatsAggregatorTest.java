@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import overseer.core.ErrorKind;
 import overseer.core.OverseerException;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
@@ -25,16 +26,35 @@ class StatsAggregatorTest {
         assertThat(agg.snapshot()).containsExactly(new AggregatedStat("cpu", List.of(), "A", 30, 3, 60));
     }
 
+    /** 0-core apps/core0/stats/stats.go (State.FeedOn): a "D" sample becomes (value - last) / (now - lastTime) s. */
     @Test
-    void differenceIsNewestMinusOldest() {
-        agg.add("D", "bytes.sent", 1000, List.of());
-        agg.add("D", "bytes.sent", 1500, List.of());
-        agg.add("D", "bytes.sent", 4000, List.of());
+    void differentialIsAPerSecondRateAsZeroCoreStatsdDid() {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        agg.add("D", "bytes.sent", 100, List.of(), t0);
+        agg.add("D", "bytes.sent", 300, List.of(), t0.plusSeconds(2));
         AggregatedStat s = agg.snapshot().getFirst();
         assertThat(s.op()).isEqualTo("D");
-        assertThat(s.value()).isEqualTo(3000);
-        assertThat(s.count()).isEqualTo(3);
-        assertThat(s.last()).isEqualTo(4000);
+        assertThat(s.value()).isEqualTo(100); // (300 - 100) / 2 s
+        assertThat(s.count()).isEqualTo(2);
+        assertThat(s.last()).isEqualTo(300);
+        agg.add("D", "bytes.sent", 1300, List.of(), t0.plusSeconds(4));
+        assertThat(agg.snapshot().getFirst().value()).isEqualTo(300); // (1300 - 100) / 4 s: the rate since the first sample
+    }
+
+    @Test
+    void averageStaysTheMeanWhateverTheTimes() {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        agg.add("A", "cpu", 100, List.of(), t0);
+        agg.add("A", "cpu", 300, List.of(), t0.plusSeconds(2));
+        assertThat(agg.snapshot().getFirst().value()).isEqualTo(200);
+    }
+
+    @Test
+    void samplesAtTheSameInstantHaveNoRateYet() {
+        Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+        agg.add("D", "requests", 7, List.of(), t0);
+        agg.add("D", "requests", 9, List.of(), t0);
+        assertThat(agg.snapshot().getFirst().value()).isZero();
     }
 
     @Test

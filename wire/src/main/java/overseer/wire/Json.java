@@ -146,6 +146,11 @@ public final class Json {
         return v.asLong();
     }
 
+    /** A size in bytes: a whole number, or a string in the CLI's grammar ("64m", "1.5g"). */
+    public static long bytes(JsonNode v, String path) {
+        return v.isString() ? overseer.core.Sizes.parse(path, v.asString()) : whole(v, path);
+    }
+
     public static long parseLong(String field, String text) {
         try {
             return Long.parseLong(text);

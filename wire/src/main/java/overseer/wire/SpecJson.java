@@ -179,10 +179,10 @@ public final class SpecJson {
             b.cpuWeight(Math.toIntExact(intValue(v, "resources.cpuWeight")));
         }
         if ((v = Json.field(r, "memoryBytes")) != null) {
-            b.memoryBytes(Json.whole(v, "resources.memoryBytes"));
+            b.memoryBytes(Json.bytes(v, "resources.memoryBytes"));
         }
         if ((v = Json.field(r, "swapBytes")) != null) {
-            b.swapBytes(Json.whole(v, "resources.swapBytes"));
+            b.swapBytes(Json.bytes(v, "resources.swapBytes"));
         }
         if ((v = Json.field(r, "pidsLimit")) != null) {
             b.pidsLimit(Json.whole(v, "resources.pidsLimit"));
@@ -306,7 +306,11 @@ public final class SpecJson {
 
     // --- exit ------------------------------------------------------------------------------------------
 
-    /** {"exitCode", "signal": "SIGKILL"|null, "signo", "oomKilled", "exitedAt"}. */
+    /**
+     * {"exitCode", "signal": "SIGKILL"|null, then "signo" or "exit_status", "oomKilled", "exitedAt"}. Exactly one of
+     * {@code signo} (killed by that signal) and {@code exit_status} (exited with that status, -1 when unknown) is
+     * there, as in Lambda's EventData, which a ProcessTermination reads as Signaled() or Exited().
+     */
     public static ObjectNode exit(Exit e) {
         ObjectNode o = Json.object();
         o.put("exitCode", e.exitCode());
@@ -315,7 +319,7 @@ public final class SpecJson {
             o.put("signo", e.signal().get().number());
         } else {
             o.putNull("signal");
-            o.putNull("signo");
+            o.put("exit_status", e.exitCode());
         }
         o.put("oomKilled", e.oomKilled());
         o.put("exitedAt", e.exitedAt().toString());

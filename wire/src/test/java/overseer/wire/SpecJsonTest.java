@@ -94,4 +94,22 @@ class SpecJsonTest {
         assertThat(Json.text(Duration.ofMillis(1500))).isEqualTo("1500ms");
         assertThat(Json.text(Duration.ofMinutes(2))).isEqualTo("2m");
     }
+
+    /**
+     * Lambda's supervisor model (internal/lambda/supervisor/model/model.go, EventData): a termination carries
+     * signo or exit_status, never both, and ProcessTermination reads it as Signaled() or Exited().
+     */
+    @Test
+    void anExitCarriesExactlyOneOfSignoAndExitStatusAsLambdaEventsDo() {
+        Instant at = Instant.parse("2026-12-01T10:00:00Z");
+        var killed = SpecJson.exit(Exit.killed(Signal.SIGKILL, false, at));
+        assertThat(killed.get("signo").asInt()).isEqualTo(9);
+        assertThat(killed.has("exit_status")).isFalse();
+        assertThat(killed.get("signal").asString()).isEqualTo("SIGKILL"); // Overseer's name field stays
+        var exited = SpecJson.exit(Exit.exited(3, at));
+        assertThat(exited.get("exit_status").asInt()).isEqualTo(3);
+        assertThat(exited.has("signo")).isFalse();
+        assertThat(exited.get("signal").isNull()).isTrue();
+        assertThat(SpecJson.exit(exited)).isEqualTo(Exit.exited(3, at));
+    }
 }

@@ -1,6 +1,4 @@
-package overseer.cli;
-
-import overseer.core.OverseerException;
+package overseer.core;
 
 import java.math.BigDecimal;
 import java.util.Locale;
@@ -8,14 +6,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /** Sizes written as docker writes them: a number and an optional binary unit, b, k, m or g (64m, 1.5g, 512kb). */
-final class Sizes {
+public final class Sizes {
     private static final Pattern SIZE = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([bkmg]?)b?", Pattern.CASE_INSENSITIVE);
 
     private Sizes() {
     }
 
     /** Bytes; INVALID_ARGUMENT naming {@code flag} when {@code text} is not a size. */
-    static long parse(String flag, String text) {
+    public static long parse(String flag, String text) {
         Matcher m = SIZE.matcher(text.strip());
         if (!m.matches()) {
             throw OverseerException.invalidArgument("%s: expected a size such as 64m (units b, k, m, g), got \"%s\"", flag, text);

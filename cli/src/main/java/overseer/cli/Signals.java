@@ -85,6 +85,34 @@ final class Signals {
         }
     }
 
+    /**
+     * {@code action} for the signals {@code names} ("TERM", "INT", "HUP"), the others as the JVM would do;
+     * through the signalfd when signals are read here, else the JVM's handlers (which -Xrs would refuse for
+     * these). Closing puts back what was there before.
+     */
+    @SuppressWarnings("removal")
+    static AutoCloseable on(java.util.List<String> names, Consumer<Signal> action) {
+        if (reading()) {
+            Consumer<SignalFd.Received> before;
+            synchronized (Signals.class) {
+                before = handler;
+            }
+            handle(r -> {
+                if (names.contains(r.signal().name().substring(3))) {
+                    action.accept(r.signal());
+                } else {
+                    asTheJvmWould(r);
+                }
+            });
+            return () -> handle(before == null ? Signals::asTheJvmWould : before);
+        }
+        Map<String, sun.misc.SignalHandler> previous = new java.util.LinkedHashMap<>();
+        for (String name : names) {
+            previous.put(name, sun.misc.Signal.handle(new sun.misc.Signal(name), s -> action.accept(Signal.of(s.getNumber()))));
+        }
+        return () -> previous.forEach((name, h) -> sun.misc.Signal.handle(new sun.misc.Signal(name), h));
+    }
+
     /** What the JVM does with a signal when nobody blocked it, for the verbs that do not take them. */
     static void asTheJvmWould(SignalFd.Received r) {
         Signal s = r.signal();

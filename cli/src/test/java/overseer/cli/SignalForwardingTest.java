@@ -92,6 +92,23 @@ class SignalForwardingTest {
     }
 
     @Test
+    void theDaemonServesAndStopsOnSigtermUnderTheLauncher(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        // Its handlers must not be refused under -Xrs ("Signal already used by VM or OS: SIGTERM").
+        java.nio.file.Path sock = dir.resolve("d.sock");
+        Task d = overseer("daemon", "--socket", sock.toString(), "--state-dir", dir.resolve("st").toString(),
+                "--cgroup-parent", "overseer-test-launcher-" + System.nanoTime());
+        overseer.client.OverseerClient c = new overseer.client.OverseerClient(sock);
+        await().atMost(PATIENCE).ignoreExceptions().until(() -> c.health().get("status").asString().equals("ok"));
+        d.kill(Signal.SIGTERM, false);
+        int code = d.await().exitCode();
+        d.output().drained().join();
+        assertThat(all(d)).doesNotContain("already used");
+        assertThat(code).as(all(d)).isZero(); // a clean stop, as DaemonCliTest.sigtermStopsTheDaemonCleanly
+        assertThat(java.nio.file.Files.exists(sock)).isFalse();
+    }
+
+    @Test
     void otherVerbsStillEndOnSigtermAsAJvmDoes() throws Exception {
         Task daemonless = overseer("events", "--socket", "/nonexistent/overseer.sock");
         // Whatever it does (it cannot reach a daemon), a TERM must not be held forever.

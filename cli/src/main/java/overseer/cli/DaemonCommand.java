@@ -2,12 +2,14 @@ package overseer.cli;
 
 import overseer.core.OverseerException;
 import overseer.core.RoutingRuntime;
+import overseer.core.Sizes;
 import overseer.core.spi.Runtime;
 import overseer.linux.NativeRuntime;
 import overseer.linux.Subreaper;
 import overseer.oci.OciRuntime;
 import overseer.server.ApiServer;
 import overseer.server.Daemon;
+import overseer.wire.LogLimits;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -66,9 +68,22 @@ final class DaemonCommand implements Callable<Integer> {
             description = "Cgroup under which every task gets <namespace>/<id>, in every hierarchy (default: ${DEFAULT-VALUE}).")
     String cgroupParent;
 
+    @Option(names = "--log-max-size", paramLabel = "SIZE",
+            description = "Rotate a task's stdout or stderr file past this size (default: 64m; docker's max-size).")
+    String logMaxSize;
+
+    @Option(names = "--log-max-files", paramLabel = "N",
+            description = "Files kept per stream, the current one included (default: 3; docker's max-file).")
+    Integer logMaxFiles;
+
     @Option(names = "--services", paramLabel = "DIR",
             description = "Keep the services declared in DIR/*.yaml (docs/services.md); `overseer reload` or SIGHUP applies changes.")
     Path services;
+
+    @Option(names = "--orphans", paramLabel = "stop|adopt", defaultValue = "stop",
+            description = "At start, what to do with tasks found under this daemon's cgroups or state that its store "
+                    + "does not know (default: ${DEFAULT-VALUE}); they are logged and listed at /v1/orphans.")
+    String orphans;
 
     @Option(names = "--serve", hidden = true,
             description = "Serve in this process, without a monitor: exits of tasks that end while the daemon is down are then unknown.")
@@ -100,6 +115,8 @@ final class DaemonCommand implements Callable<Integer> {
         if (!List.of("auto", "native", "oci", "both").contains(runtime)) {
             throw OverseerException.invalidArgument("--runtime: expected auto, native, oci or both, got \"%s\"", runtime);
         }
+        overseer.server.Orphans orphanPolicy = overseer.server.Orphans.parse("--orphans", orphans);
+        LogLimits limits = logLimits(p); // refused here, before the monitor starts a daemon with it
         if (!serve) {
             return new Monitor(state, daemonArgs(sock)).run();
         }
@@ -124,7 +141,8 @@ final class DaemonCommand implements Callable<Integer> {
         });
         Runtime rt = runtime(state);
         try (Daemon d = new Daemon(rt, sock, listener, state, stopTasks,
-                Optional.ofNullable(services).map(Path::toAbsolutePath))) {
+                Optional.ofNullable(services).map(Path::toAbsolutePath), orphanPolicy)) {
+            d.logLimits(limits);
             up.set(d);
             writePid(state.resolve(Monitor.PID_FILE));
             System.err.println("overseer daemon: listening on " + d.socket() + ", state in " + state + " (runtime " + rt.name() + ")");
@@ -138,6 +156,24 @@ final class DaemonCommand implements Callable<Integer> {
     }
 
     /** The arguments this command was given after "daemon", for the daemon child. */
+    /** --log-max-size and --log-max-files, or log-max-size and log-max-files in the --config file. */
+    private LogLimits logLimits(Properties p) {
+        String size = logMaxSize != null ? logMaxSize : p.getProperty("log-max-size");
+        String files = logMaxFiles != null ? logMaxFiles.toString() : p.getProperty("log-max-files");
+        long bytes = size == null ? LogLimits.DEFAULT.maxBytes() : Sizes.parse("--log-max-size", size);
+        int n;
+        try {
+            n = files == null ? LogLimits.DEFAULT.maxFiles() : Integer.parseInt(files.strip());
+        } catch (NumberFormatException e) {
+            throw OverseerException.invalidArgument("--log-max-files: expected a number, got \"%s\"", files);
+        }
+        try {
+            return new LogLimits(bytes, n);
+        } catch (OverseerException e) {
+            throw OverseerException.invalidArgument("--log-max-size/--log-max-files: %s", e.getMessage());
+        }
+    }
+
     /** The daemon's own flags, for the daemon the monitor spawns; a socket given before the verb is passed on. */
     private List<String> daemonArgs(Path sock) {
         List<String> all = spec.commandLine().getParseResult().originalArgs();

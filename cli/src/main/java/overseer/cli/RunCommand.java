@@ -3,7 +3,6 @@ package overseer.cli;
 import overseer.core.ErrorKind;
 import overseer.core.Framing;
 import overseer.core.LogConfig;
-import overseer.core.LogRecord;
 import overseer.core.LogStream;
 import overseer.core.OverseerException;
 import overseer.core.PortableRuntime;
@@ -72,8 +71,7 @@ class RunCommand implements Callable<Integer> {
     String stdin;
 
     @Option(names = "--framing", paramLabel = "line|message|raw",
-            description = "How output is cut into records (default: raw when the output is a terminal or with -t, "
-                    + "so that a prompt shows at once; else line).")
+            description = "How output is cut into records for --log-file and hooks (default: raw with -t, else line).")
     String framing;
 
     @Option(names = {"-t", "--tty"}, description = "Run the command on a terminal of its own (a pseudo-terminal), as docker run -t does.")
@@ -155,8 +153,9 @@ class RunCommand implements Callable<Integer> {
             PrintStream err = System.err;
             Job[] started = new Job[1];
             java.util.concurrent.CompletableFuture<Void> firstRun = new java.util.concurrent.CompletableFuture<>();
-            JobOptions.Builder options = supervision.options()
-                    .hook(new Hook.Output(r -> write(r.stream() == LogStream.STDOUT ? out : err, r)));
+            // The output is shown as it comes and the result is not printed: no tail of it is kept in memory.
+            JobOptions.Builder options = supervision.options().tailLines(0)
+                    .hook(new Hook.Bytes((stream, buf, off, len) -> pass(stream == LogStream.STDOUT ? out : err, buf, off, len)));
             if (tty) {
                 // Each run's terminal gets this one's size as it starts, and this one's input (-i).
                 options.hook(new Hook.Pid(pid -> {
@@ -291,11 +290,9 @@ class RunCommand implements Callable<Integer> {
         return vars;
     }
 
-    private static void write(PrintStream to, LogRecord r) {
-        to.write(r.payload(), 0, r.payload().length);
-        if (!r.partial()) {
-            to.write('\n');
-        }
+    /** The output passed on as it was read, one write per read: no line is cut, no '\r' dropped. */
+    private static void pass(PrintStream to, byte[] buf, int off, int len) {
+        to.write(buf, off, len);
         to.flush();
     }
 
@@ -303,8 +300,11 @@ class RunCommand implements Callable<Integer> {
         if (isolation.isolate) {
             return isolation.runtime(cgroupParent);
         }
-        NativeRuntime.Options options = NativeRuntime.Options.defaults().withCgroupParent(cgroupParent);
+        NativeRuntime.Options options = NativeRuntime.Options.defaults().withCgroupEveryTask(true)
+                .withCgroupParent(cgroupParent);
         return switch (runtime) {
+            // A cgroup even without limits, as the daemon gives every task: when the command exits, whatever it
+            // left running (a background job, a daemon that left its process group) is killed with it.
             case "native" -> new NativeRuntime(foreground.map(options::withTerminal).orElse(options));
             case "portable" -> new PortableRuntime();
             default -> throw OverseerException.invalidArgument("--runtime: expected native or portable, got \"%s\"", runtime);
@@ -318,8 +318,8 @@ class RunCommand implements Callable<Integer> {
             case "null" -> Redirect.NULL;
             default -> throw OverseerException.invalidArgument("--stdin: expected inherit or null, got \"%s\"", stdin);
         };
-        // Lines wait for their newline: a prompt would not show. On a terminal, bytes go out as they come.
-        String framed = framing != null ? framing : tty || ControllingTerminal.isTerminal(1) ? "raw" : "line";
+        // A terminal's output has no lines to speak of (a prompt ends none): -t records it as it comes.
+        String framed = framing != null ? framing : tty ? "raw" : "line";
         Framing f = switch (framed) {
             case "line" -> Framing.LINE;
             case "message" -> Framing.MESSAGE;
@@ -348,7 +348,7 @@ class RunCommand implements Callable<Integer> {
                 .cwd(cwd == null && isolation.isolate ? null : (cwd == null ? Path.of("") : cwd).toAbsolutePath().normalize())
                 .stdin(in)
                 .captureOutput()
-                .logs(new LogConfig(f, LogConfig.DEFAULT_TAIL, file))
+                .logs(new LogConfig(f, 0, file)) // nothing reads the task's tail: run prints what it reads
                 .build();
     }
 }

@@ -135,12 +135,12 @@ final class RealDaemon implements AutoCloseable {
             }
         } finally {
             jvms.close();
-            removeCgroupParent();
+            removeCgroupParent(cgroupParent);
         }
     }
 
     /** The parent's now empty directories, deepest first, in every hierarchy. */
-    private void removeCgroupParent() throws IOException {
+    static void removeCgroupParent(String cgroupParent) throws IOException {
         try (java.util.stream.Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
             for (Path h : hierarchies.toList()) {
                 Path parent = h.resolve(cgroupParent);

@@ -147,6 +147,10 @@ final class LibC {
     private static final MethodHandle EVENTFD = errno("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle OPEN = errno("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
             Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle FALLOCATE = errno("fallocate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+    static final int FALLOC_FL_COLLAPSE_RANGE = 0x08;
+    static final int EOPNOTSUPP = 95;
+    static final int EINVAL = 22;
     private static final MethodHandle PREAD = errno("pread", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle PRCTL = errno("prctl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
@@ -626,6 +630,26 @@ final class LibC {
             throw new Errno("open " + path, lastErrno(c));
         }
         return r;
+    }
+
+    /** fallocate(2) with {@code mode}, e.g. {@link #FALLOC_FL_COLLAPSE_RANGE}. */
+    static void fallocate(int fd, int mode, long offset, long len) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        while (true) {
+            int r;
+            try {
+                r = (int) FALLOCATE.invokeExact(c, fd, mode, offset, len);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+            if (r == 0) {
+                return;
+            }
+            int e = lastErrno(c);
+            if (e != EINTR) {
+                throw new Errno("fallocate", e);
+            }
+        }
     }
 
     /** pread(2): reads from {@code offset} without moving the file position. */

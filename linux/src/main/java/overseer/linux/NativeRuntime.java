@@ -200,13 +200,63 @@ public final class NativeRuntime implements Runtime {
             // the zombie). Its cgroups, if any, are removed when the task is deleted.
             task.adoptGone(cgroup);
             if (plausible && host.exitDir().isPresent()) {
-                Thread.ofVirtual().name("overseer-exit-" + found).start(() ->
-                        exit.complete(NativeProcess.recordedExit(host, found, foundStart).map(task::withOomKill)));
+                task.keepExitFile(found, foundStart);
+                Thread.ofVirtual().name("overseer-exit-" + found).start(() -> {
+                    Optional<Exit> e = NativeProcess.recordedExit(host, found, foundStart).map(task::withOomKill);
+                    // The caller watches the exit right after this returns: once it does, completing runs its
+                    // recording here, and only then may the file go (a crash before leaves it to the next).
+                    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+                    while (exit.getNumberOfDependents() == 0 && System.nanoTime() < deadline) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+                    }
+                    boolean watched = exit.getNumberOfDependents() > 0;
+                    exit.complete(e);
+                    if (watched && e.isPresent()) {
+                        task.forgetExitFile();
+                    }
+                });
             } else {
                 exit.complete(Optional.empty());
             }
         }
         return new Adopted(task, pid, exit);
+    }
+
+    /**
+     * A delete cut short leaves at most the task's cgroups (release removes them last): whatever still runs
+     * in them is killed and they are removed. The daemon calls this before it takes back any task.
+     */
+    @Override
+    public void purge(String namespace, TaskSpec spec) {
+        tree.flatMap(t -> t.existing(namespace, spec.id())).ifPresent(TaskCgroup::remove);
+    }
+
+    /**
+     * Every task cgroup under the parent that still holds processes, with its init (the leader of its own
+     * group, as every task is spawned; else its lowest pid) and what /proc tells of it: the command line
+     * (args[0] the executable's path), the environment and the working directory.
+     */
+    @Override
+    public List<Found> found() {
+        if (tree.isEmpty()) {
+            return List.of();
+        }
+        List<Found> out = new java.util.ArrayList<>();
+        for (String[] name : tree.get().taskNames()) {
+            Optional<TaskCgroup> cg = tree.get().existing(name[0], name[1]);
+            List<Long> procs = cg.map(TaskCgroup::procs).orElse(List.of());
+            if (procs.isEmpty()) {
+                continue; // an empty cgroup: nothing runs, and the next create of the name removes it
+            }
+            long pid = initProcess(cg.get()).map(ProcFs.Stat::pid).orElse(procs.stream().min(Long::compare).orElseThrow());
+            Optional<overseer.core.ProcessSpec> process = ProcFs.describe(pid);
+            if (process.isEmpty()) {
+                continue; // gone meanwhile
+            }
+            out.add(new Found(name[0], name[1], pid, ProcFs.startTime(pid).orElse(0),
+                    TaskSpec.of(name[1], process.get()), cg.get().toString()));
+        }
+        return out;
     }
 
     /** The task's init process among its cgroup's: the leader of its own process group, as every task is spawned. */

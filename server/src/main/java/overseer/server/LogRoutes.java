@@ -4,6 +4,7 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import overseer.core.Identifiers;
 import overseer.core.OverseerException;
 import overseer.core.Status;
 import overseer.core.Task;
@@ -17,8 +18,10 @@ import java.util.Optional;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * GET /v1/namespaces/{ns}/tasks/{id}/logs?stream=stdout|stderr&follow=true: the task's output file as it is;
- * with follow, what is appended afterwards too, until the task has stopped and the file stops growing.
+ * GET /v1/namespaces/{ns}/tasks/{id}/logs?stream=stdout|stderr&follow=true: the task's output as kept: its
+ * rotated files, oldest first, then the current one; with follow, what is appended afterwards too, until the
+ * task has stopped and the file stops growing. Reads go through {@link LogRotation}, so a rotation while a
+ * reader follows neither repeats nor skips a byte it could still read.
  */
 final class LogRoutes implements HttpService {
     private static final long POLL_NANOS = 50_000_000;
@@ -34,8 +37,8 @@ final class LogRoutes implements HttpService {
     }
 
     private void logs(ServerRequest req, ServerResponse res) throws IOException {
-        String ns = req.path().pathParameters().get("ns");
-        Task task = service.tasks().get(ns, req.path().pathParameters().get("id"));
+        String ns = TaskRoutes.ns(req);
+        Task task = service.tasks().get(ns, TaskRoutes.id(req));
         String stream = req.query().first("stream").orElse("stdout");
         String suffix = switch (stream) {
             case "stdout" -> ".out";
@@ -44,26 +47,62 @@ final class LogRoutes implements HttpService {
         };
         boolean follow = Boolean.parseBoolean(req.query().first("follow").orElse("false"));
         // ?exec=ID: the output of a process exec'd into the task.
-        Optional<String> exec = req.query().first("exec").asOptional();
+        Optional<String> exec = req.query().first("exec").asOptional().map(e -> Identifiers.require("exec", e));
         overseer.core.Process process = exec.isPresent() ? task.process(exec.get()) : task;
         Path file = service.logDir(ns).resolve(task.id() + exec.map(e -> "." + e).orElse("") + suffix);
         res.header("Content-Type", "text/plain; charset=utf-8");
+        LogRotation rotation = service.rotation();
         try (OutputStream out = res.outputStream()) {
             if (!Files.exists(file)) {
                 return;
             }
+            byte[] buf = new byte[64 * 1024];
+            // Where the reader is in the stream's whole output: the file's own offset moves when its head is cut.
+            long at;
+            java.util.concurrent.locks.Lock shared = rotation.lock(file).readLock();
+            shared.lock();
+            try {
+                // what was rotated out and is kept, oldest first, then the current file: no rotation in between
+                for (Path old : rotation.rotated(file)) {
+                    try (java.io.InputStream in = Files.newInputStream(old)) {
+                        in.transferTo(out);
+                    }
+                }
+                at = rotation.cut(file);
+            } finally {
+                shared.unlock();
+            }
             try (RandomAccessFile in = new RandomAccessFile(file.toFile(), "r")) {
-                byte[] buf = new byte[8192];
                 while (true) {
-                    int n = in.read(buf);
+                    int n;
+                    shared.lock();
+                    try {
+                        long pos = at - rotation.cut(file);
+                        if (pos < 0) {
+                            // cut from the head before this reader got to it: those bytes end the newest
+                            // rotated file, unless a later rotation took them further
+                            n = fromRotated(file, -pos, buf);
+                            if (n <= 0) {
+                                at -= pos; // rotated out for good: on from what is there
+                                in.seek(0);
+                                n = in.read(buf);
+                            }
+                        } else {
+                            in.seek(pos);
+                            n = in.read(buf);
+                        }
+                    } finally {
+                        shared.unlock();
+                    }
                     if (n > 0) {
                         out.write(buf, 0, n);
+                        at += n;
                         continue;
                     }
                     out.flush();
                     boolean ended = process.status() == Status.STOPPED || process.status() == Status.DELETED
                             || process.status() == Status.CREATED;
-                    if (!follow || (ended && in.getFilePointer() >= in.length())) {
+                    if (!follow || (ended && at - rotation.cut(file) >= in.length())) {
                         return;
                     }
                     LockSupport.parkNanos(POLL_NANOS); // a file has no readiness to wait on; a short poll is enough
@@ -71,6 +110,21 @@ final class LogRoutes implements HttpService {
             }
         } catch (IOException clientGone) {
             // the reader went away
+        }
+    }
+
+    /** Up to buf.length of the last {@code missing} bytes of {@code file}'s newest rotated file; 0 if it has fewer. */
+    private static int fromRotated(Path file, long missing, byte[] buf) throws IOException {
+        Path newest = LogRotation.numbered(file, 1);
+        try (RandomAccessFile r = new RandomAccessFile(newest.toFile(), "r")) {
+            long size = r.length();
+            if (size < missing) {
+                return 0;
+            }
+            r.seek(size - missing);
+            return r.read(buf, 0, (int) Math.min(buf.length, missing));
+        } catch (java.io.FileNotFoundException gone) {
+            return 0;
         }
     }
 }

@@ -81,6 +81,13 @@ final class Tmux implements AutoCloseable {
 
     @Override
     public void close() throws IOException, InterruptedException {
-        run("kill-server");
+        try {
+            run("kill-server");
+        } finally {
+            // A server that ended with its last pane may leave its socket behind.
+            Path dir = Path.of(System.getenv().getOrDefault("TMUX_TMPDIR", "/tmp"),
+                    "tmux-" + new com.sun.security.auth.module.UnixSystem().getUid());
+            Files.deleteIfExists(dir.resolve(socket));
+        }
     }
 }

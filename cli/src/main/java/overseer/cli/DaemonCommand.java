@@ -131,11 +131,14 @@ final class DaemonCommand implements Callable<Integer> {
         // Handlers first: a SIGTERM that comes while the daemon starts (its socket is already there) still
         // stops it cleanly once it is up. SIGHUP (the monitor forwards it) reloads the service files, as
         // systemctl reload and supervisord do.
-        for (String sig : new String[]{"TERM", "INT"}) {
-            sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> stop.countDown());
-        }
-        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> Optional.ofNullable(up.get())
-                .ifPresent(d -> Thread.ofVirtual().start(() -> System.err.println("overseer daemon: reload: " + d.reload()))));
+        Signals.on(List.of("TERM", "INT", "HUP"), s -> {
+            if (s.name().equals("SIGHUP")) {
+                Optional.ofNullable(up.get()).ifPresent(d -> Thread.ofVirtual()
+                        .start(() -> System.err.println("overseer daemon: reload: " + d.reload())));
+            } else {
+                stop.countDown();
+            }
+        });
         Runtime rt = runtime(state);
         try (Daemon d = new Daemon(rt, sock, listener, state, stopTasks,
                 Optional.ofNullable(services).map(Path::toAbsolutePath), orphanPolicy)) {

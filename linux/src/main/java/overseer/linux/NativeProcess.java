@@ -67,6 +67,8 @@ class NativeProcess implements RuntimeProcess {
     private volatile long[] exitFile; // (pid, start time) of the monitor's exit file read for this process
     private FdOutputStream stdin;
     private int terminalFd = UNSET; // a descriptor of the terminal's master, for its size
+    // The controlling terminal this process was born the foreground group of; given back when it ends.
+    private Optional<ControllingTerminal> foreground = Optional.empty();
     // Written by start() before the descriptors are registered, then only touched on the loop thread.
     private final int[] readFds = {UNSET, UNSET};
     private final long[] readTokens = new long[2];
@@ -158,8 +160,12 @@ class NativeProcess implements RuntimeProcess {
                 int err = errPipe[1];
                 int gateIn = gatePipe[0];
                 String terminal = ptyName;
+                // Like a shell's job: the child takes the terminal only if Overseer has it (not when run with &).
+                foreground = host.terminal().filter(t -> !spec.terminal() && spec.stdin() == Redirect.INHERIT
+                        && t.inForeground());
+                int tty = foreground.map(ControllingTerminal::fd).orElse(UNSET);
                 pid = host.spawner().spawn(placement.threadTasks(),
-                        () -> spawn(program, argv, in, out, err, gateIn, terminal));
+                        () -> spawn(program, argv, in, out, err, gateIn, terminal, tty));
             } finally {
                 closeIfSet(pty[1]); // the child opened the terminal by its name
                 closeIfSet(stdinPipe[0]);
@@ -277,7 +283,7 @@ class NativeProcess implements RuntimeProcess {
      * here, in this thread's own arena. Returns the pid.
      */
     private int spawn(String program, List<String> argv, int stdinRead, int outWrite, int errWrite, int gateRead,
-                      String terminal) {
+                      String terminal, int foregroundOf) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment fa = a.allocate(LibC.SPAWN_FILE_ACTIONS_SIZE, 16);
             MemorySegment attr = a.allocate(LibC.SPAWNATTR_SIZE, 16);
@@ -300,6 +306,11 @@ class NativeProcess implements RuntimeProcess {
                 if (gateRead != UNSET) {
                     check("posix_spawn_file_actions_adddup2", LibC.addDup2(fa, gateRead, 3));
                     keep = 4;
+                }
+                if (foregroundOf != UNSET) {
+                    // In the child, once its group is made and with every signal blocked (so no SIGTTOU stops it),
+                    // before it runs a single instruction of the program: no read of the terminal can come first.
+                    check("posix_spawn_file_actions_addtcsetpgrp_np", LibC.addTcsetpgrp(fa, foregroundOf));
                 }
                 // Nothing of the JVM's leaks into the child, whatever its close-on-exec flag says.
                 check("posix_spawn_file_actions_addclosefrom_np", LibC.addCloseFrom(fa, keep));
@@ -493,12 +504,19 @@ class NativeProcess implements RuntimeProcess {
             }
             reporting = true;
         }
+        giveBackTerminal();
         try {
             beforeExitReported();
             onExit.accept(exit);
         } finally {
             reap();
         }
+    }
+
+    /** The process ended: if its group still has the terminal, Overseer's group takes it back, as a shell does. */
+    private void giveBackTerminal() {
+        foreground.filter(t -> t.foregroundGroup().filter(g -> g == pid).isPresent())
+                .ifPresent(ControllingTerminal::takeBack);
     }
 
     /** On the loop thread, after the exit was reported: the zombie goes, and with it the pid. */

@@ -37,39 +37,53 @@ public final class NativeRuntime implements Runtime {
      * @param exitDir         where the daemon's monitor records the exits of processes that are no longer our
      *                        children (see {@link ExitFiles}): a task reattached after a restart takes its true
      *                        exit from there. Empty: such an exit is unknown
+     * @param terminal        a foreground command's terminal (overseer run): a process that inherits stdin is
+     *                        born as its foreground group, as a shell starts a job, while Overseer has the
+     *                        terminal; it reads the terminal and gets the keys' signals (Ctrl-C, Ctrl-Z), and
+     *                        the terminal comes back to Overseer's group when it ends
      */
     public record Options(Path cgroupRoot, String cgroupParent, boolean cgroupEveryTask, boolean v2Tracking,
-                          Optional<Path> exitDir) {
+                          Optional<Path> exitDir, Optional<ControllingTerminal> terminal) {
         public static final String DEFAULT_PARENT = "overseer";
 
         public Options {
             Objects.requireNonNull(cgroupRoot, "cgroupRoot");
             Objects.requireNonNull(cgroupParent, "cgroupParent");
             Objects.requireNonNull(exitDir, "exitDir");
+            Objects.requireNonNull(terminal, "terminal");
+        }
+
+        public Options(Path cgroupRoot, String cgroupParent, boolean cgroupEveryTask, boolean v2Tracking,
+                       Optional<Path> exitDir) {
+            this(cgroupRoot, cgroupParent, cgroupEveryTask, v2Tracking, exitDir, Optional.empty());
         }
 
         public static Options defaults() {
             return new Options(CgroupLayout.DEFAULT_ROOT, DEFAULT_PARENT, false, true, Optional.empty());
         }
 
+        public Options withTerminal(ControllingTerminal t) {
+            return new Options(cgroupRoot, cgroupParent, cgroupEveryTask, v2Tracking, exitDir, Optional.of(t));
+        }
+
         public Options withCgroupParent(String parent) {
-            return new Options(cgroupRoot, parent, cgroupEveryTask, v2Tracking, exitDir);
+            return new Options(cgroupRoot, parent, cgroupEveryTask, v2Tracking, exitDir, terminal);
         }
 
         public Options withCgroupRoot(Path root) {
-            return new Options(root, cgroupParent, cgroupEveryTask, v2Tracking, exitDir);
+            return new Options(root, cgroupParent, cgroupEveryTask, v2Tracking, exitDir, terminal);
         }
 
         public Options withCgroupEveryTask(boolean every) {
-            return new Options(cgroupRoot, cgroupParent, every, v2Tracking, exitDir);
+            return new Options(cgroupRoot, cgroupParent, every, v2Tracking, exitDir, terminal);
         }
 
         public Options withV2Tracking(boolean track) {
-            return new Options(cgroupRoot, cgroupParent, cgroupEveryTask, track, exitDir);
+            return new Options(cgroupRoot, cgroupParent, cgroupEveryTask, track, exitDir, terminal);
         }
 
         public Options withExitDir(Path dir) {
-            return new Options(cgroupRoot, cgroupParent, cgroupEveryTask, v2Tracking, Optional.of(dir));
+            return new Options(cgroupRoot, cgroupParent, cgroupEveryTask, v2Tracking, Optional.of(dir), terminal);
         }
     }
 
@@ -104,7 +118,7 @@ public final class NativeRuntime implements Runtime {
         this.tree = layout.usable() ? Optional.of(new CgroupTree(layout, options.cgroupParent())) : Optional.empty();
         this.spawner = new Spawner(tree.map(CgroupTree::parking).orElse(List.of()));
         this.host = new Host(loop, spawner, SETPRIV.stream().sorted().filter(Files::isExecutable).findFirst(),
-                options.exitDir());
+                options.exitDir(), options.terminal());
     }
 
     @Override

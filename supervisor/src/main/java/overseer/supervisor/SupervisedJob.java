@@ -622,6 +622,13 @@ final class SupervisedJob implements Job {
     }
 
     @Override
+    public Optional<Task> task() {
+        Run r = run;
+        Task t = r == null ? null : r.task;
+        return t == null || t.status() != Status.RUNNING ? Optional.empty() : Optional.of(t);
+    }
+
+    @Override
     public long pid() {
         Run r = run;
         Task t = r == null ? null : r.task;

@@ -8,6 +8,7 @@
 #   bench/run.sh api [TASKS] [SECONDS]         the daemon's API: GET rate, create+start latency, heap per 1,000 tasks
 #   bench/run.sh services [TASKS] [CRASHES]    plain task vs durable service vs isolated task; crash -> running again
 #   bench/run.sh logflood [MiB] [ROUNDS]       overseer run --log-file beside cat, for a flood of output
+#   bench/run.sh cli [RUNS] [LABEL=CMD...]     a CLI verb's round trip (overseer ps against a daemon), before/after the AOT cache
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
@@ -17,8 +18,8 @@ CP='bench/target/overseer-bench.jar:bench/target/lib/*'
 what="${1:-}"
 [ $# -gt 0 ] && shift
 case "$what" in
-  spawn|scale|plot|all|probe|api|services|logflood) ;;
-  *) echo "usage: bench/run.sh spawn|scale|plot|all|probe|api|services|logflood [options]" >&2; exit 64 ;;
+  spawn|scale|plot|all|probe|api|services|logflood|cli) ;;
+  *) echo "usage: bench/run.sh spawn|scale|plot|all|probe|api|services|logflood|cli [options]" >&2; exit 64 ;;
 esac
 
 ./mvnw -q -B -DskipTests -pl bench -am package
@@ -45,4 +46,12 @@ case "$what" in
   services) "$JAVA" --enable-native-access=ALL-UNNAMED -Xmx512m -cp "$CP" overseer.bench.ServiceBench "$@" ;;
   logflood) ./mvnw -q -B -DskipTests -pl cli -am package
             "$JAVA" -Djava.awt.headless=true -cp "$CP" overseer.bench.LogFloodBench "$@" ;;
+  cli)
+    # The CLI and its image as ./mvnw package makes them; "before" is bin/overseer as it was before the AOT cache.
+    ./mvnw -q -B -DskipTests -pl cli -am package
+    before="bench/target/overseer-before"
+    if git show "${OVERSEER_BEFORE_COMMIT:-4f80be9}:bin/overseer" 2>/dev/null | sed "s|^root=.*|root=\"$PWD\"|" > "$before"; then
+      chmod +x "$before"; export OVERSEER_BEFORE="$PWD/$before"
+    fi
+    "$JAVA" -cp "$CP" overseer.bench.CliBench "$@" ;;
 esac

@@ -5,6 +5,7 @@ import overseer.core.RoutingRuntime;
 import overseer.core.Sizes;
 import overseer.core.spi.Runtime;
 import overseer.linux.NativeRuntime;
+import overseer.linux.SdNotify;
 import overseer.linux.Subreaper;
 import overseer.oci.OciRuntime;
 import overseer.server.ApiServer;
@@ -146,13 +147,38 @@ final class DaemonCommand implements Callable<Integer> {
             up.set(d);
             writePid(state.resolve(Monitor.PID_FILE));
             System.err.println("overseer daemon: listening on " + d.socket() + ", state in " + state + " (runtime " + rt.name() + ")");
+            notifySystemd(answers(d.socket()) ? "READY=1\nSTATUS=listening on " + d.socket() : "STATUS=the socket does not answer");
             stop.await();
+            notifySystemd("STOPPING=1");
             System.err.println("overseer daemon: stopping" + (stopTasks ? " and stopping its tasks" : "; tasks keep running"));
         }
         if (monitorPid == 0) {
             Files.deleteIfExists(state.resolve(Monitor.PID_FILE)); // under a monitor, the monitor removes it
         }
         return 0;
+    }
+
+    /**
+     * systemd's Type=notify (docs/install.md): READY=1 once the socket has answered a request, STOPPING=1 when the
+     * daemon begins to stop. The daemon, not its monitor, notifies (the unit says NotifyAccess=all): it alone knows
+     * when it serves. Tasks never see $NOTIFY_SOCKET: their environment is their spec's. A failure is reported, not fatal.
+     */
+    private static void notifySystemd(String state) {
+        try {
+            SdNotify.notify(state);
+        } catch (IOException e) {
+            System.err.println("overseer daemon: " + e.getMessage());
+        }
+    }
+
+    /** A real request over the daemon's own socket: what READY=1 promises a client. */
+    private static boolean answers(Path socket) {
+        try {
+            return new overseer.client.OverseerClient(socket).health().path("status").asString().equals("ok");
+        } catch (RuntimeException e) {
+            System.err.println("overseer daemon: " + socket + " does not answer: " + e.getMessage());
+            return false;
+        }
     }
 
     /** The arguments this command was given after "daemon", for the daemon child. */

@@ -65,8 +65,7 @@ public final class Main implements Runnable {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[]{"overseer " + (v == null ? "development build" : v)};
+            return new String[]{BuildInfo.current().line()};
         }
     }
 }

@@ -967,4 +967,112 @@ final class LibC {
             throw rethrow(t);
         }
     }
+
+    // --- Unix datagram sockets (sd_notify) ------------------------------------------------------------
+    // The JDK has Unix stream channels only; systemd's $NOTIFY_SOCKET is SOCK_DGRAM, possibly abstract.
+
+    static final int AF_UNIX = 1;
+    static final int SOCK_DGRAM = 2;
+    static final int SOCK_CLOEXEC = 0x80000;
+    static final int MSG_DONTWAIT = 0x40;
+    static final int MSG_NOSIGNAL = 0x4000;
+    /** sizeof(struct sockaddr_un): sa_family_t then sun_path[108]. */
+    static final int SOCKADDR_UN_SIZE = 110;
+    private static final int SUN_PATH_OFFSET = 2;
+
+    private static final MethodHandle SOCKET = errno("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle BIND = errno("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle SENDTO = errno("sendto",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle RECV = errno("recv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+
+    static int socket(int domain, int type) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        int r;
+        try {
+            r = (int) SOCKET.invokeExact(c, domain, type, 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r < 0) {
+            throw new Errno("socket", lastErrno(c));
+        }
+        return r;
+    }
+
+    /**
+     * A {@code struct sockaddr_un} for {@code path} in {@code a}; returns its length. A path starting with '@'
+     * names an abstract socket (a leading NUL, no terminating one), as systemd writes it in $NOTIFY_SOCKET.
+     */
+    static int sockaddrUn(Arena a, MemorySegment addr, String path) {
+        byte[] p = path.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        boolean abstractName = p.length > 0 && p[0] == '@';
+        int len = p.length + (abstractName ? 0 : 1);
+        if (len > SOCKADDR_UN_SIZE - SUN_PATH_OFFSET || p.length == 0) {
+            throw new IllegalArgumentException("not a Unix socket address (empty or longer than 107 bytes): " + path);
+        }
+        addr.fill((byte) 0);
+        addr.set(JAVA_SHORT, 0, (short) AF_UNIX);
+        MemorySegment.copy(p, 0, addr, ValueLayout.JAVA_BYTE, SUN_PATH_OFFSET, p.length);
+        if (abstractName) {
+            addr.set(ValueLayout.JAVA_BYTE, SUN_PATH_OFFSET, (byte) 0);
+        }
+        return SUN_PATH_OFFSET + len;
+    }
+
+    static void bind(int fd, MemorySegment addr, int addrLen) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        int r;
+        try {
+            r = (int) BIND.invokeExact(c, fd, addr, addrLen);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r < 0) {
+            throw new Errno("bind", lastErrno(c));
+        }
+    }
+
+    /** sendto(2) of one datagram, retried on EINTR; returns the bytes sent. */
+    static long sendto(int fd, MemorySegment buf, long len, MemorySegment addr, int addrLen) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        while (true) {
+            long r;
+            try {
+                r = (long) SENDTO.invokeExact(c, fd, buf, len, MSG_NOSIGNAL, addr, addrLen);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+            if (r >= 0) {
+                return r;
+            }
+            int e = lastErrno(c);
+            if (e != EINTR) {
+                throw new Errno("sendto", e);
+            }
+        }
+    }
+
+    /** recv(2) without blocking: the datagram's length, or -EAGAIN when none is queued. */
+    static long recvNow(int fd, MemorySegment buf, long len) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        while (true) {
+            long r;
+            try {
+                r = (long) RECV.invokeExact(c, fd, buf, len, MSG_DONTWAIT);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+            if (r >= 0) {
+                return r;
+            }
+            int e = lastErrno(c);
+            if (e == EAGAIN) {
+                return -EAGAIN;
+            }
+            if (e != EINTR) {
+                throw new Errno("recv", e);
+            }
+        }
+    }
 }

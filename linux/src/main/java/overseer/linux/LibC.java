@@ -155,6 +155,8 @@ final class LibC {
     private static final MethodHandle GETEUID = plain("geteuid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle GETPPID = plain("getppid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle SYSCONF = plain("sysconf", FunctionDescriptor.of(JAVA_LONG, JAVA_INT));
+    private static final MethodHandle GETRLIMIT = errno("getrlimit", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle SETRLIMIT = errno("setrlimit", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
 
     // Each thread gets one errno capture buffer; FFM calls fill it before returning.
     private static final ThreadLocal<MemorySegment> CAPTURED = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CAPTURE));
@@ -694,6 +696,45 @@ final class LibC {
         }
         if (r < 0) {
             throw new Errno("kill", lastErrno(c));
+        }
+    }
+
+    static final int RLIMIT_NOFILE = 7;
+
+    /** getrlimit(2): {soft, hard} of {@code resource}; RLIM_INFINITY reads as -1 (all bits set). */
+    static long[] getrlimit(int resource) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment lim = a.allocate(JAVA_LONG, 2); // struct rlimit { rlim_t rlim_cur, rlim_max; }
+            int r;
+            try {
+                r = (int) GETRLIMIT.invokeExact(c, resource, lim);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+            if (r < 0) {
+                throw new Errno("getrlimit", lastErrno(c));
+            }
+            return new long[]{lim.getAtIndex(JAVA_LONG, 0), lim.getAtIndex(JAVA_LONG, 1)};
+        }
+    }
+
+    /** setrlimit(2) of {@code resource} to {soft, hard}. */
+    static void setrlimit(int resource, long soft, long hard) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment lim = a.allocate(JAVA_LONG, 2);
+            lim.setAtIndex(JAVA_LONG, 0, soft);
+            lim.setAtIndex(JAVA_LONG, 1, hard);
+            int r;
+            try {
+                r = (int) SETRLIMIT.invokeExact(c, resource, lim);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+            if (r < 0) {
+                throw new Errno("setrlimit", lastErrno(c));
+            }
         }
     }
 }

@@ -12,6 +12,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 
 /**
  * The daemon's HTTP/JSON API (Helidon SE on virtual threads), bound to a Unix socket that only its owner
@@ -21,10 +22,9 @@ public final class ApiServer implements AutoCloseable {
     /** Requests larger than this are refused (413) before they are read. */
     static final long MAX_BODY = 1 << 20;
 
-    private final WebServer server;
     private final Path socket;
-    /** The socket file this server bound: on close only that one is removed, never a successor's. */
-    private final Object boundKey;
+    private final Served unix;
+    private final java.util.Optional<Served> tcp;
 
     /** An optional TCP listener; every request on it must carry {@code Authorization: Bearer <token>}. */
     public record Tcp(String host, int port, String token) {
@@ -38,12 +38,49 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
+    /**
+     * What one listener gives its clients (docs/daemon.md): at most {@code maxConnections} open connections,
+     * on TCP at most {@code maxConnectionsPerPeer} not yet authenticated from one address; a request's headers
+     * must arrive within {@code headerTimeout} of the connection (or of its request line), its body within
+     * {@code bodyTimeout} of its headers, and a connection idle for {@code idleTimeout} between requests is closed.
+     */
+    public record Limits(int maxConnections, int maxConnectionsPerPeer, Duration headerTimeout, Duration bodyTimeout,
+                         Duration idleTimeout) {
+        public Limits {
+            if (maxConnections < 1) {
+                throw OverseerException.invalidArgument("max-connections: %d must be at least 1", maxConnections);
+            }
+            if (maxConnectionsPerPeer < 1) {
+                throw OverseerException.invalidArgument("max-connections-per-peer: %d must be at least 1", maxConnectionsPerPeer);
+            }
+            positive("header-timeout", headerTimeout);
+            positive("body-timeout", bodyTimeout);
+            positive("idle-timeout", idleTimeout);
+        }
+
+        /** 4096 connections a listener, 64 per unauthenticated TCP peer; headers 10 s, body 60 s, idle 120 s. */
+        public static Limits defaults() {
+            return new Limits(4096, 64, Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(120));
+        }
+
+        Duration shortestTimeout() {
+            Duration d = headerTimeout.compareTo(bodyTimeout) < 0 ? headerTimeout : bodyTimeout;
+            return d.compareTo(idleTimeout) < 0 ? d : idleTimeout;
+        }
+
+        private static void positive(String field, Duration d) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw OverseerException.invalidArgument("%s: %s must be a positive duration", field, d);
+            }
+        }
+    }
+
     public ApiServer(Path socket, java.util.Optional<Tcp> tcp, TaskService tasks, Supervisor jobs) {
-        this(socket, tcp, tasks, jobs, java.util.Optional.empty());
+        this(socket, tcp, tasks, jobs, java.util.Optional.empty(), Limits.defaults());
     }
 
     ApiServer(Path socket, java.util.Optional<Tcp> tcp, TaskService tasks, Supervisor jobs,
-              java.util.Optional<ServiceDirectory> services) {
+              java.util.Optional<ServiceDirectory> services, Limits limits) {
         this.socket = socket;
         try {
             Files.createDirectories(socket.toAbsolutePath().getParent());
@@ -56,17 +93,29 @@ public final class ApiServer implements AutoCloseable {
         } catch (IOException e) {
             throw OverseerException.unavailable("socket %s: %s", socket, e.getMessage());
         }
-        var builder = WebServer.builder()
-                .bindAddress(UnixDomainSocketAddress.of(socket))
-                .maxPayloadSize(MAX_BODY)
-                .routing(r -> routing(r, tasks, jobs, services));
-        tcp.ifPresent(t -> builder
-                .putSocket("tcp", l -> l.host(t.host()).port(t.port()).maxPayloadSize(MAX_BODY))
-                .routing("tcp", r -> routing(r.addFilter(new BearerToken(t.token())), tasks, jobs, services)));
-        server = builder.build().start();
+        // One web server per listener: Helidon ends a listener for good when accept fails (EMFILE when the
+        // descriptors run out), and each is then started again by itself (Served) without touching the other.
+        this.unix = new Served("unix", limits, false, r -> routing(r, tasks, jobs, services),
+                l -> l.bindAddress(UnixDomainSocketAddress.of(socket)), this::restrict);
+        unix.start();
+        java.util.Optional<Served> tcpServed = java.util.Optional.empty();
+        try {
+            tcpServed = tcp.map(t -> new Served("tcp", limits, true,
+                    r -> routing(r.addFilter(new BearerToken(t.token())), tasks, jobs, services),
+                    l -> l.host(t.host()).port(t.port()), s -> null));
+            tcpServed.ifPresent(Served::start);
+        } catch (RuntimeException e) {
+            unix.close();
+            throw e;
+        }
+        this.tcp = tcpServed;
+    }
+
+    /** The socket for its owner only; its file key, so that on close only this one is removed, never a successor's. */
+    private Object restrict(WebServer server) {
         try {
             Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
-            boundKey = Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class,
+            return Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class,
                     java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
         } catch (IOException e) {
             server.stop();
@@ -116,7 +165,12 @@ public final class ApiServer implements AutoCloseable {
 
     /** The TCP listener's port (useful when it was 0: any free port). */
     public int tcpPort() {
-        return server.port("tcp");
+        return tcp.orElseThrow(() -> OverseerException.failedPrecondition("tcp: this daemon has no TCP listener")).port();
+    }
+
+    /** Open connections on the Unix socket, and on TCP if it listens (what the guard counts against its cap). */
+    int openConnections() {
+        return unix.guard.openConnections() + tcp.map(t -> t.guard.openConnections()).orElse(0);
     }
 
     public Path socket() {
@@ -125,11 +179,12 @@ public final class ApiServer implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop();
+        tcp.ifPresent(Served::close);
+        unix.close();
         try {
             Object now = Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class,
                     java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
-            if (java.util.Objects.equals(now, boundKey)) {
+            if (unix.bound != null && java.util.Objects.equals(now, unix.bound)) {
                 Files.delete(socket);
             }
         } catch (IOException e) {

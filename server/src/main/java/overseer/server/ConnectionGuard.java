@@ -66,7 +66,9 @@ final class ConnectionGuard implements AutoCloseable {
         volatile boolean authenticated;
         /** Two open channels with the same identity hash: their events cannot be told apart, so no deadline. */
         volatile boolean ambiguous;
-        volatile RoutingRequest request;
+        /** The handler is inside a read of the request body: the client, not the server, is awaited. */
+        volatile boolean reading;
+        volatile boolean bodyDone;
 
         Conn(SocketChannel channel, Optional<java.net.InetAddress> peer, long deadline) {
             this.channel = channel;
@@ -113,6 +115,8 @@ final class ConnectionGuard implements AutoCloseable {
                 SERVING.set(c);
                 if (hasBody(headers)) {
                     c.deadline = deadline(limits.bodyTimeout());
+                    c.reading = false;
+                    c.bodyDone = false;
                     c.phase = Phase.BODY;
                 } else {
                     c.phase = Phase.HANDLING;
@@ -125,14 +129,14 @@ final class ConnectionGuard implements AutoCloseable {
     Filter filter() {
         return (FilterChain chain, RoutingRequest req, RoutingResponse res) -> {
             Conn c = SERVING.get();
-            if (c != null) {
-                c.request = req;
+            if (c != null && c.phase == Phase.BODY) {
+                req.streamFilter(in -> new BodyStream(in, c));
             }
             try {
                 chain.proceed();
             } finally {
                 if (c != null) {
-                    c.request = null;
+                    c.reading = false;
                     c.deadline = deadline(limits.idleTimeout());
                     c.phase = Phase.IDLE;
                     SERVING.remove();
@@ -262,9 +266,11 @@ final class ConnectionGuard implements AutoCloseable {
                 if (c.ambiguous || p == Phase.HANDLING || now - c.deadline < 0) {
                     continue;
                 }
-                RoutingRequest req = c.request;
-                if (p == Phase.BODY && req != null && req.content().consumed()) {
-                    c.phase = Phase.HANDLING; // the body is in: what is slow now is the server's own work
+                if (p == Phase.BODY && (c.bodyDone || !c.reading)) {
+                    // The body is in, or the handler is not waiting for it: what is slow is the server's own work.
+                    if (c.bodyDone) {
+                        c.phase = Phase.HANDLING;
+                    }
                     continue;
                 }
                 c.phase = Phase.HANDLING; // once
@@ -289,6 +295,46 @@ final class ConnectionGuard implements AutoCloseable {
             c.channel.close();
         } catch (IOException e) {
             // closed already
+        }
+    }
+
+    /** The request body as the handler reads it: marks the time spent waiting for the client, and its end. */
+    private static final class BodyStream extends java.io.FilterInputStream {
+        private final Conn conn;
+
+        BodyStream(java.io.InputStream in, Conn conn) {
+            super(in);
+            this.conn = conn;
+        }
+
+        @Override
+        public int read() throws IOException {
+            conn.reading = true;
+            try {
+                int b = super.read();
+                conn.bodyDone |= b < 0;
+                return b;
+            } finally {
+                conn.reading = false;
+            }
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            conn.reading = true;
+            try {
+                int n = super.read(b, off, len);
+                conn.bodyDone |= n < 0;
+                return n;
+            } finally {
+                conn.reading = false;
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            conn.bodyDone = true;
+            super.close();
         }
     }
 

@@ -25,7 +25,7 @@ final class Served implements AutoCloseable {
 
     private final String name;
     final ConnectionGuard guard;
-    private final HttpRouting routing;
+    private final HttpRouting.Builder routing;
     private final Consumer<WebServerConfig.Builder> bind;
     private final Function<WebServer, Object> started;
     private final AtomicBoolean restarting = new AtomicBoolean();
@@ -51,8 +51,8 @@ final class Served implements AutoCloseable {
             }
         });
         routes.accept(r);
-        // Built once: a restarted listener serves the same routes (and registers no meter twice).
-        this.routing = r.build();
+        // Kept: a restarted listener builds its routing from the same services (no meter is made twice).
+        this.routing = r;
     }
 
     void start() {
@@ -61,12 +61,7 @@ final class Served implements AutoCloseable {
                 .shutdownHook(false)
                 .connectionOptions(guard.socketOptions())
                 .addProtocol(Http1Config.builder().addReceiveListener(guard.receiveListener()).build())
-                .addRouting(new RoutingBuilder() {
-                    @Override
-                    public HttpRouting build() {
-                        return routing;
-                    }
-                });
+                .routing(routing);
         bind.accept(b);
         WebServer s = b.build().start();
         server = s;
@@ -123,9 +118,5 @@ final class Served implements AutoCloseable {
             s.stop();
         }
         guard.close();
-    }
-
-    /** The self type of the one-shot builder that hands Helidon the routing built once. */
-    private interface RoutingBuilder extends io.helidon.common.Builder<RoutingBuilder, HttpRouting> {
     }
 }

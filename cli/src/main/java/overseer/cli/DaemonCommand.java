@@ -1,8 +1,10 @@
 package overseer.cli;
 
+import overseer.core.Durations;
 import overseer.core.OverseerException;
 import overseer.core.RoutingRuntime;
 import overseer.core.spi.Runtime;
+import overseer.linux.FileLimit;
 import overseer.linux.NativeRuntime;
 import overseer.linux.Subreaper;
 import overseer.oci.OciRuntime;
@@ -70,6 +72,28 @@ final class DaemonCommand implements Callable<Integer> {
             description = "Keep the services declared in DIR/*.yaml (docs/services.md); `overseer reload` or SIGHUP applies changes.")
     Path services;
 
+    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "4096",
+            description = "Open connections each listener accepts; the excess is answered 503 and closed (default: ${DEFAULT-VALUE}).")
+    int maxConnections;
+
+    @Option(names = "--max-connections-per-peer", paramLabel = "N", defaultValue = "64",
+            description = "Unauthenticated TCP connections one address may hold; the excess is answered 429 (default: ${DEFAULT-VALUE}).")
+    int maxConnectionsPerPeer;
+
+    @Option(names = "--header-timeout", paramLabel = "DURATION", defaultValue = "10s",
+            description = "A request's headers must arrive within this of the connection or of its request line, "
+                    + "else 408 and the connection closes (default: ${DEFAULT-VALUE}).")
+    String headerTimeout;
+
+    @Option(names = "--body-timeout", paramLabel = "DURATION", defaultValue = "60s",
+            description = "A request's body must arrive within this of its headers, else 408 and the connection closes "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String bodyTimeout;
+
+    @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "120s",
+            description = "A connection idle this long between requests is closed (default: ${DEFAULT-VALUE}).")
+    String idleTimeout;
+
     @Option(names = "--serve", hidden = true,
             description = "Serve in this process, without a monitor: exits of tasks that end while the daemon is down are then unknown.")
     boolean serve;
@@ -99,9 +123,15 @@ final class DaemonCommand implements Callable<Integer> {
         if (!List.of("auto", "native", "oci", "both").contains(runtime)) {
             throw OverseerException.invalidArgument("--runtime: expected auto, native, oci or both, got \"%s\"", runtime);
         }
+        ApiServer.Limits limits = new ApiServer.Limits(maxConnections, maxConnectionsPerPeer,
+                Durations.parse("--header-timeout", headerTimeout), Durations.parse("--body-timeout", bodyTimeout),
+                Durations.parse("--idle-timeout", idleTimeout));
         if (!serve) {
             return new Monitor(state, daemonArgs()).run();
         }
+        // Every client and every task's pipes and logs take descriptors: the soft limit (often 1024) is what
+        // ran out first; the hard limit is the administrator's word (systemd's LimitNOFILE=).
+        FileLimit nofile = FileLimit.raiseSoftToHard();
         if (monitorPid > 0) {
             Subreaper.dieWithParent(monitorPid);
         }
@@ -120,10 +150,11 @@ final class DaemonCommand implements Callable<Integer> {
                 .ifPresent(d -> Thread.ofVirtual().start(() -> System.err.println("overseer daemon: reload: " + d.reload()))));
         Runtime rt = runtime(state);
         try (Daemon d = new Daemon(rt, sock, listener, state, stopTasks,
-                Optional.ofNullable(services).map(Path::toAbsolutePath))) {
+                Optional.ofNullable(services).map(Path::toAbsolutePath), limits)) {
             up.set(d);
             writePid(state.resolve(Monitor.PID_FILE));
-            System.err.println("overseer daemon: listening on " + d.socket() + ", state in " + state + " (runtime " + rt.name() + ")");
+            System.err.println("overseer daemon: listening on " + d.socket() + ", state in " + state + " (runtime "
+                    + rt.name() + ", descriptors " + nofile + ")");
             stop.await();
             System.err.println("overseer daemon: stopping" + (stopTasks ? " and stopping its tasks" : "; tasks keep running"));
         }

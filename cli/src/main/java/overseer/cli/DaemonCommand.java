@@ -72,9 +72,10 @@ final class DaemonCommand implements Callable<Integer> {
             description = "Keep the services declared in DIR/*.yaml (docs/services.md); `overseer reload` or SIGHUP applies changes.")
     Path services;
 
-    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "4096",
-            description = "Open connections each listener accepts; the excess is answered 503 and closed (default: ${DEFAULT-VALUE}).")
-    int maxConnections;
+    @Option(names = "--max-connections", paramLabel = "N|auto", defaultValue = "auto",
+            description = "Open connections each listener accepts; the excess is answered 503 and closed (default: ${DEFAULT-VALUE}: "
+                    + "a quarter of the descriptors, 16 to 4096).")
+    String maxConnections;
 
     @Option(names = "--max-connections-per-peer", paramLabel = "N", defaultValue = "64",
             description = "Unauthenticated TCP connections one address may hold; the excess is answered 429 (default: ${DEFAULT-VALUE}).")
@@ -123,15 +124,15 @@ final class DaemonCommand implements Callable<Integer> {
         if (!List.of("auto", "native", "oci", "both").contains(runtime)) {
             throw OverseerException.invalidArgument("--runtime: expected auto, native, oci or both, got \"%s\"", runtime);
         }
-        ApiServer.Limits limits = new ApiServer.Limits(maxConnections, maxConnectionsPerPeer,
-                Durations.parse("--header-timeout", headerTimeout), Durations.parse("--body-timeout", bodyTimeout),
-                Durations.parse("--idle-timeout", idleTimeout));
+        // Checked here too, so that a mistake is told before the monitor starts.
+        limits(maxConnections.equals("auto") ? 4096 : connections());
         if (!serve) {
             return new Monitor(state, daemonArgs()).run();
         }
         // Every client and every task's pipes and logs take descriptors: the soft limit (often 1024) is what
         // ran out first; the hard limit is the administrator's word (systemd's LimitNOFILE=).
         FileLimit nofile = FileLimit.raiseSoftToHard();
+        ApiServer.Limits limits = limits(maxConnections.equals("auto") ? autoConnections(nofile) : connections());
         if (monitorPid > 0) {
             Subreaper.dieWithParent(monitorPid);
         }
@@ -162,6 +163,28 @@ final class DaemonCommand implements Callable<Integer> {
             Files.deleteIfExists(state.resolve(Monitor.PID_FILE)); // under a monitor, the monitor removes it
         }
         return 0;
+    }
+
+    private ApiServer.Limits limits(int connections) {
+        return new ApiServer.Limits(connections, maxConnectionsPerPeer, Durations.parse("--header-timeout", headerTimeout),
+                Durations.parse("--body-timeout", bodyTimeout), Durations.parse("--idle-timeout", idleTimeout));
+    }
+
+    private int connections() {
+        try {
+            return Integer.parseInt(maxConnections.strip());
+        } catch (NumberFormatException e) {
+            throw OverseerException.invalidArgument("--max-connections: expected a number or auto, got \"%s\"", maxConnections);
+        }
+    }
+
+    /**
+     * A quarter of the descriptors for each listener (two listeners take half; tasks, logs and the store the
+     * rest), at least 16 and at most 4096: connections alone can then never exhaust the daemon's descriptors.
+     */
+    static int autoConnections(FileLimit nofile) {
+        long soft = nofile.soft() == FileLimit.UNLIMITED ? Long.MAX_VALUE : nofile.soft();
+        return (int) Math.clamp((soft - 256) / 4, 16, 4096);
     }
 
     /** The arguments this command was given after "daemon", for the daemon child. */

@@ -32,6 +32,8 @@ final class RealDaemon implements AutoCloseable {
     private final String cgroupParent = "overseer-test-daemon-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
     private final Tasks jvms = new Tasks(new NativeRuntime());
     private Task monitor;
+    /** A command the monitor runs under ("prlimit", "--nofile=200:400", "--"), its daemon with it. */
+    private List<String> wrapper = List.of();
 
     /** {@code flags} are given to every daemon this starts ("--runtime", "native", ...). */
     RealDaemon(Path dir, String... flags) {
@@ -39,6 +41,12 @@ final class RealDaemon implements AutoCloseable {
         List<String> all = new ArrayList<>(List.of(flags));
         all.addAll(List.of("--cgroup-parent", cgroupParent));
         this.flags = List.copyOf(all);
+    }
+
+    /** Runs the monitor (and so the daemon it spawns) under {@code command}, e.g. prlimit(1). */
+    RealDaemon under(String... command) {
+        this.wrapper = List.of(command);
+        return this;
     }
 
     /** The cgroup parent of this daemon's tasks, in every hierarchy: {@code <hierarchy>/<parent>/<ns>/<id>}. */
@@ -78,7 +86,8 @@ final class RealDaemon implements AutoCloseable {
     }
 
     private List<String> command(List<String> more) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        List<String> cmd = new ArrayList<>(wrapper);
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
                 "-cp", System.getProperty("java.class.path"), Main.class.getName(), "daemon",
                 "--socket", socket().toString(), "--state-dir", state().toString()));

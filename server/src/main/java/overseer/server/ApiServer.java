@@ -25,6 +25,9 @@ public final class ApiServer implements AutoCloseable {
     private final Path socket;
     private final Served unix;
     private final java.util.Optional<Served> tcp;
+    private final ListenerWatchdog watchdog;
+    /** Connections over a listener's cap that still get a 503 from the guard before Helidon stops accepting. */
+    static final int REFUSAL_SLACK = 64;
 
     /** An optional TCP listener; every request on it must carry {@code Authorization: Bearer <token>}. */
     public record Tcp(String host, int port, String token) {
@@ -96,19 +99,49 @@ public final class ApiServer implements AutoCloseable {
         // One web server per listener: Helidon ends a listener for good when accept fails (EMFILE when the
         // descriptors run out), and each is then started again by itself (Served) without touching the other.
         this.unix = new Served("unix", limits, false, r -> routing(r, tasks, jobs, services),
-                l -> l.bindAddress(UnixDomainSocketAddress.of(socket)), this::restrict);
+                l -> l.bindAddress(UnixDomainSocketAddress.of(socket)), this::restrict, this::bound);
         unix.start();
         java.util.Optional<Served> tcpServed = java.util.Optional.empty();
         try {
             tcpServed = tcp.map(t -> new Served("tcp", limits, true,
                     r -> routing(r.addFilter(new BearerToken(t.token())), tasks, jobs, services),
-                    l -> l.host(t.host()).port(t.port()), s -> null));
+                    l -> l.host(t.host()).port(t.port()), s -> s.port(), s -> accepts(t.host(), s)));
             tcpServed.ifPresent(Served::start);
         } catch (RuntimeException e) {
             unix.close();
             throw e;
         }
         this.tcp = tcpServed;
+        this.watchdog = new ListenerWatchdog(tcp.isPresent() ? java.util.List.of(unix, this.tcp.get()) : java.util.List.of(unix));
+    }
+
+    /** Whether the socket file is still the one this listener bound (Helidon deletes it when it gives up). */
+    private boolean bound(Served s) {
+        try {
+            return java.util.Objects.equals(Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey(), s.bound);
+        } catch (java.nio.file.NoSuchFileException gone) {
+            return false;
+        } catch (IOException e) {
+            return true; // cannot tell (out of descriptors?): asked again at the next look
+        }
+    }
+
+    /** Whether the TCP port still accepts: only a refusal says no (a failure to make a socket says nothing). */
+    private static boolean accepts(String host, Served s) {
+        long reports = ListenerWatchdog.reports();
+        if (reports == s.reportsSeen) {
+            return true; // Helidon logged no listener giving up since the last look: no probe connection is made
+        }
+        try (java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open()) {
+            c.socket().connect(new java.net.InetSocketAddress(host, s.port()), 1000);
+            s.reportsSeen = reports;
+            return true;
+        } catch (java.net.ConnectException refused) {
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
     }
 
     /** The socket for its owner only; its file key, so that on close only this one is removed, never a successor's. */
@@ -179,6 +212,7 @@ public final class ApiServer implements AutoCloseable {
 
     @Override
     public void close() {
+        watchdog.close();
         tcp.ifPresent(Served::close);
         unix.close();
         try {

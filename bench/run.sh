@@ -7,6 +7,7 @@
 #   bench/run.sh probe switches|closefrom [N]  the diagnostics behind the findings in docs/benchmarks.md
 #   bench/run.sh api [TASKS] [SECONDS]         the daemon's API: GET rate, create+start latency, heap per 1,000 tasks
 #   bench/run.sh services [TASKS] [CRASHES]    plain task vs durable service vs isolated task; crash -> running again
+# The soak (30 minutes against a daemon of its own) has its own script: bench/soak.sh [MINUTES].
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"

@@ -99,20 +99,22 @@ public final class ApiServer implements AutoCloseable {
         // One web server per listener: Helidon ends a listener for good when accept fails (EMFILE when the
         // descriptors run out), and each is then started again by itself (Served) without touching the other.
         this.unix = new Served("unix", limits, false, r -> routing(r, tasks, jobs, services),
-                l -> l.bindAddress(UnixDomainSocketAddress.of(socket)), this::restrict, this::bound);
+                (l, before) -> l.bindAddress(UnixDomainSocketAddress.of(socket)), this::restrict, this::bound);
         unix.start();
         java.util.Optional<Served> tcpServed = java.util.Optional.empty();
         try {
             tcpServed = tcp.map(t -> new Served("tcp", limits, true,
                     r -> routing(r.addFilter(new BearerToken(t.token())), tasks, jobs, services),
-                    l -> l.host(t.host()).port(t.port()), s -> s.port(), s -> accepts(t.host(), s)));
+                    (l, before) -> l.host(t.host()).port(before instanceof Integer was ? was : t.port()),
+                    s -> s.port(), s -> accepts(t.host(), s)));
             tcpServed.ifPresent(Served::start);
         } catch (RuntimeException e) {
             unix.close();
             throw e;
         }
         this.tcp = tcpServed;
-        this.watchdog = new ListenerWatchdog(tcp.isPresent() ? java.util.List.of(unix, this.tcp.get()) : java.util.List.of(unix));
+        this.watchdog = new ListenerWatchdog(this.tcp.isPresent() ? java.util.List.of(unix, this.tcp.get())
+                : java.util.List.of(unix));
     }
 
     /** Whether the socket file is still the one this listener bound (Helidon deletes it when it gives up). */

@@ -28,7 +28,7 @@ final class Served implements AutoCloseable {
     private final String name;
     final ConnectionGuard guard;
     private final HttpRouting.Builder routing;
-    private final Consumer<WebServerConfig.Builder> bind;
+    private final java.util.function.BiConsumer<WebServerConfig.Builder, Object> bind;
     private final Function<WebServer, Object> started;
     private final Predicate<Served> alive;
     private final int maxTcpConnections;
@@ -41,11 +41,13 @@ final class Served implements AutoCloseable {
     volatile Object bound;
 
     /**
-     * {@code started} runs once the server listens (and returns what identifies its socket); {@code alive}
-     * tells whether it still listens.
+     * {@code bind} gets the builder and what {@code started} returned for the last server (null at first:
+     * a TCP listener on port 0 comes back on the port it had); {@code started} runs once the server listens
+     * and returns what identifies its socket; {@code alive} tells whether it still listens.
      */
     Served(String name, ApiServer.Limits limits, boolean perPeer, Consumer<HttpRouting.Builder> routes,
-           Consumer<WebServerConfig.Builder> bind, Function<WebServer, Object> started, Predicate<Served> alive) {
+           java.util.function.BiConsumer<WebServerConfig.Builder, Object> bind, Function<WebServer, Object> started,
+           Predicate<Served> alive) {
         this.name = name;
         this.guard = new ConnectionGuard(name, limits, perPeer);
         this.bind = bind;
@@ -68,7 +70,7 @@ final class Served implements AutoCloseable {
                 .connectionOptions(guard.socketOptions())
                 .addProtocol(Http1Config.builder().addReceiveListener(guard.receiveListener()).build())
                 .routing(routing);
-        bind.accept(b);
+        bind.accept(b, bound);
         WebServer s = b.build().start();
         server = s;
         bound = started.apply(s);

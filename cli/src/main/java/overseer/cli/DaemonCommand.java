@@ -142,8 +142,7 @@ final class DaemonCommand implements Callable<Integer> {
             throw OverseerException.invalidArgument("--runtime: expected auto, native, oci or both, got \"%s\"", runtime);
         }
         overseer.server.Orphans orphanPolicy = overseer.server.Orphans.parse("--orphans", orphans);
-        LogLimits limits = logLimits(p); // refused here, before the monitor starts a daemon with it
-
+        LogLimits logs = logLimits(p); // refused here, before the monitor starts a daemon with it
         // Checked here too, so that a mistake is told before the monitor starts.
         limits(maxConnections.equals("auto") ? 4096 : connections());
         if (!serve) {

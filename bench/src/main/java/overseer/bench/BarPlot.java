@@ -1,14 +1,9 @@
 package overseer.bench;
 
-import javax.imageio.ImageIO;
 import java.awt.BasicStroke;
 import java.awt.Color;
-import java.awt.Font;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -32,16 +27,8 @@ final class BarPlot {
     /** The same, up to {@code maxMs} (a power of ten) on the right. */
     static void write(Path png, String title, String machine, List<Latencies> rows, double maxMs) throws IOException {
         int height = TOP + rows.size() * ROW + 60;
-        BufferedImage img = new BufferedImage(WIDTH, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, WIDTH, height);
-        g.setColor(Color.BLACK);
-        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
-        g.drawString(title, 20, 30);
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        g.drawString("milliseconds, log scale; dark: p50, pale: p99; " + machine, 20, 50);
+        Canvas canvas = new Canvas(WIDTH, height, title, "milliseconds, log scale; dark: p50, pale: p99; " + machine);
+        Graphics2D g = canvas.g;
         int plotWidth = WIDTH - LEFT - RIGHT;
         g.setStroke(new BasicStroke(1));
         for (double ms = MIN_MS; ms <= maxMs; ms *= 10) {
@@ -64,9 +51,7 @@ final class BarPlot {
             g.drawString(String.format("%.1f / %.1f", r.p50() / 1e6, r.p99() / 1e6),
                     LEFT + x(r.p99() / 1e6, plotWidth, maxMs) + 6, y + 18);
         }
-        g.dispose();
-        Files.createDirectories(png.toAbsolutePath().getParent());
-        ImageIO.write(img, "png", png.toFile());
+        canvas.save(png);
     }
 
     private static int x(double ms, int width, double maxMs) {

@@ -1,14 +1,10 @@
 package overseer.bench;
 
-import javax.imageio.ImageIO;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
@@ -35,16 +31,8 @@ final class LinePlot {
                 new Series("open descriptors", new Color(0xb5542c), s -> s.fds()),
                 new Series("threads", new Color(0x4a8a3c), s -> s.threads()));
         int height = TOP + panels.size() * (PANEL + GAP) + 20;
-        BufferedImage img = new BufferedImage(WIDTH, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, WIDTH, height);
-        g.setColor(Color.BLACK);
-        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
-        g.drawString(title, 20, 30);
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        g.drawString("minutes; shaded: warm-up, left out of the trend; " + machine, 20, 50);
+        Canvas canvas = new Canvas(WIDTH, height, title, "minutes; shaded: warm-up, left out of the trend; " + machine);
+        Graphics2D g = canvas.g;
         double maxMinutes = Math.max(1e-9, samples.getLast().seconds() / 60);
         int plotWidth = WIDTH - LEFT - RIGHT;
         for (int p = 0; p < panels.size(); p++) {
@@ -89,9 +77,7 @@ final class LinePlot {
             }
             g.setStroke(new BasicStroke(1));
         }
-        g.dispose();
-        Files.createDirectories(png.toAbsolutePath().getParent());
-        ImageIO.write(img, "png", png.toFile());
+        canvas.save(png);
     }
 
     private static double niceCeiling(double v) {

@@ -1,13 +1,8 @@
 package overseer.bench;
 
-import javax.imageio.ImageIO;
 import java.awt.Color;
-import java.awt.Font;
 import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -26,16 +21,8 @@ final class RatePlot {
     static void write(Path png, String title, String machine, List<String[]> rows) throws IOException {
         int height = TOP + rows.size() * ROW + 60;
         double max = rows.stream().mapToDouble(r -> Double.parseDouble(r[1])).max().orElse(1);
-        BufferedImage img = new BufferedImage(WIDTH, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = img.createGraphics();
-        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setColor(Color.WHITE);
-        g.fillRect(0, 0, WIDTH, height);
-        g.setColor(Color.BLACK);
-        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
-        g.drawString(title, 20, 30);
-        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-        g.drawString("MB/s (median of rounds), higher is better; " + machine, 20, 50);
+        Canvas canvas = new Canvas(WIDTH, height, title, "MB/s (median of rounds), higher is better; " + machine);
+        Graphics2D g = canvas.g;
         int plotWidth = WIDTH - LEFT - RIGHT;
         for (int i = 0; i < rows.size(); i++) {
             String[] r = rows.get(i);
@@ -49,8 +36,6 @@ final class RatePlot {
             g.setColor(Color.BLACK);
             g.drawString(String.format("%.0f MB/s", rate), LEFT + w + 6, y + 18);
         }
-        g.dispose();
-        Files.createDirectories(png.toAbsolutePath().getParent());
-        ImageIO.write(img, "png", png.toFile());
+        canvas.save(png);
     }
 }

@@ -1,0 +1,336 @@
+package overseer.fleet;
+
+import io.nats.client.ConsumerContext;
+import io.nats.client.Dispatcher;
+import io.nats.client.FetchConsumeOptions;
+import io.nats.client.FetchConsumer;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.Message;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.DeliverPolicy;
+import overseer.core.OverseerException;
+import overseer.supervisor.Command;
+import overseer.supervisor.Job;
+import overseer.supervisor.JobResult;
+import overseer.supervisor.JobState;
+import overseer.supervisor.Supervisor;
+
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A daemon's membership of a fleet: it pulls commands from the fleet's stream when it has a free slot, runs
+ * them on its own supervisor, stores each result in the results bucket and only then acks.
+ *
+ * <p>Pull, not push: a node asks for one command when a slot frees, so work spreads by load. It asks every
+ * consumer it may serve ({@code any}, its own node's, its tags', every queue's) in turn, without waiting on
+ * any; when none has work it sleeps until a command or a result is published (a core subscription on those
+ * subjects wakes it, as a result may unblock a queue) or a second passes (redeliveries publish nothing).
+ */
+public final class FleetNode implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(FleetNode.class.getName());
+    private static final Duration IDLE = Duration.ofSeconds(1);
+
+    private final Supervisor supervisor;
+    private final FleetConfig config;
+    private final Fleet fleet;
+    private final Semaphore slots;
+    private final Semaphore wake = new Semaphore(0);
+    private final Map<String, Message> running = new ConcurrentHashMap<>();
+    private final Map<String, ConsumerContext> consumers = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService ticker;
+    private final Dispatcher wakeUps;
+    private final Thread fetcher;
+    private final String host;
+    private volatile boolean closing;
+    private volatile long queuesListedAt;
+    private int next;
+
+    private FleetNode(Supervisor supervisor, FleetConfig config) {
+        this.supervisor = supervisor;
+        this.config = config;
+        this.slots = new Semaphore(config.slots());
+        this.host = hostName();
+        this.fleet = Fleet.open(config.servers(), config.name(), config.replicas());
+        try {
+            consumer(Subjects.ANY_CONSUMER, Subjects.any(config.name()), -1);
+            consumer(Subjects.consumer("node", config.node()), Subjects.node(config.name(), config.node()), -1);
+            for (String t : config.tags()) {
+                consumer(Subjects.consumer("tag", t), Subjects.tag(config.name(), t), -1);
+            }
+            listQueues();
+        } catch (IOException | JetStreamApiException e) {
+            fleet.close();
+            throw OverseerException.unavailable("fleet %s: cannot make its consumers: %s", config.name(), e.getMessage());
+        }
+        this.ticker = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("fleet-ticker").factory());
+        this.wakeUps = fleet.nc.createDispatcher(m -> wake.release());
+        wakeUps.subscribe(Subjects.commands(config.name()));
+        wakeUps.subscribe(Subjects.allResults(config.name()));
+        long beat = config.heartbeat().toMillis();
+        ticker.scheduleAtFixedRate(this::heartbeat, 0, beat, TimeUnit.MILLISECONDS);
+        this.fetcher = Thread.ofPlatform().daemon().name("fleet-fetch-" + config.node()).start(this::fetchLoop);
+    }
+
+    /** Joins the fleet: from now on this node takes commands. */
+    public static FleetNode join(Supervisor supervisor, FleetConfig config) {
+        return new FleetNode(supervisor, config);
+    }
+
+    public FleetConfig config() {
+        return config;
+    }
+
+    /** The ids of the commands this node runs now. */
+    public List<String> running() {
+        return List.copyOf(running.keySet());
+    }
+
+    /** Makes the durable consumer of a placement; the same call from every node converges on one consumer. */
+    static void ensureConsumer(Fleet fleet, String durable, String subject, long maxAckPending, Duration ackWait,
+                               int maxDeliver) throws IOException, JetStreamApiException {
+        ConsumerConfiguration.Builder b = ConsumerConfiguration.builder()
+                .durable(durable)
+                .filterSubject(subject)
+                .ackPolicy(AckPolicy.Explicit)
+                .deliverPolicy(DeliverPolicy.All)
+                .ackWait(ackWait)
+                .maxDeliver(maxDeliver);
+        if (maxAckPending > 0) {
+            b.maxAckPending(maxAckPending);
+        }
+        try {
+            fleet.jsm.addOrUpdateConsumer(Subjects.stream(fleet.name), b.build());
+        } catch (JetStreamApiException e) {
+            // Another node's identical create raced ours, or the consumer exists with settings another node
+            // gave it (its AckWait): it is used as it is.
+            if (fleet.jsm.getConsumerNames(Subjects.stream(fleet.name)).stream().noneMatch(durable::equals)) {
+                throw e;
+            }
+        }
+    }
+
+    private void consumer(String durable, String subject, long maxAckPending) throws IOException, JetStreamApiException {
+        ensureConsumer(fleet, durable, subject, maxAckPending, config.ackWait(), config.maxDeliver());
+        consumers.put(durable, fleet.js.getStreamContext(Subjects.stream(config.name())).getConsumerContext(durable));
+    }
+
+    /** Queue consumers are made by whoever submits to a new queue: a node finds them by listing. */
+    private void listQueues() throws IOException, JetStreamApiException {
+        for (String name : fleet.jsm.getConsumerNames(Subjects.stream(config.name()))) {
+            if (name.startsWith(Subjects.QUEUE_PREFIX) && !consumers.containsKey(name)) {
+                consumers.put(name, fleet.js.getStreamContext(Subjects.stream(config.name())).getConsumerContext(name));
+            }
+        }
+        queuesListedAt = System.nanoTime();
+    }
+
+    private void fetchLoop() {
+        while (!closing) {
+            try {
+                slots.acquire();
+                Optional<Message> m = closing ? Optional.empty() : sweep();
+                if (m.isEmpty()) {
+                    slots.release();
+                    wake.drainPermits();
+                    if (!closing) {
+                        wake.tryAcquire(IDLE.toMillis(), TimeUnit.MILLISECONDS);
+                    }
+                    continue;
+                }
+                Message msg = m.get();
+                Thread.ofVirtual().name("fleet-run").start(() -> {
+                    try {
+                        run(msg);
+                    } catch (RuntimeException e) {
+                        LOG.log(Level.WARNING, "fleet: a command failed outside its job", e);
+                    } finally {
+                        slots.release();
+                        wake.release();
+                    }
+                });
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                // The servers are away (a reconnect, a leader election): the next pass tries again.
+                LOG.log(Level.DEBUG, "fleet: fetch failed", e);
+            }
+        }
+    }
+
+    /** One command from the first consumer that has one, starting after the one served last (round robin). */
+    private Optional<Message> sweep() {
+        if (System.nanoTime() - queuesListedAt > IDLE.toNanos()) {
+            try {
+                listQueues();
+            } catch (IOException | JetStreamApiException e) {
+                LOG.log(Level.DEBUG, "fleet: cannot list queues", e);
+            }
+        }
+        List<ConsumerContext> all = new ArrayList<>(consumers.values());
+        for (int i = 0; i < all.size(); i++) {
+            ConsumerContext c = all.get(Math.floorMod(next + i, all.size()));
+            try (FetchConsumer f = c.fetch(FetchConsumeOptions.builder().maxMessages(1).noWait().build())) {
+                Message m = f.nextMessage();
+                if (m != null) {
+                    next = next + i + 1;
+                    return Optional.of(m);
+                }
+            } catch (Exception e) {
+                // 409s (MaxAckPending reached on a queue), timeouts while a server is lost: no work here now.
+                LOG.log(Level.TRACE, "fleet: fetch", e);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private void run(Message msg) {
+        Submission s;
+        try {
+            s = Submission.parse(new String(msg.getData(), StandardCharsets.UTF_8));
+        } catch (OverseerException e) {
+            LOG.log(Level.WARNING, "fleet: dropping a command that does not parse: " + e.getMessage());
+            msg.term(); // it never will: do not redeliver it
+            return;
+        }
+        Command cmd = s.command();
+        long delivery = msg.metaData().deliveredCount();
+        long startedAt = System.currentTimeMillis();
+        FleetResult before;
+        try {
+            before = fleet.update(cmd.id(), prior -> prior.filter(FleetResult::ended).orElseGet(() ->
+                    prior.orElseGet(() -> FleetResult.running(cmd.id(), cmd.command(), config.node(), List.of()))
+                            .withAttempt(new Attempt(config.node(), delivery, startedAt, 0, FleetResult.RUNNING))));
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            LOG.log(Level.WARNING, "fleet: cannot record the start of " + cmd.id() + ", leaving it for redelivery: " + e.getMessage());
+            msg.nakWithDelay(Duration.ofSeconds(1));
+            return;
+        }
+        if (before.ended()) {
+            // Its result is stored, the ack was lost (the node died between the two): done, run nothing again.
+            msg.ack();
+            return;
+        }
+        running.put(cmd.id(), msg);
+        event("started", cmd.id(), delivery, FleetResult.RUNNING);
+        // In-progress acks keep a long command from being redelivered while this node lives and runs it.
+        long every = Math.max(250, config.ackWait().toMillis() / 3);
+        ScheduledFuture<?> alive = ticker.scheduleAtFixedRate(msg::inProgress, every, every, TimeUnit.MILLISECONDS);
+        JobResult r;
+        try {
+            Job job = supervisor.run(cmd);
+            r = job.onResult().join();
+        } catch (RuntimeException e) {
+            alive.cancel(false);
+            running.remove(cmd.id());
+            LOG.log(Level.WARNING, "fleet: cannot run " + cmd.id() + ": " + e.getMessage());
+            msg.nakWithDelay(Duration.ofSeconds(1));
+            return;
+        }
+        try {
+            if (r.state() == JobState.DUPILICATE_ID) {
+                // This node already runs it (a redelivery came back here): that run records and acks.
+                return;
+            }
+            store(cmd.id(), delivery, r);
+            msg.ackSync(Duration.ofSeconds(5));
+            fleet.nc.publish(Subjects.results(config.name(), cmd.id()), fleet.result(cmd.id()).orElseThrow().toJson());
+            event("ended", cmd.id(), delivery, r.state().name());
+        } catch (Exception e) {
+            // Not acked: redelivered after AckWait, when the stored result (if it was) makes the rerun a no-op.
+            LOG.log(Level.WARNING, "fleet: cannot store or ack the result of " + cmd.id() + ": " + e.getMessage());
+        } finally {
+            alive.cancel(false);
+            running.remove(cmd.id());
+        }
+    }
+
+    /** Stores the result, retrying while the servers elect a leader or reconnect. */
+    private void store(String id, long delivery, JobResult r) throws Exception {
+        Exception last = null;
+        for (int i = 0; i < 20; i++) {
+            try {
+                fleet.update(id, prior -> prior.orElseGet(() -> FleetResult.running(id, r.command(), config.node(),
+                                List.of(new Attempt(config.node(), delivery, r.starttime(), 0, FleetResult.RUNNING))))
+                        .ended(config.node(), delivery, r));
+                return;
+            } catch (IOException | JetStreamApiException | RuntimeException e) {
+                last = e;
+                Thread.sleep(Duration.ofMillis(250L * (i + 1)));
+            }
+        }
+        throw last;
+    }
+
+    private void event(String type, String id, long delivery, String state) {
+        var o = FleetJson.MAPPER.createObjectNode();
+        o.put("type", type);
+        o.put("id", id);
+        o.put("node", config.node());
+        o.put("delivery", delivery);
+        o.put("state", state);
+        o.put("at", System.currentTimeMillis());
+        try {
+            fleet.nc.publish(Subjects.events(config.name(), config.node()), FleetJson.MAPPER.writeValueAsBytes(o));
+        } catch (RuntimeException e) {
+            LOG.log(Level.DEBUG, "fleet: event not published", e);
+        }
+    }
+
+    private void heartbeat() {
+        Heartbeat h = new Heartbeat(config.node(), host, ProcessHandle.current().pid(), config.tags(), config.slots(),
+                running(), System.currentTimeMillis());
+        try {
+            fleet.nodes.put(config.node(), FleetJson.MAPPER.writeValueAsBytes(h));
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            LOG.log(Level.DEBUG, "fleet: heartbeat not written", e);
+        }
+    }
+
+    private static String hostName() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    /**
+     * Leaves the fleet: takes no more commands, hands the ones it runs back to the stream at once (a nak, so
+     * another node need not wait for AckWait) and removes its heartbeat. The local jobs are the daemon's to
+     * stop or leave running.
+     */
+    @Override
+    public void close() {
+        closing = true;
+        wake.release();
+        slots.release();
+        try {
+            fetcher.join(Duration.ofSeconds(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        ticker.shutdownNow();
+        running.values().forEach(Message::nak);
+        try {
+            fleet.nodes.delete(config.node());
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            LOG.log(Level.DEBUG, "fleet: heartbeat not removed", e);
+        }
+        fleet.close();
+    }
+}

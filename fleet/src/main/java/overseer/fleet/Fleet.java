@@ -29,6 +29,8 @@ final class Fleet implements AutoCloseable {
     static final Duration NODE_TTL = Duration.ofMinutes(1);
     /** JetStream's window for Nats-Msg-Id de-duplication; later repeats are caught by the results bucket. */
     static final Duration DUPLICATE_WINDOW = Duration.ofMinutes(2);
+    /** How long joining waits for JetStream to answer (a cluster electing its leader) before it gives up. */
+    static final Duration SETUP_PATIENCE = Duration.ofSeconds(30);
 
     final String name;
     final Connection nc;
@@ -66,7 +68,21 @@ final class Fleet implements AutoCloseable {
             throw OverseerException.unavailable("--fleet: interrupted connecting to %s", String.join(",", servers));
         }
         try {
-            return new Fleet(name, nc, replicas);
+            // A cluster that has just started answers JetStream only once it has elected its meta leader.
+            long deadline = System.nanoTime() + SETUP_PATIENCE.toNanos();
+            while (true) {
+                try {
+                    return new Fleet(name, nc, replicas);
+                } catch (IOException | JetStreamApiException e) {
+                    if (System.nanoTime() > deadline) {
+                        throw e;
+                    }
+                    Thread.sleep(250);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw OverseerException.unavailable("--fleet: interrupted setting up JetStream on %s", String.join(",", servers));
         } catch (IOException | JetStreamApiException | RuntimeException e) {
             try {
                 nc.close();

@@ -210,26 +210,29 @@ public final class FleetNode implements AutoCloseable {
         Command cmd = s.command();
         long delivery = msg.metaData().deliveredCount();
         long startedAt = System.currentTimeMillis();
+        // In-progress acks from the start: while the servers elect a leader the start is retried, and neither
+        // that nor a long run may cost a delivery (MaxDeliver counts them).
+        long every = Math.max(250, config.ackWait().toMillis() / 3);
+        ScheduledFuture<?> alive = ticker.scheduleAtFixedRate(msg::inProgress, every, every, TimeUnit.MILLISECONDS);
         FleetResult before;
         try {
-            before = fleet.update(cmd.id(), prior -> prior.filter(FleetResult::ended).orElseGet(() ->
+            before = retried(() -> fleet.update(cmd.id(), prior -> prior.filter(FleetResult::ended).orElseGet(() ->
                     prior.orElseGet(() -> FleetResult.running(cmd.id(), cmd.command(), config.node(), List.of()))
-                            .withAttempt(new Attempt(config.node(), delivery, startedAt, 0, FleetResult.RUNNING))));
-        } catch (IOException | JetStreamApiException | RuntimeException e) {
+                            .withAttempt(new Attempt(config.node(), delivery, startedAt, 0, FleetResult.RUNNING)))));
+        } catch (Exception e) {
+            alive.cancel(false);
             LOG.log(Level.WARNING, "fleet: cannot record the start of " + cmd.id() + ", leaving it for redelivery: " + e.getMessage());
-            msg.nakWithDelay(Duration.ofSeconds(1));
+            msg.nakWithDelay(config.ackWait());
             return;
         }
         if (before.ended()) {
             // Its result is stored, the ack was lost (the node died between the two): done, run nothing again.
+            alive.cancel(false);
             msg.ack();
             return;
         }
         running.put(cmd.id(), msg);
         event("started", cmd.id(), delivery, FleetResult.RUNNING);
-        // In-progress acks keep a long command from being redelivered while this node lives and runs it.
-        long every = Math.max(250, config.ackWait().toMillis() / 3);
-        ScheduledFuture<?> alive = ticker.scheduleAtFixedRate(msg::inProgress, every, every, TimeUnit.MILLISECONDS);
         JobResult r;
         try {
             Job job = supervisor.run(cmd);
@@ -261,19 +264,24 @@ public final class FleetNode implements AutoCloseable {
 
     /** Stores the result, retrying while the servers elect a leader or reconnect. */
     private void store(String id, long delivery, JobResult r) throws Exception {
+        retried(() -> fleet.update(id, prior -> prior.orElseGet(() -> FleetResult.running(id, r.command(), config.node(),
+                        List.of(new Attempt(config.node(), delivery, r.starttime(), 0, FleetResult.RUNNING))))
+                .ended(config.node(), delivery, r)));
+    }
+
+    /** A bucket write, tried for about a minute: a cluster that lost a server takes seconds to elect anew. */
+    private <T> T retried(java.util.concurrent.Callable<T> write) throws Exception {
         Exception last = null;
-        for (int i = 0; i < 20; i++) {
+        for (int i = 0; i < 30 && !closing; i++) {
             try {
-                fleet.update(id, prior -> prior.orElseGet(() -> FleetResult.running(id, r.command(), config.node(),
-                                List.of(new Attempt(config.node(), delivery, r.starttime(), 0, FleetResult.RUNNING))))
-                        .ended(config.node(), delivery, r));
-                return;
+                return write.call();
             } catch (IOException | JetStreamApiException | RuntimeException e) {
                 last = e;
-                Thread.sleep(Duration.ofMillis(250L * (i + 1)));
+                LOG.log(Level.DEBUG, "fleet: bucket write failed, retrying", e);
+                Thread.sleep(Duration.ofMillis(Math.min(4000, 100L << Math.min(i, 6))));
             }
         }
-        throw last;
+        throw last != null ? last : OverseerException.unavailable("fleet %s: node is closing", config.name());
     }
 
     private void event(String type, String id, long delivery, String state) {

@@ -78,6 +78,9 @@ final class DaemonCommand implements Callable<Integer> {
             description = "Set by the monitor on the daemon it spawns: the daemon dies with it.")
     long monitorPid;
 
+    @picocli.CommandLine.Mixin
+    FleetFlags fleet;
+
     @Spec
     CommandSpec spec;
 
@@ -121,7 +124,8 @@ final class DaemonCommand implements Callable<Integer> {
                 .ifPresent(d -> Thread.ofVirtual().start(() -> System.err.println("overseer daemon: reload: " + d.reload()))));
         Runtime rt = runtime(state);
         try (Daemon d = new Daemon(rt, sock, listener, state, stopTasks,
-                Optional.ofNullable(services).map(Path::toAbsolutePath))) {
+                Optional.ofNullable(services).map(Path::toAbsolutePath));
+             AutoCloseable member = fleet.join(d.supervisor())) { // closed first: the fleet's commands go back
             up.set(d);
             writePid(state.resolve(Monitor.PID_FILE));
             System.err.println("overseer daemon: listening on " + d.socket() + ", state in " + state + " (runtime " + rt.name() + ")");

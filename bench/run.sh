@@ -7,6 +7,7 @@
 #   bench/run.sh probe switches|closefrom [N]  the diagnostics behind the findings in docs/benchmarks.md
 #   bench/run.sh api [TASKS] [SECONDS]         the daemon's API: GET rate, create+start latency, heap per 1,000 tasks
 #   bench/run.sh services [TASKS] [CRASHES]    plain task vs durable service vs isolated task; crash -> running again
+#   bench/run.sh fleet [--commands=300]        fleet on a 3-server JetStream cluster: 1->2->3 nodes, kill -9 a node and a server
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
@@ -16,8 +17,8 @@ CP='bench/target/overseer-bench.jar:bench/target/lib/*'
 what="${1:-}"
 [ $# -gt 0 ] && shift
 case "$what" in
-  spawn|scale|plot|all|probe|api|services) ;;
-  *) echo "usage: bench/run.sh spawn|scale|plot|all|probe|api|services [options]" >&2; exit 64 ;;
+  spawn|scale|plot|all|probe|api|services|fleet) ;;
+  *) echo "usage: bench/run.sh spawn|scale|plot|all|probe|api|services|fleet [options]" >&2; exit 64 ;;
 esac
 
 ./mvnw -q -B -DskipTests -pl bench -am package
@@ -42,4 +43,5 @@ case "$what" in
   probe) probe "$@" ;;
   api) "$JAVA" --enable-native-access=ALL-UNNAMED -Xmx512m -cp "$CP" overseer.bench.ApiBench "$@" ;;
   services) "$JAVA" --enable-native-access=ALL-UNNAMED -Xmx512m -cp "$CP" overseer.bench.ServiceBench "$@" ;;
+  fleet) "$JAVA" --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true -cp "$CP" overseer.bench.FleetBench "$@" ;;
 esac

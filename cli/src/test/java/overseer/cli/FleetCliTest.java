@@ -57,12 +57,15 @@ class FleetCliTest {
 
     @AfterEach
     void stopAll() throws Exception {
-        for (RealDaemon d : daemons) {
-            d.close();
-        }
-        tasks.close();
-        if (nats != null) {
-            nats.destroyForcibly().waitFor();
+        try {
+            for (RealDaemon d : daemons) {
+                d.close();
+            }
+        } finally {
+            tasks.close();
+            if (nats != null) {
+                nats.destroyForcibly().waitFor();
+            }
         }
     }
 

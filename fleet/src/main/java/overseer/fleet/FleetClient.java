@@ -68,6 +68,9 @@ public final class FleetClient implements AutoCloseable {
             NatsMessage m = NatsMessage.builder().subject(s.subject(fleet.name)).headers(h)
                     .data(s.toJson().getBytes(StandardCharsets.UTF_8)).build();
             PublishAck ack = fleet.js.publish(m);
+            if (!ack.isDuplicate()) {
+                fleet.nc.publish(Subjects.wake(fleet.name), new byte[0]);
+            }
             return new Receipt(id, ack.isDuplicate() ? Optional.of(JobState.DUPILICATE_ID) : Optional.empty(), ack.getSeqno());
         } catch (IOException | JetStreamApiException e) {
             throw OverseerException.unavailable("fleet %s: cannot submit %s: %s", fleet.name, id, e.getMessage());

@@ -39,7 +39,9 @@ import java.util.concurrent.TimeUnit;
  * <p>Pull, not push: a node asks for one command when a slot frees, so work spreads by load. It asks every
  * consumer it may serve ({@code any}, its own node's, its tags', every queue's) in turn, without waiting on
  * any; when none has work it sleeps until a command or a result is published (a core subscription on those
- * subjects wakes it, as a result may unblock a queue) or a second passes (redeliveries publish nothing).
+ * subjects wakes it, as a result may unblock a queue), a submitter says a command is stored ({@code wake}: a
+ * command's own publish can reach the node before the stream has stored it) or a second passes
+ * (redeliveries publish nothing).
  */
 public final class FleetNode implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(FleetNode.class.getName());
@@ -54,6 +56,7 @@ public final class FleetNode implements AutoCloseable {
     private final Map<String, ConsumerContext> consumers = new ConcurrentHashMap<>();
     private final ScheduledExecutorService ticker;
     private final Dispatcher wakeUps;
+    private final Dispatcher advisories;
     private final Thread fetcher;
     private final String host;
     private volatile boolean closing;
@@ -80,7 +83,12 @@ public final class FleetNode implements AutoCloseable {
         this.ticker = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("fleet-ticker").factory());
         this.wakeUps = fleet.nc.createDispatcher(m -> wake.release());
         wakeUps.subscribe(Subjects.commands(config.name()));
+        wakeUps.subscribe(Subjects.wake(config.name()));
         wakeUps.subscribe(Subjects.allResults(config.name()));
+        // JetStream gives up on a command after MaxDeliver deliveries and says so in an advisory; every node
+        // hears it, the first to write the command's final result wins (the others find it ended).
+        this.advisories = fleet.nc.createDispatcher(m -> Thread.ofVirtual().start(() -> gaveUp(m.getData())));
+        advisories.subscribe("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." + Subjects.stream(config.name()) + ".*");
         long beat = config.heartbeat().toMillis();
         ticker.scheduleAtFixedRate(this::heartbeat, 0, beat, TimeUnit.MILLISECONDS);
         this.fetcher = Thread.ofPlatform().daemon().name("fleet-fetch-" + config.node()).start(this::fetchLoop);
@@ -143,10 +151,11 @@ public final class FleetNode implements AutoCloseable {
         while (!closing) {
             try {
                 slots.acquire();
+                // Drained before the sweep, not after: a wake-up that comes while it sweeps is kept for the next.
+                wake.drainPermits();
                 Optional<Message> m = closing ? Optional.empty() : sweep();
                 if (m.isEmpty()) {
                     slots.release();
-                    wake.drainPermits();
                     if (!closing) {
                         wake.tryAcquire(IDLE.toMillis(), TimeUnit.MILLISECONDS);
                     }
@@ -249,9 +258,9 @@ public final class FleetNode implements AutoCloseable {
                 // This node already runs it (a redelivery came back here): that run records and acks.
                 return;
             }
-            store(cmd.id(), delivery, r);
+            FleetResult stored = store(cmd.id(), delivery, r);
             msg.ackSync(Duration.ofSeconds(5));
-            fleet.nc.publish(Subjects.results(config.name(), cmd.id()), fleet.result(cmd.id()).orElseThrow().toJson());
+            fleet.nc.publish(Subjects.results(config.name(), cmd.id()), stored.toJson());
             event("ended", cmd.id(), delivery, r.state().name());
         } catch (Exception e) {
             // Not acked: redelivered after AckWait, when the stored result (if it was) makes the rerun a no-op.
@@ -262,9 +271,50 @@ public final class FleetNode implements AutoCloseable {
         }
     }
 
+    /**
+     * A command JetStream will not deliver again (MaxDeliver): it gets a final ERROR result naming its attempts,
+     * and is removed from the stream, where a work queue would otherwise keep it for ever.
+     */
+    private void gaveUp(byte[] advisory) {
+        try {
+            var a = FleetJson.MAPPER.readTree(advisory);
+            long seq = a.path("stream_seq").asLong();
+            long deliveries = a.path("deliveries").asLong();
+            String stream = Subjects.stream(config.name());
+            io.nats.client.api.MessageInfo mi;
+            try {
+                mi = fleet.jsm.getMessage(stream, seq);
+            } catch (JetStreamApiException gone) {
+                return; // another node did it already
+            }
+            Command cmd = Submission.parse(new String(mi.getData(), StandardCharsets.UTF_8)).command();
+            long now = System.currentTimeMillis();
+            FleetResult r = retried(() -> fleet.update(cmd.id(), prior -> {
+                if (prior.isPresent() && prior.get().ended()) {
+                    return prior.get();
+                }
+                List<Attempt> attempts = prior.map(FleetResult::attempts).orElse(List.of());
+                JobResult jr = new JobResult(cmd.id(), cmd.command(), "delivered " + deliveries
+                        + " times (MaxDeliver " + config.maxDeliver() + ") and never acked: no node finished it",
+                        List.of("", ""), "", 0, JobState.ERROR, 500, attempts.isEmpty() ? now : attempts.getFirst().startedAt(),
+                        0, cmd.tags(), 0);
+                return new FleetResult(cmd.id(), cmd.command(), JobState.ERROR.name(),
+                        attempts.isEmpty() ? "" : attempts.getLast().node(), attempts, Optional.of(jr));
+            }));
+            try {
+                fleet.jsm.deleteMessage(stream, seq);
+            } catch (JetStreamApiException gone) {
+                // another node removed it
+            }
+            fleet.nc.publish(Subjects.results(config.name(), cmd.id()), r.toJson());
+        } catch (Exception e) {
+            LOG.log(Level.WARNING, "fleet: cannot record a command JetStream gave up on: " + e.getMessage());
+        }
+    }
+
     /** Stores the result, retrying while the servers elect a leader or reconnect. */
-    private void store(String id, long delivery, JobResult r) throws Exception {
-        retried(() -> fleet.update(id, prior -> prior.orElseGet(() -> FleetResult.running(id, r.command(), config.node(),
+    private FleetResult store(String id, long delivery, JobResult r) throws Exception {
+        return retried(() -> fleet.update(id, prior -> prior.orElseGet(() -> FleetResult.running(id, r.command(), config.node(),
                         List.of(new Attempt(config.node(), delivery, r.starttime(), 0, FleetResult.RUNNING))))
                 .ended(config.node(), delivery, r)));
     }

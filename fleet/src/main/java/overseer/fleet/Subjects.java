@@ -58,6 +58,11 @@ final class Subjects {
         return "overseer." + fleet + ".results.>";
     }
 
+    /** Published by a submitter once JetStream has stored a command: idle nodes fetch at once. */
+    static String wake(String fleet) {
+        return "overseer." + fleet + ".wake";
+    }
+
     static String events(String fleet, String node) {
         return "overseer." + fleet + ".events." + node;
     }

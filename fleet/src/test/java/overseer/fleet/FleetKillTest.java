@@ -2,6 +2,8 @@ package overseer.fleet;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import overseer.linux.NativeRuntime;
+import overseer.server.Daemon;
 
 import java.io.File;
 import java.io.IOException;
@@ -30,7 +32,7 @@ class FleetKillTest extends FleetFixture {
 
     @Test
     void aKilledNodesCommandsAreRerunOnSurvivorsAndResultsNameBothAttempts() throws Exception {
-        victim = spawnNode("dead", 4);
+        victim = spawnNode(FLEET, "dead", 4, FleetConfig.DEFAULT_MAX_DELIVER);
         await().atMost(Duration.ofSeconds(30)).until(() -> client.nodes().stream().anyMatch(h -> h.node().equals("dead")));
         int n = 24;
         for (int i = 0; i < n; i++) {
@@ -65,14 +67,39 @@ class FleetKillTest extends FleetFixture {
         return client.nodes().stream().filter(h -> h.node().equals(node)).findFirst();
     }
 
-    private Process spawnNode(String node, int slots) throws IOException {
+    @Test
+    void aCommandPastMaxDeliverEndsInErrorAndLeavesTheStream() throws Exception {
+        String fleet = "md";
+        victim = spawnNode(fleet, "dead", 1, 1);
+        try (FleetClient md = FleetClient.connect(nats.urls(), fleet, 1, ACK_WAIT, 1)) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> md.nodes().stream().anyMatch(h -> h.node().equals("dead")));
+            md.submit(sleep("once", "30"));
+            await().atMost(Duration.ofSeconds(20)).until(() -> md.nodes().stream()
+                    .anyMatch(h -> h.node().equals("dead") && h.running().contains("once")));
+            orphans.addAll(victim.descendants().toList());
+            victim.destroyForcibly().waitFor();
+            orphans.forEach(ProcessHandle::destroyForcibly);
+            Daemon d = new Daemon(new NativeRuntime(), dir.resolve("run-b/overseer.sock"), dir.resolve("state-b"), true);
+            daemons.add(d);
+            nodes.add(FleetNode.join(d.supervisor(), FleetConfig.of(nats.urls(), fleet, "b", 1).withAckWait(ACK_WAIT).withMaxDeliver(1)));
+            FleetResult r = md.await("once", Duration.ofSeconds(30)).orElseThrow();
+            assertThat(r.state()).isEqualTo("ERROR");
+            assertThat(r.result().orElseThrow().data()).contains("MaxDeliver 1");
+            assertThat(r.attempts()).singleElement().extracting(Attempt::node).isEqualTo("dead");
+            // Gone from the work queue: the next command runs on b, nothing is stuck before it.
+            md.submit(sleep("next", "0"));
+            assertThat(md.await("next", Duration.ofSeconds(20))).get().extracting(FleetResult::node).isEqualTo("b");
+        }
+    }
+
+    private Process spawnNode(String fleet, String node, int slots, int maxDeliver) throws IOException {
         Path home = dir.resolve("proc-" + node);
         Files.createDirectories(home);
         String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
         String cp = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         return new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", cp, FleetNodeMain.class.getName(),
-                String.join(",", nats.urls()), FLEET, node, String.valueOf(slots), String.valueOf(ACK_WAIT.toMillis()),
-                home.toString())
+                String.join(",", nats.urls()), fleet, node, String.valueOf(slots), String.valueOf(ACK_WAIT.toMillis()),
+                home.toString(), String.valueOf(maxDeliver))
                 .redirectErrorStream(true).redirectOutput(home.resolve("node.log").toFile()).start();
     }
 }

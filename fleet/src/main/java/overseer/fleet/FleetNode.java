@@ -57,6 +57,7 @@ public final class FleetNode implements AutoCloseable {
     private final ScheduledExecutorService ticker;
     private final Dispatcher wakeUps;
     private final Dispatcher advisories;
+    private final overseer.core.Subscription taskEvents;
     private final Thread fetcher;
     private final String host;
     private volatile boolean closing;
@@ -92,6 +93,10 @@ public final class FleetNode implements AutoCloseable {
         long beat = config.heartbeat().toMillis();
         ticker.scheduleAtFixedRate(this::heartbeat, 0, beat, TimeUnit.MILLISECONDS);
         this.fetcher = Thread.ofPlatform().daemon().name("fleet-fetch-" + config.node()).start(this::fetchLoop);
+        // The daemon's task events go to the fleet too, from a bounded subscription: a slow NATS costs this
+        // node's event stream an EventLoss, never the bus a block.
+        this.taskEvents = supervisor.tasks().events().subscribe();
+        Thread.ofVirtual().name("fleet-events-" + config.node()).start(this::forwardTaskEvents);
     }
 
     /** Joins the fleet: from now on this node takes commands. */
@@ -349,6 +354,32 @@ public final class FleetNode implements AutoCloseable {
         }
     }
 
+    private void forwardTaskEvents() {
+        while (!closing) {
+            try {
+                taskEvents.poll(IDLE).ifPresent(e -> {
+                    var o = FleetJson.MAPPER.createObjectNode();
+                    o.put("type", "task");
+                    o.put("node", config.node());
+                    o.put("topic", e.topic());
+                    o.put("namespace", e.namespace());
+                    o.put("sequence", e.sequence());
+                    o.put("at", e.timestamp().toEpochMilli());
+                    try {
+                        o.set("event", FleetJson.MAPPER.valueToTree(e.event()));
+                    } catch (RuntimeException notJson) {
+                        o.put("event", e.event().toString());
+                    }
+                    fleet.nc.publish(Subjects.events(config.name(), config.node()), FleetJson.MAPPER.writeValueAsBytes(o));
+                });
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.log(Level.DEBUG, "fleet: task event not published", e);
+            }
+        }
+    }
+
     private void heartbeat() {
         Heartbeat h = new Heartbeat(config.node(), host, ProcessHandle.current().pid(), config.tags(), config.slots(),
                 running(), System.currentTimeMillis());
@@ -383,6 +414,7 @@ public final class FleetNode implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         ticker.shutdownNow();
+        taskEvents.close();
         running.values().forEach(Message::nak);
         try {
             fleet.nodes.delete(config.node());

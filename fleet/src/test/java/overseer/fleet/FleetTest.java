@@ -122,6 +122,22 @@ class FleetTest extends FleetFixture {
     }
 
     @Test
+    void aNodePublishesItsCommandsAndTaskEventsOnItsEventsSubject() throws Exception {
+        node("a", 1);
+        List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (io.nats.client.Connection nc = io.nats.client.Nats.connect(nats.urls().getFirst())) {
+            nc.createDispatcher(m -> seen.add(new String(m.getData(), java.nio.charset.StandardCharsets.UTF_8)))
+                    .subscribe("overseer." + FLEET + ".events.a");
+            nc.flush(Duration.ofSeconds(5));
+            client.submit(sleep("ev", "0"));
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(seen)
+                    .anySatisfy(e -> assertThat(e).contains("\"type\":\"started\"").contains("\"id\":\"ev\""))
+                    .anySatisfy(e -> assertThat(e).contains("\"type\":\"ended\"").contains("\"state\":\"SUCCESS\""))
+                    .anySatisfy(e -> assertThat(e).contains("\"type\":\"task\"").contains("\"topic\":\"/tasks/exit\"")));
+        }
+    }
+
+    @Test
     void aFailingCommandIsRetriedOnTheSameNodeByItsMaxRestart() throws InterruptedException {
         node("a", 1);
         client.submit("{\"id\": \"fails\", \"command\": \"core.system\", \"max_restart\": 2, "

@@ -125,7 +125,7 @@ final class DaemonCommand implements Callable<Integer> {
         Runtime rt = runtime(state);
         try (Daemon d = new Daemon(rt, sock, listener, state, stopTasks,
                 Optional.ofNullable(services).map(Path::toAbsolutePath));
-             AutoCloseable member = fleet.join(d.supervisor())) { // closed first: the fleet's commands go back
+             AutoCloseable member = fleet.join(d.supervisor(), d.socket())) { // closed first: the fleet's commands go back
             up.set(d);
             writePid(state.resolve(Monitor.PID_FILE));
             System.err.println("overseer daemon: listening on " + d.socket() + ", state in " + state + " (runtime " + rt.name() + ")");

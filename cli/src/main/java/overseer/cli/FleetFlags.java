@@ -40,12 +40,12 @@ final class FleetFlags {
     int replicas;
 
     /** The fleet node, or nothing to close when no --fleet was given. */
-    AutoCloseable join(Supervisor supervisor) {
+    AutoCloseable join(Supervisor supervisor, java.nio.file.Path daemonSocket) {
         if (fleet == null) {
             return () -> { };
         }
         FleetConfig c = config();
-        FleetNode n = FleetNode.join(supervisor, c);
+        FleetNode n = FleetNode.join(supervisor, c, daemonSocket);
         System.err.println("overseer daemon: node " + c.node() + " of fleet " + c.name() + " on " + fleet
                 + " (" + c.slots() + " slots)");
         return n;

@@ -48,6 +48,7 @@ public final class FleetNode implements AutoCloseable {
     private static final Duration IDLE = Duration.ofSeconds(1);
 
     private final Supervisor supervisor;
+    private final Optional<java.nio.file.Path> daemonSocket;
     private final FleetConfig config;
     private final Fleet fleet;
     private final Semaphore slots;
@@ -64,8 +65,9 @@ public final class FleetNode implements AutoCloseable {
     private volatile long queuesListedAt;
     private int next;
 
-    private FleetNode(Supervisor supervisor, FleetConfig config) {
+    private FleetNode(Supervisor supervisor, FleetConfig config, Optional<java.nio.file.Path> daemonSocket) {
         this.supervisor = supervisor;
+        this.daemonSocket = daemonSocket;
         this.config = config;
         this.slots = new Semaphore(config.slots());
         this.host = hostName();
@@ -101,7 +103,12 @@ public final class FleetNode implements AutoCloseable {
 
     /** Joins the fleet: from now on this node takes commands. */
     public static FleetNode join(Supervisor supervisor, FleetConfig config) {
-        return new FleetNode(supervisor, config);
+        return new FleetNode(supervisor, config, Optional.empty());
+    }
+
+    /** Joins with the daemon's API at {@code daemonSocket}, through which task specs are run. */
+    public static FleetNode join(Supervisor supervisor, FleetConfig config, java.nio.file.Path daemonSocket) {
+        return new FleetNode(supervisor, config, Optional.of(daemonSocket));
     }
 
     public FleetConfig config() {
@@ -249,8 +256,7 @@ public final class FleetNode implements AutoCloseable {
         event("started", cmd.id(), delivery, FleetResult.RUNNING);
         JobResult r;
         try {
-            Job job = supervisor.run(cmd);
-            r = job.onResult().join();
+            r = cmd.command().equals(Submission.TASK) ? runTask(cmd) : supervisor.run(cmd).onResult().join();
         } catch (RuntimeException e) {
             alive.cancel(false);
             running.remove(cmd.id());
@@ -274,6 +280,52 @@ public final class FleetNode implements AutoCloseable {
             alive.cancel(false);
             running.remove(cmd.id());
         }
+    }
+
+    /** A task spec, run to its exit through the daemon's own API, so that the daemon persists it as any task. */
+    private JobResult runTask(Command cmd) {
+        long start = System.currentTimeMillis();
+        if (daemonSocket.isEmpty()) {
+            return new JobResult(cmd.id(), cmd.command(), "this node runs no daemon API: task specs are refused",
+                    List.of("", ""), "", 0, JobState.UNKNOWN_CMD, 0, start, 0, List.of(), 0);
+        }
+        var c = new overseer.client.OverseerClient(daemonSocket.get());
+        String ns = Submission.TASK_NAMESPACE;
+        try {
+            var spec = ((tools.jackson.databind.node.ObjectNode) cmd.arguments()).deepCopy();
+            spec.put("id", cmd.id());
+            c.createTask(ns, spec);
+            c.start(ns, cmd.id());
+            overseer.core.Exit exit;
+            while (true) {
+                try {
+                    exit = c.await(ns, cmd.id(), Duration.ofSeconds(30));
+                    break;
+                } catch (OverseerException stillRunning) {
+                    if (stillRunning.kind() != overseer.core.ErrorKind.UNAVAILABLE) {
+                        throw stillRunning;
+                    }
+                }
+            }
+            String out = tail(c, ns, cmd.id(), "stdout");
+            String err = tail(c, ns, cmd.id(), "stderr");
+            c.delete(ns, cmd.id()); // its result is the fleet's now; a redelivery here may create it again
+            return new JobResult(cmd.id(), cmd.command(), exit.toString(), List.of(out, err), "", 0,
+                    exit.success() ? JobState.SUCCESS : JobState.ERROR, JobResult.code(exit), start,
+                    System.currentTimeMillis() - start, List.of(), 0);
+        } catch (OverseerException e) {
+            return new JobResult(cmd.id(), cmd.command(), e.getMessage(), List.of("", ""), e.getMessage(), 0,
+                    JobState.ERROR, e.kind() == overseer.core.ErrorKind.INVALID_ARGUMENT ? 400 : 500, start,
+                    System.currentTimeMillis() - start, List.of(), 0);
+        }
+    }
+
+    /** The last 4 KiB of a task's stream, as 0-core keeps the last lines of a job's. */
+    private static String tail(overseer.client.OverseerClient c, String ns, String id, String stream) {
+        var out = new java.io.ByteArrayOutputStream();
+        c.logs(ns, id, stream, false, out);
+        String s = out.toString(StandardCharsets.UTF_8).strip();
+        return s.length() <= 4096 ? s : s.substring(s.length() - 4096);
     }
 
     /**

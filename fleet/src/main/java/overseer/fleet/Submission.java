@@ -14,11 +14,20 @@ import tools.jackson.databind.node.ObjectNode;
  * ({@code "tag:gpu"}). 0-core's own {@code tags} stay what they are there, labels copied to the result: making
  * them a placement would strand every command tagged for bookkeeping.
  *
+ * <p>Instead of a Command it may carry a task spec, what {@code POST /v1/tasks} takes:
+ * {@code {"id": "t1", "task": {"process": {"args": [...]}, ...}, "queue": "", "node": ""}}; the node creates it
+ * through its daemon's API in namespace {@value #TASK_NAMESPACE}, starts it, waits for its exit and deletes it.
+ * It is carried as a Command of kind {@value #TASK} whose arguments are the spec.
+ *
  * @param command  the command; its id is the fleet-wide de-duplication key and the results' key
  * @param selector "" for any node, a node name, or {@code tag:LABEL}
  */
 public record Submission(Command command, String selector) {
     public static final String TAG = "tag:";
+    /** The command kind a task spec travels as. */
+    public static final String TASK = "fleet.task";
+    /** Where a node's daemon keeps the fleet's tasks. */
+    public static final String TASK_NAMESPACE = "fleet";
 
     public Submission {
         Identifiers.require("id", command.id());
@@ -57,7 +66,23 @@ public record Submission(Command command, String selector) {
         if (node != null && !node.isNull() && !node.isString()) {
             throw OverseerException.invalidArgument("node: expected a string, got %s", node);
         }
-        Command c = Commands.parse(FleetJson.MAPPER.writeValueAsString(o));
+        JsonNode task = o.remove("task");
+        Command c;
+        if (task != null) {
+            if (!task.isObject()) {
+                throw OverseerException.invalidArgument("task: expected a task spec object, got %s", task);
+            }
+            for (var f : o.properties()) {
+                if (!java.util.Set.of("id", "queue").contains(f.getKey())) {
+                    throw OverseerException.invalidArgument("%s: not a field of a task submission (id, task, queue, node)", f.getKey());
+                }
+            }
+            ((ObjectNode) task).remove("id"); // the submission's id is the task's
+            c = new Command(o.path("id").asString(""), TASK, task, o.path("queue").asString(""), 0, 0, 0, 0, false,
+                    java.util.List.of(), java.util.List.of(), false);
+        } else {
+            c = Commands.parse(FleetJson.MAPPER.writeValueAsString(o));
+        }
         if (c.id().isEmpty()) {
             c = c.withId(java.util.UUID.randomUUID().toString());
         }
@@ -65,7 +90,15 @@ public record Submission(Command command, String selector) {
     }
 
     public String toJson() {
-        ObjectNode o = (ObjectNode) FleetJson.MAPPER.readTree(Commands.toJson(command));
+        ObjectNode o;
+        if (command.command().equals(TASK)) {
+            o = FleetJson.MAPPER.createObjectNode();
+            o.put("id", command.id());
+            o.set("task", command.arguments());
+            o.put("queue", command.queue());
+        } else {
+            o = (ObjectNode) FleetJson.MAPPER.readTree(Commands.toJson(command));
+        }
         if (!selector.isEmpty()) {
             o.put("node", selector);
         }

@@ -67,7 +67,7 @@ abstract class FleetFixture {
         Daemon d = new Daemon(new NativeRuntime(), dir.resolve("run-" + node + "/overseer.sock"),
                 dir.resolve("state-" + node), true);
         daemons.add(d);
-        FleetNode n = FleetNode.join(d.supervisor(), config(node, slots, tags));
+        FleetNode n = FleetNode.join(d.supervisor(), config(node, slots, tags), d.socket());
         nodes.add(n);
         return n;
     }

@@ -138,6 +138,17 @@ class FleetTest extends FleetFixture {
     }
 
     @Test
+    void aTaskSpecRunsThroughTheNodesDaemon() throws InterruptedException {
+        node("a", 1);
+        client.submit("{\"id\": \"t1\", \"node\": \"a\", \"task\": {\"process\": {\"args\": [\"/bin/sh\", \"-c\", \"echo from a task; exit 3\"]}}}");
+        FleetResult r = client.await("t1", Duration.ofSeconds(30)).orElseThrow();
+        assertThat(r.state()).isEqualTo("ERROR");
+        assertThat(r.result().orElseThrow().code()).isEqualTo(1003);
+        assertThat(r.result().orElseThrow().data()).isEqualTo("exit status 3");
+        assertThat(r.result().orElseThrow().streams().getFirst()).isEqualTo("from a task");
+    }
+
+    @Test
     void aFailingCommandIsRetriedOnTheSameNodeByItsMaxRestart() throws InterruptedException {
         node("a", 1);
         client.submit("{\"id\": \"fails\", \"command\": \"core.system\", \"max_restart\": 2, "

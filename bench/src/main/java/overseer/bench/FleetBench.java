@@ -90,7 +90,56 @@ public final class FleetBench {
         }
     }
 
-    private static Round round(FleetClient c, int k, int n, String sleep) throws InterruptedException {
+    /** Ids whose final result was published: counted from the results subject, not by polling the bucket. */
+    static final class Ended implements AutoCloseable {
+        final java.util.Set<String> ids = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        private final AutoCloseable sub;
+
+        private final FleetClient client;
+
+        Ended(FleetClient c) {
+            client = c;
+            sub = c.onResults(r -> ids.add(r.id()));
+        }
+
+        int count() {
+            return ids.size();
+        }
+
+        void await(int n, Duration patience) throws InterruptedException {
+            long deadline = System.nanoTime() + patience.toNanos();
+            long lookedAt = System.nanoTime();
+            while (count() < n) {
+                // Core NATS is at-most-once: a result published while this client reconnects (its server was
+                // the one killed) is not seen. The bucket, read every few seconds, has them all.
+                if (System.nanoTime() - lookedAt > Duration.ofSeconds(3).toNanos()) {
+                    lookedAt = System.nanoTime();
+                    try {
+                        client.results().stream().filter(FleetResult::ended).forEach(r -> ids.add(r.id()));
+                    } catch (RuntimeException election) {
+                        // ask again later
+                    }
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("only " + count() + " of " + n + " commands ended within " + patience);
+                }
+                Thread.sleep(20);
+            }
+        }
+
+        @Override
+        public void close() throws Exception {
+            sub.close();
+        }
+    }
+
+    private static Round round(FleetClient c, int k, int n, String sleep) throws Exception {
+        try (Ended ended = new Ended(c)) {
+            return round(c, ended, k, n, sleep);
+        }
+    }
+
+    private static Round round(FleetClient c, Ended ended, int k, int n, String sleep) throws InterruptedException {
         // Eight submitters at once, as many clients would be: one submitter's round trips (a bucket read, a
         // replicated publish) would otherwise pace the fleet rather than the nodes.
         Map<String, Long> submitted = new java.util.concurrent.ConcurrentHashMap<>();
@@ -104,7 +153,8 @@ public final class FleetBench {
                 });
             }
         }
-        List<FleetResult> done = awaitEnded(c, n, Duration.ofMinutes(5));
+        ended.await(n, Duration.ofMinutes(5));
+        List<FleetResult> done = awaitEnded(c, n, Duration.ofMinutes(1));
         long end = done.stream().mapToLong(r -> r.attempts().getLast().endedAt()).max().orElse(t0);
         long[] lat = done.stream().mapToLong(r -> r.attempts().getFirst().startedAt() - submitted.get(r.id())).sorted().toArray();
         double s = (end - t0) / 1000.0;
@@ -121,10 +171,11 @@ public final class FleetBench {
         nodes.addAll(mine);
         try (FleetClient c = FleetClient.connect(urls, fleet, 3, Duration.ofSeconds(ackWait), 5)) {
             awaitNodes(c, 3);
+            Ended ended = new Ended(c);
             for (int i = 0; i < n; i++) {
                 c.submit(cmd("a" + i, sleep));
             }
-            while (ended(c) < n / 3) {
+            while (ended.count() < n / 3) {
                 Thread.sleep(50);
             }
             List<String> held = c.nodes().stream().filter(h -> h.node().equals("n0")).findFirst().orElseThrow().running();
@@ -136,10 +187,12 @@ public final class FleetBench {
             List<String> interrupted = held.stream().filter(id -> c.result(id).map(r -> !r.ended()).orElse(false)).toList();
             // The server is killed once the dead node's work is picked up, so that the pick-up time is the node's
             // alone (a server lost meanwhile adds its elections to it), and at two thirds at the earliest.
-            while (ended(c) < 2 * n / 3 || !interrupted.stream().allMatch(id -> rerun(c, id))) {
-                Thread.sleep(50);
+            while (ended.count() < 2 * n / 3 || !interrupted.stream().allMatch(id -> rerun(c, id))) {
+                Thread.sleep(200);
             }
             servers.getFirst().destroyForcibly().waitFor(); // kill -9 of one nats-server of three
+            ended.await(n, Duration.ofMinutes(5));
+            ended.close();
             List<FleetResult> all = awaitEnded(c, n, Duration.ofMinutes(5));
             long ok = all.stream().filter(r -> r.state().equals("SUCCESS")).count();
             List<FleetResult> rerun = all.stream().filter(r -> r.attempts().size() > 1).toList();
@@ -178,14 +231,6 @@ public final class FleetBench {
     private static long readBack(List<String> urls, String fleet) {
         try (FleetClient other = FleetClient.connect(urls.subList(1, 3), fleet)) {
             return other.results().stream().filter(FleetResult::ended).count();
-        }
-    }
-
-    private static long ended(FleetClient c) {
-        try {
-            return c.results().stream().filter(FleetResult::ended).count();
-        } catch (RuntimeException e) {
-            return 0; // a leader election: ask again
         }
     }
 

@@ -126,6 +126,22 @@ public final class FleetClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Calls {@code handler} with every final result published from now on (on a NATS dispatcher thread), until
+     * the returned handle is closed. A result published twice (a rerun) is given twice.
+     */
+    public AutoCloseable onResults(java.util.function.Consumer<FleetResult> handler) {
+        var d = fleet.nc.createDispatcher(m -> handler.accept(FleetResult.parse(m.getData())));
+        d.subscribe(Subjects.allResults(fleet.name));
+        try {
+            fleet.nc.flush(Duration.ofSeconds(5)); // subscribed on the server before the caller submits
+        } catch (java.util.concurrent.TimeoutException | InterruptedException e) {
+            fleet.nc.closeDispatcher(d);
+            throw OverseerException.unavailable("fleet %s: cannot subscribe to results: %s", fleet.name, e);
+        }
+        return () -> fleet.nc.closeDispatcher(d);
+    }
+
     /** Waits for {@code id}'s final result: its result subject, or the bucket if it ended before we listened. */
     public Optional<FleetResult> await(String id, Duration timeout) throws InterruptedException {
         CompletableFuture<FleetResult> done = new CompletableFuture<>();

@@ -7,6 +7,8 @@
 #   bench/run.sh probe switches|closefrom [N]  the diagnostics behind the findings in docs/benchmarks.md
 #   bench/run.sh api [TASKS] [SECONDS]         the daemon's API: GET rate, create+start latency, heap per 1,000 tasks
 #   bench/run.sh services [TASKS] [CRASHES]    plain task vs durable service vs isolated task; crash -> running again
+#   bench/run.sh logflood [MiB] [ROUNDS]       overseer run --log-file beside cat, for a flood of output
+#   bench/run.sh cli [RUNS] [LABEL=CMD...]     a CLI verb's round trip (overseer ps against a daemon), before/after the AOT cache
 #   bench/run.sh fleet [--commands=300]        fleet on a 3-server JetStream cluster: 1->2->3 nodes, kill -9 a node and a server
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,8 +19,8 @@ CP='bench/target/overseer-bench.jar:bench/target/lib/*'
 what="${1:-}"
 [ $# -gt 0 ] && shift
 case "$what" in
-  spawn|scale|plot|all|probe|api|services|fleet) ;;
-  *) echo "usage: bench/run.sh spawn|scale|plot|all|probe|api|services|fleet [options]" >&2; exit 64 ;;
+  spawn|scale|plot|all|probe|api|services|logflood|cli|fleet) ;;
+  *) echo "usage: bench/run.sh spawn|scale|plot|all|probe|api|services|logflood|cli|fleet [options]" >&2; exit 64 ;;
 esac
 
 ./mvnw -q -B -DskipTests -pl bench -am package
@@ -44,4 +46,14 @@ case "$what" in
   api) "$JAVA" --enable-native-access=ALL-UNNAMED -Xmx512m -cp "$CP" overseer.bench.ApiBench "$@" ;;
   services) "$JAVA" --enable-native-access=ALL-UNNAMED -Xmx512m -cp "$CP" overseer.bench.ServiceBench "$@" ;;
   fleet) "$JAVA" --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true -cp "$CP" overseer.bench.FleetBench "$@" ;;
+  logflood) ./mvnw -q -B -DskipTests -pl cli -am package
+            "$JAVA" -Djava.awt.headless=true -cp "$CP" overseer.bench.LogFloodBench "$@" ;;
+  cli)
+    # The CLI and its image as ./mvnw package makes them; "before" is bin/overseer as it was before the AOT cache.
+    ./mvnw -q -B -DskipTests -pl cli -am package
+    before="bench/target/overseer-before"
+    if git show "${OVERSEER_BEFORE_COMMIT:-4f80be9}:bin/overseer" 2>/dev/null | sed "s|^root=.*|root=\"$PWD\"|" > "$before"; then
+      chmod +x "$before"; export OVERSEER_BEFORE="$PWD/$before"
+    fi
+    "$JAVA" -cp "$CP" overseer.bench.CliBench "$@" ;;
 esac

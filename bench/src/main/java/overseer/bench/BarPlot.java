@@ -26,6 +26,11 @@ final class BarPlot {
     }
 
     static void write(Path png, String title, String machine, List<Latencies> rows) throws IOException {
+        write(png, title, machine, rows, MAX_MS);
+    }
+
+    /** The same, up to {@code maxMs} (a power of ten) on the right. */
+    static void write(Path png, String title, String machine, List<Latencies> rows, double maxMs) throws IOException {
         int height = TOP + rows.size() * ROW + 60;
         BufferedImage img = new BufferedImage(WIDTH, height, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = img.createGraphics();
@@ -39,8 +44,8 @@ final class BarPlot {
         g.drawString("milliseconds, log scale; dark: p50, pale: p99; " + machine, 20, 50);
         int plotWidth = WIDTH - LEFT - RIGHT;
         g.setStroke(new BasicStroke(1));
-        for (double ms = MIN_MS; ms <= MAX_MS; ms *= 10) {
-            int x = LEFT + x(ms, plotWidth);
+        for (double ms = MIN_MS; ms <= maxMs; ms *= 10) {
+            int x = LEFT + x(ms, plotWidth, maxMs);
             g.setColor(new Color(0xdddddd));
             g.drawLine(x, TOP - 5, x, TOP + rows.size() * ROW);
             g.setColor(Color.DARK_GRAY);
@@ -52,20 +57,20 @@ final class BarPlot {
             g.setColor(Color.BLACK);
             g.drawString(r.what(), 20, y + 18);
             g.setColor(new Color(0xa9c4e4));
-            g.fillRect(LEFT, y + 4, x(r.p99() / 1e6, plotWidth), ROW - 10);
+            g.fillRect(LEFT, y + 4, x(r.p99() / 1e6, plotWidth, maxMs), ROW - 10);
             g.setColor(new Color(0x3b6ea8));
-            g.fillRect(LEFT, y + 8, x(r.p50() / 1e6, plotWidth), ROW - 18);
+            g.fillRect(LEFT, y + 8, x(r.p50() / 1e6, plotWidth, maxMs), ROW - 18);
             g.setColor(Color.BLACK);
             g.drawString(String.format("%.1f / %.1f", r.p50() / 1e6, r.p99() / 1e6),
-                    LEFT + x(r.p99() / 1e6, plotWidth) + 6, y + 18);
+                    LEFT + x(r.p99() / 1e6, plotWidth, maxMs) + 6, y + 18);
         }
         g.dispose();
         Files.createDirectories(png.toAbsolutePath().getParent());
         ImageIO.write(img, "png", png.toFile());
     }
 
-    private static int x(double ms, int width) {
-        double f = (Math.log10(Math.max(ms, MIN_MS)) - Math.log10(MIN_MS)) / (Math.log10(MAX_MS) - Math.log10(MIN_MS));
+    private static int x(double ms, int width, double maxMs) {
+        double f = (Math.log10(Math.max(ms, MIN_MS)) - Math.log10(MIN_MS)) / (Math.log10(maxMs) - Math.log10(MIN_MS));
         return (int) Math.round(Math.min(1, f) * width);
     }
 }

@@ -43,8 +43,17 @@ final class ClientCommands {
         @Parameters(index = "0", paramLabel = "ID", description = "Task id or unique prefix.")
         String id;
 
-        @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD", description = "Command and arguments (after --).")
         List<String> command;
+
+        /**
+         * Everything after the task id is the command (parsing stops there, see Main), so a `--` between them
+         * arrives as a word of its own: it is the separator, not the program.
+         */
+        @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD", description = "Command and arguments (after --).")
+        void command(List<String> words) {
+            // picocli calls this as each word comes; a bare "--" leaves no command, which the spec refuses by name
+            command = List.copyOf(!words.isEmpty() && words.getFirst().equals("--") ? words.subList(1, words.size()) : words);
+        }
 
         /** The process, with what it does not say taken from the task; {@link #id} becomes the whole id. */
         ObjectNode inTask(OverseerClient c, String namespace, String name) {
@@ -263,7 +272,7 @@ final class ClientCommands {
                 t.print(started, () -> System.out.println(started.get("pid").asLong()));
                 return 0;
             }
-            Logs.both(c, t.ns(), task, true);
+            Logs.both(c, t.ns(), task, true, -1);
             JsonNode exit = overseer.wire.SpecJson.exit(c.await(t.ns(), task, Duration.ofMinutes(10)));
             if (t.json) {
                 System.out.println(JSON.writeValueAsString(exit));
@@ -402,7 +411,7 @@ final class ClientCommands {
         @Option(names = {"-t", "--tty"}, description = "Give the process a terminal and attach to it.")
         boolean tty;
 
-        @Option(names = {"-i", "--interactive"}, description = "Send this terminal's input to it (with -t).")
+        @Option(names = {"-i", "--interactive"}, description = "Send this process's stdin to it (with -t: this terminal's keys).")
         boolean interactive;
 
         @Override
@@ -410,15 +419,19 @@ final class ClientCommands {
             String name = execId != null ? execId : "exec-" + Long.toHexString(System.nanoTime());
             OverseerClient c = t.client();
             ObjectNode process = p.inTask(c, t.ns(), name);
-            if (interactive && !tty) {
-                throw overseer.core.OverseerException.invalidArgument("-i: needs -t (input goes through the terminal)");
-            }
             if (tty) {
                 process.put("terminal", true);
                 return Terminal.exec(c, t.ns(), p.id, name, process, interactive);
             }
-            c.exec(t.ns(), p.id, name, process);
-            JsonNode exit = c.awaitExec(t.ns(), p.id, name, Duration.ofMinutes(10));
+            Signals.handle(Signals::asTheJvmWould); // held until now, see Main
+            JsonNode exit;
+            if (interactive) {
+                process.put("stdin", "pipe"); // `exec -i db psql < dump.sql`: this stdin, to its end
+                exit = Terminal.execWithInput(c, t.ns(), p.id, name, process);
+            } else {
+                c.exec(t.ns(), p.id, name, process);
+                exit = c.awaitExec(t.ns(), p.id, name, Duration.ofMinutes(10));
+            }
             c.logs(t.ns(), p.id, name, "stdout", false, System.out);
             c.logs(t.ns(), p.id, name, "stderr", false, System.err);
             t.print(exit, () -> { });
@@ -471,6 +484,10 @@ final class ClientCommands {
         @Option(names = "--stdout", description = "Only the task's stdout.")
         boolean stdoutOnly;
 
+        @Option(names = "--tail", paramLabel = "N", defaultValue = "all",
+                description = "Only the last N lines of each stream, then what follows (default: ${DEFAULT-VALUE}).")
+        String tail;
+
         @Option(names = "--stderr", description = "Only the task's stderr.")
         boolean stderrOnly;
 
@@ -479,19 +496,23 @@ final class ClientCommands {
 
         @Override
         public void run() {
+            long lines = tail.equals("all") ? -1 : tail.matches("\\d{1,9}") ? Long.parseLong(tail) : -2;
+            if (lines == -2) {
+                throw overseer.core.OverseerException.invalidArgument("--tail: expected a number of lines or all, got \"%s\"", tail);
+            }
             OverseerClient c = t.client();
             String task = Ids.resolve(c, t.ns(), id);
             if (stdoutOnly != stderrOnly) {
-                c.logs(t.ns(), task, stdoutOnly ? "stdout" : "stderr", follow, System.out);
+                c.logs(t.ns(), task, null, stdoutOnly ? "stdout" : "stderr", follow, lines, System.out);
                 return;
             }
-            both(c, t.ns(), task, follow);
+            both(c, t.ns(), task, follow, lines);
         }
 
         /** Both streams, each to its own: followed side by side, so that they interleave as the task writes them. */
-        static void both(OverseerClient c, String namespace, String task, boolean follow) {
-            Thread err = Thread.ofVirtual().start(() -> c.logs(namespace, task, "stderr", follow, System.err));
-            c.logs(namespace, task, "stdout", follow, System.out);
+        static void both(OverseerClient c, String namespace, String task, boolean follow, long tail) {
+            Thread err = Thread.ofVirtual().start(() -> c.logs(namespace, task, null, "stderr", follow, tail, System.err));
+            c.logs(namespace, task, null, "stdout", follow, tail, System.out);
             try {
                 err.join();
             } catch (InterruptedException e) {

@@ -22,11 +22,14 @@ final class CreateCommand extends RunCommand {
             throw OverseerException.invalidArgument("-d: create never starts the task (use run -d, or start)");
         }
         if (id == null) {
-            if (command.size() < 2) {
+            if (command.size() < 2 || command.size() == 2 && command.get(1).equals("--")) {
                 throw OverseerException.invalidArgument("ID: expected an id and a command (create ID -- CMD ...), or --id ID");
             }
             command = new ArrayList<>(command);
             id = command.removeFirst();
+            if (command.getFirst().equals("--")) {
+                command.removeFirst(); // parsing stopped at the id (see Main): this `--` is the separator
+            }
         }
         ServiceSpec spec = detached(id);
         OverseerClient client = new OverseerClient(Globals.socket(verb, socket));

@@ -2,12 +2,15 @@ package overseer.cli;
 
 import overseer.core.OverseerException;
 import overseer.core.RoutingRuntime;
+import overseer.core.Sizes;
 import overseer.core.spi.Runtime;
 import overseer.linux.NativeRuntime;
+import overseer.linux.SdNotify;
 import overseer.linux.Subreaper;
 import overseer.oci.OciRuntime;
 import overseer.server.ApiServer;
 import overseer.server.Daemon;
+import overseer.wire.LogLimits;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -66,9 +69,22 @@ final class DaemonCommand implements Callable<Integer> {
             description = "Cgroup under which every task gets <namespace>/<id>, in every hierarchy (default: ${DEFAULT-VALUE}).")
     String cgroupParent;
 
+    @Option(names = "--log-max-size", paramLabel = "SIZE",
+            description = "Rotate a task's stdout or stderr file past this size (default: 64m; docker's max-size).")
+    String logMaxSize;
+
+    @Option(names = "--log-max-files", paramLabel = "N",
+            description = "Files kept per stream, the current one included (default: 3; docker's max-file).")
+    Integer logMaxFiles;
+
     @Option(names = "--services", paramLabel = "DIR",
             description = "Keep the services declared in DIR/*.yaml (docs/services.md); `overseer reload` or SIGHUP applies changes.")
     Path services;
+
+    @Option(names = "--orphans", paramLabel = "stop|adopt", defaultValue = "stop",
+            description = "At start, what to do with tasks found under this daemon's cgroups or state that its store "
+                    + "does not know (default: ${DEFAULT-VALUE}); they are logged and listed at /v1/orphans.")
+    String orphans;
 
     @Option(names = "--serve", hidden = true,
             description = "Serve in this process, without a monitor: exits of tasks that end while the daemon is down are then unknown.")
@@ -103,6 +119,8 @@ final class DaemonCommand implements Callable<Integer> {
         if (!List.of("auto", "native", "oci", "both").contains(runtime)) {
             throw OverseerException.invalidArgument("--runtime: expected auto, native, oci or both, got \"%s\"", runtime);
         }
+        overseer.server.Orphans orphanPolicy = overseer.server.Orphans.parse("--orphans", orphans);
+        LogLimits limits = logLimits(p); // refused here, before the monitor starts a daemon with it
         if (!serve) {
             return new Monitor(state, daemonArgs(sock)).run();
         }
@@ -117,19 +135,25 @@ final class DaemonCommand implements Callable<Integer> {
         // Handlers first: a SIGTERM that comes while the daemon starts (its socket is already there) still
         // stops it cleanly once it is up. SIGHUP (the monitor forwards it) reloads the service files, as
         // systemctl reload and supervisord do.
-        for (String sig : new String[]{"TERM", "INT"}) {
-            sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> stop.countDown());
-        }
-        sun.misc.Signal.handle(new sun.misc.Signal("HUP"), s -> Optional.ofNullable(up.get())
-                .ifPresent(d -> Thread.ofVirtual().start(() -> System.err.println("overseer daemon: reload: " + d.reload()))));
+        Signals.on(List.of("TERM", "INT", "HUP"), s -> {
+            if (s.name().equals("SIGHUP")) {
+                Optional.ofNullable(up.get()).ifPresent(d -> Thread.ofVirtual()
+                        .start(() -> System.err.println("overseer daemon: reload: " + d.reload())));
+            } else {
+                stop.countDown();
+            }
+        });
         Runtime rt = runtime(state);
         try (Daemon d = new Daemon(rt, sock, listener, state, stopTasks,
-                Optional.ofNullable(services).map(Path::toAbsolutePath));
+                Optional.ofNullable(services).map(Path::toAbsolutePath), orphanPolicy);
              AutoCloseable member = fleet.join(d.supervisor(), d.socket())) { // closed first: the fleet's commands go back
+            d.logLimits(limits);
             up.set(d);
             writePid(state.resolve(Monitor.PID_FILE));
             System.err.println("overseer daemon: listening on " + d.socket() + ", state in " + state + " (runtime " + rt.name() + ")");
+            notifySystemd(answers(d.socket()) ? "READY=1\nSTATUS=listening on " + d.socket() : "STATUS=the socket does not answer");
             stop.await();
+            notifySystemd("STOPPING=1");
             System.err.println("overseer daemon: stopping" + (stopTasks ? " and stopping its tasks" : "; tasks keep running"));
         }
         if (monitorPid == 0) {
@@ -138,7 +162,48 @@ final class DaemonCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * systemd's Type=notify (docs/install.md): READY=1 once the socket has answered a request, STOPPING=1 when the
+     * daemon begins to stop. The daemon, not its monitor, notifies (the unit says NotifyAccess=all): it alone knows
+     * when it serves. Tasks never see $NOTIFY_SOCKET: their environment is their spec's. A failure is reported, not fatal.
+     */
+    private static void notifySystemd(String state) {
+        try {
+            SdNotify.notify(state);
+        } catch (IOException e) {
+            System.err.println("overseer daemon: " + e.getMessage());
+        }
+    }
+
+    /** A real request over the daemon's own socket: what READY=1 promises a client. */
+    private static boolean answers(Path socket) {
+        try {
+            return new overseer.client.OverseerClient(socket).health().path("status").asString().equals("ok");
+        } catch (RuntimeException e) {
+            System.err.println("overseer daemon: " + socket + " does not answer: " + e.getMessage());
+            return false;
+        }
+    }
+
     /** The arguments this command was given after "daemon", for the daemon child. */
+    /** --log-max-size and --log-max-files, or log-max-size and log-max-files in the --config file. */
+    private LogLimits logLimits(Properties p) {
+        String size = logMaxSize != null ? logMaxSize : p.getProperty("log-max-size");
+        String files = logMaxFiles != null ? logMaxFiles.toString() : p.getProperty("log-max-files");
+        long bytes = size == null ? LogLimits.DEFAULT.maxBytes() : Sizes.parse("--log-max-size", size);
+        int n;
+        try {
+            n = files == null ? LogLimits.DEFAULT.maxFiles() : Integer.parseInt(files.strip());
+        } catch (NumberFormatException e) {
+            throw OverseerException.invalidArgument("--log-max-files: expected a number, got \"%s\"", files);
+        }
+        try {
+            return new LogLimits(bytes, n);
+        } catch (OverseerException e) {
+            throw OverseerException.invalidArgument("--log-max-size/--log-max-files: %s", e.getMessage());
+        }
+    }
+
     /** The daemon's own flags, for the daemon the monitor spawns; a socket given before the verb is passed on. */
     private List<String> daemonArgs(Path sock) {
         List<String> all = spec.commandLine().getParseResult().originalArgs();

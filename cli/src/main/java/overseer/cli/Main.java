@@ -3,6 +3,8 @@ package overseer.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.util.List;
+
 /** The {@code overseer} command line. */
 @Command(name = "overseer", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "A process supervisor and task runtime for Linux.",
@@ -30,12 +32,27 @@ public final class Main implements Runnable {
     String namespace;
 
     public static void main(String[] args) {
+        Signals.start();
         System.exit(commandLine().execute(args));
     }
 
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler(new Errors());
+        // Signals are held until the verb is known: run and exec take them (a signal that comes while run's
+        // command starts is the command's); every other verb gets what the JVM would have done.
+        cl.setExecutionStrategy(parsed -> {
+            String verb = parsed.hasSubcommand() ? parsed.subcommand().commandSpec().name() : "";
+            if (!verb.equals("run") && !verb.equals("exec")) {
+                Signals.handle(Signals::asTheJvmWould);
+            }
+            return new CommandLine.RunLast().execute(parsed);
+        });
+        // The command's own flags are its own: once its first word comes, nothing more is Overseer's
+        // (`overseer run /bin/ls -d /tmp`), as with docker run and exec. For create and exec that word is the task.
+        for (String verb : List.of("run", "create", "exec")) {
+            cl.getSubcommands().get(verb).setStopAtPositional(true);
+        }
         Help.apply(cl);
         return cl;
     }
@@ -48,8 +65,7 @@ public final class Main implements Runnable {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[]{"overseer " + (v == null ? "development build" : v)};
+            return new String[]{BuildInfo.current().line()};
         }
     }
 }

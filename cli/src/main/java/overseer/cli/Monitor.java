@@ -58,9 +58,7 @@ final class Monitor {
         Files.createDirectories(stateDir);
         Files.createDirectories(exitDir, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
                 java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
-        for (String sig : new String[]{"TERM", "INT", "HUP"}) {
-            sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> onSignal(Signal.of(s.getNumber())));
-        }
+        Signals.on(java.util.List.of("TERM", "INT", "HUP"), this::onSignal);
         prune();
         long backoffMs = FIRST_BACKOFF_MS;
         boolean first = true;
@@ -108,7 +106,9 @@ final class Monitor {
         if (jvm.stream().noneMatch(a -> a.startsWith("--enable-native-access"))) {
             cmd.add("--enable-native-access=ALL-UNNAMED");
         }
-        cmd.addAll(jvm);
+        // bin/overseer's -Xrs is for a JVM whose signals it blocked (see Signals); the daemon starts with none
+        // blocked (posix_spawn's empty mask) and takes TERM, INT and HUP through the JVM's own handlers.
+        jvm.stream().filter(a -> !a.equals("-Xrs") && !a.equals("-XX:+ReduceSignalUsage")).forEach(cmd::add);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Main.class.getName());

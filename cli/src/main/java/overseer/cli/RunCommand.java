@@ -3,7 +3,6 @@ package overseer.cli;
 import overseer.core.ErrorKind;
 import overseer.core.Framing;
 import overseer.core.LogConfig;
-import overseer.core.LogRecord;
 import overseer.core.LogStream;
 import overseer.core.OverseerException;
 import overseer.core.PortableRuntime;
@@ -12,10 +11,13 @@ import overseer.core.Redirect;
 import overseer.core.TaskSpec;
 import overseer.core.Tasks;
 import overseer.core.spi.Runtime;
+import overseer.core.Task;
+import overseer.linux.ControllingTerminal;
 import overseer.linux.NativeRuntime;
 import overseer.supervisor.Diagnostics;
 import overseer.supervisor.Hook;
 import overseer.supervisor.Job;
+import overseer.supervisor.JobOptions;
 import overseer.supervisor.JobProcess;
 import overseer.supervisor.JobResult;
 import overseer.supervisor.Supervisor;
@@ -25,6 +27,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -36,8 +40,9 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 
 /**
- * {@code overseer run [options] -- CMD ARGS...}: one supervised process in the foreground. Its output is
- * captured and streamed; SIGINT, SIGTERM and SIGHUP sent to Overseer are passed on to the process group;
+ * {@code overseer run [options] [--] CMD ARGS...}: one supervised process in the foreground. Its output is
+ * captured and streamed; in a terminal it is the terminal's foreground group (or, with -t, on a terminal of
+ * its own); every signal sent to Overseer is passed on to it ({@link SignalProxy});
  * Overseer exits with the process's exit code (128 + signal when a signal ended it: 137 for an OOM kill,
  * which {@code --json} shows as {@code "oomKilled": true}). docker's resource flags put the task in cgroups;
  * --restart, --timeout and --stop-signal supervise it as a job; --isolate runs it as an OCI container; -d
@@ -65,9 +70,16 @@ class RunCommand implements Callable<Integer> {
             description = "Where the command's stdin comes from (default: inherit; null with -d).")
     String stdin;
 
-    @Option(names = "--framing", defaultValue = "line", paramLabel = "line|message",
-            description = "How output is cut into records (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--framing", paramLabel = "line|message|raw",
+            description = "How output is cut into records for --log-file and hooks (default: raw with -t, else line).")
     String framing;
+
+    @Option(names = {"-t", "--tty"}, description = "Run the command on a terminal of its own (a pseudo-terminal), as docker run -t does.")
+    boolean tty;
+
+    @Option(names = {"-i", "--interactive"},
+            description = "Send this terminal's input to the command's terminal (with -t; without it stdin is inherited anyway).")
+    boolean interactive;
 
     @Option(names = "--log-file", paramLabel = "PATH", description = "Also write output records to this file (k8s-file format).")
     Path logFile;
@@ -126,14 +138,42 @@ class RunCommand implements Callable<Integer> {
         if (detach) {
             return Detached.run(Globals.socket(verb, socket), namespace, detached(taskId), json);
         }
+        // The terminal is handed to the command only where Overseer can do job control: it reads its signals
+        // (SIGCHLD tells it the command stopped) and has the terminal now (not started in the background).
+        Optional<ControllingTerminal> terminal = Signals.reading() ? ControllingTerminal.open() : Optional.empty();
+        boolean handOver = terminal.map(ControllingTerminal::inForeground).orElse(false) && !tty
+                && !"null".equals(stdin) && runtime.equals("native") && !isolation.isolate;
         TaskSpec spec = task(taskId, spec());
-        try (Tasks tasks = new Tasks(runtime()); Supervisor pm = new Supervisor(tasks, namespace)) {
+        try (Tasks tasks = new Tasks(runtime(handOver ? terminal : Optional.empty()));
+             Supervisor pm = new Supervisor(tasks, namespace);
+             AutoCloseable raw = tty && interactive && terminal.isPresent() && ControllingTerminal.isTerminal(0)
+                     ? terminal.get().raw() : () -> { }) {
             pm.registry().register(RUN_KIND, cmd -> new JobProcess.System(spec, Optional.empty()));
             PrintStream out = System.out;
             PrintStream err = System.err;
-            Job job = pm.run(supervision.command(taskId, RUN_KIND), supervision.options()
-                    .hook(new Hook.Output(r -> write(r.stream() == LogStream.STDOUT ? out : err, r))).build());
-            Signals.install(job, supervision.explicitStopSignal(), job.options().stopGrace());
+            Job[] started = new Job[1];
+            java.util.concurrent.CompletableFuture<Void> firstRun = new java.util.concurrent.CompletableFuture<>();
+            // The output is shown as it comes and the result is not printed: no tail of it is kept in memory.
+            JobOptions.Builder options = supervision.options().tailLines(0)
+                    .hook(new Hook.Bytes((stream, buf, off, len) -> pass(stream == LogStream.STDOUT ? out : err, buf, off, len)));
+            if (tty) {
+                // Each run's terminal gets this one's size as it starts, and this one's input (-i).
+                options.hook(new Hook.Pid(pid -> {
+                    Optional.ofNullable(started[0]).ifPresent(j -> resize(j, terminal));
+                    firstRun.complete(null);
+                }));
+            }
+            Job job = pm.run(supervision.command(taskId, RUN_KIND), options.build());
+            started[0] = job;
+            SignalProxy.install(job, supervision.explicitStopSignal(), job.options().stopGrace(), terminal, handOver,
+                    tty ? () -> resize(job, terminal) : null);
+            if (tty) {
+                resize(job, terminal);
+                if (interactive) {
+                    // Keys typed ahead of the start are kept for it: the first write waits for the first run.
+                    Thread.ofPlatform().daemon().name("overseer-stdin").start(() -> forwardInput(job, firstRun));
+                }
+            }
             JobResult result = job.await();
             out.flush();
             err.flush();
@@ -147,7 +187,53 @@ class RunCommand implements Callable<Integer> {
                 out.flush();
             }
             return last.get().exitCode();
+        } finally {
+            terminal.ifPresent(ControllingTerminal::close);
         }
+    }
+
+    /** -t: the command's terminal takes the size of this one (at each start, and at each SIGWINCH). */
+    private static void resize(Job job, Optional<ControllingTerminal> terminal) {
+        Optional<int[]> size = terminal.flatMap(ControllingTerminal::size);
+        Optional<Task> task = job.task();
+        if (size.isPresent() && task.isPresent()) {
+            try {
+                task.get().resizePty(size.get()[0], size.get()[1]);
+            } catch (OverseerException ended) {
+                // it ended meanwhile
+            }
+        }
+    }
+
+    /**
+     * -it: this process's stdin, as it comes, to the terminal of the run now going (a restart's next run gets
+     * what follows); at its end a ^D, which a terminal reads as the end of input.
+     */
+    private static void forwardInput(Job job, java.util.concurrent.CompletableFuture<Void> firstRun) {
+        byte[] buf = new byte[4096];
+        try {
+            for (int n = System.in.read(buf); n >= 0; n = System.in.read(buf)) {
+                firstRun.join();
+                write(job, buf, n);
+            }
+            write(job, new byte[]{EOT}, 1);
+        } catch (IOException ended) {
+            // this input ended
+        }
+    }
+
+    private static final byte EOT = 4;
+
+    private static void write(Job job, byte[] bytes, int n) {
+        job.task().ifPresent(t -> {
+            try {
+                OutputStream in = t.stdin();
+                in.write(bytes, 0, n);
+                in.flush();
+            } catch (IOException | OverseerException ended) {
+                // the run ended while its input was on its way
+            }
+        });
     }
 
     /** The task the flags describe; the foreground and -d build it the same way. */
@@ -165,7 +251,8 @@ class RunCommand implements Callable<Integer> {
      * sequence and maximum run time. Flags the daemon cannot honour are refused by name, never dropped.
      */
     ServiceSpec detached(String taskId) {
-        Detached.refuse("--framing", !framing.equals("line"), "the daemon cuts output into lines");
+        Detached.refuse("--framing", framing != null && !framing.equals("line"), "the daemon cuts output into lines");
+        Detached.refuse("-t", tty, "a detached task has no terminal to attach (use overseer exec -it)");
         Detached.refuse("--log-file", logFile != null, "the daemon keeps output in its own files (overseer logs)");
         Detached.refuse("--log-max-bytes", verb.commandLine().getParseResult().hasMatchedOption("--log-max-bytes"), "the daemon keeps output in its own files");
         Detached.refuse("--log-max-files", logMaxFiles != 3, "the daemon keeps output in its own files");
@@ -191,6 +278,7 @@ class RunCommand implements Callable<Integer> {
         Map<String, String> vars = new LinkedHashMap<>();
         if (envInherit) {
             vars.putAll(System.getenv());
+            vars.remove("_JAVA_SR_SIGNUM"); // bin/overseer's setting for its own JVM, not the command's
         }
         for (String kv : env) {
             int eq = kv.indexOf('=');
@@ -202,20 +290,22 @@ class RunCommand implements Callable<Integer> {
         return vars;
     }
 
-    private static void write(PrintStream to, LogRecord r) {
-        to.write(r.payload(), 0, r.payload().length);
-        if (!r.partial()) {
-            to.write('\n');
-        }
+    /** The output passed on as it was read, one write per read: no line is cut, no '\r' dropped. */
+    private static void pass(PrintStream to, byte[] buf, int off, int len) {
+        to.write(buf, off, len);
         to.flush();
     }
 
-    private Runtime runtime() {
+    private Runtime runtime(Optional<ControllingTerminal> foreground) {
         if (isolation.isolate) {
             return isolation.runtime(cgroupParent);
         }
+        NativeRuntime.Options options = NativeRuntime.Options.defaults().withCgroupEveryTask(true)
+                .withCgroupParent(cgroupParent);
         return switch (runtime) {
-            case "native" -> new NativeRuntime(NativeRuntime.Options.defaults().withCgroupParent(cgroupParent));
+            // A cgroup even without limits, as the daemon gives every task: when the command exits, whatever it
+            // left running (a background job, a daemon that left its process group) is killed with it.
+            case "native" -> new NativeRuntime(foreground.map(options::withTerminal).orElse(options));
             case "portable" -> new PortableRuntime();
             default -> throw OverseerException.invalidArgument("--runtime: expected native or portable, got \"%s\"", runtime);
         };
@@ -228,10 +318,13 @@ class RunCommand implements Callable<Integer> {
             case "null" -> Redirect.NULL;
             default -> throw OverseerException.invalidArgument("--stdin: expected inherit or null, got \"%s\"", stdin);
         };
-        Framing f = switch (framing) {
+        // A terminal's output has no lines to speak of (a prompt ends none): -t records it as it comes.
+        String framed = framing != null ? framing : tty ? "raw" : "line";
+        Framing f = switch (framed) {
             case "line" -> Framing.LINE;
             case "message" -> Framing.MESSAGE;
-            default -> throw OverseerException.invalidArgument("--framing: expected line or message, got \"%s\"", framing);
+            case "raw" -> Framing.RAW;
+            default -> throw OverseerException.invalidArgument("--framing: expected line, message or raw, got \"%s\"", framing);
         };
         Optional<LogConfig.FileSink> file = Optional.ofNullable(logFile)
                 .map(p -> new LogConfig.FileSink(p.toAbsolutePath(), overseer.core.Sizes.parse("--log-max-bytes", logMaxBytes), logMaxFiles));
@@ -239,13 +332,23 @@ class RunCommand implements Callable<Integer> {
         if (user != null) {
             b.user(user);
         }
+        if (tty) {
+            if (stdin != null) {
+                throw OverseerException.invalidArgument("--stdin: with -t the command reads its own terminal, got \"%s\"", stdin);
+            }
+            return b.env(vars)
+                    .cwd(cwd == null && isolation.isolate ? null : (cwd == null ? Path.of("") : cwd).toAbsolutePath().normalize())
+                    .terminal()
+                    .logs(new LogConfig(f, LogConfig.DEFAULT_TAIL, file))
+                    .build();
+        }
         return b
                 .env(vars)
                 // An isolated task starts in its own root unless told otherwise: the host's cwd is not in it.
                 .cwd(cwd == null && isolation.isolate ? null : (cwd == null ? Path.of("") : cwd).toAbsolutePath().normalize())
                 .stdin(in)
                 .captureOutput()
-                .logs(new LogConfig(f, LogConfig.DEFAULT_TAIL, file))
+                .logs(new LogConfig(f, 0, file)) // nothing reads the task's tail: run prints what it reads
                 .build();
     }
 }

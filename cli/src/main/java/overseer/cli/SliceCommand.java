@@ -73,7 +73,7 @@ public final class SliceCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         int width = slice.services().stream().mapToInt(s -> s.name().length()).max().orElse(0);
-        Map<String, sun.misc.SignalHandler> previous = handleSignals();
+        AutoCloseable previous = Signals.on(List.of("INT", "TERM"), received -> stop());
         try (Tasks tasks = new Tasks(new NativeRuntime()); Supervisor supervisor = new Supervisor(tasks)) {
             Map<String, SliceRun.State> states = new HashMap<>(); // the listener's own view, one change at a time
             SliceRun run = new SliceRunner(supervisor, prefix).start(slice, change -> {
@@ -97,7 +97,7 @@ public final class SliceCommand implements Callable<Integer> {
             }
             return e.exitCode();
         } finally {
-            restore(previous);
+            previous.close();
         }
     }
 
@@ -112,20 +112,6 @@ public final class SliceCommand implements Callable<Integer> {
                     c.reason());
             out.flush();
         }
-    }
-
-    @SuppressWarnings("removal")
-    private Map<String, sun.misc.SignalHandler> handleSignals() {
-        Map<String, sun.misc.SignalHandler> previous = new LinkedHashMap<>();
-        for (String name : List.of("INT", "TERM")) {
-            previous.put(name, sun.misc.Signal.handle(new sun.misc.Signal(name), received -> stop()));
-        }
-        return previous;
-    }
-
-    @SuppressWarnings("removal")
-    private static void restore(Map<String, sun.misc.SignalHandler> previous) {
-        previous.forEach((name, handler) -> sun.misc.Signal.handle(new sun.misc.Signal(name), handler));
     }
 
     /** "500ms", "10s", "1m". */

@@ -1,26 +1,23 @@
 package overseer.cli;
 
 import overseer.client.OverseerClient;
+import overseer.core.ErrorKind;
 import overseer.core.OverseerException;
-import overseer.core.ProcessSpec;
-import overseer.core.Redirect;
-import overseer.core.Task;
-import overseer.core.TaskSpec;
-import overseer.core.Tasks;
-import overseer.linux.NativeRuntime;
+import overseer.linux.ControllingTerminal;
 import tools.jackson.databind.JsonNode;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * `overseer exec -it`: a process with a terminal in a running task, this terminal attached to it. The local
- * terminal goes to raw mode (stty) while attached, so keys such as Ctrl-C reach the remote terminal.
+ * `overseer exec -it`: a process with a terminal in a running task, this terminal attached to it; and
+ * `exec -i` without a terminal, this process's stdin streamed to the process's. With -i on a terminal, the
+ * local terminal is in raw mode while attached (termios, in this process: no stty child, which as a background
+ * group would be stopped by SIGTTOU), so keys such as Ctrl-C reach the remote terminal; SIGWINCH resizes it.
  */
 final class Terminal {
     private static final byte EOT = 4; // ^D: end of input, on a terminal
@@ -30,74 +27,114 @@ final class Terminal {
 
     static int exec(OverseerClient c, String ns, String id, String name, JsonNode process, boolean interactive)
             throws Exception {
-        c.createExec(ns, id, name, process);
-        Optional<String> saved = System.console() != null ? stty("-g") : Optional.empty();
-        try {
-            saved.ifPresent(s -> stty("raw", "-echo"));
-            // The daemon starts the process once this client is attached; its output begins with the start.
-            boolean console = saved.isPresent();
-            Thread output = Thread.ofVirtual().start(() -> c.attach(ns, id, name, true, () -> {
-                if (console) {
-                    stty("size").map(s -> s.strip().split(" ")).filter(f -> f.length == 2)
-                            .ifPresent(f -> c.resize(ns, id, name, Integer.parseInt(f[1]), Integer.parseInt(f[0])));
-                }
-            }, System.out));
-            if (interactive) {
-                Thread.ofVirtual().start(() -> forwardInput(c, ns, id, name));
+        Optional<ControllingTerminal> tty = ControllingTerminal.isTerminal(0) ? ControllingTerminal.open() : Optional.empty();
+        // Raw mode before the exec is created: nothing that can fail comes between its creation and its start.
+        AutoCloseable raw = interactive && tty.isPresent() ? tty.get().raw() : () -> { };
+        Thread restore = new Thread(() -> closeQuietly(raw)); // also when a signal ends this process
+        Runtime.getRuntime().addShutdownHook(restore);
+        Signals.handle(r -> {
+            if (r.signal().name().equals("SIGWINCH")) {
+                resize(c, ns, id, name, tty);
+            } else {
+                Signals.asTheJvmWould(r);
             }
-            JsonNode exit = c.awaitExec(ns, id, name, Duration.ofDays(365));
+        });
+        try {
+            c.createExec(ns, id, name, process);
+            // The daemon starts the process once this client is attached; its output begins with the start.
+            Thread output = Thread.ofVirtual().start(() -> c.attach(ns, id, name, true,
+                    () -> resize(c, ns, id, name, tty), System.out));
+            if (interactive) {
+                Thread.ofVirtual().start(() -> forwardInput(c, ns, id, name, new byte[]{EOT}));
+            }
+            JsonNode exit = awaitExit(c, ns, id, name);
             output.join(Duration.ofSeconds(5));
             return exit.get("exitCode").asInt();
         } finally {
-            saved.ifPresent(s -> stty(s.strip()));
+            closeQuietly(raw);
+            try {
+                Runtime.getRuntime().removeShutdownHook(restore);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs anyway
+            }
         }
     }
 
-    /** This process's stdin, chunk by chunk, to the remote terminal; its end becomes ^D there. */
-    private static void forwardInput(OverseerClient c, String ns, String id, String name) {
+    /**
+     * `exec -i` without -t: the process reads this process's stdin through a pipe, to its end (then its stdin
+     * is closed, as a pipe's end); its output, as for exec without -i, once it exited.
+     */
+    static JsonNode execWithInput(OverseerClient c, String ns, String id, String name, JsonNode process)
+            throws InterruptedException {
+        c.exec(ns, id, name, process);
+        Thread input = Thread.ofVirtual().start(() -> forwardInput(c, ns, id, name, null));
+        JsonNode exit = awaitExit(c, ns, id, name);
+        input.interrupt();
+        return exit;
+    }
+
+    /** The exit, however long it takes (the daemon answers each wait within ten minutes). */
+    private static JsonNode awaitExit(OverseerClient c, String ns, String id, String name) {
+        while (true) {
+            try {
+                return c.awaitExec(ns, id, name, Duration.ofMinutes(10));
+            } catch (OverseerException e) {
+                if (e.kind() != ErrorKind.UNAVAILABLE || e.getMessage() == null || !e.getMessage().contains("did not exit")) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private static void resize(OverseerClient c, String ns, String id, String name, Optional<ControllingTerminal> tty) {
+        tty.flatMap(ControllingTerminal::size).filter(s -> s[0] > 0 && s[1] > 0).ifPresent(s -> {
+            try {
+                c.resize(ns, id, name, s[0], s[1]);
+            } catch (OverseerException ended) {
+                // the process ended meanwhile
+            }
+        });
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            // the terminal went away: nothing left to restore
+        }
+    }
+
+    /**
+     * This process's stdin, chunk by chunk, to the remote process; at its end {@code last} (a terminal's ^D),
+     * or, for a pipe, the close of the remote stdin.
+     */
+    private static void forwardInput(OverseerClient c, String ns, String id, String name, byte[] last) {
         InputStream in = System.in;
         byte[] buf = new byte[4096];
         try {
             for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
-                send(c, ns, id, name, Arrays.copyOf(buf, n));
+                send(c, ns, id, name, Arrays.copyOf(buf, n), false);
             }
-            send(c, ns, id, name, new byte[]{EOT});
+            send(c, ns, id, name, last == null ? new byte[0] : last, last == null);
         } catch (IOException | OverseerException | InterruptedException ended) {
             // the process ended, or this input did
         }
     }
 
     /** Sends input, waiting (up to 30 s) for the daemon to have started the process. */
-    private static void send(OverseerClient c, String ns, String id, String name, byte[] bytes) throws InterruptedException {
+    private static void send(OverseerClient c, String ns, String id, String name, byte[] bytes, boolean close)
+            throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (true) {
             try {
-                c.stdin(ns, id, name, bytes, false);
+                c.stdin(ns, id, name, bytes, close);
                 return;
             } catch (OverseerException notStartedYet) {
-                if (notStartedYet.kind() != overseer.core.ErrorKind.FAILED_PRECONDITION || System.nanoTime() > deadline) {
+                if (notStartedYet.kind() != ErrorKind.FAILED_PRECONDITION || System.nanoTime() > deadline) {
                     throw notStartedYet;
                 }
                 Thread.sleep(20);
             }
-        }
-    }
-
-    /** Runs stty on this terminal (its stdin), through Overseer itself; the output when it succeeds. */
-    private static Optional<String> stty(String... args) {
-        List<String> cmd = new java.util.ArrayList<>(List.of("/bin/stty"));
-        cmd.addAll(List.of(args));
-        try (Tasks tasks = new Tasks(new NativeRuntime())) {
-            Task t = tasks.run(TaskSpec.of("stty", ProcessSpec.builder(cmd).stdin(Redirect.INHERIT)
-                    .stdout(Redirect.PIPE).build()));
-            if (t.await().exitCode() != 0) {
-                return Optional.empty();
-            }
-            t.output().drained().join();
-            return Optional.of(String.join("\n", t.output().tail(overseer.core.LogStream.STDOUT).lines()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Optional.empty();
         }
     }
 }

@@ -98,6 +98,13 @@ class OperatorCliTest extends CliFixture {
         assertThat(logs.output().tail(LogStream.STDOUT).lines()).containsExactly("to-out");
         assertThat(logs.output().tail(LogStream.STDERR).lines()).containsExactly("to-err");
         assertThat(verb(0, "logs", "--stderr", "chatty")).containsExactly("to-err");
+
+        verb(0, "run", "-d", "--id", "counter", "--", "/bin/sh", "-c", "for i in 1 2 3 4 5; do echo line$i; done");
+        verb(0, "wait", "counter");
+        assertThat(verb(0, "logs", "--tail", "2", "counter")).containsExactly("line4", "line5");
+        assertThat(verb(0, "logs", "--tail", "0", "counter")).isEmpty();
+        assertThat(verb(0, "logs", "--tail", "9", "counter")).hasSize(5);
+        assertThat(stderr(2, "logs", "--tail", "some", "counter")).contains("--tail");
     }
 
     @Test

@@ -34,6 +34,8 @@ final class RealDaemon implements AutoCloseable {
     private Task monitor;
     /** The umask the daemons start under, or null for this JVM's. */
     private String umask;
+    /** The environment of the monitor (and so of its daemon): none but what a test sets. */
+    private final java.util.Map<String, String> env = new java.util.HashMap<>();
 
     /** {@code flags} are given to every daemon this starts ("--runtime", "native", ...). */
     RealDaemon(Path dir, String... flags) {
@@ -46,6 +48,12 @@ final class RealDaemon implements AutoCloseable {
     /** Every daemon this starts runs under {@code mask} (as a careless operator's shell might set it). */
     RealDaemon umask(String mask) {
         this.umask = mask;
+        return this;
+    }
+
+    /** The monitor (and its daemon) start with {@code name=value} in their environment. */
+    RealDaemon env(String name, String value) {
+        env.put(name, value);
         return this;
     }
 
@@ -77,12 +85,17 @@ final class RealDaemon implements AutoCloseable {
 
     /** Starts a monitor and its daemon; returns a client once the daemon answers. */
     OverseerClient start(String... more) {
-        List<String> all = new ArrayList<>(flags);
-        all.addAll(List.of(more));
-        monitor = jvms.run(TaskSpec.of("monitor-" + System.nanoTime(), ProcessSpec.builder(command(all)).build()));
+        launch(more);
         OverseerClient c = client();
         await().atMost(WAIT).ignoreExceptions().until(() -> c.health().get("status").asString().equals("ok"));
         return c;
+    }
+
+    /** Starts a monitor and its daemon, without waiting for it to answer. */
+    void launch(String... more) {
+        List<String> all = new ArrayList<>(flags);
+        all.addAll(List.of(more));
+        monitor = jvms.run(TaskSpec.of("monitor-" + System.nanoTime(), ProcessSpec.builder(command(all)).env(env).build()));
     }
 
     private List<String> command(List<String> more) {
@@ -135,12 +148,12 @@ final class RealDaemon implements AutoCloseable {
             }
         } finally {
             jvms.close();
-            removeCgroupParent();
+            removeCgroupParent(cgroupParent);
         }
     }
 
     /** The parent's now empty directories, deepest first, in every hierarchy. */
-    private void removeCgroupParent() throws IOException {
+    static void removeCgroupParent(String cgroupParent) throws IOException {
         try (java.util.stream.Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
             for (Path h : hierarchies.toList()) {
                 Path parent = h.resolve(cgroupParent);

@@ -34,9 +34,16 @@ class RunCommandTest {
     }
 
     @AfterEach
-    void tearDown() {
-        tasks.close();
+    void tearDown() throws Exception {
+        try {
+            tasks.close();
+        } finally {
+            RealDaemon.removeCgroupParent(cgroupParent);
+        }
     }
+
+    /** Every foreground run has a cgroup: the tests' live under a parent of their own, removed after each. */
+    private final String cgroupParent = "overseer-test-run-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
 
     private Task overseer(String... args) {
         List<String> cmd = new ArrayList<>(List.of(
@@ -44,6 +51,9 @@ class RunCommandTest {
                 "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
                 "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         cmd.addAll(List.of(args));
+        if (args.length > 0 && args[0].equals("run")) {
+            cmd.addAll(cmd.indexOf(Main.class.getName()) + 2, List.of("--cgroup-parent", cgroupParent));
+        }
         return tasks.run(TaskSpec.of("cli-" + IDS.incrementAndGet(), ProcessSpec.builder(cmd).captureOutput().build()));
     }
 
@@ -78,6 +88,30 @@ class RunCommandTest {
         assertThat(exit.get("signo").asInt()).isEqualTo(15);
         assertThat(exit.get("oomKilled").asBoolean()).isFalse();
         assertThat(exit.get("exitedAt").asString()).matches("\\d{4}-\\d\\d-\\d\\dT.*Z");
+    }
+
+    /** issue 10: `overseer run -- bash -c 'sleep 100 & exit 0'` left the sleep running after Overseer exited. */
+    @Test
+    void nothingTheCommandLeftOutlivesTheRun() throws Exception {
+        Task t = overseer("run", "--", "/bin/bash", "-c", "sleep 100 >/dev/null & echo $!; setsid sleep 100 >/dev/null & echo $!; exit 0");
+        assertThat(t.await().exitCode()).isZero();
+        List<Long> left = out(t).stream().map(Long::parseLong).toList();
+        try {
+            assertThat(left).hasSize(2);
+            await().atMost(Duration.ofSeconds(5)).until(() -> left.stream().noneMatch(RunCommandTest::running));
+        } finally {
+            left.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+        }
+    }
+
+    /** Running, not a zombie waiting for init to reap it. */
+    private static boolean running(long pid) {
+        try {
+            String stat = java.nio.file.Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+        } catch (java.io.IOException gone) {
+            return false;
+        }
     }
 
     @Test

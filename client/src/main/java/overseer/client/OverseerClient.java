@@ -198,8 +198,13 @@ public final class OverseerClient {
 
     /** Like {@link #logs(String, String, String, boolean, OutputStream)} for an exec'd process when {@code execId} is set. */
     public void logs(String namespace, String id, String execId, String stream, boolean follow, OutputStream out) {
+        logs(namespace, id, execId, stream, follow, -1, out);
+    }
+
+    /** With {@code tail} ≥ 0, only the last {@code tail} lines of what is kept, then (with follow) what comes. */
+    public void logs(String namespace, String id, String execId, String stream, boolean follow, long tail, OutputStream out) {
         String path = task(namespace, id, "/logs?stream=" + enc(stream) + "&follow=" + follow
-                + (execId == null ? "" : "&exec=" + enc(execId)));
+                + (execId == null ? "" : "&exec=" + enc(execId)) + (tail < 0 ? "" : "&tail=" + tail));
         try {
             http.stream("GET", path, (status, headers, body) -> {
                 if (status >= 400) {

@@ -5,7 +5,9 @@ import java.util.regex.Pattern;
 /**
  * Names of namespaces, tasks and exec'd processes. They end up in paths, cgroup names and URLs, so they are
  * held to containerd's identifier rule: letters, digits, '.', '_' and '-', starting with a letter or digit,
- * at most 76 characters.
+ * at most 76 characters. This is the one check every edge (API paths and bodies, exec ids, service and
+ * slice files, 0-core commands) applies before any path, cgroup or key is built from a name, so a NUL, a
+ * '/' or a ".." never reaches the file system.
  */
 public final class Identifiers {
     public static final int MAX_LENGTH = 76;
@@ -22,6 +24,9 @@ public final class Identifiers {
         if (value.length() > MAX_LENGTH) {
             throw OverseerException.invalidArgument("%s: \"%s…\" is %d characters long; at most %d are allowed",
                     field, value.substring(0, 16), value.length(), MAX_LENGTH);
+        }
+        if (value.indexOf('\0') >= 0) {
+            throw OverseerException.invalidArgument("%s: contains a NUL character", field);
         }
         if (!VALID.matcher(value).matches()) {
             throw OverseerException.invalidArgument(

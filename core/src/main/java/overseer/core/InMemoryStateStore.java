@@ -22,6 +22,7 @@ public final class InMemoryStateStore implements StateStore {
     private final Map<Key, List<Exit>> past = new LinkedHashMap<>();
     private final Map<String, JobRecord> jobs = new LinkedHashMap<>();
     private final Map<String, SliceRecord> slices = new LinkedHashMap<>();
+    private final Map<Key, PendingDelete> deletes = new LinkedHashMap<>();
     private long events;
     private long jobSeq;
 
@@ -134,6 +135,28 @@ public final class InMemoryStateStore implements StateStore {
     @Override
     public synchronized List<Transition> history(String namespace, String id) {
         return List.copyOf(history.getOrDefault(new Key(namespace, id), List.of()));
+    }
+
+    @Override
+    public synchronized void deleteRequested(String namespace, String id, Instant at) {
+        Key k = new Key(namespace, id);
+        TaskRecord t = require(k);
+        deletes.remove(k);
+        deletes.put(k, new PendingDelete(namespace, id, t.runtime(), t.spec(), at));
+    }
+
+    @Override
+    public synchronized void deleteFinished(String namespace, String id, Instant requestedAt) {
+        Key k = new Key(namespace, id);
+        PendingDelete d = deletes.get(k);
+        if (d != null && d.requestedAt().equals(requestedAt)) {
+            deletes.remove(k);
+        }
+    }
+
+    @Override
+    public synchronized List<PendingDelete> pendingDeletes() {
+        return List.copyOf(deletes.values());
     }
 
     @Override

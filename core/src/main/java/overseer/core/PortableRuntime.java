@@ -161,13 +161,25 @@ public final class PortableRuntime implements Runtime {
             return base.resolve(f.path()).toFile();
         }
 
+        /** The JDK would create a missing file 0666 less the umask: it is made 0600 first, as the native runtime does. */
+        private static File created(File f) {
+            try {
+                java.nio.file.Files.createFile(f.toPath(), RotatingFileSink.PRIVATE);
+            } catch (java.nio.file.FileAlreadyExistsException exists) {
+                // its mode is its owner's choice
+            } catch (java.io.IOException | UnsupportedOperationException e) {
+                // the spawn opens it and reports what is wrong
+            }
+            return f;
+        }
+
         private ProcessBuilder.Redirect output(Redirect r) {
             return switch (r) {
                 case Redirect.Null _ -> ProcessBuilder.Redirect.DISCARD;
                 case Redirect.Pipe _ -> ProcessBuilder.Redirect.PIPE;
                 case Redirect.Inherit _ -> ProcessBuilder.Redirect.INHERIT;
-                case Redirect.File f -> f.append() ? ProcessBuilder.Redirect.appendTo(file(f))
-                        : ProcessBuilder.Redirect.to(file(f));
+                case Redirect.File f -> f.append() ? ProcessBuilder.Redirect.appendTo(created(file(f)))
+                        : ProcessBuilder.Redirect.to(created(file(f)));
                 case Redirect.ToStdout _ -> throw OverseerException.invalidArgument("stdout: cannot be redirected to itself");
             };
         }

@@ -26,7 +26,10 @@ public sealed interface Redirect {
     record ToStdout() implements Redirect {
     }
 
-    /** A file: read for stdin; for output created if missing, then appended to or truncated. */
+    /**
+     * A file: read for stdin; for output created if missing (0600: a task's output is its owner's, and is
+     * created so, never chmod-ed after), then appended to or truncated.
+     */
     record File(Path path, boolean append) implements Redirect {
         public File {
             Objects.requireNonNull(path, "path");

@@ -48,6 +48,23 @@ public final class RoutingRuntime implements Runtime {
     }
 
     @Override
+    public java.util.concurrent.CompletableFuture<Void> released(String namespace, String id) {
+        return java.util.concurrent.CompletableFuture.allOf(host.released(namespace, id), isolating.released(namespace, id));
+    }
+
+    @Override
+    public void purge(String namespace, TaskSpec spec) {
+        of(spec).purge(namespace, spec);
+    }
+
+    @Override
+    public java.util.List<Found> found() {
+        java.util.List<Found> all = new java.util.ArrayList<>(host.found());
+        all.addAll(isolating.found());
+        return all;
+    }
+
+    @Override
     public void close() {
         try {
             host.close();

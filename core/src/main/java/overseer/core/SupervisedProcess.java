@@ -115,8 +115,30 @@ class SupervisedProcess implements Process {
         exit.thenAccept(e -> exited(e.orElseGet(() -> Exit.unknown(java.time.Instant.now()))));
     }
 
-    /** The runtime collected the exit status. */
+    /** The runtime collected the exit status: it is published once {@link #beforeExitPublished} allows. */
     private void exited(Exit e) {
+        CompletableFuture<?> ready = beforeExitPublished();
+        if (ready.isDone()) {
+            publishExit(e);
+        } else {
+            ready.whenComplete((ignored, failure) -> publishExit(e));
+        }
+    }
+
+    /**
+     * Hook, called on the runtime's thread as the exit is collected: the exit (status, event, future) is
+     * published when the returned future completes. Tasks use it to publish their init's exit last.
+     */
+    protected CompletableFuture<?> beforeExitPublished() {
+        return CompletableFuture.completedFuture(null);
+    }
+
+    /** The exit future itself, for the task that waits on its execs' exits. */
+    final CompletableFuture<Exit> exitFuture() {
+        return exitFuture;
+    }
+
+    private void publishExit(Exit e) {
         lock.lock();
         try {
             exit = e;

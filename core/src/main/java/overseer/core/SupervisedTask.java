@@ -4,10 +4,13 @@ import overseer.core.spi.Runtime;
 import overseer.core.spi.RuntimeTask;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /** A task driven through a {@link RuntimeTask}: its init process plus its exec'd processes. */
 final class SupervisedTask extends SupervisedProcess implements Task {
@@ -263,6 +266,35 @@ final class SupervisedTask extends SupervisedProcess implements Task {
     public List<ProcessInfo> pids() {
         require(Runtime.Feature.PIDS, "pids");
         return task.pids();
+    }
+
+    /**
+     * The init has exited: exec'd processes do not outlive it. Each one still running is killed, and the
+     * init's exit is published only once theirs are (or after {@link #EXEC_REAP}, should one not die), so a
+     * reader sees every exec's /tasks/exit before the init's, as containerd's runc shim orders them (its
+     * service.go handleInitExit defers the init's exit while execs run). The runtime kills the rest of the
+     * task (its cgroup, or its process groups) as the exit is collected.
+     */
+    @Override
+    protected CompletableFuture<?> beforeExitPublished() {
+        List<CompletableFuture<Exit>> running = new ArrayList<>();
+        for (SupervisedProcess p : execs.values()) {
+            Status s = p.status();
+            if (s != Status.RUNNING && s != Status.PAUSED && s != Status.PAUSING) {
+                continue;
+            }
+            running.add(p.exitFuture());
+            try {
+                p.runtime.signal(Signal.SIGKILL, true); // not through kill(): the exec's lock is not ours to take here
+            } catch (OverseerException exitedMeanwhile) {
+                // its exit is on its way
+            }
+        }
+        if (running.isEmpty()) {
+            return CompletableFuture.completedFuture(null);
+        }
+        return CompletableFuture.allOf(running.toArray(CompletableFuture[]::new))
+                .completeOnTimeout(null, EXEC_REAP.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -240,6 +241,71 @@ class LogFilesTest {
         assertThat(snap).extracting(LogRecord::text).containsExactly("a");
         assertThatThrownBy(() -> snap.add(rec(T0, LogStream.STDOUT, "x", false)))
                 .isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    @Test
+    void tailThatGrowsAndWrapsKeepsExactlyTheLastRecordsWithTheirBytes() {
+        LogTail tail = new LogTail(40); // its ring grows 16 -> 32 -> 40, then wraps
+        List<String> all = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            String text = "r" + i + "-" + "y".repeat(i % 3 == 0 ? 1000 : i % 7); // slots reused, some outgrown
+            all.add(text);
+            byte[] b = ("##" + text + "##").getBytes(UTF_8);
+            tail.accept(T0.plusSeconds(i), i % 2 == 0 ? LogStream.STDOUT : LogStream.STDERR, b, 2, b.length - 4, i % 5 == 0);
+            if (i == 20 || i == 35 || i == 299) {
+                List<String> want = all.subList(Math.max(0, all.size() - 40), all.size());
+                assertThat(tail.lines()).isEqualTo(want);
+            }
+        }
+        List<LogRecord> last = tail.records();
+        assertThat(last.getFirst().time()).isEqualTo(T0.plusSeconds(260));
+        assertThat(last.getFirst().stream()).isEqualTo(LogStream.STDOUT);
+        assertThat(last.getFirst().partial()).isTrue();
+        assertThat(last.getLast().stream()).isEqualTo(LogStream.STDERR);
+    }
+
+    @Test
+    void everyFileTheSinkCreatesIsPrivateFromTheStart() throws IOException {
+        Path path = dir.resolve("private.log");
+        RotatingFileSink sink = new RotatingFileSink(new LogConfig.FileSink(path, 1024, 2));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(path))).isEqualTo("rw-------");
+        for (int i = 0; i < 12; i++) {
+            sink.accept(numbered(i));
+        }
+        sink.close();
+        for (Path p : List.of(path, dir.resolve("private.log.1"), dir.resolve("private.log.2"))) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(p))).as(p.toString()).isEqualTo("rw-------");
+        }
+    }
+
+    @Test
+    void fileKeepsTheOutputExactlyWhileRecordsDropTheCarriageReturn() throws IOException {
+        Path path = dir.resolve("exact.log");
+        ProcessOutput out = new ProcessOutput(piped(new LogConfig(Framing.LINE, 10,
+                Optional.of(new LogConfig.FileSink(path, 1 << 20, 1)))));
+        byte[] output = {'d', 'o', 's', '\r', '\n', (byte) 0xff, (byte) 0xfe, '\n', 'e', 'n', 'd'};
+        out.feed(LogStream.STDOUT, output, 0, 4); // the '\r' in one read, its '\n' in the next
+        out.feed(LogStream.STDOUT, output, 4, output.length - 4);
+        out.closed(LogStream.STDOUT);
+        out.closed(LogStream.STDERR);
+
+        assertThat(out.tail(LogStream.STDOUT).lines().getFirst()).isEqualTo("dos");
+        byte[] file = Files.readAllBytes(path);
+        java.io.ByteArrayOutputStream back = new java.io.ByteArrayOutputStream();
+        for (int start = 0, i = 0; i < file.length; i++) {
+            if (file[i] == '\n') {
+                int at = start;
+                for (int spaces = 0; spaces < 3; at++) {
+                    spaces += file[at] == ' ' ? 1 : 0;
+                }
+                back.write(file, at, i - at);
+                if (file[at - 2] == 'F') {
+                    back.write('\n');
+                }
+                start = i + 1;
+            }
+        }
+        assertThat(back.toByteArray()).isEqualTo(output); // binary and CRLF as they were
     }
 
     // ---- ProcessOutput ----

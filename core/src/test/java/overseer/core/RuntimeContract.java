@@ -584,6 +584,17 @@ public abstract class RuntimeContract {
     }
 
     @Test
+    void outputFilesAreCreatedPrivate(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("private.out");
+        Path err = dir.resolve("private.err");
+        awaitExit(start("private", sh("echo secret; echo also >&2").stdout(Redirect.file(out)).stderr(Redirect.append(err)).build()));
+        // created 0600 by the open itself: a task's output is its owner's, whatever the umask
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(out))).isEqualTo("rw-------");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(err))).isEqualTo("rw-------");
+        assertThat(Files.readString(out)).isEqualTo("secret\n");
+    }
+
+    @Test
     void stderrMergedIntoStdout() throws Exception {
         Task t = start("merged", sh("echo out; echo err >&2; echo out-again")
                 .stdout(Redirect.PIPE).stderr(Redirect.STDOUT).build());
@@ -847,6 +858,34 @@ public abstract class RuntimeContract {
         assertThat(probe.status()).isEqualTo(Status.DELETED);
         assertThat(probe.exit()).hasValueSatisfying(e -> assertThat(e.signal()).contains(Signal.SIGKILL));
         await().atMost(WAIT).until(() -> !alive(probePid));
+    }
+
+    /**
+     * containerd's runc shim (cmd/containerd-shim-runc-v2/task/service.go, handleInitExit): exec'd processes
+     * do not outlive the init, and the init's /tasks/exit is published after theirs.
+     */
+    @Test
+    void whenTheInitExitsItsExecsAreKilledAndItsExitIsPublishedLast() throws Exception {
+        Task host = start("host", ProcessSpec.of("/bin/sleep", "1000"));
+        try (Subscription sub = tasks.events().subscribe()) {
+            Process probe = host.exec("probe", ProcessSpec.of("/bin/sleep", "1000"));
+            probe.start();
+            long probePid = probe.pid();
+
+            host.kill(Signal.SIGKILL, false);
+            awaitExit(host);
+
+            assertThat(probe.exit()).as("the exec's exit, known before the init's").isPresent();
+            await().atMost(WAIT).until(() -> !alive(probePid));
+            List<String> exits = new ArrayList<>();
+            while (exits.size() < 2) {
+                Envelope e = sub.poll(WAIT).orElseThrow(() -> new AssertionError("exits seen: " + exits));
+                if (e.event() instanceof Event.TaskExit x) {
+                    exits.add(x.execId());
+                }
+            }
+            assertThat(exits).containsExactly("probe", host.id());
+        }
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -93,6 +93,24 @@ public abstract class StateStoreContract {
     }
 
     @Test
+    void aPendingDeleteOutlivesTheTaskRowUntilItIsFinished() {
+        store.createTask(record("default", "a"));
+        assertThatThrownBy(() -> store.deleteRequested("default", "missing", t0)).isInstanceOfSatisfying(
+                OverseerException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.NOT_FOUND));
+
+        store.deleteRequested("default", "a", t0.plusMillis(5));
+        store.deleteTask("default", "a");
+
+        assertThat(store.pendingDeletes()).containsExactly(new StateStore.PendingDelete("default", "a", "native",
+                record("default", "a").spec(), t0.plusMillis(5)));
+        store.deleteFinished("default", "a", t0); // another request's: this one stays
+        assertThat(store.pendingDeletes()).hasSize(1);
+        store.deleteFinished("default", "a", t0.plusMillis(5));
+        store.deleteFinished("default", "a", t0.plusMillis(5)); // twice: nothing
+        assertThat(store.pendingDeletes()).isEmpty();
+    }
+
+    @Test
     void tasksAreListedByNamespaceThenId() {
         store.createTask(record("zeta", "a"));
         store.createTask(record("alpha", "b"));

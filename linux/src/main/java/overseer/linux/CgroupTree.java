@@ -145,6 +145,30 @@ final class CgroupTree {
         return Optional.of(new TaskCgroup(layout, namespace + "/" + id, dirsByController(namespace, id), v2));
     }
 
+    /**
+     * The (namespace, id) of every task cgroup under the parent, as one hierarchy lists them: the v2 tree
+     * where tasks get one there, else the first v1 hierarchy. A directory that is no task's (deeper, or a
+     * namespace with a file) is skipped.
+     */
+    List<String[]> taskNames() {
+        Optional<Path> h = layout.usesV2() ? layout.v2().map(CgroupLayout.V2::mount) : layout.v1Hierarchies().stream().findFirst();
+        List<String[]> out = new ArrayList<>();
+        if (h.isEmpty() || !Files.isDirectory(h.get().resolve(parent))) {
+            return out;
+        }
+        try (var namespaces = Files.list(h.get().resolve(parent))) {
+            for (Path ns : namespaces.filter(Files::isDirectory).toList()) {
+                try (var ids = Files.list(ns)) {
+                    ids.filter(Files::isDirectory).forEach(id -> out.add(new String[] {ns.getFileName().toString(),
+                            id.getFileName().toString()}));
+                }
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            // a namespace removed while listing: what is left was listed
+        }
+        return out;
+    }
+
     private Map<Controller, Path> dirsByController(String namespace, String id) {
         Map<Controller, Path> dirs = new EnumMap<>(Controller.class);
         for (Controller c : Controller.values()) {

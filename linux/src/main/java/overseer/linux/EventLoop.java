@@ -35,6 +35,8 @@ final class EventLoop implements AutoCloseable {
             () -> Arena.ofAuto().allocate(LibC.EPOLL_EVENT_SIZE, 8));
     private final Thread thread;
     private final MemorySegment readBuffer;
+    /** The heap copy of a read: one array for the loop, not one per wake-up (a flood would churn the heap). */
+    private final byte[] readArray = new byte[64 * 1024];
     private volatile boolean closed;
 
     EventLoop(String name) {
@@ -53,6 +55,11 @@ final class EventLoop implements AutoCloseable {
     /** A 64 KiB buffer for reads done by handlers; only valid on the loop thread. */
     MemorySegment readBuffer() {
         return readBuffer;
+    }
+
+    /** An array as large as {@link #readBuffer()}, to copy a read into; only valid on the loop thread. */
+    byte[] readArray() {
+        return readArray;
     }
 
     boolean inLoop() {

@@ -95,24 +95,29 @@ public final class ExitFiles {
 
     /**
      * {@link #read} until the file appears or {@code patience} has passed: the monitor writes it just after
-     * the exit, which the reader may see first. The file is deleted once read: each exit is taken once.
+     * the exit, which the reader may see first. The file stays until {@link #forget}: a daemon killed after it
+     * read the exit and before the store had it leaves it for the next one to read again.
      */
-    static Optional<Exit> take(Path dir, long pid, long startTime, Duration patience) {
+    static Optional<Exit> await(Path dir, long pid, long startTime, Duration patience) {
         long deadline = System.nanoTime() + patience.toNanos();
         while (true) {
             Optional<Exit> e = read(dir, pid, startTime);
             if (e.isPresent()) {
-                try {
-                    Files.deleteIfExists(file(dir, pid, startTime));
-                } catch (IOException ignored) {
-                    // read is what matters; a leftover is pruned by the monitor
-                }
                 return e;
             }
             if (System.nanoTime() > deadline) {
                 return Optional.empty();
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
+    }
+
+    /** The exit was recorded where it is kept (the task is deleted): its file goes. */
+    static void forget(Path dir, long pid, long startTime) {
+        try {
+            Files.deleteIfExists(file(dir, pid, startTime));
+        } catch (IOException ignored) {
+            // a leftover is pruned by the monitor
         }
     }
 

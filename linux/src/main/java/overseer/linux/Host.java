@@ -6,7 +6,9 @@ import java.util.Optional;
 /**
  * What every process of one native runtime shares: the event loop that watches it, the spawner that starts
  * it, setpriv(1), through which a process runs as another user, and the exits directory where the monitor
- * records the exits of processes that are no longer our children.
+ * records the exits of processes that are no longer our children; and the terminal a foreground command is
+ * given (see {@link NativeRuntime.Options#terminal()}).
  */
-record Host(EventLoop loop, Spawner spawner, Optional<Path> setpriv, Optional<Path> exitDir) {
+record Host(EventLoop loop, Spawner spawner, Optional<Path> setpriv, Optional<Path> exitDir,
+            Optional<ControllingTerminal> terminal) {
 }

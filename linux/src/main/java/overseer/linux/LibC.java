@@ -147,10 +147,32 @@ final class LibC {
     private static final MethodHandle EVENTFD = errno("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle OPEN = errno("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
             Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle FALLOCATE = errno("fallocate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
+    static final int FALLOC_FL_COLLAPSE_RANGE = 0x08;
+    static final int EOPNOTSUPP = 95;
+    static final int EINVAL = 22;
     private static final MethodHandle PREAD = errno("pread", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle PRCTL = errno("prctl",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG),
             Linker.Option.firstVariadicArg(1));
+    private static final MethodHandle FA_ADDTCSETPGRP = plain("posix_spawn_file_actions_addtcsetpgrp_np",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle SIGADDSET = plain("sigaddset", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle SIGISMEMBER = plain("sigismember", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle PTHREAD_SIGMASK = plain("pthread_sigmask",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+    private static final MethodHandle SIGNALFD = errno("signalfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle SIGNAL = errno("signal", FunctionDescriptor.of(ADDRESS, JAVA_INT, ADDRESS));
+    private static final MethodHandle RAISE = errno("raise", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle POLL = errno("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle TCGETPGRP = errno("tcgetpgrp", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle TCSETPGRP = errno("tcsetpgrp", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle TCGETATTR = errno("tcgetattr", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle TCSETATTR = errno("tcsetattr", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle CFMAKERAW = plain("cfmakeraw", FunctionDescriptor.ofVoid(ADDRESS));
+    private static final MethodHandle ISATTY = plain("isatty", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle GETPGRP = plain("getpgrp", FunctionDescriptor.of(JAVA_INT));
+    private static final MethodHandle GETPID = plain("getpid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle GETTID = plain("gettid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle GETEUID = plain("geteuid", FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle GETPPID = plain("getppid", FunctionDescriptor.of(JAVA_INT));
@@ -610,6 +632,26 @@ final class LibC {
         return r;
     }
 
+    /** fallocate(2) with {@code mode}, e.g. {@link #FALLOC_FL_COLLAPSE_RANGE}. */
+    static void fallocate(int fd, int mode, long offset, long len) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        while (true) {
+            int r;
+            try {
+                r = (int) FALLOCATE.invokeExact(c, fd, mode, offset, len);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+            if (r == 0) {
+                return;
+            }
+            int e = lastErrno(c);
+            if (e != EINTR) {
+                throw new Errno("fallocate", e);
+            }
+        }
+    }
+
     /** pread(2): reads from {@code offset} without moving the file position. */
     static long pread(int fd, MemorySegment buf, long len, long offset) throws Errno {
         MemorySegment c = CAPTURED.get();
@@ -694,6 +736,343 @@ final class LibC {
         }
         if (r < 0) {
             throw new Errno("kill", lastErrno(c));
+        }
+    }
+
+    // --- signals and terminals -------------------------------------------------------------------------
+
+    static final int SIG_BLOCK = 0;
+    static final int SIGTTOU = 22;
+    static final int SIG_UNBLOCK = 1;
+    static final int SFD_CLOEXEC = 0x80000;
+    static final int SFD_NONBLOCK = 0x800;
+    /** struct signalfd_siginfo: 128 bytes; the fields Overseer reads. */
+    static final long SIGNALFD_SIGINFO_SIZE = 128;
+    static final long SSI_SIGNO = 0;
+    static final long SSI_CODE = 8;
+    static final long SSI_PID = 12;
+    static final long SSI_UID = 16;
+    static final long SSI_STATUS = 40;
+    static final int POLLIN = 0x001;
+    static final int WSTOPPED = 2;
+    static final int CLD_STOPPED = 5;
+    static final int ENOTTY = 25;
+    static final int EIO = 5;
+    static final int ENXIO = 6;
+    static final int O_NOCTTY = 0x100;
+    static final long TIOCGWINSZ = 0x5413;
+    static final int TCSADRAIN = 1;
+    /** struct termios with glibc: four flags, c_line, 32 control characters, two speeds: 60 bytes. */
+    static final long TERMIOS_SIZE = 60;
+
+    static int addTcsetpgrp(MemorySegment fa, int fd) {
+        try {
+            return (int) FA_ADDTCSETPGRP.invokeExact(fa, fd);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int sigaddset(MemorySegment set, int signo) {
+        try {
+            return (int) SIGADDSET.invokeExact(set, signo);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static boolean sigismember(MemorySegment set, int signo) {
+        try {
+            return (int) SIGISMEMBER.invokeExact(set, signo) == 1;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** pthread_sigmask on the calling (platform) thread; returns 0 or an error number. */
+    static int pthreadSigmask(int how, MemorySegment set, MemorySegment old) {
+        try {
+            return (int) PTHREAD_SIGMASK.invokeExact(how, set, old);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int signalfd(MemorySegment mask, int flags) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        int r;
+        try {
+            r = (int) SIGNALFD.invokeExact(c, -1, mask, flags);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r < 0) {
+            throw new Errno("signalfd", lastErrno(c));
+        }
+        return r;
+    }
+
+    /** signal(2) back to the default action (SIG_DFL is the null handler). */
+    static void defaultAction(int signo) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        MemorySegment r;
+        try {
+            r = (MemorySegment) SIGNAL.invokeExact(c, signo, MemorySegment.NULL);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r.address() == -1L) {
+            throw new Errno("signal", lastErrno(c));
+        }
+    }
+
+    /** raise(3): the signal to the calling thread. */
+    static void raise(int signo) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        int r;
+        try {
+            r = (int) RAISE.invokeExact(c, signo);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r != 0) {
+            throw new Errno("raise", lastErrno(c));
+        }
+    }
+
+    /** poll(2) on {@code n} struct pollfd (8 bytes each); the number ready, 0 on timeout or interruption. */
+    static int poll(MemorySegment fds, int n, int timeoutMs) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        int r;
+        try {
+            r = (int) POLL.invokeExact(c, fds, (long) n, timeoutMs);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r < 0) {
+            int e = lastErrno(c);
+            if (e == EINTR) {
+                return 0;
+            }
+            throw new Errno("poll", e);
+        }
+        return r;
+    }
+
+    static int tcgetpgrp(int fd) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        int r;
+        try {
+            r = (int) TCGETPGRP.invokeExact(c, fd);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r < 0) {
+            throw new Errno("tcgetpgrp", lastErrno(c));
+        }
+        return r;
+    }
+
+    static void tcsetpgrp(int fd, int pgrp) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        int r;
+        try {
+            r = (int) TCSETPGRP.invokeExact(c, fd, pgrp);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r < 0) {
+            throw new Errno("tcsetpgrp", lastErrno(c));
+        }
+    }
+
+    static void tcgetattr(int fd, MemorySegment termios) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        int r;
+        try {
+            r = (int) TCGETATTR.invokeExact(c, fd, termios);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r < 0) {
+            throw new Errno("tcgetattr", lastErrno(c));
+        }
+    }
+
+    static void tcsetattr(int fd, int when, MemorySegment termios) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        while (true) {
+            int r;
+            try {
+                r = (int) TCSETATTR.invokeExact(c, fd, when, termios);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+            if (r == 0) {
+                return;
+            }
+            int e = lastErrno(c);
+            if (e != EINTR) {
+                throw new Errno("tcsetattr", e);
+            }
+        }
+    }
+
+    static void cfmakeraw(MemorySegment termios) {
+        try {
+            CFMAKERAW.invokeExact(termios);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static boolean isatty(int fd) {
+        try {
+            return (int) ISATTY.invokeExact(fd) == 1;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int getpgrp() {
+        try {
+            return (int) GETPGRP.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static int getpid() {
+        try {
+            return (int) GETPID.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** TIOCGWINSZ: {columns, rows} of a terminal. */
+    static int[] windowSize(int fd) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment ws = a.allocate(8, 2);
+            int r = (int) IOCTL_PTR.invokeExact(c, fd, TIOCGWINSZ, ws);
+            if (r < 0) {
+                throw new Errno("ioctl(TIOCGWINSZ)", lastErrno(c));
+            }
+            return new int[]{Short.toUnsignedInt(ws.get(ValueLayout.JAVA_SHORT, 2)),
+                    Short.toUnsignedInt(ws.get(ValueLayout.JAVA_SHORT, 0))};
+        } catch (Errno e) {
+            throw e;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    // --- Unix datagram sockets (sd_notify) ------------------------------------------------------------
+    // The JDK has Unix stream channels only; systemd's $NOTIFY_SOCKET is SOCK_DGRAM, possibly abstract.
+
+    static final int AF_UNIX = 1;
+    static final int SOCK_DGRAM = 2;
+    static final int SOCK_CLOEXEC = 0x80000;
+    static final int MSG_DONTWAIT = 0x40;
+    static final int MSG_NOSIGNAL = 0x4000;
+    /** sizeof(struct sockaddr_un): sa_family_t then sun_path[108]. */
+    static final int SOCKADDR_UN_SIZE = 110;
+    private static final int SUN_PATH_OFFSET = 2;
+
+    private static final MethodHandle SOCKET = errno("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle BIND = errno("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle SENDTO = errno("sendto",
+            FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle RECV = errno("recv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+
+    static int socket(int domain, int type) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        int r;
+        try {
+            r = (int) SOCKET.invokeExact(c, domain, type, 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r < 0) {
+            throw new Errno("socket", lastErrno(c));
+        }
+        return r;
+    }
+
+    /**
+     * A {@code struct sockaddr_un} for {@code path} in {@code a}; returns its length. A path starting with '@'
+     * names an abstract socket (a leading NUL, no terminating one), as systemd writes it in $NOTIFY_SOCKET.
+     */
+    static int sockaddrUn(Arena a, MemorySegment addr, String path) {
+        byte[] p = path.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        boolean abstractName = p.length > 0 && p[0] == '@';
+        int len = p.length + (abstractName ? 0 : 1);
+        if (len > SOCKADDR_UN_SIZE - SUN_PATH_OFFSET || p.length == 0) {
+            throw new IllegalArgumentException("not a Unix socket address (empty or longer than 107 bytes): " + path);
+        }
+        addr.fill((byte) 0);
+        addr.set(JAVA_SHORT, 0, (short) AF_UNIX);
+        MemorySegment.copy(p, 0, addr, ValueLayout.JAVA_BYTE, SUN_PATH_OFFSET, p.length);
+        if (abstractName) {
+            addr.set(ValueLayout.JAVA_BYTE, SUN_PATH_OFFSET, (byte) 0);
+        }
+        return SUN_PATH_OFFSET + len;
+    }
+
+    static void bind(int fd, MemorySegment addr, int addrLen) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        int r;
+        try {
+            r = (int) BIND.invokeExact(c, fd, addr, addrLen);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        if (r < 0) {
+            throw new Errno("bind", lastErrno(c));
+        }
+    }
+
+    /** sendto(2) of one datagram, retried on EINTR; returns the bytes sent. */
+    static long sendto(int fd, MemorySegment buf, long len, MemorySegment addr, int addrLen) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        while (true) {
+            long r;
+            try {
+                r = (long) SENDTO.invokeExact(c, fd, buf, len, MSG_NOSIGNAL, addr, addrLen);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+            if (r >= 0) {
+                return r;
+            }
+            int e = lastErrno(c);
+            if (e != EINTR) {
+                throw new Errno("sendto", e);
+            }
+        }
+    }
+
+    /** recv(2) without blocking: the datagram's length, or -EAGAIN when none is queued. */
+    static long recvNow(int fd, MemorySegment buf, long len) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        while (true) {
+            long r;
+            try {
+                r = (long) RECV.invokeExact(c, fd, buf, len, MSG_DONTWAIT);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+            if (r >= 0) {
+                return r;
+            }
+            int e = lastErrno(c);
+            if (e == EAGAIN) {
+                return -EAGAIN;
+            }
+            if (e != EINTR) {
+                throw new Errno("recv", e);
+            }
         }
     }
 }

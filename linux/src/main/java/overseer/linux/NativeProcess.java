@@ -41,8 +41,13 @@ class NativeProcess implements RuntimeProcess {
     /** How long an adopted process's exit file is waited for after it ended: the monitor writes it at once. */
     static final java.time.Duration RECORDED_EXIT_PATIENCE = java.time.Duration.ofSeconds(5);
     private static final TaskCgroup.Placement NOWHERE = new TaskCgroup.Placement(List.of(), List.of());
-    /** Waits for one line on fd 3, closes it, execs the rest of the command line; no line means no exec. */
-    static final String GATE_SCRIPT = "read -r gate <&3 || exit 125; exec 3<&- \"$@\"";
+    /**
+     * Waits for one line on fd 3, closes it, execs the rest of the command line; no line means no exec. The
+     * shell exports PWD (its cwd) to what it execs: unset again, the program gets exactly the spec's environment.
+     */
+    static final String GATE_SCRIPT = "read -r gate <&3 || exit 125; unset PWD; exec 3<&- \"$@\"";
+    /** {@link #GATE_SCRIPT} for a spec that sets PWD itself: its value, the first argument, is put back. */
+    static final String GATE_SCRIPT_PWD = "read -r gate <&3 || exit 125; PWD=$1; shift; export PWD; exec 3<&- \"$@\"";
 
     protected final Host host;
     protected final EventLoop loop;
@@ -58,9 +63,12 @@ class NativeProcess implements RuntimeProcess {
     private long adoptedStartTime;
     // Found again after a restart: not our child (as a rule), so its group id is not pinned by an unreaped
     // leader and its status comes from the monitor's exits directory. Signals go to it alone, through its pidfd.
-    private boolean adopted;
+    private volatile boolean adopted;
+    private volatile long[] exitFile; // (pid, start time) of the monitor's exit file read for this process
     private FdOutputStream stdin;
     private int terminalFd = UNSET; // a descriptor of the terminal's master, for its size
+    // The controlling terminal this process was born the foreground group of; given back when it ends.
+    private Optional<ControllingTerminal> foreground = Optional.empty();
     // Written by start() before the descriptors are registered, then only touched on the loop thread.
     private final int[] readFds = {UNSET, UNSET};
     private final long[] readTokens = new long[2];
@@ -152,8 +160,12 @@ class NativeProcess implements RuntimeProcess {
                 int err = errPipe[1];
                 int gateIn = gatePipe[0];
                 String terminal = ptyName;
+                // Like a shell's job: the child takes the terminal only if Overseer has it (not when run with &).
+                foreground = host.terminal().filter(t -> !spec.terminal() && spec.stdin() == Redirect.INHERIT
+                        && t.inForeground());
+                int tty = foreground.map(ControllingTerminal::fd).orElse(UNSET);
                 pid = host.spawner().spawn(placement.threadTasks(),
-                        () -> spawn(program, argv, in, out, err, gateIn, terminal));
+                        () -> spawn(program, argv, in, out, err, gateIn, terminal, tty));
             } finally {
                 closeIfSet(pty[1]); // the child opened the terminal by its name
                 closeIfSet(stdinPipe[0]);
@@ -211,7 +223,11 @@ class NativeProcess implements RuntimeProcess {
         }
         List<String> a = new ArrayList<>();
         if (gated) {
-            a.addAll(List.of(SH, "-c", GATE_SCRIPT, "overseer-gate"));
+            String pwd = spec.env().get("PWD");
+            a.addAll(List.of(SH, "-c", pwd == null ? GATE_SCRIPT : GATE_SCRIPT_PWD, "overseer-gate"));
+            if (pwd != null) {
+                a.add(pwd);
+            }
         }
         user.ifPresent(u -> {
             a.add(setpriv().toString());
@@ -267,7 +283,7 @@ class NativeProcess implements RuntimeProcess {
      * here, in this thread's own arena. Returns the pid.
      */
     private int spawn(String program, List<String> argv, int stdinRead, int outWrite, int errWrite, int gateRead,
-                      String terminal) {
+                      String terminal, int foregroundOf) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment fa = a.allocate(LibC.SPAWN_FILE_ACTIONS_SIZE, 16);
             MemorySegment attr = a.allocate(LibC.SPAWNATTR_SIZE, 16);
@@ -290,6 +306,11 @@ class NativeProcess implements RuntimeProcess {
                 if (gateRead != UNSET) {
                     check("posix_spawn_file_actions_adddup2", LibC.addDup2(fa, gateRead, 3));
                     keep = 4;
+                }
+                if (foregroundOf != UNSET) {
+                    // In the child, once its group is made and with every signal blocked (so no SIGTTOU stops it),
+                    // before it runs a single instruction of the program: no read of the terminal can come first.
+                    check("posix_spawn_file_actions_addtcsetpgrp_np", LibC.addTcsetpgrp(fa, foregroundOf));
                 }
                 // Nothing of the JVM's leaks into the child, whatever its close-on-exec flag says.
                 check("posix_spawn_file_actions_addclosefrom_np", LibC.addCloseFrom(fa, keep));
@@ -355,7 +376,7 @@ class NativeProcess implements RuntimeProcess {
             case Redirect.ToStdout s -> check(call, LibC.addDup2(fa, 1, fd));
             case Redirect.File f -> check(call, LibC.addOpen(fa, fd, a.allocateFrom(f.path().toString()),
                     fd == 0 ? LibC.O_RDONLY : LibC.O_WRONLY | LibC.O_CREAT | (f.append() ? LibC.O_APPEND : LibC.O_TRUNC),
-                    0644));
+                    0600)); // a task's output is its owner's: created private by open(2) itself, no window
         }
     }
 
@@ -416,7 +437,7 @@ class NativeProcess implements RuntimeProcess {
             return;
         }
         MemorySegment buf = loop.readBuffer();
-        byte[] bytes = new byte[(int) buf.byteSize()];
+        byte[] bytes = loop.readArray(); // ProcessOutput's consumers copy what they keep
         for (int round = 0; round < 16; round++) {
             long n;
             try {
@@ -483,12 +504,19 @@ class NativeProcess implements RuntimeProcess {
             }
             reporting = true;
         }
+        giveBackTerminal();
         try {
             beforeExitReported();
             onExit.accept(exit);
         } finally {
             reap();
         }
+    }
+
+    /** The process ended: if its group still has the terminal, Overseer's group takes it back, as a shell does. */
+    private void giveBackTerminal() {
+        foreground.filter(t -> t.foregroundGroup().filter(g -> g == pid).isPresent())
+                .ifPresent(ControllingTerminal::takeBack);
     }
 
     /** On the loop thread, after the exit was reported: the zombie goes, and with it the pid. */
@@ -525,15 +553,37 @@ class NativeProcess implements RuntimeProcess {
         long startTime = adoptedStartTime;
         int p = pid;
         Thread.ofVirtual().name("overseer-exit-" + p).start(() -> {
+            keepExitFile(p, startTime);
             Exit exit = recordedExit(host, p, startTime).map(this::withOomKill).orElseGet(() -> Exit.unknown(Instant.now()));
             beforeExitReported();
             onExit.accept(exit);
+            forgetExitFile(); // reported, so recorded: as a child is reaped only after its exit is
         });
     }
 
-    /** The exit the monitor recorded for the process, taken from the exits directory; empty if none comes. */
+    /**
+     * The exit the monitor recorded for the process, read from the exits directory; empty if none comes. Its
+     * file stays until the process is released ({@link #keepExitFile}), so that no crash in between loses it.
+     */
     static Optional<Exit> recordedExit(Host host, long pid, long startTime) {
-        return host.exitDir().flatMap(d -> ExitFiles.take(d, pid, startTime, RECORDED_EXIT_PATIENCE));
+        return host.exitDir().flatMap(d -> ExitFiles.await(d, pid, startTime, RECORDED_EXIT_PATIENCE));
+    }
+
+    /**
+     * The exit file of (pid, start time) is removed once the exit was reported ({@link #forgetExitFile}), or
+     * at the latest when this process is released.
+     */
+    void keepExitFile(long pid, long startTime) {
+        exitFile = new long[] {pid, startTime};
+    }
+
+    /** The exit read from the exits directory was reported (and so recorded): its file goes. */
+    void forgetExitFile() {
+        long[] f = exitFile;
+        if (f != null) {
+            host.exitDir().ifPresent(d -> ExitFiles.forget(d, f[0], f[1]));
+            exitFile = null;
+        }
     }
 
     /** A SIGKILL recorded by the monitor, while the task's cgroup counted an OOM kill, was the OOM killer's. */
@@ -587,6 +637,11 @@ class NativeProcess implements RuntimeProcess {
         }
     }
 
+    /** Whether the process was found again after a restart rather than spawned by this runtime. */
+    boolean adopted() {
+        return adopted;
+    }
+
     /** Whether the process was ever started (it may have exited since). */
     synchronized boolean started() {
         return pidfd != UNSET || reaped;
@@ -626,6 +681,7 @@ class NativeProcess implements RuntimeProcess {
 
     @Override
     public void release() {
+        forgetExitFile();
         closeStdin();
         synchronized (this) {
             closeIfSet(terminalFd);

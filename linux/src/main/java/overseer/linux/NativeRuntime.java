@@ -37,39 +37,53 @@ public final class NativeRuntime implements Runtime {
      * @param exitDir         where the daemon's monitor records the exits of processes that are no longer our
      *                        children (see {@link ExitFiles}): a task reattached after a restart takes its true
      *                        exit from there. Empty: such an exit is unknown
+     * @param terminal        a foreground command's terminal (overseer run): a process that inherits stdin is
+     *                        born as its foreground group, as a shell starts a job, while Overseer has the
+     *                        terminal; it reads the terminal and gets the keys' signals (Ctrl-C, Ctrl-Z), and
+     *                        the terminal comes back to Overseer's group when it ends
      */
     public record Options(Path cgroupRoot, String cgroupParent, boolean cgroupEveryTask, boolean v2Tracking,
-                          Optional<Path> exitDir) {
+                          Optional<Path> exitDir, Optional<ControllingTerminal> terminal) {
         public static final String DEFAULT_PARENT = "overseer";
 
         public Options {
             Objects.requireNonNull(cgroupRoot, "cgroupRoot");
             Objects.requireNonNull(cgroupParent, "cgroupParent");
             Objects.requireNonNull(exitDir, "exitDir");
+            Objects.requireNonNull(terminal, "terminal");
+        }
+
+        public Options(Path cgroupRoot, String cgroupParent, boolean cgroupEveryTask, boolean v2Tracking,
+                       Optional<Path> exitDir) {
+            this(cgroupRoot, cgroupParent, cgroupEveryTask, v2Tracking, exitDir, Optional.empty());
         }
 
         public static Options defaults() {
             return new Options(CgroupLayout.DEFAULT_ROOT, DEFAULT_PARENT, false, true, Optional.empty());
         }
 
+        public Options withTerminal(ControllingTerminal t) {
+            return new Options(cgroupRoot, cgroupParent, cgroupEveryTask, v2Tracking, exitDir, Optional.of(t));
+        }
+
         public Options withCgroupParent(String parent) {
-            return new Options(cgroupRoot, parent, cgroupEveryTask, v2Tracking, exitDir);
+            return new Options(cgroupRoot, parent, cgroupEveryTask, v2Tracking, exitDir, terminal);
         }
 
         public Options withCgroupRoot(Path root) {
-            return new Options(root, cgroupParent, cgroupEveryTask, v2Tracking, exitDir);
+            return new Options(root, cgroupParent, cgroupEveryTask, v2Tracking, exitDir, terminal);
         }
 
         public Options withCgroupEveryTask(boolean every) {
-            return new Options(cgroupRoot, cgroupParent, every, v2Tracking, exitDir);
+            return new Options(cgroupRoot, cgroupParent, every, v2Tracking, exitDir, terminal);
         }
 
         public Options withV2Tracking(boolean track) {
-            return new Options(cgroupRoot, cgroupParent, cgroupEveryTask, track, exitDir);
+            return new Options(cgroupRoot, cgroupParent, cgroupEveryTask, track, exitDir, terminal);
         }
 
         public Options withExitDir(Path dir) {
-            return new Options(cgroupRoot, cgroupParent, cgroupEveryTask, v2Tracking, Optional.of(dir));
+            return new Options(cgroupRoot, cgroupParent, cgroupEveryTask, v2Tracking, Optional.of(dir), terminal);
         }
     }
 
@@ -104,7 +118,7 @@ public final class NativeRuntime implements Runtime {
         this.tree = layout.usable() ? Optional.of(new CgroupTree(layout, options.cgroupParent())) : Optional.empty();
         this.spawner = new Spawner(tree.map(CgroupTree::parking).orElse(List.of()));
         this.host = new Host(loop, spawner, SETPRIV.stream().sorted().filter(Files::isExecutable).findFirst(),
-                options.exitDir());
+                options.exitDir(), options.terminal());
     }
 
     @Override
@@ -186,13 +200,63 @@ public final class NativeRuntime implements Runtime {
             // the zombie). Its cgroups, if any, are removed when the task is deleted.
             task.adoptGone(cgroup);
             if (plausible && host.exitDir().isPresent()) {
-                Thread.ofVirtual().name("overseer-exit-" + found).start(() ->
-                        exit.complete(NativeProcess.recordedExit(host, found, foundStart).map(task::withOomKill)));
+                task.keepExitFile(found, foundStart);
+                Thread.ofVirtual().name("overseer-exit-" + found).start(() -> {
+                    Optional<Exit> e = NativeProcess.recordedExit(host, found, foundStart).map(task::withOomKill);
+                    // The caller watches the exit right after this returns: once it does, completing runs its
+                    // recording here, and only then may the file go (a crash before leaves it to the next).
+                    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
+                    while (exit.getNumberOfDependents() == 0 && System.nanoTime() < deadline) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+                    }
+                    boolean watched = exit.getNumberOfDependents() > 0;
+                    exit.complete(e);
+                    if (watched && e.isPresent()) {
+                        task.forgetExitFile();
+                    }
+                });
             } else {
                 exit.complete(Optional.empty());
             }
         }
         return new Adopted(task, pid, exit);
+    }
+
+    /**
+     * A delete cut short leaves at most the task's cgroups (release removes them last): whatever still runs
+     * in them is killed and they are removed. The daemon calls this before it takes back any task.
+     */
+    @Override
+    public void purge(String namespace, TaskSpec spec) {
+        tree.flatMap(t -> t.existing(namespace, spec.id())).ifPresent(TaskCgroup::remove);
+    }
+
+    /**
+     * Every task cgroup under the parent that still holds processes, with its init (the leader of its own
+     * group, as every task is spawned; else its lowest pid) and what /proc tells of it: the command line
+     * (args[0] the executable's path), the environment and the working directory.
+     */
+    @Override
+    public List<Found> found() {
+        if (tree.isEmpty()) {
+            return List.of();
+        }
+        List<Found> out = new java.util.ArrayList<>();
+        for (String[] name : tree.get().taskNames()) {
+            Optional<TaskCgroup> cg = tree.get().existing(name[0], name[1]);
+            List<Long> procs = cg.map(TaskCgroup::procs).orElse(List.of());
+            if (procs.isEmpty()) {
+                continue; // an empty cgroup: nothing runs, and the next create of the name removes it
+            }
+            long pid = initProcess(cg.get()).map(ProcFs.Stat::pid).orElse(procs.stream().min(Long::compare).orElseThrow());
+            Optional<overseer.core.ProcessSpec> process = ProcFs.describe(pid);
+            if (process.isEmpty()) {
+                continue; // gone meanwhile
+            }
+            out.add(new Found(name[0], name[1], pid, ProcFs.startTime(pid).orElse(0),
+                    TaskSpec.of(name[1], process.get()), cg.get().toString()));
+        }
+        return out;
     }
 
     /** The task's init process among its cgroup's: the leader of its own process group, as every task is spawned. */

@@ -31,7 +31,8 @@ import java.util.function.Consumer;
  * process of the task" means every process in them, whatever its process group or session: signals, kill,
  * pause (the freezer), pids, stats. Without limits it has no cgroup, which keeps the spawn as cheap as a
  * plain posix_spawn: then the process groups of its init and exec'd processes are what "every process"
- * means, pause stops them with SIGSTOP and stats come from /proc alone.
+ * means, pause stops them with SIGSTOP and stats come from /proc alone. When the init exits, whatever
+ * else of the task still runs is killed (see {@link #killLeftovers()}).
  */
 final class NativeTask extends NativeProcess implements RuntimeTask {
     private static final long PAUSE_CONFIRM_NANOS = TimeUnit.SECONDS.toNanos(2);
@@ -68,10 +69,48 @@ final class NativeTask extends NativeProcess implements RuntimeTask {
 
     @Override
     protected void beforeExitReported() {
+        checkOom();
+        killLeftovers();
+    }
+
+    private void checkOom() {
         // On the loop thread: never take the task's lock here, a signal may hold it while it freezes.
         OomWatch w = oom;
         if (w != null) {
             w.check();
+        }
+    }
+
+    /**
+     * The init has exited, its zombie not reaped yet: what it leaves behind (background jobs, daemons,
+     * exec'd processes) is killed, as systemd's KillMode=control-group and docker do. With a cgroup that is
+     * every process in it, wherever it went; without one, the init's process group (still pinned by the
+     * unreaped leader) and the groups of the exec'd processes. An adopted init without a cgroup is no child
+     * of ours: its group id may name another's by now, so nothing is signalled.
+     */
+    private void killLeftovers() {
+        try {
+            TaskCgroup cg = cgroup;
+            if (cg != null) {
+                long init = pid;
+                if (cg.procs().stream().anyMatch(p -> p != init)) {
+                    cg.killAll();
+                }
+                return;
+            }
+            if (!adopted()) {
+                try {
+                    LibC.killGroup(pid, Signal.SIGKILL.number());
+                } catch (LibC.Errno e) {
+                    // ESRCH: the init was alone in its group
+                }
+            }
+            for (NativeProcess p : execs) {
+                signalIfLive(p, Signal.SIGKILL);
+            }
+        } catch (RuntimeException e) {
+            System.getLogger(NativeTask.class.getName()).log(System.Logger.Level.WARNING,
+                    "cannot kill what task " + namespace + "/" + taskSpec.id() + " left: " + e.getMessage());
         }
     }
 
@@ -139,7 +178,7 @@ final class NativeTask extends NativeProcess implements RuntimeTask {
 
             @Override
             protected void beforeExitReported() {
-                NativeTask.this.beforeExitReported();
+                NativeTask.this.checkOom();
             }
         };
         execs.add(p);

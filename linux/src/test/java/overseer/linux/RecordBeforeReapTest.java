@@ -69,8 +69,8 @@ class RecordBeforeReapTest {
                 assertThat(e.exitCode()).isEqualTo(7);
                 assertThat(e.exitedAt()).isEqualTo(at);
             });
-            assertThat(ExitFiles.file(exits, orphan[0], orphan[1])).as("consumed").doesNotExist();
             adopted.task().release();
+            assertThat(ExitFiles.file(exits, orphan[0], orphan[1])).as("consumed").doesNotExist();
         }
     }
 

@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -311,10 +312,16 @@ final class Bundle {
         return h.isEmpty() ? "overseer" : h.length() > 63 ? h.substring(0, 63) : h;
     }
 
-    /** Makes a directory only root may enter: bundles hold the task's secrets dir. */
+    /** Made 0700 by mkdir(2) itself (its logs and sockets are in it: no window under any umask), or narrowed to it. */
     static void privateDir(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        Files.setPosixFilePermissions(dir, Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
-                PosixFilePermission.OWNER_EXECUTE));
+        Set<PosixFilePermission> owner = Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
+                PosixFilePermission.OWNER_EXECUTE);
+        Files.createDirectories(dir.toAbsolutePath().getParent());
+        try {
+            Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(owner));
+        } catch (java.nio.file.FileAlreadyExistsException exists) {
+            // narrowed below
+        }
+        Files.setPosixFilePermissions(dir, owner);
     }
 }

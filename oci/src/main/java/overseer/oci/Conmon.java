@@ -34,6 +34,14 @@ final class Conmon {
     }
 
     /**
+     * The most conmon's own log ({@code ctr.log}) may hold: past it conmon starts a new one and the old is gone.
+     * Overseer copies the log as it grows, so this is only what may pile up while no Overseer reads it (a
+     * daemon restarting): output beyond it, written meanwhile, is lost. Without it the log kept all the output,
+     * a second copy beside Overseer's.
+     */
+    static final long LOG_SIZE_MAX = 16L << 20;
+
+    /**
      * Starts conmon and returns the pid of the process once the runtime has started it. INTERNAL with the
      * runtime's own words when it could not.
      *
@@ -53,7 +61,7 @@ final class Conmon {
         }
         argv.addAll(List.of("-b", paths.dir().toString(), "-p", paths.pidFile().toString(),
                 "-P", paths.conmonPidFile().toString(),
-                "-l", logs ? "k8s-file:" + paths.log() : "none",
+                "-l", logs ? "k8s-file:" + paths.log() : "none", "--log-size-max", Long.toString(LOG_SIZE_MAX),
                 "--exit-dir", paths.exits().toString(), "-0", paths.persist().toString(),
                 "--socket-dir-path", paths.socketDir().toString(), "--log-level", "error"));
         if (stdin) {

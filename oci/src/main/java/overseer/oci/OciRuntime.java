@@ -404,6 +404,99 @@ public final class OciRuntime implements Runtime {
         deleting.values().forEach(CompletableFuture::join);
     }
 
+    @Override
+    public CompletableFuture<Void> released(String namespace, String id) {
+        CompletableFuture<Void> f = deleting.get(key(namespace, id));
+        return f == null ? CompletableFuture.completedFuture(null) : f.copy();
+    }
+
+    /**
+     * What a delete cut short left of a task: the runtime's state and the container (delete --force kills
+     * what still runs in it, and conmon goes with it), its cgroup, its files. A task of the name live here
+     * is never touched.
+     */
+    @Override
+    public void purge(String namespace, TaskSpec spec) {
+        String key = key(namespace, spec.id());
+        awaitDeletion(key);
+        if (live.containsKey(key)) {
+            return;
+        }
+        TaskPaths paths = TaskPaths.init(state, namespace, spec.id());
+        if (Files.isDirectory(paths.runtimeRoot().resolve(paths.containerId()))) {
+            Command.Result r = run(paths, "delete", "--force", paths.containerId());
+            if (!r.ok() && !RuntimeBinary.isMissing(r)) {
+                throw OverseerException.unavailable("purge of %s: %s delete failed: %s", key, binary.name(), r.error());
+            }
+        }
+        Files2.deleteTree(paths.dir());
+        Cgroups.removeEmpty(cgroupParent + "/" + namespace + "/" + spec.id());
+    }
+
+    /**
+     * Every task whose files are in this state directory and that this runtime has not taken back: its pid
+     * while its container runs (0 once it ended, or before it ran), and its process as its bundle's
+     * config.json gives it, isolated by the default isolation.
+     */
+    @Override
+    public List<Found> found() {
+        List<Found> out = new java.util.ArrayList<>();
+        Path tasks = state.resolve("tasks");
+        if (!Files.isDirectory(tasks)) {
+            return out;
+        }
+        try (Stream<Path> namespaces = Files.list(tasks)) {
+            for (Path ns : namespaces.filter(Files::isDirectory).toList()) {
+                for (String id : stored(ns.getFileName().toString())) {
+                    String namespace = ns.getFileName().toString();
+                    if (!live.containsKey(key(namespace, id)) && !deleting.containsKey(key(namespace, id))) {
+                        found(namespace, id).ifPresent(out::add);
+                    }
+                }
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            // a namespace removed while listing: what is left was listed
+        }
+        return out;
+    }
+
+    private Optional<Found> found(String namespace, String id) {
+        TaskPaths paths = TaskPaths.init(state, namespace, id);
+        ProcessSpec process;
+        try {
+            tools.jackson.databind.JsonNode p = tools.jackson.databind.json.JsonMapper.builder().build()
+                    .readTree(paths.config().toFile()).path("process");
+            List<String> args = new java.util.ArrayList<>();
+            p.path("args").forEach(a -> args.add(a.asString()));
+            Map<String, String> env = new java.util.LinkedHashMap<>();
+            p.path("env").forEach(kv -> {
+                String[] f = kv.asString().split("=", 2);
+                env.put(f[0], f.length > 1 ? f[1] : "");
+            });
+            process = ProcessSpec.builder(args.isEmpty() ? List.of("/bin/true") : args).env(env)
+                    .cwd(Path.of(p.path("cwd").asString("/"))).build();
+        } catch (RuntimeException e) {
+            // no bundle yet (a create cut short) or a broken one: still a task's files
+            process = ProcessSpec.of("/bin/true");
+        }
+        long pid = Files.exists(paths.exitFile()) ? 0 : Files2.read(paths.pidFile()).map(Long::parseLong).orElse(0L);
+        long startTime = 0;
+        if (pid > 0) {
+            startTime = Files2.read(Path.of("/proc", Long.toString(pid), "stat")).map(OciRuntime::startTime).orElse(0L);
+            if (startTime == 0) {
+                pid = 0; // ended while no conmon wrote its exit (or the pid file is stale)
+            }
+        }
+        return Optional.of(new Found(namespace, id, pid, startTime,
+                TaskSpec.of(id, process).withIsolation(defaultIsolation), paths.dir().toString()));
+    }
+
+    /** Field 22 of /proc/PID/stat, after the command name in parentheses. */
+    private static long startTime(String stat) {
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return f.length > 19 ? Long.parseLong(f[19]) : 0;
+    }
+
     /** Numeric ids for the spec's user, names looked up in the task's own /etc/passwd and /etc/group. */
     Bundle.Ids ids(RootfsView view, ProcessSpec spec) {
         if (spec.user().isEmpty()) {

@@ -53,9 +53,11 @@ public final class ApiServer implements AutoCloseable {
         var builder = WebServer.builder()
                 .bindAddress(UnixDomainSocketAddress.of(bound))
                 .maxPayloadSize(MAX_BODY)
+                .directHandlers(MalformedRequests.handlers())
                 .routing(r -> routing(r, tasks, jobs, services));
         tcp.ifPresent(t -> builder
-                .putSocket("tcp", l -> l.host(t.host()).port(t.port()).maxPayloadSize(MAX_BODY))
+                .putSocket("tcp", l -> l.host(t.host()).port(t.port()).maxPayloadSize(MAX_BODY)
+                        .directHandlers(MalformedRequests.handlers()))
                 .routing("tcp", r -> routing(r.addFilter(new BearerToken(t.token())), tasks, jobs, services)));
         try {
             server = builder.build().start();
@@ -98,9 +100,11 @@ public final class ApiServer implements AutoCloseable {
         rules(r, tasks, jobs, services);
         r.error(OverseerException.class, (req, res, e) -> res.status(ApiError.status(e))
                         .header("Content-Type", "application/json").send(ApiError.body(e)))
-                .error(Exception.class, (req, res, e) -> res.status(Status.INTERNAL_SERVER_ERROR_500)
-                        .header("Content-Type", "application/json")
-                        .send(ApiError.body(OverseerException.internal(e.getClass().getSimpleName(), e))))
+                .error(Exception.class, (req, res, e) -> {
+                    OverseerException mapped = MalformedRequests.classify(e); // the client's mistake is a 4xx
+                    res.status(ApiError.status(mapped)).header("Content-Type", "application/json")
+                            .send(ApiError.body(mapped));
+                })
                 .any((req, res) -> res.status(Status.NOT_FOUND_404).header("Content-Type", "application/json")
                         .send(ApiError.body(OverseerException.notFound("no route for %s %s", req.prologue().method().text(),
                                 req.path().path()))));
@@ -116,6 +120,7 @@ public final class ApiServer implements AutoCloseable {
                 .register("/v1/jobs", new JobRoutes(jobs, tasks.store()))
                 .register("/v1/slices", new SliceRoutes(jobs))
                 .register("/v1/services", new ServiceRoutes(services))
+                .register("/v1/orphans", new OrphanRoutes(tasks))
                 .register("/metrics", new Metrics(tasks));
     }
 

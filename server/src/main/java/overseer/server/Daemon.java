@@ -1,5 +1,6 @@
 package overseer.server;
 
+import overseer.wire.LogLimits;
 import overseer.wire.Json;
 import overseer.core.Tasks;
 import overseer.core.spi.Runtime;
@@ -40,6 +41,15 @@ public final class Daemon implements AutoCloseable {
      */
     public Daemon(Runtime runtime, Path socket, java.util.Optional<ApiServer.Tcp> tcp, Path stateDir, boolean stopTasks,
                   java.util.Optional<Path> services) {
+        this(runtime, socket, tcp, stateDir, stopTasks, services, Orphans.STOP);
+    }
+
+    /**
+     * With {@code orphans}, what is done with the tasks found on the host at start that the store does not
+     * know (see {@link Orphans}); they are listed at /v1/orphans.
+     */
+    public Daemon(Runtime runtime, Path socket, java.util.Optional<ApiServer.Tcp> tcp, Path stateDir, boolean stopTasks,
+                  java.util.Optional<Path> services, Orphans orphans) {
         this.stopTasks = stopTasks;
         // One daemon per state and per socket: a second one is refused before it touches a task.
         this.lock = StateLock.acquire(PrivateFiles.directory(stateDir));
@@ -55,6 +65,8 @@ public final class Daemon implements AutoCloseable {
             for (String lost : service.recover()) {
                 System.getLogger(Daemon.class.getName()).log(System.Logger.Level.WARNING, "not recovered: " + lost);
             }
+            // Then what runs under this daemon's names and the store does not know: reported, stopped or adopted.
+            service.orphans(orphans);
             this.supervisor = new Supervisor(tasks);
             // Every final result is written down with the job's exit log, so that its outcome outlives the daemon.
             supervisor.onEnded(job -> job.lastResult().filter(r -> r.state() != JobState.DUPILICATE_ID)
@@ -130,6 +142,14 @@ public final class Daemon implements AutoCloseable {
 
     public Tasks tasks() {
         return tasks;
+    }
+
+    /**
+     * How much of each task's stdout and stderr the daemon keeps (default {@link LogLimits#DEFAULT}): the
+     * files past it are rotated, and the oldest deleted. Applies to every task's files from the next sweep on.
+     */
+    public void logLimits(LogLimits limits) {
+        service.rotation().limits(java.util.Objects.requireNonNull(limits, "limits"));
     }
 
     @Override

@@ -7,6 +7,7 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import overseer.core.Envelope;
 import overseer.core.Event;
+import overseer.core.Identifiers;
 import overseer.core.EventBus;
 import overseer.core.Exit;
 import overseer.core.Subscription;
@@ -44,7 +45,8 @@ final class EventRoutes implements HttpService {
 
     private void stream(ServerRequest req, ServerResponse res) throws IOException, InterruptedException {
         List<String> topics = req.query().all("topic", List::of);
-        Optional<String> namespace = req.query().first("namespace").asOptional();
+        Optional<String> namespace = req.query().first("namespace").asOptional()
+                .map(n -> Identifiers.require("namespace", n));
         Predicate<Envelope> filter = topics.isEmpty() ? e -> true : EventBus.topics(topics.toArray(String[]::new));
         Predicate<Envelope> inNamespace = e -> namespace.isEmpty() || e.namespace().equals(namespace.get())
                 || e.event() instanceof Event.EventLoss;

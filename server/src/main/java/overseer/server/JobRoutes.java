@@ -6,6 +6,7 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import overseer.core.Identifiers;
 import overseer.core.OverseerException;
 import overseer.core.spi.StateStore;
 import overseer.supervisor.Command;
@@ -47,14 +48,19 @@ final class JobRoutes implements HttpService {
                 .post("/{id}/wait", this::await);
     }
 
+    private static String id(ServerRequest req) {
+        return Identifiers.require("id", req.path().pathParameters().get("id"));
+    }
+
     private static void json(ServerResponse res, Status status, String body) {
         res.status(status).header("Content-Type", "application/json").send(body);
     }
 
     private void submit(ServerRequest req, ServerResponse res) {
-        String body = req.content().hasEntity() ? req.content().as(String.class) : "";
+        String body = Bodies.json(req);
         Command parsed = Commands.parse(body.isBlank() ? "null" : body);
         Command cmd = parsed.id().isEmpty() ? parsed.withId(UUID.randomUUID().toString()) : parsed;
+        Identifiers.require("id", cmd.id()); // before the ledger keeps it: a refused id must leave no record
         // Written down before it runs, so that a daemon restarted at any point takes it back (or has its result).
         ledger.submitted(cmd, body);
         Job job = supervisor.run(cmd);
@@ -75,7 +81,7 @@ final class JobRoutes implements HttpService {
     }
 
     private void get(ServerRequest req, ServerResponse res) {
-        String id = req.path().pathParameters().get("id");
+        String id = id(req);
         Optional<Job> live = Optional.ofNullable(supervisor.jobs().get(id));
         if (live.isPresent()) {
             json(res, Status.OK_200, Json.write(view(live.get())));
@@ -85,19 +91,19 @@ final class JobRoutes implements HttpService {
     }
 
     private void kill(ServerRequest req, ServerResponse res) {
-        Job job = supervisor.job(req.path().pathParameters().get("id"));
+        Job job = supervisor.job(id(req));
         job.kill();
         json(res, Status.ACCEPTED_202, Json.write(view(job)));
     }
 
     private void await(ServerRequest req, ServerResponse res) throws InterruptedException {
-        String id = req.path().pathParameters().get("id");
+        String id = id(req);
+        long seconds = req.query().first("timeout").map(s -> Json.parseLong("timeout", s)).orElse(MAX_WAIT.toSeconds());
         Optional<Job> live = Optional.ofNullable(supervisor.jobs().get(id));
         if (live.isEmpty()) {
             get(req, res);
             return;
         }
-        long seconds = req.query().first("timeout").map(Long::parseLong).orElse(MAX_WAIT.toSeconds());
         Optional<JobResult> r = live.get().await(Duration.ofSeconds(Math.min(Math.max(seconds, 0), MAX_WAIT.toSeconds())));
         if (r.isPresent()) {
             json(res, Status.OK_200, Commands.toJson(r.get()));

@@ -52,7 +52,12 @@ final class Migrations {
                         resurrections INTEGER NOT NULL DEFAULT 0, next_run_at INTEGER)""", """
                     CREATE TABLE slices (
                         seq INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE, yaml TEXT NOT NULL,
-                        created_at INTEGER NOT NULL)"""));
+                        created_at INTEGER NOT NULL)"""),
+            // 4: deletes begun and not finished by the runtime, with what the next daemon needs to finish them
+            List.of("""
+                    CREATE TABLE pending_deletes (
+                        namespace TEXT NOT NULL, id TEXT NOT NULL, runtime TEXT NOT NULL, spec TEXT NOT NULL,
+                        requested_at INTEGER NOT NULL, PRIMARY KEY (namespace, id))"""));
 
     private Migrations() {
     }

@@ -6,7 +6,6 @@ import overseer.core.LogSink;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -17,7 +16,11 @@ final class RawFileSink implements LogSink {
 
     RawFileSink(Path file) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
-        out = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        // 0600 from open(2) on: a terminal's output is as private as any task's
+        out = java.nio.channels.Channels.newOutputStream(Files.newByteChannel(file,
+                java.util.EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND),
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                        java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"))));
     }
 
     @Override

@@ -1,6 +1,7 @@
 package overseer.server;
 
 import overseer.core.OverseerException;
+import overseer.core.PathText;
 import overseer.supervisor.Slice;
 import overseer.supervisor.SliceFile;
 import overseer.wire.Json;
@@ -95,7 +96,7 @@ final class ServiceFiles {
                 }
                 Path base = f.toAbsolutePath().getParent();
                 if (slice.get("dir") != null && slice.get("dir").isString()) {
-                    slice.put("dir", base.resolve(slice.get("dir").asString()).toString());
+                    slice.put("dir", PathText.resolve(at + ".dir", base, slice.get("dir").asString()).toString());
                 }
                 sliced.add(slice);
                 extended.add(ext);

@@ -41,7 +41,7 @@ final class SliceRoutes implements HttpService {
 
     private void start(ServerRequest req, ServerResponse res) {
         String name = name(req);
-        String yaml = req.content().hasEntity() ? req.content().as(String.class) : "";
+        String yaml = Bodies.yaml(req);
         SliceRun run = supervisor.slices().start(name, yaml);
         res.status(Status.CREATED_201).header("Content-Type", "application/json").send(Json.write(view(name, run)));
     }

@@ -324,6 +324,53 @@ public final class SqliteStateStore implements StateStore {
     }
 
     @Override
+    public void deleteRequested(String namespace, String id, Instant at) {
+        locked(() -> {
+            try (PreparedStatement p = db.prepareStatement("""
+                    INSERT OR REPLACE INTO pending_deletes (namespace, id, runtime, spec, requested_at)
+                    SELECT namespace, id, runtime, spec, ? FROM tasks WHERE namespace = ? AND id = ?""")) {
+                p.setLong(1, at.toEpochMilli());
+                p.setString(2, namespace);
+                p.setString(3, id);
+                if (p.executeUpdate() == 0) {
+                    throw OverseerException.notFound("task does not exist: %s/%s", namespace, id);
+                }
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public void deleteFinished(String namespace, String id, Instant requestedAt) {
+        locked(() -> {
+            try (PreparedStatement p = db.prepareStatement(
+                    "DELETE FROM pending_deletes WHERE namespace = ? AND id = ? AND requested_at = ?")) {
+                p.setString(1, namespace);
+                p.setString(2, id);
+                p.setLong(3, requestedAt.toEpochMilli());
+                p.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public List<PendingDelete> pendingDeletes() {
+        return locked(() -> {
+            try (PreparedStatement p = db.prepareStatement(
+                    "SELECT namespace, id, runtime, spec, requested_at FROM pending_deletes ORDER BY requested_at, namespace, id");
+                 ResultSet r = p.executeQuery()) {
+                List<PendingDelete> out = new ArrayList<>();
+                while (r.next()) {
+                    out.add(new PendingDelete(r.getString(1), r.getString(2), r.getString(3), r.getString(4),
+                            Instant.ofEpochMilli(r.getLong(5))));
+                }
+                return out;
+            }
+        });
+    }
+
+    @Override
     public void jobResult(String jobId, String resultJson, Instant at) {
         locked(() -> {
             transaction(() -> {

@@ -7,6 +7,7 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import overseer.core.Exit;
+import overseer.core.Identifiers;
 import overseer.core.OverseerException;
 import overseer.core.Signal;
 import overseer.core.Task;
@@ -55,12 +56,21 @@ final class TaskRoutes implements HttpService {
                 .delete("/{ns}/tasks/{id}", this::delete);
     }
 
-    private static String ns(ServerRequest req) {
-        return req.path().pathParameters().get("ns");
+    /** The {ns} of the path, held to the identifier rule before anything is looked up or built from it. */
+    static String ns(ServerRequest req) {
+        return Identifiers.require("namespace", req.path().pathParameters().get("ns"));
+    }
+
+    static String id(ServerRequest req) {
+        return Identifiers.require("id", req.path().pathParameters().get("id"));
+    }
+
+    private static String execId(ServerRequest req) {
+        return Identifiers.require("execId", req.path().pathParameters().get("exec"));
     }
 
     private Task task(ServerRequest req) {
-        return service.tasks().get(ns(req), req.path().pathParameters().get("id"));
+        return service.tasks().get(ns(req), id(req));
     }
 
     private static void json(ServerResponse res, Status status, JsonNode body) {
@@ -173,7 +183,11 @@ final class TaskRoutes implements HttpService {
         if (leave != null && !leave.isBoolean()) {
             throw OverseerException.invalidArgument("leaveRunning: expected true or false, got %s", leave);
         }
-        t.checkpoint(java.nio.file.Path.of(path), leave != null && leave.asBoolean());
+        java.nio.file.Path image = Json.path("path", path);
+        if (!image.isAbsolute()) {
+            throw OverseerException.invalidArgument("path: must be absolute, got \"%s\"", path);
+        }
+        t.checkpoint(image, leave != null && leave.asBoolean());
         json(res, Status.OK_200, view(t));
     }
 
@@ -186,7 +200,7 @@ final class TaskRoutes implements HttpService {
         JsonNode n = Json.read(body(req));
         Json.only(n, "", Set.of("execId", "process", "start"));
         String execId = Json.string(n, "execId", true);
-        String name = t.id() + "." + overseer.core.Identifiers.require("execId", execId);
+        String name = t.id() + "." + Identifiers.require("execId", execId);
         JsonNode start = n.get("start");
         if (start != null && !start.isBoolean()) {
             throw OverseerException.invalidArgument("start: expected true or false, got %s", start);
@@ -217,7 +231,7 @@ final class TaskRoutes implements HttpService {
     }
 
     private overseer.core.Process execOf(ServerRequest req) {
-        return task(req).process(req.path().pathParameters().get("exec"));
+        return task(req).process(execId(req));
     }
 
     private void startExec(ServerRequest req, ServerResponse res) {
@@ -265,7 +279,7 @@ final class TaskRoutes implements HttpService {
     /** The body goes to the process's stdin; with ?close=true its stdin is closed afterwards. */
     private void stdin(ServerRequest req, ServerResponse res) throws java.io.IOException {
         overseer.core.Process p = execOf(req);
-        byte[] bytes = req.content().hasEntity() ? req.content().as(byte[].class) : new byte[0];
+        byte[] bytes = Bodies.bytes(req);
         java.io.OutputStream in = p.stdin();
         in.write(bytes);
         in.flush();
@@ -290,7 +304,7 @@ final class TaskRoutes implements HttpService {
     }
 
     private void awaitExec(ServerRequest req, ServerResponse res) throws InterruptedException {
-        overseer.core.Process p = task(req).process(req.path().pathParameters().get("exec"));
+        overseer.core.Process p = execOf(req);
         Duration timeout = req.query().first("timeout").map(s -> duration("timeout", s)).orElse(MAX_WAIT);
         Optional<Exit> exit = p.await(timeout.compareTo(MAX_WAIT) > 0 ? MAX_WAIT : timeout);
         if (exit.isPresent()) {
@@ -326,7 +340,7 @@ final class TaskRoutes implements HttpService {
     }
 
     private static String body(ServerRequest req) {
-        return req.content().hasEntity() ? req.content().as(String.class) : "";
+        return Bodies.json(req);
     }
 
     /** A query duration: "500ms", "2s", "1m", or a bare number of seconds (what earlier clients sent). */

@@ -1,5 +1,6 @@
 package overseer.server;
 
+import overseer.wire.LogLimits;
 import overseer.core.Envelope;
 import overseer.core.Event;
 import overseer.core.Exit;
@@ -22,6 +23,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
@@ -32,6 +34,7 @@ import java.util.concurrent.ConcurrentMap;
  * through {@link Services}.
  */
 final class TaskService implements AutoCloseable {
+    private final LogRotation rotation;
     private static final System.Logger LOG = System.getLogger(TaskService.class.getName());
     /** Event numbers are reserved in the store this many at a time, so a restart never reuses one. */
     static final long EVENT_BLOCK = 10_000;
@@ -44,11 +47,17 @@ final class TaskService implements AutoCloseable {
     private final Services services;
     /** The spec of every task the API made, by namespace/id: the journal records the exits of these only. */
     private final ConcurrentMap<String, ServiceSpec> specs = new ConcurrentHashMap<>();
+    private final List<Orphans.Found> orphans = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Deletes the runtime is still finishing, by namespace/id: a daemon that stops waits for them. */
+    private final ConcurrentMap<String, CompletableFuture<Void>> releasing = new ConcurrentHashMap<>();
+    /** How long a stopping daemon waits for the deletes it began. */
+    static final java.time.Duration RELEASE_WAIT = java.time.Duration.ofSeconds(30);
 
     TaskService(Tasks tasks, StateStore store, Path logs) {
         this.tasks = tasks;
         this.store = store;
         this.logs = PrivateFiles.directory(logs);
+        this.rotation = new LogRotation(this.logs, LogLimits.DEFAULT);
         this.services = new Services(this);
         this.journal = new ExitJournal(store, tasks.events().lastSequence(), this::recordExit);
         tasks.events().journal(journal);
@@ -69,6 +78,11 @@ final class TaskService implements AutoCloseable {
 
     Services services() {
         return services;
+    }
+
+    /** Keeps the task logs under logDir within their limits; the logs route reads through it. */
+    LogRotation rotation() {
+        return rotation;
     }
 
     Path logDir(String namespace) {
@@ -96,6 +110,7 @@ final class TaskService implements AutoCloseable {
      */
     List<String> recover() {
         List<String> lost = new ArrayList<>();
+        finishDeletes(lost);
         for (StateStore.TaskRecord r : store.tasks()) {
             ServiceSpec spec;
             try {
@@ -131,9 +146,100 @@ final class TaskService implements AutoCloseable {
         return lost;
     }
 
+    /**
+     * At start, after {@link #recover()}: every task the runtime finds on the host that neither the store
+     * nor the job ledger knows is reported (a warning each, and {@link #orphans()}) and stopped or adopted as
+     * {@code policy} says. Jobs' tasks (namespace "jobs", named by job id) are the ledger's to take back.
+     */
+    void orphans(Orphans policy) {
+        java.util.Set<String> jobs = new java.util.HashSet<>();
+        store.jobs().forEach(j -> jobs.add(key(overseer.supervisor.Supervisor.NAMESPACE, j.id())));
+        for (overseer.core.spi.Runtime.Found f : tasks.runtime().found()) {
+            String k = key(f.namespace(), f.id());
+            if (specs.containsKey(k) || jobs.contains(k) || store.task(f.namespace(), f.id()).isPresent() || !ours(f)) {
+                continue;
+            }
+            String action;
+            try {
+                if (policy == Orphans.ADOPT) {
+                    adoptOrphan(f);
+                    action = "adopted";
+                } else {
+                    tasks.runtime().purge(f.namespace(), f.spec());
+                    action = "stopped";
+                }
+            } catch (RuntimeException e) {
+                action = "left as it is: " + e.getMessage();
+            }
+            LOG.log(System.Logger.Level.WARNING, "orphan: " + k + (f.pid() > 0 ? " (pid " + f.pid() + ")" : " (not running)")
+                    + " in " + f.where() + " is not in the store: " + action);
+            orphans.add(new Orphans.Found(f.namespace(), f.id(), f.pid(), f.where(), action, Instant.now()));
+        }
+    }
+
+    /**
+     * Whether this daemon started the task: an isolated one is in its own state directory; a host one has
+     * its output in this daemon's log directory (/proc/PID/fd/1 or 2), the marker every task it spawns
+     * carries. Another daemon's tasks under the same cgroup parent are not ours to touch, nor is a task with
+     * a terminal (its output goes through the terminal, not a log file).
+     */
+    private boolean ours(overseer.core.spi.Runtime.Found f) {
+        if (f.spec().isolation().isPresent()) {
+            return true;
+        }
+        Path mine;
+        try {
+            mine = logs.toRealPath();
+        } catch (java.io.IOException e) {
+            return false;
+        }
+        for (String fd : List.of("1", "2")) {
+            try {
+                Path out = java.nio.file.Files.readSymbolicLink(Path.of("/proc", Long.toString(f.pid()), "fd", fd));
+                if (out.startsWith(mine)) {
+                    return true;
+                }
+            } catch (java.io.IOException | RuntimeException gone) {
+                // closed, or the process is gone
+            }
+        }
+        return false;
+    }
+
+    /** The orphans found at start, in the order they were found. */
+    List<Orphans.Found> orphans() {
+        return List.copyOf(orphans);
+    }
+
+    /** Recorded first, as any task is, then taken back through the runtime as a restart does. */
+    private void adoptOrphan(overseer.core.spi.Runtime.Found f) {
+        Identifiers.require("namespace", f.namespace());
+        Identifiers.require("id", f.id());
+        ServiceSpec spec = ServiceSpec.of(f.spec());
+        Instant now = Instant.now();
+        store.createTask(new StateStore.TaskRecord(f.namespace(), f.id(), tasks.runtime().name(), SpecJson.stored(spec),
+                Status.RUNNING, f.pid(), f.startTime(), Optional.empty(), now));
+        String k = key(f.namespace(), f.id());
+        specs.put(k, spec);
+        services.adopt(f.namespace(), spec, StateStore.ServiceState.NEW, List.of(), now);
+        try {
+            tasks.reattach(f.namespace(), runnable(f.namespace(), spec), f.pid(), f.startTime(), Optional.empty());
+        } catch (RuntimeException e) {
+            specs.remove(k);
+            services.forget(f.namespace(), f.id());
+            store.deleteTask(f.namespace(), f.id());
+            throw e;
+        }
+        services.recovered(f.namespace(), f.id(), Status.RUNNING, Optional.empty());
+    }
+
     /** The task as the runtime runs it: its output in files under the log directory, which outlive the daemon. */
     TaskSpec runnable(String namespace, ServiceSpec spec) {
         TaskSpec t = spec.task();
+        spec.logs().ifPresent(l -> {
+            rotation.limits(logDir(namespace).resolve(t.id() + ".out"), l);
+            rotation.limits(logDir(namespace).resolve(t.id() + ".err"), l);
+        });
         return t.withProcess(logged(t.process(), logDir(namespace), t.id()));
     }
 
@@ -242,14 +348,69 @@ final class TaskService implements AutoCloseable {
         return t;
     }
 
+    /**
+     * Deletes the task, recorded before it is acted on: the pending delete (with the task's spec) stays in the
+     * store until the runtime has removed everything, which for a container happens in the background after
+     * this returns. A daemon that stops waits for those (see {@link #close()}); one killed leaves them to the
+     * next, which finishes them before it takes back any task ({@link #recover()}).
+     */
     void delete(String namespace, String id) {
         Task t = tasks.get(namespace, id);
         // Refused before the service is forgotten: a running task that cannot be deleted stays supervised.
         overseer.core.Lifecycle.check(overseer.core.Lifecycle.Op.DELETE, t.status());
+        Instant requested = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        store.deleteRequested(namespace, id, requested);
         services.forget(namespace, id);
-        t.delete();
+        try {
+            t.delete();
+        } catch (RuntimeException e) {
+            store.deleteFinished(namespace, id, requested);
+            throw e;
+        }
         store.deleteTask(namespace, id);
         specs.remove(key(namespace, id));
+        String k = key(namespace, id);
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        releasing.put(k, done);
+        tasks.runtime().released(namespace, id).whenComplete((v, failure) -> {
+            try {
+                if (failure == null) {
+                    store.deleteFinished(namespace, id, requested);
+                } else {
+                    warn("delete of " + k + " not finished, the next daemon finishes it: " + failure.getMessage());
+                }
+            } catch (RuntimeException storeDown) {
+                warn("delete of " + k + " finished, but the store cannot say so: " + storeDown.getMessage());
+            } finally {
+                releasing.remove(k, done);
+                done.complete(null);
+            }
+        });
+    }
+
+    /**
+     * What a daemon stopped or killed in the middle of deletes left: each is finished (the runtime removes
+     * the task's processes, state, cgroups and files) and forgotten. A pending delete older than a task of
+     * the same name recorded since was finished before that task was made: it is only forgotten.
+     */
+    private void finishDeletes(List<String> lost) {
+        for (StateStore.PendingDelete d : store.pendingDeletes()) {
+            String k = key(d.namespace(), d.id());
+            Optional<StateStore.TaskRecord> row = store.task(d.namespace(), d.id());
+            try {
+                if (row.isEmpty() || !row.get().createdAt().isAfter(d.requestedAt())) {
+                    ServiceSpec spec = SpecJson.fromStore(d.spec());
+                    tasks.runtime().purge(d.namespace(), runnable(d.namespace(), spec));
+                    if (row.isPresent()) {
+                        store.deleteTask(d.namespace(), d.id()); // cut before its row went
+                    }
+                    LOG.log(System.Logger.Level.INFO, "finished the delete of " + k + " requested at " + d.requestedAt());
+                }
+                store.deleteFinished(d.namespace(), d.id(), d.requestedAt());
+            } catch (RuntimeException e) {
+                lost.add(k + ": its delete, requested at " + d.requestedAt() + ", cannot be finished: " + e.getMessage());
+            }
+        }
     }
 
     /** A count of init exits, by task and exit code, since the daemon started: /metrics's exits series. */
@@ -292,11 +453,34 @@ final class TaskService implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops supervising. The deletes begun are waited for (a container's runtime state and cgroups go in the
+     * background) up to {@link #RELEASE_WAIT}; any not finished by then stays recorded for the next daemon.
+     */
     @Override
     public void close() {
+        rotation.close();
         services.close();
+        awaitReleases();
         journal.close();
         recent.close();
+    }
+
+    private void awaitReleases() {
+        if (releasing.isEmpty()) {
+            return;
+        }
+        try {
+            CompletableFuture.allOf(releasing.values().toArray(CompletableFuture[]::new))
+                    .get(RELEASE_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            warn(releasing.size() + " deletes not finished within " + RELEASE_WAIT.toSeconds()
+                    + "s: the next daemon finishes them: " + String.join(", ", releasing.keySet()));
+        } catch (java.util.concurrent.ExecutionException e) {
+            // each one's failure was logged as it came
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     static void warn(String message) {

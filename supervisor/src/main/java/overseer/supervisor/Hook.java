@@ -38,6 +38,14 @@ public sealed interface Hook {
     record Output(overseer.core.LogSink sink) implements Hook {
     }
 
+    /**
+     * Every run's output bytes exactly as they were read, before framing, on the thread that reads them: for
+     * a caller that passes the output on unchanged, such as {@code overseer run} to its own stdout. No record
+     * is made for it.
+     */
+    record Bytes(overseer.core.ByteSink sink) implements Hook {
+    }
+
     /** Captures the whole output of every run (0-core's StreamHook), without the tail's bound. */
     final class Stream implements Hook {
         private final StringBuilder stdout = new StringBuilder();

@@ -29,6 +29,12 @@ public interface Job {
     /** Launches a run-blocked job; for any other job it does nothing (vic's attach). */
     void attach();
 
+    /**
+     * The task of the current run while it has one (between its start and its end): its stdin, its terminal.
+     * Empty between runs and for a built-in.
+     */
+    Optional<overseer.core.Task> task();
+
     /** Sends {@code signal} to the process group of the current run. FAILED_PRECONDITION between runs. */
     void signal(Signal signal);
 

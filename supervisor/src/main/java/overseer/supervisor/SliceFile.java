@@ -2,6 +2,7 @@ package overseer.supervisor;
 
 import overseer.core.Durations;
 import overseer.core.OverseerException;
+import overseer.core.PathText;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
@@ -103,7 +104,8 @@ public final class SliceFile {
                 env.put(v.getKey(), scalar(at + ".env." + v.getKey(), v.getValue()));
             }
         }
-        Optional<Path> dir = string(at + ".dir", n.get("dir")).map(d -> base.map(b -> b.resolve(d)).orElse(Path.of(d)));
+        Optional<Path> dir = string(at + ".dir", n.get("dir"))
+                .map(d -> base.map(b -> PathText.resolve(at + ".dir", b, d)).orElseGet(() -> PathText.of(at + ".dir", d)));
         List<String> after = strings(at + ".after", n.get("after"));
         Optional<Boolean> oneshot = bool(at + ".oneshot", n.get("oneshot"));
         Optional<Slice.Readiness> ready = readiness(at + ".ready", n.get("ready"));

@@ -2,6 +2,7 @@ package overseer.supervisor;
 
 import overseer.core.Exit;
 import overseer.core.LogStream;
+import overseer.core.LogTail;
 import overseer.core.OverseerException;
 import overseer.core.ProcessStats;
 import overseer.core.Signal;
@@ -14,7 +15,6 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -210,8 +210,10 @@ final class SupervisedJob implements Job {
     private final class Run {
         final Instant start;
         final List<ScheduledFuture<?>> timers = new CopyOnWriteArrayList<>();
-        final ArrayDeque<String> stdout = new ArrayDeque<>();
-        final ArrayDeque<String> stderr = new ArrayDeque<>();
+        /** The last lines, as bytes in reused slots: a flood of plain lines makes no String per line. */
+        final LogTail stdout = new LogTail(options.tailLines());
+        final LogTail stderr = new LogTail(options.tailLines());
+        final boolean streamHooks = options.hooks().stream().anyMatch(Hook.Stream.class::isInstance);
         final List<Hook.Match> unmatched = new CopyOnWriteArrayList<>(
                 options.hooks().stream().filter(Hook.Match.class::isInstance).map(Hook.Match.class::cast).toList());
         volatile Task task;
@@ -262,19 +264,28 @@ final class SupervisedJob implements Job {
             }
         }
 
-        private void tail(ArrayDeque<String> q, String line) {
-            if (options.tailLines() == 0) {
+        private void tail(LogTail q, String line) {
+            byte[] b = line.getBytes(StandardCharsets.UTF_8);
+            q.accept(Instant.EPOCH, LogStream.STDOUT, b, 0, b.length, false); // only the text is read back
+        }
+
+        /**
+         * A plain line of stdout or stderr: it only joins the tail, as bytes, unless a match hook, a stream
+         * hook or a subscriber wants its text, when it becomes a Message as any other.
+         */
+        void plain(int level, byte[] buf, int off, int len) {
+            if (!unmatched.isEmpty() || streamHooks || (!subscribers.isEmpty()
+                    && (cmd.logLevels().isEmpty() || cmd.logLevels().contains(level)))) {
+                message(LevelParser.message(level, new String(buf, off, len, StandardCharsets.UTF_8)));
                 return;
             }
-            if (q.size() == options.tailLines()) {
-                q.poll();
-            }
-            q.add(line);
+            // no lock of the run's: the tail has its own (and none at all when it keeps nothing)
+            (level == Message.STDERR ? stderr : stdout).accept(Instant.EPOCH, LogStream.STDOUT, buf, off, len, false);
         }
 
         synchronized JobResult result(JobState state, int code) {
             long startMs = start.toEpochMilli();
-            return new JobResult(cmd.id(), cmd.command(), data, List.of(String.join("\n", stdout), String.join("\n", stderr)),
+            return new JobResult(cmd.id(), cmd.command(), data, List.of(String.join("\n", stdout.lines()), String.join("\n", stderr.lines())),
                     critical, level, state, code, startMs, System.currentTimeMillis() - startMs, cmd.tags(), 0);
         }
 
@@ -285,8 +296,8 @@ final class SupervisedJob implements Job {
 
     private Outcome runSystem(Run r, JobProcess.System s, Optional<Adoption> adopting) throws InterruptedException {
         Task task;
-        LevelParser out = new LevelParser(Message.STDOUT, r::message);
-        LevelParser err = new LevelParser(Message.STDERR, r::message);
+        LevelParser out = new LevelParser(Message.STDOUT, r::message, r::plain);
+        LevelParser err = new LevelParser(Message.STDERR, r::message, r::plain);
         if (adopting.isPresent()) {
             long was = adopting.get().run().pid();
             try {
@@ -390,9 +401,21 @@ final class SupervisedJob implements Job {
         for (Hook h : options.hooks()) {
             if (h instanceof Hook.Output o) {
                 task.output().addSink(o.sink());
+            } else if (h instanceof Hook.Bytes b) {
+                task.output().addByteSink(b.sink());
             }
         }
-        task.output().addSink(rec -> (rec.stream() == LogStream.STDOUT ? out : err).line(rec.text()));
+        task.output().addSink(new overseer.core.LogSink() {
+            @Override
+            public void accept(overseer.core.LogRecord rec) {
+                (rec.stream() == LogStream.STDOUT ? out : err).line(rec.payload(), 0, rec.payload().length);
+            }
+
+            @Override
+            public void accept(Instant time, LogStream stream, byte[] buf, int off, int len, boolean partial) {
+                (stream == LogStream.STDOUT ? out : err).line(buf, off, len); // no record made per line
+            }
+        });
     }
 
     /** One stats_interval sample: the task's processes as its runtime reports them, summed. */
@@ -596,6 +619,13 @@ final class SupervisedJob implements Job {
     @Override
     public Instant startTime() {
         return submitted;
+    }
+
+    @Override
+    public Optional<Task> task() {
+        Run r = run;
+        Task t = r == null ? null : r.task;
+        return t == null || t.status() != Status.RUNNING ? Optional.empty() : Optional.of(t);
     }
 
     @Override

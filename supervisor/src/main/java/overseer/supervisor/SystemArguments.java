@@ -1,6 +1,7 @@
 package overseer.supervisor;
 
 import overseer.core.OverseerException;
+import overseer.core.PathText;
 import tools.jackson.databind.JsonNode;
 
 import java.nio.file.Path;
@@ -36,7 +37,7 @@ public record SystemArguments(String name, Optional<Path> dir, List<String> args
         }
         String name = string(a, "name").orElseThrow(() ->
                 OverseerException.invalidArgument("arguments.name: must name the program to run"));
-        Optional<Path> dir = string(a, "dir").filter(d -> !d.isEmpty()).map(Path::of);
+        Optional<Path> dir = string(a, "dir").filter(d -> !d.isEmpty()).map(d -> PathText.of("arguments.dir", d));
         List<String> args = new ArrayList<>();
         JsonNode list = a.get("args");
         if (list != null && !list.isNull()) {

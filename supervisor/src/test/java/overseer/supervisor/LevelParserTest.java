@@ -60,4 +60,19 @@ class LevelParserTest {
         stdout.line("x20::y");
         assertThat(out).extracting(Message::level).containsExactly(1, 1);
     }
+
+    @Test
+    void linesAsBytesGoTheSameWaysAndPlainOnesStayBytes() {
+        List<String> plain = new ArrayList<>();
+        LevelParser bytes = new LevelParser(Message.STDOUT, out::add,
+                (level, buf, off, len) -> plain.add(level + ":" + new String(buf, off, len, java.nio.charset.StandardCharsets.UTF_8)));
+        for (String l : List.of("hello", "12345::five digits is no level", "7:one colon", "::no digits", "3::three",
+                "20:::{", "  inside", ":::", "ünï")) {
+            byte[] b = ("<" + l + ">").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            bytes.line(b, 1, b.length - 2);
+        }
+        assertThat(plain).containsExactly("1:hello", "1:12345::five digits is no level", "1:7:one colon", "1:::no digits", "1:ünï");
+        assertThat(out).extracting(Message::level, Message::text).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(3, "three"), org.assertj.core.groups.Tuple.tuple(20, "{\n  inside"));
+    }
 }

@@ -175,4 +175,9 @@ public final class Json {
         String s = v.toString();
         return s.length() > 40 ? s.substring(0, 40) + "…" : s;
     }
+
+    /** A path given as text; see {@link overseer.core.PathText}. */
+    public static java.nio.file.Path path(String field, String text) {
+        return overseer.core.PathText.of(field, text);
+    }
 }

@@ -26,13 +26,14 @@ import java.util.Set;
  * <pre>{"id", "process": {"args", "env", "cwd", "user", "stdin": "null|pipe", "terminal"},
  *  "resources": {...}, "isolation": {"rootfs", "mounts", "hostname", "network"},
  *  "restart": "on-failure:3" | {"policy", "initialDelay", "maxDelay", "resetAfter", "startLimitBurst", "startLimitInterval"},
- *  "stopSignal", "stopGrace", "maxRuntime", "healthCheck": {"command", "interval", "timeout", "retries", "restart"}}</pre>
+ *  "stopSignal", "stopGrace", "maxRuntime", "healthCheck": {"command", "interval", "timeout", "retries", "restart"},
+ *  "logs": {"maxBytes", "maxFiles"}}</pre>
  */
 public final class SpecJson {
     /** The version of the stored encoding; a newer one is refused, never guessed at. */
     public static final int VERSION = 1;
     private static final Set<String> SERVICE = Set.of("id", "process", "resources", "isolation", "restart",
-            "stopSignal", "stopGrace", "maxRuntime", "healthCheck");
+            "stopSignal", "stopGrace", "maxRuntime", "healthCheck", "logs");
 
     private SpecJson() {
     }
@@ -70,7 +71,28 @@ public final class SpecJson {
         if (health != null) {
             s = s.withHealthCheck(healthCheck(health));
         }
-        return new ServiceSpec(task, s);
+        ServiceSpec spec = new ServiceSpec(task, s);
+        JsonNode logs = Json.field(n, "logs");
+        if (logs != null) {
+            spec = spec.withLogs(logs(logs));
+        }
+        return spec;
+    }
+
+    /** {"maxBytes", "maxFiles"}: either may be left out, and is then the daemon's default. */
+    static LogLimits logs(JsonNode n) {
+        if (!n.isObject()) {
+            throw OverseerException.invalidArgument("logs: expected an object with \"maxBytes\" and/or \"maxFiles\", got %s", n);
+        }
+        Json.only(n, "logs.", Set.of("maxBytes", "maxFiles"));
+        JsonNode b = Json.field(n, "maxBytes");
+        JsonNode f = Json.field(n, "maxFiles");
+        long bytes = b == null ? LogLimits.DEFAULT.maxBytes() : Json.whole(b, "logs.maxBytes");
+        long files = f == null ? LogLimits.DEFAULT.maxFiles() : Json.whole(f, "logs.maxFiles");
+        if (files < 1 || files > 100) {
+            throw OverseerException.invalidArgument("logs.maxFiles: %d is out of range 1..100", files);
+        }
+        return new LogLimits(bytes, (int) files);
     }
 
     public static ObjectNode write(ServiceSpec spec) {
@@ -88,6 +110,7 @@ public final class SpecJson {
         o.put("stopGrace", Json.text(s.stopGrace()));
         s.maxRuntime().ifPresent(d -> o.put("maxRuntime", Json.text(d)));
         s.healthCheck().ifPresent(h -> o.set("healthCheck", healthCheck(h)));
+        spec.logs().ifPresent(l -> o.set("logs", Json.object().put("maxBytes", l.maxBytes()).put("maxFiles", l.maxFiles())));
         return o;
     }
 
@@ -132,7 +155,7 @@ public final class SpecJson {
                 .env(Json.stringMap(p, prefix + "env", "env"));
         String cwd = Json.string(p, prefix + "cwd", "cwd", false);
         if (cwd != null) {
-            b.cwd(path(prefix + "cwd", cwd));
+            b.cwd(Json.path(prefix + "cwd", cwd));
         }
         String user = Json.string(p, prefix + "user", "user", false);
         if (user != null) {
@@ -211,7 +234,7 @@ public final class SpecJson {
         Isolation.Builder b = Isolation.builder();
         String rootfs = Json.string(n, "isolation.rootfs", "rootfs", false);
         if (rootfs != null) {
-            b.rootfs(path("isolation.rootfs", rootfs));
+            b.rootfs(Json.path("isolation.rootfs", rootfs));
         }
         if (Json.field(n, "mounts") != null) {
             for (String m : Json.strings(n, "isolation.mounts", "mounts")) {
@@ -370,16 +393,5 @@ public final class SpecJson {
             throw OverseerException.invalidArgument("%s: %d is out of range", path, l);
         }
         return l;
-    }
-
-    private static Path path(String field, String text) {
-        if (text.indexOf('\0') >= 0) {
-            throw OverseerException.invalidArgument("%s: contains a NUL character", field);
-        }
-        try {
-            return Path.of(text);
-        } catch (java.nio.file.InvalidPathException e) {
-            throw OverseerException.invalidArgument("%s: not a path: \"%s\"", field, text);
-        }
     }
 }

@@ -40,6 +40,40 @@ public interface Runtime extends AutoCloseable {
         throw overseer.core.OverseerException.unavailable("the %s runtime cannot reattach tasks", name());
     }
 
+    /**
+     * Completes once everything of the task last deleted under this name is gone: the OCI runtime deletes a
+     * stopped container's state and cgroups in the background after {@code Task.delete} returns. Completed
+     * already for a runtime that releases a task in the delete itself.
+     */
+    default java.util.concurrent.CompletableFuture<Void> released(String namespace, String id) {
+        return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
+
+    /**
+     * Removes what is left of a task an earlier Overseer deleted without finishing (it stopped or died in the
+     * middle): its processes, its runtime state, its cgroups and its files, found where this runtime puts
+     * them for {@code spec}. Nothing when nothing is left; never touches a task this runtime has live.
+     */
+    default void purge(String namespace, TaskSpec spec) {
+    }
+
+    /**
+     * A task found on the host under this runtime's names: {@code where} it was found (its cgroup, its state
+     * directory), its init's {@code pid} and {@code startTime} (0 when nothing of it runs), and a spec as far
+     * as the host tells it (command line, environment, working directory), with which it can be reattached.
+     */
+    record Found(String namespace, String id, long pid, long startTime, TaskSpec spec, String where) {
+    }
+
+    /**
+     * Every task this runtime, or an earlier Overseer with the same settings, left on the host: what the
+     * daemon compares with its store at start, to find the tasks it must have started and no longer knows.
+     * A runtime that leaves nothing behind (or cannot tell) finds nothing.
+     */
+    default java.util.List<Found> found() {
+        return java.util.List.of();
+    }
+
     /** Releases the runtime's own resources (threads, descriptors). Tasks must have been deleted. */
     @Override
     void close();

@@ -108,6 +108,29 @@ public interface StateStore extends AutoCloseable {
     void deleteTask(String namespace, String id);
 
     /**
+     * A delete the daemon began and the runtime has not finished (it removes a container's state and cgroups
+     * in the background): recorded with the task's runtime and spec, so that a daemon stopped or killed
+     * meanwhile leaves its successor what to remove.
+     */
+    record PendingDelete(String namespace, String id, String runtime, String spec, Instant requestedAt) {
+    }
+
+    /**
+     * Before a task is deleted: records that its runtime's side must go, with the task's runtime and spec
+     * as recorded (replacing an earlier pending delete of the name). NOT_FOUND when the task is not recorded.
+     */
+    void deleteRequested(String namespace, String id, Instant at);
+
+    /**
+     * The runtime removed everything of the deleted task: the pending delete requested at {@code requestedAt}
+     * is forgotten (a later one of the name stays). Nothing when there is none.
+     */
+    void deleteFinished(String namespace, String id, Instant requestedAt);
+
+    /** Every delete requested and not finished, oldest first. */
+    List<PendingDelete> pendingDeletes();
+
+    /**
      * Records a job's final result (0-core's JobResult as JSON), replacing an earlier one with the id. In the
      * same write the job's record ({@link #createJob}) is forgotten: a job that ended is never taken back.
      */

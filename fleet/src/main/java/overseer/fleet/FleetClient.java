@@ -55,8 +55,21 @@ public final class FleetClient implements AutoCloseable {
 
     public Receipt submit(Submission s) {
         String id = s.command().id();
-        if (fleet.result(id).isPresent()) {
-            return new Receipt(id, Optional.of(JobState.DUPILICATE_ID), 0);
+        // The entry is made first, by create (which fails if the key exists): a second submit of the id is
+        // refused atomically, for as long as the bucket keeps the entry, not only within JetStream's window.
+        try {
+            fleet.results.create(id, FleetResult.queued(id, s.command().command()).toJson());
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() != 10071) { // 10071, wrong last sequence: the key exists
+                throw OverseerException.unavailable("fleet %s: cannot submit %s: %s", fleet.name, id, e.getMessage());
+            }
+            if (!recentlyQueued(id)) {
+                return new Receipt(id, Optional.of(JobState.DUPILICATE_ID), 0);
+            }
+            // QUEUED within the msg-id window: perhaps our own earlier try, whose create went through but whose
+            // publish did not. Publishing again is safe there: JetStream drops it if the first one was stored.
+        } catch (IOException e) {
+            throw OverseerException.unavailable("fleet %s: cannot submit %s: %s", fleet.name, id, e.getMessage());
         }
         try {
             if (!s.command().queue().isEmpty()) {
@@ -72,9 +85,26 @@ public final class FleetClient implements AutoCloseable {
                 fleet.nc.publish(Subjects.wake(fleet.name), new byte[0]);
             }
             return new Receipt(id, ack.isDuplicate() ? Optional.of(JobState.DUPILICATE_ID) : Optional.empty(), ack.getSeqno());
-        } catch (IOException | JetStreamApiException e) {
-            throw OverseerException.unavailable("fleet %s: cannot submit %s: %s", fleet.name, id, e.getMessage());
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            // Not known to be published: the entry stays QUEUED, and a retry within the msg-id window publishes
+            // again (a duplicate if this one was stored after all).
+            throw OverseerException.unavailable("fleet %s: cannot submit %s (submit it again): %s", fleet.name, id, e.getMessage());
         }
+    }
+
+    /** Whether {@code id}'s entry is QUEUED and younger than JetStream's de-duplication window. */
+    private boolean recentlyQueued(String id) {
+        KeyValueEntry e;
+        try {
+            e = fleet.results.get(id);
+        } catch (IOException | JetStreamApiException failed) {
+            throw OverseerException.unavailable("fleet %s: cannot submit %s: %s", fleet.name, id, failed.getMessage());
+        }
+        if (e == null || e.getValue() == null || !FleetResult.parse(e.getValue()).state().equals(FleetResult.QUEUED)) {
+            return false;
+        }
+        var age = Duration.between(e.getCreated().toInstant(), java.time.ZonedDateTime.now().toInstant());
+        return age.compareTo(Fleet.DUPLICATE_WINDOW.minusSeconds(10)) < 0;
     }
 
     public Receipt submit(String json) {

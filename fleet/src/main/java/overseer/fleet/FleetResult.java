@@ -13,11 +13,13 @@ import java.util.Optional;
 /**
  * What the fleet knows of one command, as kept in the results bucket under its id: 0-core's JobResult JSON
  * (once it ended) with {@code node}, the node whose run gave that result, and {@code attempts}, every delivery
- * that started it, in order. While it runs, {@code state} is {@code RUNNING} and there is no result yet.
+ * that started it, in order. From its submit until a node starts it, {@code state} is {@code QUEUED}; while it
+ * runs, {@code RUNNING}; there is no result yet in either.
  */
 public record FleetResult(String id, String command, String state, String node, List<Attempt> attempts,
                           Optional<JobResult> result) {
     public static final String RUNNING = "RUNNING";
+    public static final String QUEUED = "QUEUED";
 
     public FleetResult {
         attempts = List.copyOf(attempts);
@@ -31,10 +33,14 @@ public record FleetResult(String id, String command, String state, String node, 
         return new FleetResult(id, command, RUNNING, node, attempts, Optional.empty());
     }
 
+    static FleetResult queued(String id, String command) {
+        return new FleetResult(id, command, QUEUED, "", List.of(), Optional.empty());
+    }
+
     FleetResult withAttempt(Attempt a) {
         List<Attempt> all = new ArrayList<>(attempts);
         all.add(a);
-        return new FleetResult(id, command, state, a.node(), all, result);
+        return new FleetResult(id, command, result.isPresent() ? state : RUNNING, a.node(), all, result);
     }
 
     /** The result of {@code node}'s run, its attempt closed; attempts other nodes recorded meanwhile are kept. */
@@ -76,8 +82,8 @@ public record FleetResult(String id, String command, String state, String node, 
             String state = o.path("state").asString("");
             String id = o.path("id").asString("");
             String command = o.path("command").asString("");
-            if (RUNNING.equals(state)) {
-                return running(id, command, node, attempts);
+            if (RUNNING.equals(state) || QUEUED.equals(state)) {
+                return new FleetResult(id, command, state, node, attempts, Optional.empty());
             }
             o.remove("node");
             o.remove("attempts");

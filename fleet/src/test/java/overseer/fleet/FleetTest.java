@@ -47,7 +47,8 @@ class FleetTest extends FleetFixture {
     void aSecondSubmitOfAnIdIsDuplicateWhileQueuedAndAfterItsResult() throws InterruptedException {
         assertThat(client.submit(sleep("dup", "0.1")).accepted()).isTrue();
         FleetClient.Receipt again = client.submit(sleep("dup", "0.1"));
-        assertThat(again.state()).contains(JobState.DUPILICATE_ID); // JetStream's Nats-Msg-Id window
+        assertThat(again.state()).contains(JobState.DUPILICATE_ID); // QUEUED and within the window: the msg-id
+        assertThat(client.result("dup")).get().extracting(FleetResult::state).isEqualTo(FleetResult.QUEUED);
         node("a", 1);
         assertThat(client.await("dup", Duration.ofSeconds(20))).get().extracting(FleetResult::state).isEqualTo("SUCCESS");
         assertThat(client.submit(sleep("dup", "0.1")).state()).contains(JobState.DUPILICATE_ID); // the results bucket

@@ -10,6 +10,7 @@
 #   bench/run.sh logflood [MiB] [ROUNDS]       overseer run --log-file beside cat, for a flood of output
 #   bench/run.sh cli [RUNS] [LABEL=CMD...]     a CLI verb's round trip (overseer ps against a daemon), before/after the AOT cache
 #   bench/run.sh fleet [--commands=300]        fleet on a 3-server JetStream cluster: 1->2->3 nodes, kill -9 a node and a server
+# The soak (30 minutes against a daemon of its own) has its own script: bench/soak.sh [MINUTES].
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"

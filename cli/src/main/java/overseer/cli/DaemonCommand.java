@@ -1,9 +1,11 @@
 package overseer.cli;
 
+import overseer.core.Durations;
 import overseer.core.OverseerException;
 import overseer.core.RoutingRuntime;
 import overseer.core.Sizes;
 import overseer.core.spi.Runtime;
+import overseer.linux.FileLimit;
 import overseer.linux.NativeRuntime;
 import overseer.linux.SdNotify;
 import overseer.linux.Subreaper;
@@ -86,6 +88,29 @@ final class DaemonCommand implements Callable<Integer> {
                     + "does not know (default: ${DEFAULT-VALUE}); they are logged and listed at /v1/orphans.")
     String orphans;
 
+    @Option(names = "--max-connections", paramLabel = "N|auto", defaultValue = "auto",
+            description = "Open connections each listener accepts; the excess is answered 503 and closed (default: ${DEFAULT-VALUE}: "
+                    + "a quarter of the descriptors, 16 to 4096).")
+    String maxConnections;
+
+    @Option(names = "--max-connections-per-peer", paramLabel = "N", defaultValue = "64",
+            description = "Unauthenticated TCP connections one address may hold; the excess is answered 429 (default: ${DEFAULT-VALUE}).")
+    int maxConnectionsPerPeer;
+
+    @Option(names = "--header-timeout", paramLabel = "DURATION", defaultValue = "10s",
+            description = "A request's headers must arrive within this of the connection or of its request line, "
+                    + "else 408 and the connection closes (default: ${DEFAULT-VALUE}).")
+    String headerTimeout;
+
+    @Option(names = "--body-timeout", paramLabel = "DURATION", defaultValue = "60s",
+            description = "A request's body must arrive within this of its headers, else 408 and the connection closes "
+                    + "(default: ${DEFAULT-VALUE}).")
+    String bodyTimeout;
+
+    @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "120s",
+            description = "A connection idle this long between requests is closed (default: ${DEFAULT-VALUE}).")
+    String idleTimeout;
+
     @Option(names = "--serve", hidden = true,
             description = "Serve in this process, without a monitor: exits of tasks that end while the daemon is down are then unknown.")
     boolean serve;
@@ -120,10 +145,16 @@ final class DaemonCommand implements Callable<Integer> {
             throw OverseerException.invalidArgument("--runtime: expected auto, native, oci or both, got \"%s\"", runtime);
         }
         overseer.server.Orphans orphanPolicy = overseer.server.Orphans.parse("--orphans", orphans);
-        LogLimits limits = logLimits(p); // refused here, before the monitor starts a daemon with it
+        LogLimits logs = logLimits(p); // refused here, before the monitor starts a daemon with it
+        // Checked here too, so that a mistake is told before the monitor starts.
+        limits(maxConnections.equals("auto") ? 4096 : connections());
         if (!serve) {
             return new Monitor(state, daemonArgs(sock)).run();
         }
+        // Every client and every task's pipes and logs take descriptors: the soft limit (often 1024) is what
+        // ran out first; the hard limit is the administrator's word (systemd's LimitNOFILE=).
+        FileLimit nofile = FileLimit.raiseSoftToHard();
+        ApiServer.Limits limits = limits(maxConnections.equals("auto") ? autoConnections(nofile) : connections());
         if (monitorPid > 0) {
             Subreaper.dieWithParent(monitorPid);
         }
@@ -145,12 +176,13 @@ final class DaemonCommand implements Callable<Integer> {
         });
         Runtime rt = runtime(state);
         try (Daemon d = new Daemon(rt, sock, listener, state, stopTasks,
-                Optional.ofNullable(services).map(Path::toAbsolutePath), orphanPolicy);
+                Optional.ofNullable(services).map(Path::toAbsolutePath), orphanPolicy, limits);
              AutoCloseable member = fleet.join(d.supervisor(), d.socket())) { // closed first: the fleet's commands go back
-            d.logLimits(limits);
+            d.logLimits(logs);
             up.set(d);
             writePid(state.resolve(Monitor.PID_FILE));
-            System.err.println("overseer daemon: listening on " + d.socket() + ", state in " + state + " (runtime " + rt.name() + ")");
+            System.err.println("overseer daemon: listening on " + d.socket() + ", state in " + state + " (runtime "
+                    + rt.name() + ", descriptors " + nofile + ")");
             notifySystemd(answers(d.socket()) ? "READY=1\nSTATUS=listening on " + d.socket() : "STATUS=the socket does not answer");
             stop.await();
             notifySystemd("STOPPING=1");
@@ -185,7 +217,28 @@ final class DaemonCommand implements Callable<Integer> {
         }
     }
 
-    /** The arguments this command was given after "daemon", for the daemon child. */
+    private ApiServer.Limits limits(int connections) {
+        return new ApiServer.Limits(connections, maxConnectionsPerPeer, Durations.parse("--header-timeout", headerTimeout),
+                Durations.parse("--body-timeout", bodyTimeout), Durations.parse("--idle-timeout", idleTimeout));
+    }
+
+    private int connections() {
+        try {
+            return Integer.parseInt(maxConnections.strip());
+        } catch (NumberFormatException e) {
+            throw OverseerException.invalidArgument("--max-connections: expected a number or auto, got \"%s\"", maxConnections);
+        }
+    }
+
+    /**
+     * A quarter of the descriptors for each listener (two listeners take half; tasks, logs and the store the
+     * rest), at least 16 and at most 4096: connections alone can then never exhaust the daemon's descriptors.
+     */
+    static int autoConnections(FileLimit nofile) {
+        long soft = nofile.soft() == FileLimit.UNLIMITED ? Long.MAX_VALUE : nofile.soft();
+        return (int) Math.clamp((soft - 256) / 4, 16, 4096);
+    }
+
     /** --log-max-size and --log-max-files, or log-max-size and log-max-files in the --config file. */
     private LogLimits logLimits(Properties p) {
         String size = logMaxSize != null ? logMaxSize : p.getProperty("log-max-size");

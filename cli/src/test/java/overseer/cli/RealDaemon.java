@@ -36,6 +36,8 @@ final class RealDaemon implements AutoCloseable {
     private String umask;
     /** The environment of the monitor (and so of its daemon): none but what a test sets. */
     private final java.util.Map<String, String> env = new java.util.HashMap<>();
+    /** A command the monitor runs under ("prlimit", "--nofile=200:400", "--"), its daemon with it. */
+    private List<String> wrapper = List.of();
 
     /** {@code flags} are given to every daemon this starts ("--runtime", "native", ...). */
     RealDaemon(Path dir, String... flags) {
@@ -43,6 +45,12 @@ final class RealDaemon implements AutoCloseable {
         List<String> all = new ArrayList<>(List.of(flags));
         all.addAll(List.of("--cgroup-parent", cgroupParent));
         this.flags = List.copyOf(all);
+    }
+
+    /** Runs the monitor (and so the daemon it spawns) under {@code command}, e.g. prlimit(1). */
+    RealDaemon under(String... command) {
+        this.wrapper = List.of(command);
+        return this;
     }
 
     /** Every daemon this starts runs under {@code mask} (as a careless operator's shell might set it). */
@@ -99,7 +107,7 @@ final class RealDaemon implements AutoCloseable {
     }
 
     private List<String> command(List<String> more) {
-        List<String> cmd = new ArrayList<>();
+        List<String> cmd = new ArrayList<>(wrapper);
         if (umask != null) {
             cmd.addAll(List.of("/bin/sh", "-c", "umask \"$0\" && exec \"$@\"", umask));
         }

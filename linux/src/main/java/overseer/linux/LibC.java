@@ -147,6 +147,8 @@ final class LibC {
     private static final MethodHandle EVENTFD = errno("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle OPEN = errno("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
             Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle GETRLIMIT = errno("getrlimit", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
+    private static final MethodHandle SETRLIMIT = errno("setrlimit", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle FALLOCATE = errno("fallocate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
     static final int FALLOC_FL_COLLAPSE_RANGE = 0x08;
     static final int EOPNOTSUPP = 95;
@@ -1072,6 +1074,45 @@ final class LibC {
             }
             if (e != EINTR) {
                 throw new Errno("recv", e);
+            }
+        }
+    }
+
+    static final int RLIMIT_NOFILE = 7;
+
+    /** getrlimit(2): {soft, hard} of {@code resource}; RLIM_INFINITY reads as -1 (all bits set). */
+    static long[] getrlimit(int resource) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment lim = a.allocate(JAVA_LONG, 2); // struct rlimit { rlim_t rlim_cur, rlim_max; }
+            int r;
+            try {
+                r = (int) GETRLIMIT.invokeExact(c, resource, lim);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+            if (r < 0) {
+                throw new Errno("getrlimit", lastErrno(c));
+            }
+            return new long[]{lim.getAtIndex(JAVA_LONG, 0), lim.getAtIndex(JAVA_LONG, 1)};
+        }
+    }
+
+    /** setrlimit(2) of {@code resource} to {soft, hard}. */
+    static void setrlimit(int resource, long soft, long hard) throws Errno {
+        MemorySegment c = CAPTURED.get();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment lim = a.allocate(JAVA_LONG, 2);
+            lim.setAtIndex(JAVA_LONG, 0, soft);
+            lim.setAtIndex(JAVA_LONG, 1, hard);
+            int r;
+            try {
+                r = (int) SETRLIMIT.invokeExact(c, resource, lim);
+            } catch (Throwable t) {
+                throw rethrow(t);
+            }
+            if (r < 0) {
+                throw new Errno("setrlimit", lastErrno(c));
             }
         }
     }

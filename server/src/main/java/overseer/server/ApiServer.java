@@ -12,6 +12,7 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 
 /**
  * The daemon's HTTP/JSON API (Helidon SE on virtual threads), bound to a Unix socket that only its owner
@@ -21,10 +22,14 @@ public final class ApiServer implements AutoCloseable {
     /** Requests larger than this are refused (413) before they are read. */
     static final long MAX_BODY = 1 << 20;
 
-    private final WebServer server;
     private final Path socket;
-    /** The socket file this server bound: on close only that one is removed, never a successor's. */
-    private final Object boundKey;
+    private final Served unix;
+    private final java.util.Optional<Served> tcp;
+    private final ListenerWatchdog watchdog;
+    /** The private directory the Unix listener is being bound in (see {@link #stage}). */
+    private volatile Path staging;
+    /** Connections over a listener's cap that still get a 503 from the guard before Helidon stops accepting. */
+    static final int REFUSAL_SLACK = 64;
 
     /** An optional TCP listener; every request on it must carry {@code Authorization: Bearer <token>}. */
     public record Tcp(String host, int port, String token) {
@@ -38,45 +43,129 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
+    /**
+     * What one listener gives its clients (docs/daemon.md): at most {@code maxConnections} open connections,
+     * on TCP at most {@code maxConnectionsPerPeer} not yet authenticated from one address; a request's headers
+     * must arrive within {@code headerTimeout} of the connection (or of its request line), its body within
+     * {@code bodyTimeout} of its headers, and a connection idle for {@code idleTimeout} between requests is closed.
+     */
+    public record Limits(int maxConnections, int maxConnectionsPerPeer, Duration headerTimeout, Duration bodyTimeout,
+                         Duration idleTimeout) {
+        public Limits {
+            if (maxConnections < 1) {
+                throw OverseerException.invalidArgument("max-connections: %d must be at least 1", maxConnections);
+            }
+            if (maxConnectionsPerPeer < 1) {
+                throw OverseerException.invalidArgument("max-connections-per-peer: %d must be at least 1", maxConnectionsPerPeer);
+            }
+            positive("header-timeout", headerTimeout);
+            positive("body-timeout", bodyTimeout);
+            positive("idle-timeout", idleTimeout);
+        }
+
+        /** 4096 connections a listener, 64 per unauthenticated TCP peer; headers 10 s, body 60 s, idle 120 s. */
+        public static Limits defaults() {
+            return new Limits(4096, 64, Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(120));
+        }
+
+        Duration shortestTimeout() {
+            Duration d = headerTimeout.compareTo(bodyTimeout) < 0 ? headerTimeout : bodyTimeout;
+            return d.compareTo(idleTimeout) < 0 ? d : idleTimeout;
+        }
+
+        private static void positive(String field, Duration d) {
+            if (d == null || d.isNegative() || d.isZero()) {
+                throw OverseerException.invalidArgument("%s: %s must be a positive duration", field, d);
+            }
+        }
+    }
+
     public ApiServer(Path socket, java.util.Optional<Tcp> tcp, TaskService tasks, Supervisor jobs) {
-        this(socket, tcp, tasks, jobs, java.util.Optional.empty());
+        this(socket, tcp, tasks, jobs, java.util.Optional.empty(), Limits.defaults());
     }
 
     ApiServer(Path socket, java.util.Optional<Tcp> tcp, TaskService tasks, Supervisor jobs,
-              java.util.Optional<ServiceDirectory> services) {
+              java.util.Optional<ServiceDirectory> services, Limits limits) {
         this.socket = socket;
         requireFree(socket);
-        // Bound in a private directory, narrowed to 0600, and only then moved to its name: at no moment can
-        // anyone else connect, whatever the umask (bind(2) creates the file 0777 & ~umask).
-        Path staging = PrivateFiles.stagingDirectory(socket.toAbsolutePath().getParent());
-        Path bound = staging.resolve("s");
-        var builder = WebServer.builder()
-                .bindAddress(UnixDomainSocketAddress.of(bound))
-                .maxPayloadSize(MAX_BODY)
-                .directHandlers(MalformedRequests.handlers())
-                .routing(r -> routing(r, tasks, jobs, services));
-        tcp.ifPresent(t -> builder
-                .putSocket("tcp", l -> l.host(t.host()).port(t.port()).maxPayloadSize(MAX_BODY)
-                        .directHandlers(MalformedRequests.handlers()))
-                .routing("tcp", r -> routing(r.addFilter(new BearerToken(t.token())), tasks, jobs, services)));
+        // One web server per listener: Helidon ends a listener for good when accept fails (EMFILE when the
+        // descriptors run out), and each is then started again by itself (Served) without touching the other.
+        this.unix = new Served("unix", limits, false, r -> routing(r, tasks, jobs, services),
+                (l, before) -> l.bindAddress(UnixDomainSocketAddress.of(stage())), this::restrict, this::bound);
+        unix.start();
+        java.util.Optional<Served> tcpServed = java.util.Optional.empty();
         try {
-            server = builder.build().start();
+            tcpServed = tcp.map(t -> new Served("tcp", limits, true,
+                    r -> routing(r.addFilter(new BearerToken(t.token())), tasks, jobs, services),
+                    (l, before) -> l.host(t.host()).port(before instanceof Integer was ? was : t.port()),
+                    s -> s.port(), s -> accepts(t.host(), s)));
+            tcpServed.ifPresent(Served::start);
         } catch (RuntimeException e) {
-            PrivateFiles.deleteQuietly(bound, staging);
+            unix.close();
             throw e;
         }
+        this.tcp = tcpServed;
+        this.watchdog = new ListenerWatchdog(this.tcp.isPresent() ? java.util.List.of(unix, this.tcp.get())
+                : java.util.List.of(unix));
+    }
+
+    /** Whether the socket file is still the one this listener bound (Helidon deletes it when it gives up). */
+    private boolean bound(Served s) {
+        try {
+            return java.util.Objects.equals(Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey(), s.bound);
+        } catch (java.nio.file.NoSuchFileException gone) {
+            return false;
+        } catch (IOException e) {
+            return true; // cannot tell (out of descriptors?): asked again at the next look
+        }
+    }
+
+    /** Whether the TCP port still accepts: only a refusal says no (a failure to make a socket says nothing). */
+    private static boolean accepts(String host, Served s) {
+        long reports = ListenerWatchdog.reports();
+        if (reports == s.reportsSeen) {
+            return true; // Helidon logged no listener giving up since the last look: no probe connection is made
+        }
+        try (java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open()) {
+            c.socket().connect(new java.net.InetSocketAddress(host, s.port()), 1000);
+            s.reportsSeen = reports;
+            return true;
+        } catch (java.net.ConnectException refused) {
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    /**
+     * Where the next Unix listener binds: a fresh 0700 directory beside the socket. bind(2) creates the file
+     * 0777 & ~umask; there no one else can reach it, and {@link #restrict} narrows it to 0600 and only then
+     * renames it to its name (atomically replacing a dead daemon's): at no moment can anyone else connect.
+     */
+    private Path stage() {
+        if (staging != null) {
+            PrivateFiles.deleteQuietly(staging.resolve("s"), staging); // a start that failed (out of descriptors)
+        }
+        staging = PrivateFiles.stagingDirectory(socket.toAbsolutePath().getParent());
+        return staging.resolve("s");
+    }
+
+    /** The socket for its owner only, moved into place; its file key, so that on close only this one is removed. */
+    private Object restrict(WebServer server) {
+        Path bound = staging.resolve("s");
         try {
             Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-------"));
-            boundKey = Files.readAttributes(bound, java.nio.file.attribute.BasicFileAttributes.class,
+            Object key = Files.readAttributes(bound, java.nio.file.attribute.BasicFileAttributes.class,
                     java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
-            // Atomic: a stale socket of a daemon that died is replaced, and clients never see no socket.
             Files.move(bound, socket, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            return key;
         } catch (IOException e) {
             server.stop();
-            PrivateFiles.deleteQuietly(bound, staging);
             throw OverseerException.unavailable("socket %s: cannot restrict it to its owner: %s", socket, e.getMessage());
+        } finally {
+            PrivateFiles.deleteQuietly(bound, staging);
         }
-        PrivateFiles.deleteQuietly(staging);
     }
 
     /** FAILED_PRECONDITION when a live daemon listens on {@code socket}; a stale socket file is fine. */
@@ -126,7 +215,12 @@ public final class ApiServer implements AutoCloseable {
 
     /** The TCP listener's port (useful when it was 0: any free port). */
     public int tcpPort() {
-        return server.port("tcp");
+        return tcp.orElseThrow(() -> OverseerException.failedPrecondition("tcp: this daemon has no TCP listener")).port();
+    }
+
+    /** Open connections on the Unix socket, and on TCP if it listens (what the guard counts against its cap). */
+    int openConnections() {
+        return unix.guard.openConnections() + tcp.map(t -> t.guard.openConnections()).orElse(0);
     }
 
     public Path socket() {
@@ -135,11 +229,13 @@ public final class ApiServer implements AutoCloseable {
 
     @Override
     public void close() {
-        server.stop();
+        watchdog.close();
+        tcp.ifPresent(Served::close);
+        unix.close();
         try {
             Object now = Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class,
                     java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
-            if (java.util.Objects.equals(now, boundKey)) {
+            if (unix.bound != null && java.util.Objects.equals(now, unix.bound)) {
                 Files.delete(socket);
             }
         } catch (IOException e) {

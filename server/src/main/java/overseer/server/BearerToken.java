@@ -23,6 +23,7 @@ final class BearerToken implements Filter {
                 .getBytes(StandardCharsets.UTF_8);
         // MessageDigest.isEqual takes the same time wherever the first difference is.
         if (MessageDigest.isEqual(expected, given)) {
+            ConnectionGuard.authenticated(); // no longer counted against its peer's cap of strangers
             chain.proceed();
             return;
         }

@@ -41,15 +41,16 @@ public final class Daemon implements AutoCloseable {
      */
     public Daemon(Runtime runtime, Path socket, java.util.Optional<ApiServer.Tcp> tcp, Path stateDir, boolean stopTasks,
                   java.util.Optional<Path> services) {
-        this(runtime, socket, tcp, stateDir, stopTasks, services, Orphans.STOP);
+        this(runtime, socket, tcp, stateDir, stopTasks, services, Orphans.STOP, ApiServer.Limits.defaults());
     }
 
     /**
      * With {@code orphans}, what is done with the tasks found on the host at start that the store does not
-     * know (see {@link Orphans}); they are listed at /v1/orphans.
+     * know (see {@link Orphans}); they are listed at /v1/orphans. With the API's connection limits and
+     * timeouts ({@code limits}).
      */
     public Daemon(Runtime runtime, Path socket, java.util.Optional<ApiServer.Tcp> tcp, Path stateDir, boolean stopTasks,
-                  java.util.Optional<Path> services, Orphans orphans) {
+                  java.util.Optional<Path> services, Orphans orphans, ApiServer.Limits limits) {
         this.stopTasks = stopTasks;
         // One daemon per state and per socket: a second one is refused before it touches a task.
         this.lock = StateLock.acquire(PrivateFiles.directory(stateDir));
@@ -77,7 +78,7 @@ public final class Daemon implements AutoCloseable {
             jobs.recover().forEach(lost -> System.getLogger(Daemon.class.getName()).log(System.Logger.Level.WARNING,
                     "not recovered: " + lost));
             this.services = services.map(dir -> new ServiceDirectory(dir, stateDir, service));
-            this.api = new ApiServer(socket, tcp, service, supervisor, this.services);
+            this.api = new ApiServer(socket, tcp, service, supervisor, this.services, limits);
         } catch (RuntimeException e) {
             if (made != null) {
                 made.close();

@@ -9,6 +9,7 @@
 #   bench/run.sh services [TASKS] [CRASHES]    plain task vs durable service vs isolated task; crash -> running again
 #   bench/run.sh logflood [MiB] [ROUNDS]       overseer run --log-file beside cat, for a flood of output
 #   bench/run.sh cli [RUNS] [LABEL=CMD...]     a CLI verb's round trip (overseer ps against a daemon), before/after the AOT cache
+#   bench/run.sh fleet [--commands=300]        fleet on a 3-server JetStream cluster: 1->2->3 nodes, kill -9 a node and a server
 # The soak (30 minutes against a daemon of its own) has its own script: bench/soak.sh [MINUTES].
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,8 +20,8 @@ CP='bench/target/overseer-bench.jar:bench/target/lib/*'
 what="${1:-}"
 [ $# -gt 0 ] && shift
 case "$what" in
-  spawn|scale|plot|all|probe|api|services|logflood|cli) ;;
-  *) echo "usage: bench/run.sh spawn|scale|plot|all|probe|api|services|logflood|cli [options]" >&2; exit 64 ;;
+  spawn|scale|plot|all|probe|api|services|logflood|cli|fleet) ;;
+  *) echo "usage: bench/run.sh spawn|scale|plot|all|probe|api|services|logflood|cli|fleet [options]" >&2; exit 64 ;;
 esac
 
 ./mvnw -q -B -DskipTests -pl bench -am package
@@ -45,6 +46,7 @@ case "$what" in
   probe) probe "$@" ;;
   api) "$JAVA" --enable-native-access=ALL-UNNAMED -Xmx512m -cp "$CP" overseer.bench.ApiBench "$@" ;;
   services) "$JAVA" --enable-native-access=ALL-UNNAMED -Xmx512m -cp "$CP" overseer.bench.ServiceBench "$@" ;;
+  fleet) "$JAVA" --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true -cp "$CP" overseer.bench.FleetBench "$@" ;;
   logflood) ./mvnw -q -B -DskipTests -pl cli -am package
             "$JAVA" -Djava.awt.headless=true -cp "$CP" overseer.bench.LogFloodBench "$@" ;;
   cli)

@@ -119,6 +119,9 @@ final class DaemonCommand implements Callable<Integer> {
             description = "Set by the monitor on the daemon it spawns: the daemon dies with it.")
     long monitorPid;
 
+    @picocli.CommandLine.Mixin
+    FleetFlags fleet;
+
     @Spec
     CommandSpec spec;
 
@@ -173,7 +176,8 @@ final class DaemonCommand implements Callable<Integer> {
         });
         Runtime rt = runtime(state);
         try (Daemon d = new Daemon(rt, sock, listener, state, stopTasks,
-                Optional.ofNullable(services).map(Path::toAbsolutePath), orphanPolicy, limits)) {
+                Optional.ofNullable(services).map(Path::toAbsolutePath), orphanPolicy, limits);
+             AutoCloseable member = fleet.join(d.supervisor(), d.socket())) { // closed first: the fleet's commands go back
             d.logLimits(logs);
             up.set(d);
             writePid(state.resolve(Monitor.PID_FILE));

@@ -136,6 +136,11 @@ public final class Daemon implements AutoCloseable {
         return api;
     }
 
+    /** The supervisor of the daemon's jobs; a fleet node runs the fleet's commands on it. */
+    public Supervisor supervisor() {
+        return supervisor;
+    }
+
     public Tasks tasks() {
         return tasks;
     }

@@ -29,6 +29,9 @@ import java.util.function.Consumer;
  * again and again as the restart policy and recurring_period say, until it ends for good or is killed.
  */
 final class SupervisedJob implements Job {
+    /** How long a new run waits for the task of an ended run of the same id to finish stopping. */
+    private static final Duration PREVIOUS_RUN_BOUND = Duration.ofSeconds(30);
+
     private static final Duration DRAIN_BOUND = Duration.ofSeconds(2);
 
     private final Supervisor supervisor;
@@ -311,8 +314,16 @@ final class SupervisedJob implements Job {
             addSinks(task, out, err);
         } else {
             try {
-                supervisor.tasks().list(supervisor.namespace()).stream().filter(t -> t.id().equals(cmd.id()))
-                        .findFirst().ifPresent(Task::delete); // a previous run's task that is already stopped
+                // A previous run's task: stopped, or (a job killed a moment ago) still being stopped. The same id
+                // is never live twice (DUPILICATE_ID), so this is an ended job's: its end is awaited, then it goes.
+                Optional<Task> previous = supervisor.tasks().list(supervisor.namespace()).stream()
+                        .filter(t -> t.id().equals(cmd.id())).findFirst();
+                if (previous.isPresent()) {
+                    if (previous.get().status() != Status.CREATED) {
+                        previous.get().await(PREVIOUS_RUN_BOUND);
+                    }
+                    previous.get().delete();
+                }
                 task = supervisor.tasks().create(supervisor.namespace(), s.forJob(cmd.id()));
             } catch (OverseerException e) {
                 return new Outcome(JobResult.notRun(cmd, JobState.ERROR, e.getMessage(), spawnCode(e)), Optional.empty(), false);

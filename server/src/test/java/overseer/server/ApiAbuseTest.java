@@ -178,7 +178,7 @@ class ApiAbuseTest {
         UnixHttp.Response r = http.send("POST", "/v1/namespaces/default/tasks/s/wait?timeout=1", null,
                 "{}".getBytes(StandardCharsets.UTF_8));
         assertThat(r.status()).isEqualTo(408);
-        assertThat(r.text()).contains("did not exit within 1 s");
+        assertThat(r.text()).contains("did not exit within 1s");
         UnixHttp.Response stop = http.send("POST", "/v1/namespaces/default/tasks/s/stop", null,
                 "{\"timeout\": \"2s\"}".getBytes(StandardCharsets.UTF_8));
         assertThat(stop.status()).as(stop.text()).isBetween(200, 299);

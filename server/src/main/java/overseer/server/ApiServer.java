@@ -109,12 +109,29 @@ public final class ApiServer implements AutoCloseable {
                 : java.util.List.of(unix));
     }
 
-    /** Whether the socket file is still the one this listener bound (Helidon deletes it when it gives up). */
+    /** Whether the Unix listener still listens: its socket file is still the one it bound, and answers. */
     private boolean bound(Served s) {
         try {
-            return java.util.Objects.equals(Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class,
-                    java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey(), s.bound);
+            if (!java.util.Objects.equals(Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey(), s.bound)) {
+                return false;
+            }
         } catch (java.nio.file.NoSuchFileException gone) {
+            return false;
+        } catch (IOException e) {
+            return true; // cannot tell (out of descriptors?): asked again at the next look
+        }
+        // The file is ours, but Helidon deletes only the name it bound (the staging one, long renamed): after a
+        // "terminating" report the socket is probed, as the TCP port is.
+        long reports = ListenerWatchdog.reports();
+        if (reports == s.reportsSeen) {
+            return true;
+        }
+        try (java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            c.connect(UnixDomainSocketAddress.of(socket));
+            s.reportsSeen = reports;
+            return true;
+        } catch (java.net.ConnectException | java.nio.file.NoSuchFileException refused) {
             return false;
         } catch (IOException e) {
             return true; // cannot tell (out of descriptors?): asked again at the next look

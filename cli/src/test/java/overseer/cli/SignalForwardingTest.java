@@ -96,16 +96,21 @@ class SignalForwardingTest {
             throws Exception {
         // Its handlers must not be refused under -Xrs ("Signal already used by VM or OS: SIGTERM").
         java.nio.file.Path sock = dir.resolve("d.sock");
-        Task d = overseer("daemon", "--socket", sock.toString(), "--state-dir", dir.resolve("st").toString(),
-                "--cgroup-parent", "overseer-test-launcher-" + System.nanoTime());
-        overseer.client.OverseerClient c = new overseer.client.OverseerClient(sock);
-        await().atMost(PATIENCE).ignoreExceptions().until(() -> c.health().get("status").asString().equals("ok"));
-        d.kill(Signal.SIGTERM, false);
-        int code = d.await().exitCode();
-        d.output().drained().join();
-        assertThat(all(d)).doesNotContain("already used");
-        assertThat(code).as(all(d)).isZero(); // a clean stop, as DaemonCliTest.sigtermStopsTheDaemonCleanly
-        assertThat(java.nio.file.Files.exists(sock)).isFalse();
+        String parent = "overseer-test-launcher-" + System.nanoTime();
+        try {
+            Task d = overseer("daemon", "--socket", sock.toString(), "--state-dir", dir.resolve("st").toString(),
+                    "--cgroup-parent", parent);
+            overseer.client.OverseerClient c = new overseer.client.OverseerClient(sock);
+            await().atMost(PATIENCE).ignoreExceptions().until(() -> c.health().get("status").asString().equals("ok"));
+            d.kill(Signal.SIGTERM, false);
+            int code = d.await().exitCode();
+            d.output().drained().join();
+            assertThat(all(d)).doesNotContain("already used");
+            assertThat(code).as(all(d)).isZero(); // a clean stop, as DaemonCliTest.sigtermStopsTheDaemonCleanly
+            assertThat(java.nio.file.Files.exists(sock)).isFalse();
+        } finally {
+            RealDaemon.removeCgroupParent(parent); // the daemon made it, empty, in every hierarchy
+        }
     }
 
     @Test

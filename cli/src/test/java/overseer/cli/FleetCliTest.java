@@ -89,7 +89,9 @@ class FleetCliTest {
         assertThat(fleet(0, "ls")).anySatisfy(l -> assertThat(l).startsWith("hello").contains("SUCCESS"));
         List<String> nodes = fleet(0, "nodes");
         assertThat(nodes.getFirst()).startsWith("NODE");
-        assertThat(nodes).anySatisfy(l -> assertThat(l).startsWith("n1").contains("0/2"));
+        // the load is the last heartbeat's (every 2 s): the one after the command ended says 0 of 2 slots
+        await().atMost(Duration.ofSeconds(20)).until(() -> fleet(0, "nodes").stream()
+                .anyMatch(l -> l.startsWith("n1") && l.contains("0/2")));
     }
 
     /** An {@code overseer fleet VERB ...} JVM run to its end; its stdout lines. */

@@ -109,29 +109,20 @@ public final class ApiServer implements AutoCloseable {
                 : java.util.List.of(unix));
     }
 
-    /** Whether the Unix listener still listens: its socket file is still the one it bound, and answers. */
+    /**
+     * Whether the Unix listener still listens. Helidon, giving a listener up, deletes the name it bound: the
+     * staging one, kept as a second link to the socket (see {@link #restrict}); and the socket's own name must
+     * still be this listener's.
+     */
     private boolean bound(Served s) {
-        try {
-            if (!java.util.Objects.equals(Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class,
-                    java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey(), s.bound)) {
-                return false;
-            }
-        } catch (java.nio.file.NoSuchFileException gone) {
+        Path staged = staging;
+        if (staged == null || !Files.exists(staged.resolve("s"), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             return false;
-        } catch (IOException e) {
-            return true; // cannot tell (out of descriptors?): asked again at the next look
         }
-        // The file is ours, but Helidon deletes only the name it bound (the staging one, long renamed): after a
-        // "terminating" report the socket is probed, as the TCP port is.
-        long reports = ListenerWatchdog.reports();
-        if (reports == s.reportsSeen) {
-            return true;
-        }
-        try (java.nio.channels.SocketChannel c = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
-            c.connect(UnixDomainSocketAddress.of(socket));
-            s.reportsSeen = reports;
-            return true;
-        } catch (java.net.ConnectException | java.nio.file.NoSuchFileException refused) {
+        try {
+            return java.util.Objects.equals(Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class,
+                    java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey(), s.bound);
+        } catch (java.nio.file.NoSuchFileException gone) {
             return false;
         } catch (IOException e) {
             return true; // cannot tell (out of descriptors?): asked again at the next look
@@ -158,7 +149,7 @@ public final class ApiServer implements AutoCloseable {
     /**
      * Where the next Unix listener binds: a fresh 0700 directory beside the socket. bind(2) creates the file
      * 0777 & ~umask; there no one else can reach it, and {@link #restrict} narrows it to 0600 and only then
-     * renames it to its name (atomically replacing a dead daemon's): at no moment can anyone else connect.
+     * links it to its name (atomically replacing a dead daemon's): at no moment can anyone else connect.
      */
     private Path stage() {
         if (staging != null) {
@@ -168,20 +159,25 @@ public final class ApiServer implements AutoCloseable {
         return staging.resolve("s");
     }
 
-    /** The socket for its owner only, moved into place; its file key, so that on close only this one is removed. */
+    /**
+     * The socket for its owner only, then linked to its name (a hard link under a temporary name, renamed over
+     * the name: a dead daemon's socket is replaced atomically). The staging name stays, a second link, so that
+     * Helidon deleting it tells that the listener died. Returns the file key: on close only this one is removed.
+     */
     private Object restrict(WebServer server) {
         Path bound = staging.resolve("s");
+        Path link = socket.resolveSibling("." + socket.getFileName() + "." + System.nanoTime());
         try {
             Files.setPosixFilePermissions(bound, PosixFilePermissions.fromString("rw-------"));
             Object key = Files.readAttributes(bound, java.nio.file.attribute.BasicFileAttributes.class,
                     java.nio.file.LinkOption.NOFOLLOW_LINKS).fileKey();
-            Files.move(bound, socket, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.createLink(link, bound);
+            Files.move(link, socket, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             return key;
         } catch (IOException e) {
             server.stop();
+            PrivateFiles.deleteQuietly(link, bound, staging);
             throw OverseerException.unavailable("socket %s: cannot restrict it to its owner: %s", socket, e.getMessage());
-        } finally {
-            PrivateFiles.deleteQuietly(bound, staging);
         }
     }
 
@@ -257,6 +253,10 @@ public final class ApiServer implements AutoCloseable {
             }
         } catch (IOException e) {
             // gone already, or it goes with the directory
+        }
+        Path staged = staging;
+        if (staged != null) {
+            PrivateFiles.deleteQuietly(staged.resolve("s"), staged);
         }
     }
 }

@@ -45,7 +45,7 @@ public final class Commands {
         return new Command(text(root, "id", ""), text(root, "command", null), root.get("arguments"),
                 text(root, "queue", ""), integer(root, "stats_interval"), integer(root, "max_time"),
                 integer(root, "max_restart"), integer(root, "recurring_period"), bool(root, "stream"),
-                list(root, "log_levels", JsonNode::isIntegralNumber, JsonNode::asInt, "integers"),
+                list(root, "log_levels", n -> n.isIntegralNumber() && n.canConvertToInt(), JsonNode::asInt, "integers"),
                 list(root, "tags", JsonNode::isString, JsonNode::asString, "strings"), bool(root, "protected"));
     }
 

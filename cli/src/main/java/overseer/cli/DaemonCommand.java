@@ -4,7 +4,7 @@ import overseer.core.Durations;
 import overseer.core.OverseerException;
 import overseer.core.RoutingRuntime;
 import overseer.core.Sizes;
-import overseer.core.spi.Runtime;
+import overseer.core.spi.TaskRuntime;
 import overseer.linux.FileLimit;
 import overseer.linux.NativeRuntime;
 import overseer.linux.SdNotify;
@@ -174,7 +174,7 @@ final class DaemonCommand implements Callable<Integer> {
                 stop.countDown();
             }
         });
-        Runtime rt = runtime(state);
+        TaskRuntime rt = runtime(state);
         try (Daemon d = new Daemon(rt, sock, listener, state, stopTasks,
                 Optional.ofNullable(services).map(Path::toAbsolutePath), orphanPolicy, limits);
              AutoCloseable member = fleet.join(d.supervisor(), d.socket())) { // closed first: the fleet's commands go back
@@ -268,7 +268,7 @@ final class DaemonCommand implements Callable<Integer> {
         return own;
     }
 
-    private Runtime runtime(Path state) {
+    private TaskRuntime runtime(Path state) {
         // Every task in its own cgroup, as systemd gives every service one: a task spawned just before a crash is
         // found by it, and a kill or a delete reaches every process the task left, not only its process group.
         NativeRuntime.Options options = NativeRuntime.Options.defaults().withExitDir(state.resolve(Monitor.EXIT_DIR))
@@ -281,12 +281,12 @@ final class DaemonCommand implements Callable<Integer> {
         };
     }
 
-    private Runtime oci(Path state) {
+    private TaskRuntime oci(Path state) {
         return OciRuntime.builder().stateDir(state.resolve("oci")).cgroupParent("/" + cgroupParent).build();
     }
 
     /** native + oci where an OCI runtime and conmon work here; else native, refusing isolated tasks with the reason. */
-    private Runtime auto(Path state, NativeRuntime nativeRuntime) {
+    private TaskRuntime auto(Path state, NativeRuntime nativeRuntime) {
         try {
             return new RoutingRuntime(nativeRuntime, oci(state));
         } catch (OverseerException e) {

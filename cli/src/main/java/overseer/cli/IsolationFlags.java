@@ -2,7 +2,7 @@ package overseer.cli;
 
 import overseer.core.Isolation;
 import overseer.core.OverseerException;
-import overseer.core.spi.Runtime;
+import overseer.core.spi.TaskRuntime;
 import overseer.oci.OciRuntime;
 import picocli.CommandLine.Option;
 
@@ -57,7 +57,7 @@ final class IsolationFlags {
         return b.build();
     }
 
-    Runtime runtime(String cgroupParent) {
+    TaskRuntime runtime(String cgroupParent) {
         return OciRuntime.builder().runtime(ociRuntime).cgroupParent("/" + cgroupParent).build();
     }
 

@@ -3,7 +3,7 @@ package overseer.cli;
 import overseer.core.OverseerException;
 import overseer.core.ProcessOutput;
 import overseer.core.TaskSpec;
-import overseer.core.spi.Runtime;
+import overseer.core.spi.TaskRuntime;
 import overseer.core.spi.RuntimeTask;
 
 import java.util.Set;
@@ -12,7 +12,7 @@ import java.util.Set;
  * The isolating half of {@code --runtime auto} on a host where no OCI runtime works: it takes isolated tasks
  * only to refuse them with the reason, rather than with a bare "not supported".
  */
-final class NoOciRuntime implements Runtime {
+final class NoOciRuntime implements TaskRuntime {
     private final String reason;
 
     NoOciRuntime(String reason) {

@@ -10,12 +10,12 @@ import overseer.core.ProcessSpec;
 import overseer.core.Redirect;
 import overseer.core.TaskSpec;
 import overseer.core.Tasks;
-import overseer.core.spi.Runtime;
+import overseer.core.spi.TaskRuntime;
 import overseer.core.Task;
 import overseer.linux.ControllingTerminal;
 import overseer.linux.NativeRuntime;
 import overseer.supervisor.Diagnostics;
-import overseer.supervisor.Hook;
+import overseer.supervisor.JobHook;
 import overseer.supervisor.Job;
 import overseer.supervisor.JobOptions;
 import overseer.supervisor.JobProcess;
@@ -155,10 +155,10 @@ class RunCommand implements Callable<Integer> {
             java.util.concurrent.CompletableFuture<Void> firstRun = new java.util.concurrent.CompletableFuture<>();
             // The output is shown as it comes and the result is not printed: no tail of it is kept in memory.
             JobOptions.Builder options = supervision.options().tailLines(0)
-                    .hook(new Hook.Bytes((stream, buf, off, len) -> pass(stream == LogStream.STDOUT ? out : err, buf, off, len)));
+                    .hook(new JobHook.Bytes((stream, buf, off, len) -> pass(stream == LogStream.STDOUT ? out : err, buf, off, len)));
             if (tty) {
                 // Each run's terminal gets this one's size as it starts, and this one's input (-i).
-                options.hook(new Hook.Pid(pid -> {
+                options.hook(new JobHook.Pid(pid -> {
                     Optional.ofNullable(started[0]).ifPresent(j -> resize(j, terminal));
                     firstRun.complete(null);
                 }));
@@ -296,7 +296,7 @@ class RunCommand implements Callable<Integer> {
         to.flush();
     }
 
-    private Runtime runtime(Optional<ControllingTerminal> foreground) {
+    private TaskRuntime runtime(Optional<ControllingTerminal> foreground) {
         if (isolation.isolate) {
             return isolation.runtime(cgroupParent);
         }

@@ -1,6 +1,6 @@
 package overseer.core;
 
-import overseer.core.spi.Runtime;
+import overseer.core.spi.TaskRuntime;
 import overseer.core.spi.RuntimeProcess;
 import overseer.core.spi.RuntimeTask;
 
@@ -37,7 +37,7 @@ import java.util.stream.Stream;
  * </ul>
  * An exec'd process is an ordinary host process that belongs to its task by bookkeeping only.
  */
-public final class PortableRuntime implements Runtime {
+public final class PortableRuntime implements TaskRuntime {
     private static final Set<Feature> FEATURES = Set.copyOf(EnumSet.of(Feature.PIDS));
     private static final File DEV_NULL = new File("/dev/null");
     /** Exit callbacks and output pumps run on virtual threads of their own: nothing to shut down. */
@@ -229,7 +229,7 @@ public final class PortableRuntime implements Runtime {
             };
             // Between the exit and its delivery this reaches nobody (ProcessHandle checks the start time,
             // so a reused pid is safe), and the exit is on its way: not an error.
-            // Through the ProcessHandle, not the Process: Process.destroy() also closes the pipes, which
+            // Through the ProcessHandle, not the java.lang.Process: Process.destroy() also closes the pipes, which
             // would cut the output of a process that handles SIGTERM and make its next write fail.
             ProcessHandle leader = p.toHandle();
             List<ProcessHandle> descendants = all ? leader.descendants().toList() : List.of();

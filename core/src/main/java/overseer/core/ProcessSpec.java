@@ -20,7 +20,7 @@ import java.util.Optional;
  * @param logs   what happens to piped output
  * @param user   who the process runs as; empty means Overseer's own user
  * @param terminal whether stdin, stdout and stderr are a pseudo-terminal the process controls (docker's -t);
- *               its output is captured as stdout, its input written through {@link Process#stdin()}
+ *               its output is captured as stdout, its input written through {@link TaskProcess#stdin()}
  */
 public record ProcessSpec(List<String> args, Map<String, String> env, Optional<Path> cwd,
                           Redirect stdin, Redirect stdout, Redirect stderr, LogConfig logs, Optional<User> user,

@@ -7,7 +7,7 @@ import java.util.Objects;
 public sealed interface Redirect {
     /** stdin reads /dev/null; output is discarded. */
     Redirect NULL = new Null();
-    /** A pipe to Overseer: stdin is written through {@link Process#stdin()}, output is captured as log records. */
+    /** A pipe to Overseer: stdin is written through {@link TaskProcess#stdin()}, output is captured as log records. */
     Redirect PIPE = new Pipe();
     /** The stream Overseer itself has. */
     Redirect INHERIT = new Inherit();

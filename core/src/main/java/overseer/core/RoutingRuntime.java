@@ -1,6 +1,6 @@
 package overseer.core;
 
-import overseer.core.spi.Runtime;
+import overseer.core.spi.TaskRuntime;
 import overseer.core.spi.RuntimeTask;
 
 import java.util.EnumSet;
@@ -10,16 +10,16 @@ import java.util.Set;
  * Two runtimes behind one: a task that asks for isolation goes to the isolating runtime (OCI), any other
  * to the host runtime (native). The daemon uses it so that each task can choose.
  */
-public final class RoutingRuntime implements Runtime {
-    private final Runtime host;
-    private final Runtime isolating;
+public final class RoutingRuntime implements TaskRuntime {
+    private final TaskRuntime host;
+    private final TaskRuntime isolating;
 
-    public RoutingRuntime(Runtime host, Runtime isolating) {
+    public RoutingRuntime(TaskRuntime host, TaskRuntime isolating) {
         this.host = host;
         this.isolating = isolating;
     }
 
-    private Runtime of(TaskSpec spec) {
+    private TaskRuntime of(TaskSpec spec) {
         return spec.isolation().isPresent() ? isolating : host;
     }
 

@@ -12,7 +12,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * transition happens under {@link #lock}, and the exit callback takes the same lock, so a process's start
  * event is always published before its exit event.
  */
-class SupervisedProcess implements Process {
+class SupervisedProcess implements TaskProcess {
     protected final String namespace;
     protected final String taskId;
     protected final String id;

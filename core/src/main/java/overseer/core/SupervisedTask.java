@@ -1,6 +1,6 @@
 package overseer.core;
 
-import overseer.core.spi.Runtime;
+import overseer.core.spi.TaskRuntime;
 import overseer.core.spi.RuntimeTask;
 
 import java.time.Duration;
@@ -16,32 +16,32 @@ import java.util.concurrent.TimeUnit;
 final class SupervisedTask extends SupervisedProcess implements Task {
     private static final Duration EXEC_REAP = Duration.ofSeconds(5);
 
-    private final Runtime runtimeImpl;
+    private final TaskRuntime runtimeImpl;
     private final TaskSpec taskSpec;
     private final RuntimeTask task;
     private final Map<String, SupervisedProcess> execs = new ConcurrentHashMap<>();
     private final Runnable unregister;
     /** The limits in force; written under {@link #lock}. */
     private volatile Resources resources;
-    private final Runtime.Adopted adopted; // set when the task was reattached rather than created
+    private final TaskRuntime.Adopted adopted; // set when the task was reattached rather than created
 
-    SupervisedTask(String namespace, TaskSpec spec, Runtime runtime, EventBus bus, Runnable unregister) {
+    SupervisedTask(String namespace, TaskSpec spec, TaskRuntime runtime, EventBus bus, Runnable unregister) {
         this(namespace, spec, runtime, bus, unregister, null);
     }
 
     /** With {@code reattach}, the task is found again through the runtime instead of created. */
-    SupervisedTask(String namespace, TaskSpec spec, Runtime runtime, EventBus bus, Runnable unregister,
-                   java.util.function.Function<ProcessOutput, Runtime.Adopted> reattach) {
+    SupervisedTask(String namespace, TaskSpec spec, TaskRuntime runtime, EventBus bus, Runnable unregister,
+                   java.util.function.Function<ProcessOutput, TaskRuntime.Adopted> reattach) {
         super(namespace, spec.id(), spec.id(), spec.process(), bus, new ProcessOutput(spec.process()));
         this.runtimeImpl = runtime;
         this.taskSpec = spec;
         this.unregister = unregister;
         if (spec.hasLimits()) {
-            require(Runtime.Feature.RESOURCES, "setting resources");
+            require(TaskRuntime.Feature.RESOURCES, "setting resources");
         }
         requireUser(spec.process());
         if (spec.isolation().isPresent()) {
-            require(Runtime.Feature.ISOLATION, "isolation");
+            require(TaskRuntime.Feature.ISOLATION, "isolation");
         }
         this.resources = spec.startResources();
         this.adopted = reattach == null ? null : reattach.apply(output);
@@ -58,7 +58,7 @@ final class SupervisedTask extends SupervisedProcess implements Task {
 
     @Override
     public void pause() {
-        require(Runtime.Feature.PAUSE, "pause");
+        require(TaskRuntime.Feature.PAUSE, "pause");
         lock.lock();
         try {
             pauseLocked();
@@ -82,7 +82,7 @@ final class SupervisedTask extends SupervisedProcess implements Task {
 
     @Override
     public void resume() {
-        require(Runtime.Feature.PAUSE, "resume");
+        require(TaskRuntime.Feature.PAUSE, "resume");
         lock.lock();
         try {
             resumeLocked();
@@ -105,7 +105,7 @@ final class SupervisedTask extends SupervisedProcess implements Task {
 
     @Override
     public void update(Resources update) {
-        require(Runtime.Feature.RESOURCES, "update");
+        require(TaskRuntime.Feature.RESOURCES, "update");
         java.util.Objects.requireNonNull(update, "update");
         lock.lock();
         try {
@@ -123,7 +123,7 @@ final class SupervisedTask extends SupervisedProcess implements Task {
 
     @Override
     public TaskStats stats() {
-        require(Runtime.Feature.STATS, "stats");
+        require(TaskRuntime.Feature.STATS, "stats");
         lock.lock();
         try {
             if (status == Status.CREATED) {
@@ -140,7 +140,7 @@ final class SupervisedTask extends SupervisedProcess implements Task {
 
     @Override
     public CycleDeltaMetrics freeze() {
-        require(Runtime.Feature.FREEZER, "freeze");
+        require(TaskRuntime.Feature.FREEZER, "freeze");
         lock.lock();
         try {
             pauseLocked();
@@ -157,7 +157,7 @@ final class SupervisedTask extends SupervisedProcess implements Task {
 
     @Override
     public void thaw() {
-        require(Runtime.Feature.FREEZER, "thaw");
+        require(TaskRuntime.Feature.FREEZER, "thaw");
         lock.lock();
         try {
             Lifecycle.check(Lifecycle.Op.RESUME, status);
@@ -172,7 +172,7 @@ final class SupervisedTask extends SupervisedProcess implements Task {
 
     @Override
     public CycleDeltaMetrics stop(Signal stopSignal, Duration grace) throws InterruptedException {
-        require(Runtime.Feature.FREEZER, "stop");
+        require(TaskRuntime.Feature.FREEZER, "stop");
         Durations.requireNonNegative("grace", grace);
         lock.lock();
         try {
@@ -198,7 +198,7 @@ final class SupervisedTask extends SupervisedProcess implements Task {
     }
 
     @Override
-    public Process exec(String execId, ProcessSpec spec) {
+    public TaskProcess exec(String execId, ProcessSpec spec) {
         Identifiers.require("execId", execId);
         requireUser(spec);
         lock.lock();
@@ -249,8 +249,8 @@ final class SupervisedTask extends SupervisedProcess implements Task {
     }
 
     @Override
-    public Process process(String execId) {
-        Process p = execs.get(execId);
+    public TaskProcess process(String execId) {
+        TaskProcess p = execs.get(execId);
         if (p == null) {
             throw OverseerException.notFound("process %s does not exist in task %s", execId, taskId);
         }
@@ -258,13 +258,13 @@ final class SupervisedTask extends SupervisedProcess implements Task {
     }
 
     @Override
-    public List<Process> execs() {
+    public List<TaskProcess> execs() {
         return List.copyOf(execs.values());
     }
 
     @Override
     public List<ProcessInfo> pids() {
-        require(Runtime.Feature.PIDS, "pids");
+        require(TaskRuntime.Feature.PIDS, "pids");
         return task.pids();
     }
 
@@ -335,11 +335,11 @@ final class SupervisedTask extends SupervisedProcess implements Task {
 
     private void requireUser(ProcessSpec spec) {
         if (spec.user().isPresent()) {
-            require(Runtime.Feature.USER, "running a process as another user");
+            require(TaskRuntime.Feature.USER, "running a process as another user");
         }
     }
 
-    private void require(Runtime.Feature feature, String op) {
+    private void require(TaskRuntime.Feature feature, String op) {
         if (!runtimeImpl.features().contains(feature)) {
             throw OverseerException.unavailable("%s is not supported by the %s runtime", op, runtimeImpl.name());
         }

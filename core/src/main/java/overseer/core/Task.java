@@ -7,7 +7,7 @@ import java.util.List;
  * A task: its init process (this object) plus processes exec'd into it. containerd's Task, with Lambda's
  * Freeze / Thaw / Stop on top.
  */
-public interface Task extends Process {
+public interface Task extends TaskProcess {
     /** Stops every process of the task from running: Running to Pausing to Paused. */
     void pause();
 
@@ -15,13 +15,13 @@ public interface Task extends Process {
     void resume();
 
     /** Adds a process to the running task; the id is unique within the task (Lambda's (domain, name)). */
-    Process exec(String execId, ProcessSpec spec);
+    TaskProcess exec(String execId, ProcessSpec spec);
 
     /** The exec'd process with that id; NOT_FOUND if there is none. */
-    Process process(String execId);
+    TaskProcess process(String execId);
 
     /** The exec'd processes, not deleted yet. */
-    List<Process> execs();
+    List<TaskProcess> execs();
 
     /** Every live process of the task. */
     List<ProcessInfo> pids();

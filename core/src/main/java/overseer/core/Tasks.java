@@ -1,6 +1,6 @@
 package overseer.core;
 
-import overseer.core.spi.Runtime;
+import overseer.core.spi.TaskRuntime;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -11,7 +11,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The task list: tasks keyed by (namespace, id), created on one {@link Runtime}, publishing their events
+ * The task list: tasks keyed by (namespace, id), created on one {@link TaskRuntime}, publishing their events
  * on one {@link EventBus}. This is the embeddable core: a JVM application can supervise processes with it
  * and nothing else.
  */
@@ -19,17 +19,17 @@ public final class Tasks implements AutoCloseable {
     public static final String DEFAULT_NAMESPACE = "default";
     private static final Duration CLOSE_GRACE = Duration.ofSeconds(10);
 
-    private final Runtime runtime;
+    private final TaskRuntime runtime;
     private final EventBus bus;
     private final Map<Key, SupervisedTask> tasks = new ConcurrentHashMap<>();
     /** Keys whose task is being replaced: deleting the old run leaves the key to the new one. */
     private final java.util.Set<Key> replacing = ConcurrentHashMap.newKeySet();
 
-    public Tasks(Runtime runtime) {
+    public Tasks(TaskRuntime runtime) {
         this(runtime, new EventBus());
     }
 
-    public Tasks(Runtime runtime, EventBus bus) {
+    public Tasks(TaskRuntime runtime, EventBus bus) {
         this.runtime = runtime;
         this.bus = bus;
     }
@@ -37,7 +37,7 @@ public final class Tasks implements AutoCloseable {
     private record Key(String namespace, String id) {
     }
 
-    public Runtime runtime() {
+    public TaskRuntime runtime() {
         return runtime;
     }
 

@@ -1,21 +1,21 @@
 package overseer.core;
 
 import org.junit.jupiter.api.Test;
-import overseer.core.spi.Runtime;
+import overseer.core.spi.TaskRuntime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The portable (ProcessBuilder) runtime against the runtime contract. */
 class PortableRuntimeTest extends RuntimeContract {
     @Override
-    protected Runtime newRuntime() {
+    protected TaskRuntime newRuntime() {
         return new PortableRuntime();
     }
 
     @Test
     void claimsOnlyWhatProcessBuilderCanDo() {
         assertThat(runtime.name()).isEqualTo("portable");
-        assertThat(runtime.features()).containsExactly(Runtime.Feature.PIDS);
+        assertThat(runtime.features()).containsExactly(TaskRuntime.Feature.PIDS);
     }
 
     @Test

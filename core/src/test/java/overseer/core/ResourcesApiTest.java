@@ -2,7 +2,7 @@ package overseer.core;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import overseer.core.spi.Runtime;
+import overseer.core.spi.TaskRuntime;
 import overseer.core.spi.RuntimeProcess;
 import overseer.core.spi.RuntimeTask;
 
@@ -33,7 +33,7 @@ class ResourcesApiTest {
         opened.forEach(Tasks::close);
     }
 
-    private Tasks tasks(Runtime r) {
+    private Tasks tasks(TaskRuntime r) {
         Tasks t = new Tasks(r);
         opened.add(t);
         return t;
@@ -79,7 +79,7 @@ class ResourcesApiTest {
     // --- what core asks of a runtime that has them -----------------------------------------------------
 
     /** A runtime that records every task-wide call and exits only when told. */
-    private static final class Recording implements Runtime {
+    private static final class Recording implements TaskRuntime {
         final List<String> calls = new ArrayList<>();
         Runnable oom;
         Consumer<Exit> exit;

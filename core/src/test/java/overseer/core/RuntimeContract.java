@@ -8,8 +8,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import overseer.core.spi.Runtime;
-import overseer.core.spi.Runtime.Feature;
+import overseer.core.spi.TaskRuntime;
+import overseer.core.spi.TaskRuntime.Feature;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -35,7 +35,7 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * What every {@link Runtime} must do, driven only through {@link Tasks} with real processes. A runtime
+ * What every {@link TaskRuntime} must do, driven only through {@link Tasks} with real processes. A runtime
  * module extends this class and supplies {@link #newRuntime()}; tests of optional features skip, with the
  * reason, on a runtime that does not claim them.
  */
@@ -46,12 +46,12 @@ public abstract class RuntimeContract {
     private static final String PATH = "/usr/bin:/bin";
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
 
-    protected Runtime runtime;
+    protected TaskRuntime runtime;
     protected Tasks tasks;
     protected Set<Feature> features;
 
     /** A fresh runtime; the test closes it through {@link Tasks#close()}. */
-    protected abstract Runtime newRuntime();
+    protected abstract TaskRuntime newRuntime();
 
     @BeforeEach
     void openTasks() {
@@ -104,22 +104,22 @@ public abstract class RuntimeContract {
         return t;
     }
 
-    protected static Exit awaitExit(Process p) throws InterruptedException {
+    protected static Exit awaitExit(TaskProcess p) throws InterruptedException {
         return p.await(WAIT).orElseThrow(() -> new AssertionError(p + " did not exit within " + WAIT));
     }
 
     /** The stdout records' text once every piped stream reached end of file. */
-    protected static List<String> stdoutOf(Process p) throws Exception {
+    protected static List<String> stdoutOf(TaskProcess p) throws Exception {
         return linesOf(p, LogStream.STDOUT);
     }
 
-    protected static List<String> linesOf(Process p, LogStream stream) throws Exception {
+    protected static List<String> linesOf(TaskProcess p, LogStream stream) throws Exception {
         p.output().drained().get(WAIT.toSeconds(), TimeUnit.SECONDS);
         return p.output().tail(stream).lines();
     }
 
     /** Waits until the process has printed at least one stdout line, and returns the first. */
-    protected static String firstLine(Process p) {
+    protected static String firstLine(TaskProcess p) {
         return await().atMost(WAIT).until(() -> p.output().tail(LogStream.STDOUT).lines(), l -> !l.isEmpty())
                 .getFirst();
     }
@@ -755,7 +755,7 @@ public abstract class RuntimeContract {
     void execRunsAnotherProcessInTheTask() throws Exception {
         Task t = start("host", ProcessSpec.of("/bin/sleep", "1000"));
         try (Subscription sub = tasks.events().subscribe()) {
-            Process probe = t.exec("probe", sh("echo probing; exit 4").stdout(Redirect.PIPE).build());
+            TaskProcess probe = t.exec("probe", sh("echo probing; exit 4").stdout(Redirect.PIPE).build());
             assertThat(probe.status()).isEqualTo(Status.CREATED);
             assertThat(t.process("probe")).isSameAs(probe);
             assertThat(t.execs()).containsExactly(probe);
@@ -781,7 +781,7 @@ public abstract class RuntimeContract {
     @Test
     void execIdsAreUniqueAndLookedUp() {
         Task t = start("host", ProcessSpec.of("/bin/sleep", "1000"));
-        Process probe = t.exec("probe", ProcessSpec.of("/bin/true"));
+        TaskProcess probe = t.exec("probe", ProcessSpec.of("/bin/true"));
 
         assertFails(ErrorKind.ALREADY_EXISTS, "already exists", () -> t.exec("probe", ProcessSpec.of("/bin/true")));
         assertFails(ErrorKind.ALREADY_EXISTS, "already exists", () -> t.exec(t.id(), ProcessSpec.of("/bin/true")));
@@ -808,7 +808,7 @@ public abstract class RuntimeContract {
     @Test
     void execInACreatedTaskIsAllowedAsContainerdAllows() throws Exception {
         Task created = create("host", ProcessSpec.of("/bin/sleep", "1000"));
-        Process probe = created.exec("probe", ProcessSpec.of("/bin/true"));
+        TaskProcess probe = created.exec("probe", ProcessSpec.of("/bin/true"));
         assertThat(probe.status()).isEqualTo(Status.CREATED);
         assertFails(ErrorKind.FAILED_PRECONDITION, "process not created", () -> probe.kill(Signal.SIGKILL, false));
         assertFails(ErrorKind.FAILED_PRECONDITION, "cannot start a process in a created task", probe::start);
@@ -830,7 +830,7 @@ public abstract class RuntimeContract {
     @Test
     void aTakenExecNameIsRefusedUnlikeLambdasLocalSupervisorWhichOverwrote() throws Exception {
         Task host = start("unique", ProcessSpec.of("/bin/sleep", "1000"));
-        Process first = host.exec("probe", ProcessSpec.of("/bin/sleep", "1000"));
+        TaskProcess first = host.exec("probe", ProcessSpec.of("/bin/sleep", "1000"));
         first.start();
 
         assertFails(ErrorKind.ALREADY_EXISTS, "process probe already exists in task " + host.id(),
@@ -847,7 +847,7 @@ public abstract class RuntimeContract {
     @Test
     void deletingATaskKillsAndDeletesItsExecs() throws Exception {
         Task host = start("host", ProcessSpec.of("/bin/sleep", "1000"));
-        Process probe = host.exec("probe", ProcessSpec.of("/bin/sleep", "1000"));
+        TaskProcess probe = host.exec("probe", ProcessSpec.of("/bin/sleep", "1000"));
         probe.start();
         long probePid = probe.pid();
         host.kill(Signal.SIGKILL, false);
@@ -868,7 +868,7 @@ public abstract class RuntimeContract {
     void whenTheInitExitsItsExecsAreKilledAndItsExitIsPublishedLast() throws Exception {
         Task host = start("host", ProcessSpec.of("/bin/sleep", "1000"));
         try (Subscription sub = tasks.events().subscribe()) {
-            Process probe = host.exec("probe", ProcessSpec.of("/bin/sleep", "1000"));
+            TaskProcess probe = host.exec("probe", ProcessSpec.of("/bin/sleep", "1000"));
             probe.start();
             long probePid = probe.pid();
 

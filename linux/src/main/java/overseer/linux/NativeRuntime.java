@@ -6,7 +6,7 @@ import overseer.core.OverseerException;
 import overseer.core.ProcessOutput;
 import overseer.core.TaskSpec;
 import overseer.core.User;
-import overseer.core.spi.Runtime;
+import overseer.core.spi.TaskRuntime;
 import overseer.core.spi.RuntimeTask;
 
 import java.nio.file.Files;
@@ -25,7 +25,7 @@ import java.util.concurrent.CompletableFuture;
  * single process through pidfd_send_signal. Tasks with limits get cgroups (v2 where a controller lives
  * there, else v1), found once at start: see {@link CgroupLayout}.
  */
-public final class NativeRuntime implements Runtime {
+public final class NativeRuntime implements TaskRuntime {
     /**
      * @param cgroupRoot      the cgroup file system (normally /sys/fs/cgroup)
      * @param cgroupParent    the cgroup, in every hierarchy, under which tasks get {@code <namespace>/<id>}

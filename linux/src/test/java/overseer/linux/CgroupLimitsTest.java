@@ -247,13 +247,13 @@ class CgroupLimitsTest extends CgroupTestBase {
     void anExecdProcessJoinsTheTasksCgroups() throws Exception {
         cg = CgroupFixture.detected();
         Task t = cg.start("exec", ProcessSpec.of("/bin/sleep", "1000"), Resources.builder().pidsLimit(8).build());
-        overseer.core.Process p = t.exec("probe", ProcessSpec.builder("/bin/cat", "/proc/self/cgroup").stdout(Redirect.PIPE).build());
+        overseer.core.TaskProcess p = t.exec("probe", ProcessSpec.builder("/bin/cat", "/proc/self/cgroup").stdout(Redirect.PIPE).build());
         p.start();
         p.await(WAIT).orElseThrow();
         p.output().drained().get(10, TimeUnit.SECONDS);
         String suffix = "/" + cg.parent + "/" + CgroupFixture.NS + "/" + t.id();
         assertThat(p.output().tail(LogStream.STDOUT).lines()).anySatisfy(l -> assertThat(l).matches("\\d+:pids:" + suffix));
-        overseer.core.Process sleeper = t.exec("sleeper", ProcessSpec.of("/bin/sleep", "1000"));
+        overseer.core.TaskProcess sleeper = t.exec("sleeper", ProcessSpec.of("/bin/sleep", "1000"));
         sleeper.start();
         assertThat(t.pids()).extracting(ProcessInfo::pid).contains(t.pid(), sleeper.pid());
         t.kill(Instant.now().plus(WAIT));

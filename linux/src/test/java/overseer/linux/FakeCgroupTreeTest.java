@@ -133,8 +133,8 @@ class FakeCgroupTreeTest {
         assertThat(l.problem()).hasValueSatisfying(p -> assertThat(p).startsWith("no cgroup hierarchy found"));
         NativeRuntime r = new NativeRuntime(NativeRuntime.Options.defaults().withCgroupRoot(root.resolve("nothing-here")));
         try {
-            assertThat(r.features()).doesNotContain(overseer.core.spi.Runtime.Feature.RESOURCES,
-                    overseer.core.spi.Runtime.Feature.FREEZER).contains(overseer.core.spi.Runtime.Feature.STATS);
+            assertThat(r.features()).doesNotContain(overseer.core.spi.TaskRuntime.Feature.RESOURCES,
+                    overseer.core.spi.TaskRuntime.Feature.FREEZER).contains(overseer.core.spi.TaskRuntime.Feature.STATS);
         } finally {
             r.close();
         }

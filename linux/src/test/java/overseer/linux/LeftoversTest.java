@@ -6,7 +6,7 @@ import org.junit.jupiter.api.Timeout;
 import overseer.core.Envelope;
 import overseer.core.Event;
 import overseer.core.LogStream;
-import overseer.core.Process;
+import overseer.core.TaskProcess;
 import overseer.core.Redirect;
 import overseer.core.Signal;
 import overseer.core.Subscription;
@@ -87,8 +87,8 @@ class LeftoversTest extends CgroupTestBase {
             Task t = tasks.create(CgroupFixture.NS, TaskSpec.of(CgroupFixture.uniqueId("execs"),
                     sh("exec sleep 1000").build()));
             t.start();
-            Process a = t.exec("a", sh("exec sleep 1000").build());
-            Process b = t.exec("b", sh("trap '' TERM; sleep 1000 & wait").build());
+            TaskProcess a = t.exec("a", sh("exec sleep 1000").build());
+            TaskProcess b = t.exec("b", sh("trap '' TERM; sleep 1000 & wait").build());
             a.start();
             b.start();
 

@@ -1,12 +1,12 @@
 package overseer.linux;
 
 import overseer.core.RuntimeContract;
-import overseer.core.spi.Runtime;
+import overseer.core.spi.TaskRuntime;
 
 /** The native runtime against the contract every runtime passes. */
 class NativeRuntimeTest extends RuntimeContract {
     @Override
-    protected Runtime newRuntime() {
+    protected TaskRuntime newRuntime() {
         return new NativeRuntime();
     }
 }

@@ -36,7 +36,7 @@ class PrivilegesTest {
         }
     }
 
-    private static List<String> run(overseer.core.Process t) throws Exception {
+    private static List<String> run(overseer.core.TaskProcess t) throws Exception {
         t.await(WAIT).orElseThrow();
         t.output().drained().get(10, TimeUnit.SECONDS);
         return t.output().tail(LogStream.STDOUT).lines();
@@ -87,7 +87,7 @@ class PrivilegesTest {
     @Test
     void runsATaskAsAnotherUserAndGroup() throws Exception {
         cg = CgroupFixture.detected();
-        assumeTrue(cg.runtime.features().contains(overseer.core.spi.Runtime.Feature.USER), "setpriv(1) is not installed");
+        assumeTrue(cg.runtime.features().contains(overseer.core.spi.TaskRuntime.Feature.USER), "setpriv(1) is not installed");
         ProcessSpec id = ProcessSpec.builder("/bin/sh", "-c", "id -u; id -g; id -G").env("PATH", CgroupFixture.PATH)
                 .stdout(Redirect.PIPE).user("nobody:nogroup").build();
 
@@ -102,9 +102,9 @@ class PrivilegesTest {
     @Test
     void anExecdProcessRunsAsItsOwnUser() throws Exception {
         cg = CgroupFixture.detected();
-        assumeTrue(cg.runtime.features().contains(overseer.core.spi.Runtime.Feature.USER), "setpriv(1) is not installed");
+        assumeTrue(cg.runtime.features().contains(overseer.core.spi.TaskRuntime.Feature.USER), "setpriv(1) is not installed");
         Task t = cg.start("host", ProcessSpec.of("/bin/sleep", "1000"), Resources.builder().pidsLimit(8).build());
-        overseer.core.Process p = t.exec("as-nobody", ProcessSpec.builder("/usr/bin/id", "-u").stdout(Redirect.PIPE)
+        overseer.core.TaskProcess p = t.exec("as-nobody", ProcessSpec.builder("/usr/bin/id", "-u").stdout(Redirect.PIPE)
                 .user("nobody").build());
         p.start();
         assertThat(run(p)).containsExactly("65534");

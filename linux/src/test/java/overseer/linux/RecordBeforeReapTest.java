@@ -8,7 +8,7 @@ import overseer.core.ProcessOutput;
 import overseer.core.ProcessSpec;
 import overseer.core.Redirect;
 import overseer.core.TaskSpec;
-import overseer.core.spi.Runtime;
+import overseer.core.spi.TaskRuntime;
 import overseer.core.spi.RuntimeTask;
 
 import java.nio.file.Files;
@@ -58,7 +58,7 @@ class RecordBeforeReapTest {
         Path exits = dir.resolve("exits");
         try (NativeRuntime rt = new NativeRuntime(NativeRuntime.Options.defaults().withExitDir(exits))) {
             TaskSpec spec = TaskSpec.of("orphan", ProcessSpec.builder("/bin/sleep", "0.5").build());
-            Runtime.Adopted adopted = rt.reattach("ns", spec, new ProcessOutput(spec.process()), orphan[0], orphan[1]);
+            TaskRuntime.Adopted adopted = rt.reattach("ns", spec, new ProcessOutput(spec.process()), orphan[0], orphan[1]);
             await().atMost(Duration.ofSeconds(10)).until(() -> ProcFs.stat(orphan[0]).isEmpty());
             // The monitor writes the file just after the exit: a little late is still in time.
             Thread.sleep(300);
@@ -82,12 +82,12 @@ class RecordBeforeReapTest {
         ExitFiles.write(exits, orphan[0], orphan[1], Exit.killed(overseer.core.Signal.SIGKILL, false, Instant.now()));
         try (NativeRuntime rt = new NativeRuntime(NativeRuntime.Options.defaults().withExitDir(exits))) {
             TaskSpec spec = TaskSpec.of("gone", ProcessSpec.builder("/bin/true").build());
-            Runtime.Adopted gone = rt.reattach("ns", spec, new ProcessOutput(spec.process()), orphan[0], orphan[1]);
+            TaskRuntime.Adopted gone = rt.reattach("ns", spec, new ProcessOutput(spec.process()), orphan[0], orphan[1]);
             assertThat(gone.exit().get(10, TimeUnit.SECONDS)).hasValueSatisfying(e -> {
                 assertThat(e.exitCode()).isEqualTo(137);
                 assertThat(e.signal()).contains(overseer.core.Signal.SIGKILL);
             });
-            Runtime.Adopted unrecorded = rt.reattach("ns", spec, new ProcessOutput(spec.process()), orphan[0], orphan[1] + 1);
+            TaskRuntime.Adopted unrecorded = rt.reattach("ns", spec, new ProcessOutput(spec.process()), orphan[0], orphan[1] + 1);
             assertThat(unrecorded.exit().get(20, TimeUnit.SECONDS)).isEmpty();
         }
     }

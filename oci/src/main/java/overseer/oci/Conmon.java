@@ -76,7 +76,7 @@ final class Conmon {
         if (mode == Mode.RESTORE) {
             argv.addAll(List.of("--restore", restore.orElseThrow().toString()));
         }
-        String[] env = {Command.ENV[0], "_OCI_SYNCPIPE=3"};
+        String[] env = {Program.ENV[0], "_OCI_SYNCPIPE=3"};
         int[] sync = null;
         int[] err = null;
         try {
@@ -93,7 +93,7 @@ final class Conmon {
             String line = LibC.readLine(sync[0]);
             if (line.isEmpty()) {
                 String said = new String(LibC.readAll(err[0]), StandardCharsets.UTF_8).strip();
-                throw OverseerException.internal("conmon exited (status " + Command.exitCode(status) + ") without starting "
+                throw OverseerException.internal("conmon exited (status " + Program.exitCode(status) + ") without starting "
                         + paths.containerId() + (said.isEmpty() ? "" : ": " + said), null);
             }
             JsonNode msg = Bundle.JSON.readTree(line);

@@ -8,7 +8,7 @@ import overseer.core.ProcessOutput;
 import overseer.core.ProcessSpec;
 import overseer.core.TaskSpec;
 import overseer.core.User;
-import overseer.core.spi.Runtime;
+import overseer.core.spi.TaskRuntime;
 import overseer.core.spi.RuntimeTask;
 
 import java.io.IOException;
@@ -32,7 +32,7 @@ import java.util.stream.Stream;
  * {@link #isolate} before it is created. Who it runs as is its ProcessSpec's user; its limits are its
  * TaskSpec's resources.
  */
-public final class OciRuntime implements Runtime {
+public final class OciRuntime implements TaskRuntime {
     private static final Map<String, RuntimeProbe.Found> PROBED = new ConcurrentHashMap<>();
 
     private final Path state;
@@ -295,9 +295,9 @@ public final class OciRuntime implements Runtime {
         awaitDeletions();
         try (Stream<Path> roots = Files.exists(state.resolve("runtime")) ? Files.list(state.resolve("runtime")) : Stream.empty()) {
             for (Path root : roots.toList()) {
-                Command.Result list = Command.run(binary.argv(root, "list", "-q"));
+                Program.Result list = Program.run(binary.argv(root, "list", "-q"));
                 for (String id : list.stdout().lines().map(String::strip).filter(l -> !l.isEmpty()).toList()) {
-                    Command.run(binary.argv(root, "delete", "--force", id));
+                    Program.run(binary.argv(root, "delete", "--force", id));
                 }
             }
         } catch (IOException e) {
@@ -359,8 +359,8 @@ public final class OciRuntime implements Runtime {
         return binary;
     }
 
-    Command.Result run(TaskPaths paths, String... args) {
-        return Command.run(binary.argv(paths.runtimeRoot(), args));
+    Program.Result run(TaskPaths paths, String... args) {
+        return Program.run(binary.argv(paths.runtimeRoot(), args));
     }
 
     /**
@@ -374,7 +374,7 @@ public final class OciRuntime implements Runtime {
         live.remove(key, task);
         Runnable work = () -> {
             if (started) {
-                Command.Result r = run(paths, "delete", "--force", task.id());
+                Program.Result r = run(paths, "delete", "--force", task.id());
                 if (!r.ok() && !RuntimeBinary.isMissing(r)) {
                     System.getLogger(OciRuntime.class.getName()).log(System.Logger.Level.WARNING,
                             "deleting " + key + ": " + r.error());
@@ -424,7 +424,7 @@ public final class OciRuntime implements Runtime {
         }
         TaskPaths paths = TaskPaths.init(state, namespace, spec.id());
         if (Files.isDirectory(paths.runtimeRoot().resolve(paths.containerId()))) {
-            Command.Result r = run(paths, "delete", "--force", paths.containerId());
+            Program.Result r = run(paths, "delete", "--force", paths.containerId());
             if (!r.ok() && !RuntimeBinary.isMissing(r)) {
                 throw OverseerException.unavailable("purge of %s: %s delete failed: %s", key, binary.name(), r.error());
             }

@@ -71,7 +71,7 @@ public final class OciTask extends OciProcess implements RuntimeTask {
     public void signal(Signal signal, boolean all) {
         requireRunning();
         sending(signal);
-        Command.Result r = runtime.run(paths, all ? new String[] {"kill", "--all", id, Integer.toString(signal.number())}
+        Program.Result r = runtime.run(paths, all ? new String[] {"kill", "--all", id, Integer.toString(signal.number())}
                 : new String[] {"kill", id, Integer.toString(signal.number())});
         if (!r.ok()) {
             String e = r.error();
@@ -105,7 +105,7 @@ public final class OciTask extends OciProcess implements RuntimeTask {
 
     @Override
     public void pause() {
-        Command.Result r = runtime.run(paths, "pause", id);
+        Program.Result r = runtime.run(paths, "pause", id);
         if (!r.ok()) {
             throw r.failure();
         }
@@ -113,7 +113,7 @@ public final class OciTask extends OciProcess implements RuntimeTask {
 
     @Override
     public void resume() {
-        Command.Result r = runtime.run(paths, "resume", id);
+        Program.Result r = runtime.run(paths, "resume", id);
         if (!r.ok()) {
             throw r.failure();
         }
@@ -146,7 +146,7 @@ public final class OciTask extends OciProcess implements RuntimeTask {
         } catch (IOException e) {
             throw OverseerException.internal("cannot write " + file, e);
         }
-        Command.Result res = runtime.run(paths, "update", "-r", file.toString(), id);
+        Program.Result res = runtime.run(paths, "update", "-r", file.toString(), id);
         if (!res.ok()) {
             throw res.failure();
         }
@@ -192,7 +192,7 @@ public final class OciTask extends OciProcess implements RuntimeTask {
             args.add("--leave-running");
         }
         args.add(id);
-        Command.Result r = runtime.run(paths, args.toArray(String[]::new));
+        Program.Result r = runtime.run(paths, args.toArray(String[]::new));
         if (!r.ok()) {
             throw r.failure();
         }
@@ -200,7 +200,7 @@ public final class OciTask extends OciProcess implements RuntimeTask {
 
     /** The container's status as the runtime reports it ("running", "paused", "stopped"), or empty if it knows none. */
     public Optional<String> state() {
-        Command.Result r = runtime.run(paths, "state", id);
+        Program.Result r = runtime.run(paths, "state", id);
         if (!r.ok()) {
             return Optional.empty();
         }

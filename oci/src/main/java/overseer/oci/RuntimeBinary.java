@@ -65,7 +65,7 @@ record RuntimeBinary(String name, Path path, String version, boolean coverUnifie
     }
 
     /** What the runtime itself says when asked to remove what it does not know: it is gone already. */
-    static boolean isMissing(Command.Result r) {
+    static boolean isMissing(Program.Result r) {
         String e = r.error().toLowerCase(java.util.Locale.ROOT);
         return e.contains("does not exist") || e.contains("not found") || e.contains("no such file");
     }

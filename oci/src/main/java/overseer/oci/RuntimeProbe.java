@@ -76,9 +76,9 @@ final class RuntimeProbe {
             Bundle.prepareRoot(paths, iso);
             Bundle.write(paths, "probe", id, ProcessSpec.of("/bin/true"), "/bin/true", Bundle.Ids.ROOT, Resources.NONE, iso,
                     cgroupParent + "/probe/" + id);
-            Command.Result r = Command.run(b.argv(paths.runtimeRoot(), "run", "--bundle", paths.dir().toString(), id));
+            Program.Result r = Program.run(b.argv(paths.runtimeRoot(), "run", "--bundle", paths.dir().toString(), id));
             if (!r.ok()) {
-                Command.run(b.argv(paths.runtimeRoot(), "delete", "--force", id));
+                Program.run(b.argv(paths.runtimeRoot(), "delete", "--force", id));
             }
             return r.ok() ? null : r.error();
         } catch (IOException | RuntimeException e) {
@@ -95,7 +95,7 @@ final class RuntimeProbe {
 
     static String version(Path binary) {
         try {
-            Command.Result r = Command.run(List.of(binary.toString(), "--version"));
+            Program.Result r = Program.run(List.of(binary.toString(), "--version"));
             String out = r.stdout().isBlank() ? r.stderr() : r.stdout();
             return out.strip().lines().findFirst().orElse("unknown");
         } catch (RuntimeException e) {
@@ -110,7 +110,7 @@ final class RuntimeProbe {
      */
     static Optional<String> checkpointProblem(RuntimeBinary runtime) {
         if (runtime.name().equals("crun")) {
-            Command.Result help = Command.run(List.of(runtime.path().toString(), "--help"));
+            Program.Result help = Program.run(List.of(runtime.path().toString(), "--help"));
             if (!help.stdout().contains("checkpoint")) {
                 return Optional.of(runtime.version() + " was built without checkpoint support");
             }
@@ -119,7 +119,7 @@ final class RuntimeProbe {
         if (criu.isEmpty()) {
             return Optional.of("criu is not installed");
         }
-        Command.Result check = Command.run(List.of(criu.get().toString(), "check"));
+        Program.Result check = Program.run(List.of(criu.get().toString(), "check"));
         if (check.ok()) {
             return Optional.empty();
         }

@@ -127,7 +127,7 @@ public final class OciBench {
 
         double run(String id) {
             long t0 = System.nanoTime();
-            Command.Result r = Command.run(binary.argv(paths.runtimeRoot(), "run", "--bundle", paths.dir().toString(), id));
+            Program.Result r = Program.run(binary.argv(paths.runtimeRoot(), "run", "--bundle", paths.dir().toString(), id));
             if (!r.ok()) {
                 throw r.failure();
             }

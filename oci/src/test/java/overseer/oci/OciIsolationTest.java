@@ -10,7 +10,7 @@ import overseer.core.Envelope;
 import overseer.core.Exit;
 import overseer.core.Isolation;
 import overseer.core.LogStream;
-import overseer.core.Process;
+import overseer.core.TaskProcess;
 import overseer.core.ProcessSpec;
 import overseer.core.Redirect;
 import overseer.core.Resources;
@@ -72,7 +72,7 @@ class OciIsolationTest {
         return t;
     }
 
-    private static List<String> out(Process p) throws Exception {
+    private static List<String> out(TaskProcess p) throws Exception {
         p.await(WAIT).orElseThrow(() -> new AssertionError(p + " did not exit"));
         p.output().drained().get(WAIT.toSeconds(), TimeUnit.SECONDS);
         return p.output().tail(LogStream.STDOUT).lines();
@@ -160,7 +160,7 @@ class OciIsolationTest {
     void execRunsInTheSameNamespaces() throws Exception {
         Task t = run("host", Isolation.builder().hostname("shared-uts").build(), ProcessSpec.of("/bin/sleep", "1000"));
 
-        Process probe = t.exec("probe", sh("hostname; cat /proc/1/comm; echo $$").build());
+        TaskProcess probe = t.exec("probe", sh("hostname; cat /proc/1/comm; echo $$").build());
         probe.start();
         List<String> lines = out(probe);
 

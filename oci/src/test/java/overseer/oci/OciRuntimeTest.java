@@ -5,7 +5,7 @@ import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import overseer.core.RuntimeContract;
-import overseer.core.spi.Runtime;
+import overseer.core.spi.TaskRuntime;
 
 import java.util.Map;
 
@@ -26,7 +26,7 @@ class OciRuntimeTest extends RuntimeContract {
     }
 
     @Override
-    protected Runtime newRuntime() {
+    protected TaskRuntime newRuntime() {
         OciTesting.assumeUsable();
         return OciTesting.builder(runtimeName()).isolation(OciTesting.hostLike()).build();
     }

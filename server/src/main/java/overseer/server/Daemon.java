@@ -3,7 +3,7 @@ package overseer.server;
 import overseer.wire.LogLimits;
 import overseer.wire.Json;
 import overseer.core.Tasks;
-import overseer.core.spi.Runtime;
+import overseer.core.spi.TaskRuntime;
 
 import overseer.supervisor.JobState;
 import overseer.supervisor.Supervisor;
@@ -27,11 +27,11 @@ public final class Daemon implements AutoCloseable {
     private final StateLock lock;
     private final java.util.Optional<ServiceDirectory> services;
 
-    public Daemon(Runtime runtime, Path socket, Path stateDir, boolean stopTasks) {
+    public Daemon(TaskRuntime runtime, Path socket, Path stateDir, boolean stopTasks) {
         this(runtime, socket, java.util.Optional.empty(), stateDir, stopTasks);
     }
 
-    public Daemon(Runtime runtime, Path socket, java.util.Optional<ApiServer.Tcp> tcp, Path stateDir, boolean stopTasks) {
+    public Daemon(TaskRuntime runtime, Path socket, java.util.Optional<ApiServer.Tcp> tcp, Path stateDir, boolean stopTasks) {
         this(runtime, socket, tcp, stateDir, stopTasks, java.util.Optional.empty());
     }
 
@@ -39,7 +39,7 @@ public final class Daemon implements AutoCloseable {
      * With {@code services}, the daemon keeps the services declared in that directory's files: applied once
      * it has taken back its tasks, and again on {@link #reload()}.
      */
-    public Daemon(Runtime runtime, Path socket, java.util.Optional<ApiServer.Tcp> tcp, Path stateDir, boolean stopTasks,
+    public Daemon(TaskRuntime runtime, Path socket, java.util.Optional<ApiServer.Tcp> tcp, Path stateDir, boolean stopTasks,
                   java.util.Optional<Path> services) {
         this(runtime, socket, tcp, stateDir, stopTasks, services, Orphans.STOP, ApiServer.Limits.defaults());
     }
@@ -49,7 +49,7 @@ public final class Daemon implements AutoCloseable {
      * know (see {@link Orphans}); they are listed at /v1/orphans. With the API's connection limits and
      * timeouts ({@code limits}).
      */
-    public Daemon(Runtime runtime, Path socket, java.util.Optional<ApiServer.Tcp> tcp, Path stateDir, boolean stopTasks,
+    public Daemon(TaskRuntime runtime, Path socket, java.util.Optional<ApiServer.Tcp> tcp, Path stateDir, boolean stopTasks,
                   java.util.Optional<Path> services, Orphans orphans, ApiServer.Limits limits) {
         this.stopTasks = stopTasks;
         // One daemon per state and per socket: a second one is refused before it touches a task.

@@ -2,7 +2,7 @@ package overseer.server;
 
 import overseer.core.Exit;
 import overseer.core.OverseerException;
-import overseer.core.Process;
+import overseer.core.TaskProcess;
 import overseer.core.ProcessSpec;
 import overseer.core.Signal;
 import overseer.core.Status;
@@ -65,7 +65,7 @@ final class HealthProbe {
             if (t.status() != Status.RUNNING) {
                 return true; // not this run's business any more
             }
-            Process p = t.exec("health-" + execs.incrementAndGet(), ProcessSpec.builder(h.command()).build());
+            TaskProcess p = t.exec("health-" + execs.incrementAndGet(), ProcessSpec.builder(h.command()).build());
             p.start();
             Optional<Exit> e = p.await(h.timeout());
             if (e.isEmpty()) {

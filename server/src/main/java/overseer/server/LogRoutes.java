@@ -52,7 +52,7 @@ final class LogRoutes implements HttpService {
         OptionalLong tail = req.query().first("tail").asOptional().map(LogRoutes::tail).orElse(OptionalLong.empty());
         // ?exec=ID: the output of a process exec'd into the task.
         Optional<String> exec = req.query().first("exec").asOptional().map(e -> Identifiers.require("exec", e));
-        overseer.core.Process process = exec.isPresent() ? task.process(exec.get()) : task;
+        overseer.core.TaskProcess process = exec.isPresent() ? task.process(exec.get()) : task;
         Path file = service.logDir(ns).resolve(task.id() + exec.map(e -> "." + e).orElse("") + suffix);
         res.header("Content-Type", "text/plain; charset=utf-8");
         LogRotation rotation = service.rotation();

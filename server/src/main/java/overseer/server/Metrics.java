@@ -8,7 +8,7 @@ import overseer.core.OverseerException;
 import overseer.core.Status;
 import overseer.core.Task;
 import overseer.core.TaskStats;
-import overseer.core.spi.Runtime;
+import overseer.core.spi.TaskRuntime;
 
 import java.lang.management.ManagementFactory;
 import java.util.EnumMap;
@@ -77,7 +77,7 @@ final class Metrics implements HttpService {
         b.help("overseer_task_exits_total", "counter", "Exits of the task's init process since the daemon started, by exit code.");
         service.exitCounts().forEach((k, n) -> b.append("overseer_task_exits_total{namespace=\"" + escape(k.namespace())
                 + "\",id=\"" + escape(k.id()) + "\",code=\"" + k.code() + "\"} " + n));
-        if (!service.tasks().runtime().features().contains(Runtime.Feature.STATS)) {
+        if (!service.tasks().runtime().features().contains(TaskRuntime.Feature.STATS)) {
             return;
         }
         Map<Task, TaskStats> stats = new java.util.LinkedHashMap<>();

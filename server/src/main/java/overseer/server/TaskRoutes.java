@@ -205,7 +205,7 @@ final class TaskRoutes implements HttpService {
         if (start != null && !start.isBoolean()) {
             throw OverseerException.invalidArgument("start: expected true or false, got %s", start);
         }
-        overseer.core.Process p = t.exec(execId, TaskService.logged(execSpec(t, n.get("process")), service.logDir(t.namespace()), name));
+        overseer.core.TaskProcess p = t.exec(execId, TaskService.logged(execSpec(t, n.get("process")), service.logDir(t.namespace()), name));
         if (p.spec().terminal()) {
             p.output().addSink(new RawFileSink(service.logDir(t.namespace()).resolve(name + ".out")));
         }
@@ -230,12 +230,12 @@ final class TaskRoutes implements HttpService {
         return spec;
     }
 
-    private overseer.core.Process execOf(ServerRequest req) {
+    private overseer.core.TaskProcess execOf(ServerRequest req) {
         return task(req).process(execId(req));
     }
 
     private void startExec(ServerRequest req, ServerResponse res) {
-        overseer.core.Process p = execOf(req);
+        overseer.core.TaskProcess p = execOf(req);
         p.start();
         json(res, Status.OK_200, Json.object().put("execId", p.id()).put("pid", p.pid()));
     }
@@ -245,7 +245,7 @@ final class TaskRoutes implements HttpService {
      * process (created with "start" false) is started once the output is being captured for this client.
      */
     private void attach(ServerRequest req, ServerResponse res) throws InterruptedException {
-        overseer.core.Process p = execOf(req);
+        overseer.core.TaskProcess p = execOf(req);
         java.util.concurrent.LinkedBlockingQueue<byte[]> chunks = new java.util.concurrent.LinkedBlockingQueue<>();
         byte[] end = new byte[0];
         p.output().addSink(new overseer.core.LogSink() {
@@ -278,7 +278,7 @@ final class TaskRoutes implements HttpService {
 
     /** The body goes to the process's stdin; with ?close=true its stdin is closed afterwards. */
     private void stdin(ServerRequest req, ServerResponse res) throws java.io.IOException {
-        overseer.core.Process p = execOf(req);
+        overseer.core.TaskProcess p = execOf(req);
         byte[] bytes = Bodies.bytes(req);
         java.io.OutputStream in = p.stdin();
         in.write(bytes);
@@ -291,7 +291,7 @@ final class TaskRoutes implements HttpService {
 
     /** {"columns", "rows"}: the size of the process's terminal. */
     private void resize(ServerRequest req, ServerResponse res) {
-        overseer.core.Process p = execOf(req);
+        overseer.core.TaskProcess p = execOf(req);
         JsonNode n = Json.read(body(req));
         Json.only(n, "", Set.of("columns", "rows"));
         JsonNode c = n.get("columns");
@@ -304,7 +304,7 @@ final class TaskRoutes implements HttpService {
     }
 
     private void awaitExec(ServerRequest req, ServerResponse res) throws InterruptedException {
-        overseer.core.Process p = execOf(req);
+        overseer.core.TaskProcess p = execOf(req);
         Duration timeout = req.query().first("timeout").map(s -> duration("timeout", s)).orElse(MAX_WAIT);
         Optional<Exit> exit = p.await(timeout.compareTo(MAX_WAIT) > 0 ? MAX_WAIT : timeout);
         if (exit.isPresent()) {

@@ -154,7 +154,7 @@ final class TaskService implements AutoCloseable {
     void orphans(Orphans policy) {
         java.util.Set<String> jobs = new java.util.HashSet<>();
         store.jobs().forEach(j -> jobs.add(key(overseer.supervisor.Supervisor.NAMESPACE, j.id())));
-        for (overseer.core.spi.Runtime.Found f : tasks.runtime().found()) {
+        for (overseer.core.spi.TaskRuntime.Found f : tasks.runtime().found()) {
             String k = key(f.namespace(), f.id());
             if (specs.containsKey(k) || jobs.contains(k) || store.task(f.namespace(), f.id()).isPresent() || !ours(f)) {
                 continue;
@@ -183,7 +183,7 @@ final class TaskService implements AutoCloseable {
      * carries. Another daemon's tasks under the same cgroup parent are not ours to touch, nor is a task with
      * a terminal (its output goes through the terminal, not a log file).
      */
-    private boolean ours(overseer.core.spi.Runtime.Found f) {
+    private boolean ours(overseer.core.spi.TaskRuntime.Found f) {
         if (f.spec().isolation().isPresent()) {
             return true;
         }
@@ -212,7 +212,7 @@ final class TaskService implements AutoCloseable {
     }
 
     /** Recorded first, as any task is, then taken back through the runtime as a restart does. */
-    private void adoptOrphan(overseer.core.spi.Runtime.Found f) {
+    private void adoptOrphan(overseer.core.spi.TaskRuntime.Found f) {
         Identifiers.require("namespace", f.namespace());
         Identifiers.require("id", f.id());
         ServiceSpec spec = ServiceSpec.of(f.spec());
@@ -272,7 +272,7 @@ final class TaskService implements AutoCloseable {
 
     private void requireRuntimeFor(TaskSpec spec) {
         if (spec.isolation().isPresent()
-                && !tasks.runtime().features().contains(overseer.core.spi.Runtime.Feature.ISOLATION)) {
+                && !tasks.runtime().features().contains(overseer.core.spi.TaskRuntime.Feature.ISOLATION)) {
             throw OverseerException.unavailable(
                     "isolation: this daemon has no OCI runtime (crun or runc, and conmon): isolated tasks cannot run here");
         }

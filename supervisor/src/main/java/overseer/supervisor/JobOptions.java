@@ -25,7 +25,7 @@ import java.util.Optional;
  *                    ends TIMEOUT; unlike 0-core's max_time (whole seconds, then SIGKILL) it asks first
  */
 public record JobOptions(Optional<RestartPolicy> restart, Signal stopSignal, Duration stopGrace, boolean runBlock,
-                         int exitLogSize, int tailLines, List<Hook> hooks, Optional<Duration> timeout) {
+                         int exitLogSize, int tailLines, List<JobHook> hooks, Optional<Duration> timeout) {
     public static final JobOptions DEFAULT = builder().build();
 
     public JobOptions {
@@ -76,7 +76,7 @@ public record JobOptions(Optional<RestartPolicy> restart, Signal stopSignal, Dur
         private boolean runBlock;
         private int exitLogSize = 10;
         private int tailLines = 100;
-        private final List<Hook> hooks = new ArrayList<>();
+        private final List<JobHook> hooks = new ArrayList<>();
         private Duration timeout;
 
         /** Each run at most this long, then the stop sequence (see {@link JobOptions#timeout}). */
@@ -115,7 +115,7 @@ public record JobOptions(Optional<RestartPolicy> restart, Signal stopSignal, Dur
             return this;
         }
 
-        public Builder hook(Hook h) {
+        public Builder hook(JobHook h) {
             hooks.add(h);
             return this;
         }

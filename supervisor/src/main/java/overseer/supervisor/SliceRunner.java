@@ -16,11 +16,11 @@ import java.util.function.Consumer;
  * Runs slices on a {@link Supervisor} (0-core's RunSlice): each service becomes a {@code core.system} job,
  * with the id prefix + service name ("slice-db"), started once every service it comes after is ready.
  * <p>
- * Readiness ({@link Slice.Readiness}): a Match is a {@link Hook.Match} on the job's output, a Delay a
- * {@link Hook.Delay} after the start, Exited waits for the job's successful end. Whatever the readiness,
+ * Readiness ({@link Slice.Readiness}): a Match is a {@link JobHook.Match} on the job's output, a Delay a
+ * {@link JobHook.Delay} after the start, Exited waits for the job's successful end. Whatever the readiness,
  * a job that ends successfully before it is ready releases its dependents (as in 0-core), and one that
  * ends otherwise (ERROR, TIMEOUT, KILLED, after its restarts) fails them. The job's end is taken from a
- * {@link Hook.Exit}, which runs on the job's hook thread after the match hooks of its output: a process that
+ * {@link JobHook.Exit}, which runs on the job's hook thread after the match hooks of its output: a process that
  * prints its ready line and then exits is seen ready first.
  * <p>
  * The states, and what happens on failure and on stop: {@link SliceRun}.
@@ -105,15 +105,15 @@ public final class SliceRunner {
                         : new RestartPolicy(s.restart(), s.maxRestarts(), Backoff.DEFAULT, Duration.ofSeconds(10)));
         String name = s.name();
         switch (s.ready()) {
-            case Slice.Readiness.Match m -> options.hook(new Hook.Match(m.pattern(),
+            case Slice.Readiness.Match m -> options.hook(new JobHook.Match(m.pattern(),
                     msg -> run.ready(name, "matched \"" + m.pattern().pattern() + "\"")));
-            case Slice.Readiness.Delay d -> options.hook(new Hook.Delay(d.delay(),
+            case Slice.Readiness.Delay d -> options.hook(new JobHook.Delay(d.delay(),
                     () -> run.ready(name, "running for " + format(d.delay()))));
             case Slice.Readiness.Exited x -> {
             }
         }
         CompletableFuture<Job> self = new CompletableFuture<>();
-        options.hook(new Hook.Exit(state -> self.thenAccept(job ->
+        options.hook(new JobHook.Exit(state -> self.thenAccept(job ->
                 run.ended(name, job.lastResult().orElseGet(() -> JobResult.notRun(job.command(), state, "", 0))))));
         Command cmd = Command.system(jobId, arguments(s));
         Job job = left.isPresent() ? supervisor.adopt(cmd, options.build(), left.get()) : supervisor.run(cmd, options.build());

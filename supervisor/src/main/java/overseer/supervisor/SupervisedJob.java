@@ -8,7 +8,7 @@ import overseer.core.ProcessStats;
 import overseer.core.Signal;
 import overseer.core.Status;
 import overseer.core.Task;
-import overseer.core.spi.Runtime;
+import overseer.core.spi.TaskRuntime;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -173,8 +173,8 @@ final class SupervisedJob implements Job {
     }
 
     private void runExitHooks(JobResult fin) {
-        for (Hook h : options.hooks()) {
-            if (h instanceof Hook.Exit exit) {
+        for (JobHook h : options.hooks()) {
+            if (h instanceof JobHook.Exit exit) {
                 hooks.execute(() -> exit.action().accept(fin.state()));
             }
         }
@@ -216,9 +216,9 @@ final class SupervisedJob implements Job {
         /** The last lines, as bytes in reused slots: a flood of plain lines makes no String per line. */
         final LogTail stdout = new LogTail(options.tailLines());
         final LogTail stderr = new LogTail(options.tailLines());
-        final boolean streamHooks = options.hooks().stream().anyMatch(Hook.Stream.class::isInstance);
-        final List<Hook.Match> unmatched = new CopyOnWriteArrayList<>(
-                options.hooks().stream().filter(Hook.Match.class::isInstance).map(Hook.Match.class::cast).toList());
+        final boolean streamHooks = options.hooks().stream().anyMatch(JobHook.Stream.class::isInstance);
+        final List<JobHook.Match> unmatched = new CopyOnWriteArrayList<>(
+                options.hooks().stream().filter(JobHook.Match.class::isInstance).map(JobHook.Match.class::cast).toList());
         volatile Task task;
         volatile Thread builtIn;
         volatile boolean timedOut;
@@ -245,14 +245,14 @@ final class SupervisedJob implements Job {
                     }
                 }
             }
-            for (Hook.Match h : unmatched) {
+            for (JobHook.Match h : unmatched) {
                 if (h.pattern().matcher(m.text()).find()) {
                     unmatched.remove(h);
                     hooks.execute(() -> h.action().accept(m));
                 }
             }
-            for (Hook h : options.hooks()) {
-                if (h instanceof Hook.Stream s) {
+            for (JobHook h : options.hooks()) {
+                if (h instanceof JobHook.Stream s) {
                     s.message(m);
                 }
             }
@@ -346,10 +346,10 @@ final class SupervisedJob implements Job {
         if (killed.getCount() == 0) {
             stop(r);
         }
-        for (Hook h : options.hooks()) {
+        for (JobHook h : options.hooks()) {
             switch (h) {
-                case Hook.Pid p -> hooks.execute(() -> p.action().accept(pid));
-                case Hook.Delay d -> r.schedule(() -> {
+                case JobHook.Pid p -> hooks.execute(() -> p.action().accept(pid));
+                case JobHook.Delay d -> r.schedule(() -> {
                     if (task.status() == Status.RUNNING) {
                         hooks.execute(d.action());
                     }
@@ -378,7 +378,7 @@ final class SupervisedJob implements Job {
                 killQuietly(task, Signal.SIGKILL);
             }, left.isNegative() ? Duration.ZERO : left);
         }
-        if (cmd.statsInterval() > 0 && supervisor.tasks().runtime().features().contains(Runtime.Feature.STATS)) {
+        if (cmd.statsInterval() > 0 && supervisor.tasks().runtime().features().contains(TaskRuntime.Feature.STATS)) {
             r.timers.add(supervisor.scheduler().scheduleAtFixedRate(() -> sample(task),
                     cmd.statsInterval(), cmd.statsInterval(), TimeUnit.SECONDS));
         }
@@ -409,10 +409,10 @@ final class SupervisedJob implements Job {
     }
 
     private void addSinks(Task task, LevelParser out, LevelParser err) {
-        for (Hook h : options.hooks()) {
-            if (h instanceof Hook.Output o) {
+        for (JobHook h : options.hooks()) {
+            if (h instanceof JobHook.Output o) {
                 task.output().addSink(o.sink());
-            } else if (h instanceof Hook.Bytes b) {
+            } else if (h instanceof JobHook.Bytes b) {
                 task.output().addByteSink(b.sink());
             }
         }
@@ -667,7 +667,7 @@ final class SupervisedJob implements Job {
         Run r = run;
         Task t = r == null ? null : r.task;
         if (t == null || t.status() != Status.RUNNING
-                || !supervisor.tasks().runtime().features().contains(Runtime.Feature.STATS)) {
+                || !supervisor.tasks().runtime().features().contains(TaskRuntime.Feature.STATS)) {
             return List.of();
         }
         try {

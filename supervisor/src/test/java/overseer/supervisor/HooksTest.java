@@ -19,13 +19,13 @@ class HooksTest extends SupervisorFixture {
         AtomicReference<JobState> exit = new AtomicReference<>();
         List<String> matched = new CopyOnWriteArrayList<>();
         List<String> delayed = new CopyOnWriteArrayList<>();
-        Hook.Stream stream = new Hook.Stream();
+        JobHook.Stream stream = new JobHook.Stream();
         Job job = supervisor.run(shell(uniqueId("hooked"), "echo starting; echo 'listening on 8080'; sleep 0.5; echo done >&2"),
                 JobOptions.builder()
-                        .hook(new Hook.Pid(pid::set))
-                        .hook(Hook.match("listening on (\\d+)", m -> matched.add(m.text())))
-                        .hook(new Hook.Delay(Duration.ofMillis(100), () -> delayed.add("fired")))
-                        .hook(new Hook.Exit(exit::set))
+                        .hook(new JobHook.Pid(pid::set))
+                        .hook(JobHook.match("listening on (\\d+)", m -> matched.add(m.text())))
+                        .hook(new JobHook.Delay(Duration.ofMillis(100), () -> delayed.add("fired")))
+                        .hook(new JobHook.Exit(exit::set))
                         .hook(stream)
                         .build());
         JobResult r = job.await();
@@ -43,7 +43,7 @@ class HooksTest extends SupervisorFixture {
     void delayHookDoesNotFireAfterTheProcessEnded() throws Exception {
         List<String> delayed = new CopyOnWriteArrayList<>();
         Job job = supervisor.run(shell(uniqueId("quick"), "true"), JobOptions.builder()
-                .hook(new Hook.Delay(Duration.ofMillis(300), () -> delayed.add("late"))).build());
+                .hook(new JobHook.Delay(Duration.ofMillis(300), () -> delayed.add("late"))).build());
         job.await();
         await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(1)).until(delayed::isEmpty);
     }
@@ -52,13 +52,13 @@ class HooksTest extends SupervisorFixture {
     void aThrowingHookDoesNotKillItsJob() throws Exception {
         AtomicReference<JobState> exit = new AtomicReference<>();
         Job job = supervisor.run(shell(uniqueId("brave"), "echo x; exit 0"), JobOptions.builder()
-                .hook(new Hook.Pid(p -> {
+                .hook(new JobHook.Pid(p -> {
                     throw new IllegalStateException("hook bug");
                 }))
-                .hook(Hook.match("x", m -> {
+                .hook(JobHook.match("x", m -> {
                     throw new IllegalStateException("hook bug");
                 }))
-                .hook(new Hook.Exit(exit::set))
+                .hook(new JobHook.Exit(exit::set))
                 .build());
         assertThat(job.await().state()).isEqualTo(JobState.SUCCESS);
         await().atMost(Duration.ofSeconds(5)).until(() -> exit.get() == JobState.SUCCESS);
@@ -66,7 +66,7 @@ class HooksTest extends SupervisorFixture {
 
     @Test
     void badRegexIsRefusedNamingTheField() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Hook.match("(unclosed", m -> { }))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> JobHook.match("(unclosed", m -> { }))
                 .hasMessageStartingWith("hook.match: not a valid regular expression");
     }
 }

@@ -172,8 +172,8 @@ class PoliciesTest extends SupervisorFixture {
         assertThat(supervisor.jobs()).isEmpty();
     }
 
-    static Hook readyHook(CountDownLatch ready) {
-        return Hook.match("^ready$", m -> ready.countDown());
+    static JobHook readyHook(CountDownLatch ready) {
+        return JobHook.match("^ready$", m -> ready.countDown());
     }
 
     static void awaitReady(CountDownLatch latch) throws InterruptedException {

@@ -12,7 +12,7 @@ import java.util.List;
 
 /**
  * A task as a runtime controls it: its init process plus the task-wide operations. The optional ones have
- * defaults that refuse; core only calls them when the runtime claims the matching {@link Runtime.Feature}.
+ * defaults that refuse; core only calls them when the runtime claims the matching {@link TaskRuntime.Feature}.
  */
 public interface RuntimeTask extends RuntimeProcess {
     /** Prepares an extra process to run in the task, started later through its own {@code start}. */

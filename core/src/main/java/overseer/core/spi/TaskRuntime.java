@@ -10,7 +10,7 @@ import java.util.Set;
  * does what it is told; the lifecycle rules, events and bookkeeping live in {@link overseer.core.Tasks},
  * which drives every runtime the same way.
  */
-public interface Runtime extends AutoCloseable {
+public interface TaskRuntime extends AutoCloseable {
     /** A short name: "native", "portable", "oci". */
     String name();
 

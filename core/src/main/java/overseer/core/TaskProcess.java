@@ -13,7 +13,7 @@ import java.util.concurrent.TimeoutException;
  * A process of a task: its init process or one exec'd into it. containerd's Process, with Lambda's
  * Terminate / Kill-with-deadline and Nomad's graceful Shutdown on top.
  */
-public interface Process {
+public interface TaskProcess {
     /** The exec id; for a task's init process, the task id. */
     String id();
 

@@ -10,11 +10,11 @@ import java.util.List;
  * read to the end, then its stderr: the programs run here write at most a few lines of diagnostics, far
  * below a pipe's 64 KiB, so the child can never block on a full stderr while stdout is read.
  */
-final class Command {
+final class Program {
     /** The environment of every helper: a PATH and nothing of Overseer's own. */
     static final String[] ENV = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
 
-    private Command() {
+    private Program() {
     }
 
     /** How a command ended and what it wrote. */

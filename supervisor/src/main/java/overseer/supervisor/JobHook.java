@@ -10,9 +10,9 @@ import java.util.regex.Pattern;
  * 0-core's runner hooks: code called at points of a job's life. Hooks run on the job's hook thread, in
  * order, never on the thread reading the output; a hook that throws is logged and does not affect the job.
  */
-public sealed interface Hook {
+public sealed interface JobHook {
     /** Runs {@code delay} after each start of the process, if it is still running then. */
-    record Delay(Duration delay, Runnable action) implements Hook {
+    record Delay(Duration delay, Runnable action) implements JobHook {
         public Delay {
             overseer.core.Durations.requireNonNegative("hook.delay", delay);
             Objects.requireNonNull(action, "action");
@@ -20,22 +20,22 @@ public sealed interface Hook {
     }
 
     /** Runs once, when the job has ended for good, with its final state. */
-    record Exit(Consumer<JobState> action) implements Hook {
+    record Exit(Consumer<JobState> action) implements JobHook {
     }
 
     /** Runs on the first message of each run that matches {@code pattern} (a find, not a full match). */
-    record Match(Pattern pattern, Consumer<Message> action) implements Hook {
+    record Match(Pattern pattern, Consumer<Message> action) implements JobHook {
     }
 
     /** Runs with the pid each time the process starts. */
-    record Pid(LongConsumer action) implements Hook {
+    record Pid(LongConsumer action) implements JobHook {
     }
 
     /**
      * Every output record of every run, raw (before the level protocol), on the thread that reads the output:
      * keep it quick. For a caller that shows the output as it comes, such as {@code overseer run}.
      */
-    record Output(overseer.core.LogSink sink) implements Hook {
+    record Output(overseer.core.LogSink sink) implements JobHook {
     }
 
     /**
@@ -43,11 +43,11 @@ public sealed interface Hook {
      * a caller that passes the output on unchanged, such as {@code overseer run} to its own stdout. No record
      * is made for it.
      */
-    record Bytes(overseer.core.ByteSink sink) implements Hook {
+    record Bytes(overseer.core.ByteSink sink) implements JobHook {
     }
 
     /** Captures the whole output of every run (0-core's StreamHook), without the tail's bound. */
-    final class Stream implements Hook {
+    final class Stream implements JobHook {
         private final StringBuilder stdout = new StringBuilder();
         private final StringBuilder stderr = new StringBuilder();
 

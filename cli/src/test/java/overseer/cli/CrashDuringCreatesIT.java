@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * every acknowledged create is there, and every process the daemons spawned belongs to a task (its pid is a task's pid),
  * including one spawned just before the crash whose pid was not written yet.
  */
-class CrashDuringCreatesTest {
+class CrashDuringCreatesIT {
     private static final int TASKS = 500;
     private static final int BASE = 700_000; // `sleep 700000+i`: each task's process is told apart by its argument
     @TempDir

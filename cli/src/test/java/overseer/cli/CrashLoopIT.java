@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * distinct codes. None is lost; every exit is true and recorded once (its exitedAt never changes); one
  * /tasks/exit per exit over all the daemons' lifetimes, read by a client that resumes with ?since=N.
  */
-class CrashLoopTest {
+class CrashLoopIT {
     private static final Duration WAIT = RealDaemon.WAIT;
     private static final int TASKS = 50;
     private static final int CRASHES = 25;

@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** `overseer daemon` and the verbs that drive it, each a real JVM, as an operator runs them. */
-class DaemonCliTest extends CliFixture {
+class DaemonCliIT extends CliFixture {
     @Test
     void aTaskThroughEveryVerb() throws Exception {
         assertThat(verb(0, "create", "web", "--", "/bin/sh", "-c", "echo serving; exec sleep 1000")).containsExactly("web");

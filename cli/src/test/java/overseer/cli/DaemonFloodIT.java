@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * ended the listener for good ("Got a throwable while listening, this server socket is terminating now").
  * The daemon runs here under prlimit with a small RLIMIT_NOFILE, so that a few hundred connections exhaust it.
  */
-class DaemonFloodTest {
+class DaemonFloodIT {
     private static final String TOKEN = "0123456789abcdef-flood-token";
     private static final int SOFT = 200;
     private static final int HARD = 400;
@@ -89,7 +89,7 @@ class DaemonFloodTest {
                     }
                 }
                 // The cap's worth are held; the next ones are answered 503 and closed; the rest wait in the backlog.
-                await().atMost(RealDaemon.WAIT).until(() -> flood.stream().anyMatch(DaemonFloodTest::refused));
+                await().atMost(RealDaemon.WAIT).until(() -> flood.stream().anyMatch(DaemonFloodIT::refused));
                 assertThat(openFiles(pid)).isLessThan(HARD - 100);
             } finally {
                 for (SocketChannel c : flood) {

@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * After a restart every task is accounted for with its true exit code, and the exits it missed are
  * published (a late subscriber gets them with ?since=0).
  */
-class DaemonRecoveryTest {
+class DaemonRecoveryIT {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final int TASKS = 50;
     @TempDir

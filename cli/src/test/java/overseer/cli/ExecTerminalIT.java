@@ -31,7 +31,7 @@ import static org.awaitility.Awaitility.await;
  * stty child was stopped by SIGTTOU and the exec never started); -i without -t streams stdin through a pipe
  * (before, it was refused), so `overseer exec -i db psql < dump.sql` works.
  */
-class ExecTerminalTest {
+class ExecTerminalIT {
     private static final AtomicInteger IDS = new AtomicInteger();
     private static final Duration PATIENCE = Duration.ofSeconds(60);
     @TempDir
@@ -56,7 +56,7 @@ class ExecTerminalTest {
     }
 
     private Task overseer(Redirect stdin, String... args) {
-        List<String> cmd = new ArrayList<>(List.of(RunInTerminalTest.OVERSEER.toString()));
+        List<String> cmd = new ArrayList<>(List.of(RunInTerminalIT.OVERSEER.toString()));
         cmd.addAll(List.of(args));
         return tasks.run(TaskSpec.of("exec-" + IDS.incrementAndGet(), ProcessSpec.builder(cmd).stdin(stdin).captureOutput()
                 .env(Map.of("OVERSEER_CLASSPATH", System.getProperty("java.class.path"), "PATH", "/usr/bin:/bin",
@@ -86,7 +86,7 @@ class ExecTerminalTest {
         try (Tmux tmux = Tmux.start(Map.of("OVERSEER_CLASSPATH", System.getProperty("java.class.path"),
                 "OVERSEER_SOCKET", daemon.socket().toString()))) {
             tmux.line("stty -g > " + dir.resolve("before"));
-            tmux.line(RunInTerminalTest.OVERSEER + " exec -it --exec-id sh1 shell -- /bin/sh; echo \"rc=$?\"");
+            tmux.line(RunInTerminalIT.OVERSEER + " exec -it --exec-id sh1 shell -- /bin/sh; echo \"rc=$?\"");
             await().atMost(PATIENCE).until(() -> execStatus("shell", "sh1").equals("running"));
             tmux.line("echo in-$((2*3))");
             await().atMost(PATIENCE).until(() -> tmux.screen().lines().anyMatch(l -> l.strip().equals("in-6")));

@@ -26,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** Two real daemons ({@code overseer daemon --fleet}) on a real nats-server, driven by {@code overseer fleet ...}. */
-class FleetCliTest {
+class FleetCliIT {
     private static final Path NATS = Path.of("/usr/sbin/nats-server");
 
     @TempDir

@@ -19,7 +19,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** `overseer run --isolate` for real, on runc/crun under conmon (root only). */
-class IsolatedRunTest {
+class IsolatedRunIT {
     private Tasks tasks;
 
     @BeforeEach

@@ -30,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * command's output byte for byte, what Overseer prints is the output byte for byte, and every log file is
  * 0600. The output is binary: any byte, '\r' before '\n', lines longer than a record, no final newline.
  */
-class LogFloodTest {
+class LogFloodIT {
     private static final AtomicInteger IDS = new AtomicInteger();
     private Tasks tasks;
 

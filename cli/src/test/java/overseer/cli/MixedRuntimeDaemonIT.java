@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** `overseer daemon --runtime both`: each task chooses, by asking for isolation or not. */
-class MixedRuntimeDaemonTest {
+class MixedRuntimeDaemonIT {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     @TempDir
     Path dir;

@@ -32,7 +32,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * restarts the daemon, which reports both true exits (never -1) from the exits directory, and takes back a
  * task's cgroups: update, stats, the freezer and delete work on it as on a fresh task.
  */
-class MonitorDurabilityTest {
+class MonitorDurabilityIT {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final long MIB = 1L << 20;
     private static final Duration WAIT = Duration.ofSeconds(60);

@@ -23,7 +23,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** What an OCI daemon leaves is taken back whole by the next one: created tasks, and logs without doubles. */
-class OciDaemonRecoveryTest {
+class OciDaemonRecoveryIT {
     @TempDir
     Path dir;
     private Daemon daemon;

@@ -15,7 +15,7 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The verbs as people who live in docker and systemctl type them, each a real JVM against a real daemon. */
-class OperatorCliTest extends CliFixture {
+class OperatorCliIT extends CliFixture {
     @Test
     void theSocketAndNamespaceGoBeforeTheVerbAsDockerHTakesThem() throws Exception {
         Task detached = jvm("--socket", sock().toString(), "-n", "ns2", "run", "-d", "--id", "g", "--", "/bin/sleep", "100");

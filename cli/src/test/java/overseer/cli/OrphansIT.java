@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * left its process running, unowned, with no warning. The next daemon finds it under its cgroups, reports
  * it at /v1/orphans and stops it (the default) or adopts it (--orphans adopt).
  */
-class OrphansTest {
+class OrphansIT {
     @TempDir
     Path dir;
     private RealDaemon daemon;

@@ -27,7 +27,7 @@ import static org.awaitility.Awaitility.await;
  * its tasks' output to its owner: another local user is refused every one of them, and the socket is never,
  * not even for a moment after bind(2), open to anyone else.
  */
-class PrivateStateTest {
+class PrivateStateIT {
     private static final Set<PosixFilePermission> OTHERS = Set.of(
             PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE, PosixFilePermission.GROUP_EXECUTE,
             PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE, PosixFilePermission.OTHERS_EXECUTE);

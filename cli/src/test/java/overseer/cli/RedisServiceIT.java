@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * kill -9 redis while no daemon runs, and the next daemon records the true exit (137, SIGKILL) and starts
  * redis again; the same across a graceful daemon restart.
  */
-class RedisServiceTest {
+class RedisServiceIT {
     private static final Path REDIS = Path.of("/usr/bin/redis-server");
     private static final Duration WAIT = RealDaemon.WAIT;
     @TempDir

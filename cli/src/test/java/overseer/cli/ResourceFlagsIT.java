@@ -29,7 +29,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** docker's resource flags on {@code overseer run}, and {@code overseer info}, run as a user runs them. */
-class ResourceFlagsTest {
+class ResourceFlagsIT {
     private static final AtomicInteger IDS = new AtomicInteger();
     private static final Path CGROUPS = Path.of("/sys/fs/cgroup");
     private final String parent = "overseer-test-cli-" + Integer.toHexString(ThreadLocalRandom.current().nextInt());

@@ -24,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** {@code overseer run} as a user runs it: a real JVM running the CLI, supervised by Overseer itself. */
-class RunCommandTest {
+class RunCommandIT {
     private static final AtomicInteger IDS = new AtomicInteger();
     private Tasks tasks;
 
@@ -98,7 +98,7 @@ class RunCommandTest {
         List<Long> left = out(t).stream().map(Long::parseLong).toList();
         try {
             assertThat(left).hasSize(2);
-            await().atMost(Duration.ofSeconds(5)).until(() -> left.stream().noneMatch(RunCommandTest::running));
+            await().atMost(Duration.ofSeconds(5)).until(() -> left.stream().noneMatch(RunCommandIT::running));
         } finally {
             left.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
         }

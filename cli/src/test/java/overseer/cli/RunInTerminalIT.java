@@ -19,7 +19,7 @@ import static org.awaitility.Awaitility.await;
  * terminal (its process group is the foreground one), so it reads what is typed and Ctrl-C reaches it at
  * once; Ctrl-Z stops the job and fg resumes it; closing the terminal leaves nothing behind.
  */
-class RunInTerminalTest {
+class RunInTerminalIT {
     static final Path OVERSEER = Path.of("..", "bin", "overseer").toAbsolutePath().normalize();
     private static final Duration PATIENCE = Duration.ofSeconds(60);
     /** In every command line a test starts, to find what it left (and kill it) whatever happened. */

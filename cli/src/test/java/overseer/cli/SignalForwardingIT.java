@@ -26,7 +26,7 @@ import static org.awaitility.Awaitility.await;
  * running under ppid 1), prints the JVM's "stray SR signal" (USR2) or writes a thread dump (QUIT). And the
  * command's own flags are the command's: parsing stops at its first word.
  */
-class SignalForwardingTest {
+class SignalForwardingIT {
     private static final AtomicInteger IDS = new AtomicInteger();
     private static final Duration PATIENCE = Duration.ofSeconds(60);
     /** Prints a line per signal it traps, "ready" once the traps are set; ends on TERM. */
@@ -45,7 +45,7 @@ class SignalForwardingTest {
     }
 
     private Task overseer(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(RunInTerminalTest.OVERSEER.toString()));
+        List<String> cmd = new ArrayList<>(List.of(RunInTerminalIT.OVERSEER.toString()));
         cmd.addAll(List.of(args));
         return tasks.run(TaskSpec.of("sig-" + IDS.incrementAndGet(), ProcessSpec.builder(cmd).captureOutput()
                 .env(Map.of("OVERSEER_CLASSPATH", System.getProperty("java.class.path"),
@@ -106,7 +106,7 @@ class SignalForwardingTest {
             int code = d.await().exitCode();
             d.output().drained().join();
             assertThat(all(d)).doesNotContain("already used");
-            assertThat(code).as(all(d)).isZero(); // a clean stop, as DaemonCliTest.sigtermStopsTheDaemonCleanly
+            assertThat(code).as(all(d)).isZero(); // a clean stop, as DaemonCliIT.sigtermStopsTheDaemonCleanly
             assertThat(java.nio.file.Files.exists(sock)).isFalse();
         } finally {
             RealDaemon.removeCgroupParent(parent); // the daemon made it, empty, in every hierarchy

@@ -18,7 +18,7 @@ import static org.awaitility.Awaitility.await;
  * {@code overseer daemon} under systemd's Type=notify, as a real monitor and daemon JVM: the test binds the
  * datagram socket systemd would and hands it over in $NOTIFY_SOCKET (systemd itself is not needed).
  */
-class SystemdNotifyTest {
+class SystemdNotifyIT {
     @TempDir
     Path dir;
 

@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * every log intact (no line missing or doubled), and the re-adopted native tasks' limits and cgroups work:
  * update, stats, pause, kill-all, and rm leaves no cgroup.
  */
-class TwoHundredTasksTest {
+class TwoHundredTasksIT {
     private static final int TASKS = 200;
     private static final long MIB = 1L << 20;
     @TempDir

@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * deletes, leaving runtime state and /overseer/NS/ID cgroups. A stopping daemon finishes them; one killed
  * has recorded them, and the next finishes them before it serves.
  */
-class UnfinishedDeletesTest {
+class UnfinishedDeletesIT {
     private static final int TASKS = 6;
     @TempDir
     Path dir;

@@ -19,7 +19,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** {@code overseer --version} as a real JVM: the version and the commit the build recorded. */
-class VersionTest {
+class VersionIT {
     private static final Duration WAIT = Duration.ofSeconds(60);
     private Tasks tasks;
 

@@ -10,7 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** A 3-server JetStream cluster, stream and buckets at R=3: losing one server of three loses nothing. */
-class FleetClusterTest extends FleetFixture {
+class FleetClusterIT extends FleetFixture {
     @Override
     NatsServers servers(Path at) throws IOException {
         return NatsServers.cluster(at);

@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /** Three daemons on one nats-server: placement, de-duplication, queues, capacity and heartbeats. */
-class FleetTest extends FleetFixture {
+class FleetIT extends FleetFixture {
 
     @Test
     void commandsRunOnceEachAndAnyNodeAnswersForAny() {

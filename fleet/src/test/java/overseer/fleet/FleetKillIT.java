@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** kill -9 of a node (a daemon in its own JVM) in the middle of its commands: survivors rerun every one. */
-class FleetKillTest extends FleetFixture {
+class FleetKillIT extends FleetFixture {
     private Process victim;
     private final List<ProcessHandle> orphans = new ArrayList<>();
 

@@ -30,7 +30,7 @@ import static overseer.linux.CgroupFixture.sh;
 
 /** Limits on real cgroups (v1 controllers here, v2 for tracking and kill): each limit does what it says. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
-class CgroupLimitsTest extends CgroupTestBase {
+class CgroupLimitsIT extends CgroupTestBase {
     private static final Duration WAIT = Duration.ofSeconds(10);
 
     @Test

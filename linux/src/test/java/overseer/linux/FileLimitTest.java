@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * getrlimit through FFM reads what the kernel reports. (Raising is tested on a daemon of its own, under
- * prlimit, in DaemonFloodTest: this JVM's limits are the other tests' too.)
+ * prlimit, in DaemonFloodIT: this JVM's limits are the other tests' too.)
  */
 class FileLimitTest {
     @Test

@@ -27,7 +27,7 @@ import static overseer.linux.CgroupFixture.sh;
 
 /** Pause / resume through the freezer, and Lambda's Freeze / Thaw / Stop with their cycle metrics. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
-class FreezerTest extends CgroupTestBase {
+class FreezerIT extends CgroupTestBase {
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final long MIB = 1L << 20;
 

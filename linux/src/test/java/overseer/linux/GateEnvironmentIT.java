@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * exactly its spec's environment: the gate's shell exports PWD to what it execs, and must not.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class GateEnvironmentTest extends CgroupTestBase {
+class GateEnvironmentIT extends CgroupTestBase {
     @Test
     void aGatedProcessGetsExactlyTheSpecsEnvironment() throws Exception {
         assertThat(env(ProcessSpec.builder("/usr/bin/env").env("A", "1"))).containsExactly("A=1");

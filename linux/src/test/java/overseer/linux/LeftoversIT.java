@@ -33,7 +33,7 @@ import static overseer.linux.CgroupFixture.sh;
  * task and foreground run has one) it reaches even a process that left the group.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class LeftoversTest extends CgroupTestBase {
+class LeftoversIT extends CgroupTestBase {
     private static final Duration WAIT = Duration.ofSeconds(10);
     private final List<Long> strays = new CopyOnWriteArrayList<>();
 

@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** 0-core's SetUnprivileged and running a process as another user, for real (as root). */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
-class PrivilegesTest {
+class PrivilegesIT {
     private static final Duration WAIT = Duration.ofSeconds(10);
     private CgroupFixture cg;
 

@@ -27,7 +27,7 @@ import static overseer.linux.CgroupFixture.sh;
  * cgroups back, so update, stats, pause through the freezer, kill-all and delete work as on a fresh task.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
-class ReadoptedCgroupTest extends CgroupTestBase {
+class ReadoptedCgroupIT extends CgroupTestBase {
     private static final long MIB = 1L << 20;
 
     @Test

@@ -17,7 +17,7 @@ import static org.awaitility.Awaitility.await;
 /**
  * SignalFd in a JVM that nobody started with blocked signals (this test JVM): no descriptor, the JVM's own
  * handling stays; and the stop of a child is seen once, without its exit being taken from its watcher.
- * Reading signals for real is tested through bin/overseer (cli's SignalForwardingTest, RunInTerminalTest).
+ * Reading signals for real is tested through bin/overseer (cli's SignalForwardingIT, RunInTerminalIT).
  */
 class SignalFdTest {
     private Tasks tasks;

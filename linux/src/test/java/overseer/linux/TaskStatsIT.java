@@ -20,7 +20,7 @@ import static overseer.linux.CgroupFixture.sh;
 
 /** Stats of a task from its cgroup, and of each process from /proc, with and without a cgroup. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
-class TaskStatsTest extends CgroupTestBase {
+class TaskStatsIT extends CgroupTestBase {
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final long MIB = 1L << 20;
 

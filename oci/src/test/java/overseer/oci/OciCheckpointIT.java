@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Checkpoint and restore through criu, where criu works; a plain "unsupported" with the reason where it does not. */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class OciCheckpointTest {
+class OciCheckpointIT {
     private static final String NS = "criu";
     private static final Duration WAIT = Duration.ofSeconds(20);
     private OciRuntime runtime;

@@ -36,13 +36,13 @@ import static org.awaitility.Awaitility.await;
 /** What isolation means, checked from inside real containers: each test states one property. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 @ExtendWith(LeavesNothing.class)
-class OciIsolationTest {
+class OciIsolationIT {
     private static final String NS = "iso";
     private static final Duration WAIT = Duration.ofSeconds(15);
     private OciRuntime runtime;
     private Tasks tasks;
 
-    /** "auto": crun where it runs, else runc; {@link OciRuncIsolationTest} forces runc. */
+    /** "auto": crun where it runs, else runc; {@link OciRuncIsolationIT} forces runc. */
     protected String runtimeName() {
         return "auto";
     }

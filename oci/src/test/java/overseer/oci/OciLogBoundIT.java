@@ -31,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 @ExtendWith(LeavesNothing.class)
-class OciLogBoundTest {
+class OciLogBoundIT {
     private static final String NS = "flood";
     private OciRuntime runtime;
     private Tasks tasks;
@@ -132,7 +132,7 @@ class OciLogBoundTest {
                 throw new AssertionError("line " + i + " of the copy: " + lines[i] + " after " + lines[i - 1]);
             }
         }
-        System.out.printf("OciLogBoundTest: Overseer's copy has %d of %d lines%n", lines.length, n);
+        System.out.printf("OciLogBoundIT: Overseer's copy has %d of %d lines%n", lines.length, n);
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(out))).isEqualTo("rw-------");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(ctrLog))).as("conmon's log")
                 .isEqualTo("rw-------");

@@ -26,7 +26,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * reattaches to it, reads its whole log and its exit code from conmon's files.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
-class OciReattachTest {
+class OciReattachIT {
     private static final String NS = "detached";
     private java.lang.Process child;
     private OciRuntime runtime;

@@ -16,9 +16,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * share the host's /tmp and pid namespace ({@link OciTesting#hostLike}); the few contract tests that cannot
  * hold for a container at all are skipped by {@link Differences}, each with the reason.
  */
-@ExtendWith(OciRuntimeTest.Differences.class)
+@ExtendWith(OciRuntimeIT.Differences.class)
 @ExtendWith(LeavesNothing.class)
-class OciRuntimeTest extends RuntimeContract {
+class OciRuntimeIT extends RuntimeContract {
 
     /** "auto": crun where it runs (with its cgroup v2 mount covered on a hybrid host), else runc. */
     protected String runtimeName() {

@@ -31,7 +31,7 @@ import static org.awaitility.Awaitility.await;
  * Clients that hold the daemon's connections (issue 10, denial of service): each shape here made the daemon
  * wait forever before the connection guard; with short limits each is now answered or closed in time.
  */
-class ApiAbuseTest {
+class ApiAbuseIT {
     private static final String TOKEN = "0123456789abcdef-abuse-token";
     /** Far beyond every timeout below: a read still blocked then would have waited forever. */
     private static final Duration FOREVER = Duration.ofSeconds(20);

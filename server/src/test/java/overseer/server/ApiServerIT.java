@@ -14,7 +14,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The API on a real Unix socket, with the native runtime and the SQLite store. */
-class ApiServerTest extends DaemonFixture {
+class ApiServerIT extends DaemonFixture {
     @Test
     void socketIsForItsOwnerOnly() throws IOException {
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(daemon.socket()))).isEqualTo("rw-------");

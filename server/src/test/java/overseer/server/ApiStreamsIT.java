@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Events as SSE, logs with follow, metrics, and the token-guarded TCP listener. */
-class ApiStreamsTest {
+class ApiStreamsIT {
     private static final String TOKEN = "0123456789abcdef-test-token";
     @TempDir
     Path dir;

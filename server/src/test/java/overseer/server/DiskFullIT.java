@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The state directory's disk fills up under a running daemon: writes are refused as 507 naming the
  * directory, reads go on, nothing is half-recorded, and once space is free the daemon writes again by itself.
  */
-class DiskFullTest {
+class DiskFullIT {
     @TempDir
     Path dir;
     private Path state;

@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** 0-core commands submitted over the API; results outlive the daemon. */
-class JobApiTest extends DaemonFixture {
+class JobApiIT extends DaemonFixture {
     @Test
     void submitWaitAndReadTheResultAfterARestart() throws IOException {
         JsonNode accepted = call("POST", "/v1/jobs", """

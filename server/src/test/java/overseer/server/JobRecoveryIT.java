@@ -25,7 +25,7 @@ import static org.awaitility.Awaitility.await;
  * Jobs (0-core commands) and slices across daemon restarts: in-process daemons on one state directory, the
  * first closed without stopping its tasks, the next taking them back.
  */
-class JobRecoveryTest {
+class JobRecoveryIT {
     private static final Duration LONG = Duration.ofSeconds(20);
     @TempDir
     Path dir;

@@ -28,7 +28,7 @@ import static org.awaitility.Awaitility.await;
  * A daemon task's log past its limit: rotated while the task writes it itself, no byte lost that is not
  * rotated out, the kept files (and what {@code logs} serves) the exact tail of the output, all 0600.
  */
-class LogRotationTest {
+class LogRotationIT {
     private static final int LINES = 200_000;
     @TempDir
     Path dir;

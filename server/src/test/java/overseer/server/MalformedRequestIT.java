@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The shapes that got a 5xx or no answer from a real daemon (issue 10), sent byte for byte over its Unix
  * socket: each must get a 4xx whose message names the field at fault, and the daemon must go on serving.
  */
-class MalformedRequestTest extends DaemonFixture {
+class MalformedRequestIT extends DaemonFixture {
     private static final Duration ANSWER = Duration.ofSeconds(20);
     private static final String SLEEP = "{\"id\": \"s\", \"process\": {\"args\": [\"/bin/sleep\", \"100\"]}}";
     private static final String TASKS = "/v1/namespaces/default/tasks";

@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** /metrics per task: the series move as a real task runs, exits and is restarted. */
-class MetricsTest extends DaemonFixture {
+class MetricsIT extends DaemonFixture {
     /** One sample line of the text format: name{labels} value. */
     private static final Pattern SAMPLE = Pattern.compile("([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{[^}]*})? (\\S+)");
 

@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The Java client against a real daemon. */
-class OverseerClientTest {
+class OverseerClientIT {
     @TempDir
     Path dir;
     private Daemon daemon;

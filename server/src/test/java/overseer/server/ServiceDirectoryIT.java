@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /** `overseer daemon --services DIR` and `overseer reload`: declared services applied by difference. */
-class ServiceDirectoryTest {
+class ServiceDirectoryIT {
     private static final String BASE = """
             services:
               - name: db

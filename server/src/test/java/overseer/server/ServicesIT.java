@@ -30,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /** Restart policies, stops, run time limits and health checks of daemon tasks, through the Java client. */
-class ServicesTest {
+class ServicesIT {
     private static final Duration QUICK = Duration.ofMillis(10);
     @TempDir
     Path dir;

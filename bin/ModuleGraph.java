@@ -81,6 +81,7 @@ public class ModuleGraph {
                 continue;
             }
             String text = Files.readString(info).replaceAll("(?s)/\\*.*?\\*/", "").replaceAll("//[^\n]*", "");
+            text = text.substring(text.indexOf('{') + 1);
             for (String statement : text.replaceAll("\\s+", " ").split(";")) {
                 String s = statement.strip();
                 if (s.startsWith("exports") || s.startsWith("opens")) {

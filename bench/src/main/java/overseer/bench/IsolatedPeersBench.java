@@ -47,7 +47,7 @@ public final class IsolatedPeersBench {
         try {
             PeerRootfs rootfs = PeerRootfs.build(scratch.dir);
             List<Peer> peers = new ArrayList<>();
-            Map<String, OverseerIsolated> apiPeers = new LinkedHashMap<>();
+            Map<String, OverseerIsolated> overseers = new LinkedHashMap<>();
             for (String runtime : List.of("crun", "runc")) {
                 Path libState = scratch.resolve("l-" + runtime);
                 OverseerIsolated lib = OverseerIsolated.library(libState, runtime, rootfs.dir());
@@ -55,7 +55,8 @@ public final class IsolatedPeersBench {
                 BareRuntime bare = BareRuntime.copiedFrom(lib, libState, scratch.resolve("bare-" + runtime));
                 OverseerIsolated api = OverseerIsolated.daemon(scratch.resolve("a-" + runtime), runtime, rootfs.dir());
                 open.addFirst(api);
-                apiPeers.put(runtime, api);
+                overseers.put("Overseer API, " + runtime + " + conmon", api);
+                overseers.put("Overseer library, " + runtime + " + conmon", lib);
                 peers.add(new Peer("bare `" + runtime + " run`" + (bare.coversUnified() ? " (v2 mount covered)" : ""), bare::runTrue));
                 peers.add(new Peer("Overseer API, " + runtime + " + conmon", api::runTrue));
                 peers.add(new Peer("Overseer library, " + runtime + " + conmon", lib::runTrue));
@@ -75,27 +76,21 @@ public final class IsolatedPeersBench {
             peers.add(new Peer("harness: ProcessBuilder /bin/true", id -> Cmd.run(scratch.dir, "/bin/true").orThrow().nanos()));
 
             Map<String, long[]> nanos = new LinkedHashMap<>();
-            Map<String, long[]> answered = new LinkedHashMap<>();
             peers.forEach(p -> nanos.put(p.name(), new long[rounds]));
-            apiPeers.keySet().forEach(r -> answered.put(r, new long[rounds]));
             for (int round = 0; round < warmup + rounds; round++) {
                 for (int k = 0; k < peers.size(); k++) {
                     Peer p = peers.get((k + round) % peers.size());
                     long t = p.run().nanos("r" + round + "-" + k);
                     if (round >= warmup) {
                         nanos.get(p.name())[round - warmup] = t;
-                        for (var e : apiPeers.entrySet()) {
-                            if (p.name().equals("Overseer API, " + e.getKey() + " + conmon")) {
-                                answered.get(e.getKey())[round - warmup] = e.getValue().lastAnsweredNanos();
-                            }
-                        }
                     }
                 }
                 if (round == warmup - 1) {
+                    overseers.values().forEach(OverseerIsolated::forgetPhases);
                     System.out.println("warm-up done; " + Machine.loadAverage() + " load");
                 }
             }
-            report(peers, nanos, answered, png);
+            report(peers, nanos, overseers, png);
         } finally {
             for (AutoCloseable c : open) {
                 try {
@@ -107,7 +102,8 @@ public final class IsolatedPeersBench {
         }
     }
 
-    private static void report(List<Peer> peers, Map<String, long[]> nanos, Map<String, long[]> answered, Path png) throws Exception {
+    private static void report(List<Peer> peers, Map<String, long[]> nanos, Map<String, OverseerIsolated> overseers, Path png)
+            throws Exception {
         Map<String, Latencies> l = new LinkedHashMap<>();
         peers.forEach(p -> l.put(p.name(), Latencies.of(p.name(), nanos.get(p.name()))));
         System.out.println();
@@ -116,10 +112,16 @@ public final class IsolatedPeersBench {
         for (Latencies x : l.values()) {
             System.out.printf("| %s | %.1f | %.1f | %.1f |%n", x.what(), x.p50() / 1e6, x.p99() / 1e6, x.max() / 1e6);
         }
-        for (var e : answered.entrySet()) {
-            Latencies a = Latencies.of("", e.getValue());
-            System.out.printf("Overseer API, %s: the delete answered at p50 %.1f ms (the runtime's delete then runs on in the background)%n",
-                    e.getKey(), a.p50() / 1e6);
+        System.out.println();
+        System.out.println("where Overseer's time goes: median ms from the run's start to the end of each phase");
+        System.out.println("| peer | " + String.join(" | ", OverseerIsolated.PHASES) + " |");
+        System.out.println("|---|" + "---:|".repeat(OverseerIsolated.PHASES.size()));
+        for (var e : overseers.entrySet()) {
+            StringBuilder row = new StringBuilder("| " + e.getKey() + " |");
+            for (long m : e.getValue().medianPhases()) {
+                row.append(String.format(" %.1f |", m / 1e6));
+            }
+            System.out.println(row);
         }
         double harness = l.get("harness: ProcessBuilder /bin/true").p50();
         System.out.println();

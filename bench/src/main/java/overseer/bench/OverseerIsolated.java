@@ -29,8 +29,9 @@ final class OverseerIsolated implements AutoCloseable {
     private final Daemon daemon;
     private final OverseerClient client;
     private final Isolation isolation;
-    /** Spawn → delete answered of the last run, for the caller's view beside the full figure. */
-    private long lastAnsweredNanos;
+    /** Where the time of each run went, phase by phase (nanos from the run's start to each phase's end). */
+    private final java.util.List<long[]> phases = new java.util.ArrayList<>();
+    static final java.util.List<String> PHASES = java.util.List.of("created", "started", "exited", "delete answered", "runtime deleted");
 
     private OverseerIsolated(OciRuntime runtime, Tasks tasks, Daemon daemon, Isolation isolation) {
         this.runtime = runtime;
@@ -72,30 +73,49 @@ final class OverseerIsolated implements AutoCloseable {
     /** Create + start + wait + delete of /bin/true as task {@code id}; nanos until the runtime's delete is done. */
     long runTrue(String id) throws InterruptedException {
         TaskSpec spec = TaskSpec.of(id, ProcessSpec.of("/bin/true")).withIsolation(isolation);
+        long[] at = new long[PHASES.size()];
         long t0 = System.nanoTime();
         Exit exit;
         if (daemon != null) {
             client.createTask(NAMESPACE, ServiceSpec.of(spec));
+            at[0] = System.nanoTime() - t0;
             client.start(NAMESPACE, id);
+            at[1] = System.nanoTime() - t0;
             exit = client.await(NAMESPACE, id, Duration.ofSeconds(60));
+            at[2] = System.nanoTime() - t0;
             client.delete(NAMESPACE, id);
         } else {
             Task t = tasks.create(NAMESPACE, spec);
+            at[0] = System.nanoTime() - t0;
             t.start();
+            at[1] = System.nanoTime() - t0;
             exit = t.await();
+            at[2] = System.nanoTime() - t0;
             t.delete();
         }
-        lastAnsweredNanos = System.nanoTime() - t0;
+        at[3] = System.nanoTime() - t0;
         runtime.released(NAMESPACE, id).join();
-        long nanos = System.nanoTime() - t0;
+        at[4] = System.nanoTime() - t0;
         if (exit.exitCode() != 0) {
             throw new IllegalStateException("overseer task " + id + " failed: " + exit);
         }
-        return nanos;
+        phases.add(at);
+        return at[4];
     }
 
-    long lastAnsweredNanos() {
-        return lastAnsweredNanos;
+    /** The median time, over the runs since {@link #forgetPhases}, from the run's start to the end of each phase. */
+    long[] medianPhases() {
+        long[] m = new long[PHASES.size()];
+        for (int i = 0; i < m.length; i++) {
+            int k = i;
+            long[] v = phases.stream().mapToLong(a -> a[k]).sorted().toArray();
+            m[i] = v.length == 0 ? 0 : Stats.percentile(v, 50);
+        }
+        return m;
+    }
+
+    void forgetPhases() {
+        phases.clear();
     }
 
     /** The library's runtime, to run a task and keep its bundle before it is deleted. */

@@ -138,7 +138,8 @@ public final class MemoryPeersBench {
             bars.add(new AmountPlot.Bar(e.getKey(), pss, rss));
         }
         AmountPlot.write(png, "Per-task monitor of an idle isolated task: Overseer's conmon, podman's conmon, containerd's shim",
-                "KB; dark: PSS (shared pages divided among the monitors), pale: RSS; medians of " + k + " each; " + Machine.now().describe(),
+                "KB; dark: PSS (shared pages divided among the monitors), pale: RSS; medians of " + k + " each; " + Machine.now().date()
+                        + ", load " + Machine.loadAverage(),
                 "KB", bars);
         System.out.println("plot: " + png);
     }

@@ -41,6 +41,7 @@ public final class IsolatedPeersBench {
         int warmup = args.intOption("warmup", 5);
         Path png = Path.of(args.option("png", "docs/isolated-peers.png"));
         System.out.printf("IsolatedPeersBench: %d rounds (+%d warm-up), %s%n", rounds, warmup, Machine.now().describe());
+        PeerTools.require("IsolatedPeersBench", java.util.List.of("crun", "runc", "conmon", "unshare", "mount", "tar", "ldd", "podman", "containerd", "ctr"));
         Scratch scratch = Scratch.create("ovpeers");
         // Closed in reverse order of opening, the scratch directory (mounts, cgroups, files) last.
         List<AutoCloseable> open = new ArrayList<>(List.of(scratch));

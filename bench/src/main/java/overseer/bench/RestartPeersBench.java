@@ -69,6 +69,7 @@ public final class RestartPeersBench {
         Args args = Args.parse(argv);
         int crashes = args.intOption("crashes", 20);
         Path png = Path.of(args.option("png", "docs/restart-peers.png"));
+        PeerTools.require("RestartPeersBench", java.util.List.of("supervisord", "mkfifo"));
         Scratch scratch = Scratch.create("ovrestart");
         List<AutoCloseable> open = new ArrayList<>(List.of(scratch));
         try {

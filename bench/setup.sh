@@ -14,6 +14,6 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends podman containerd supervisor crun runc conmon util-linux mount tar \
   libc-bin procps >/dev/null
-for tool in podman ctr containerd supervisord supervisorctl crun runc conmon unshare; do
+for tool in podman ctr containerd supervisord crun runc conmon unshare; do
   printf '%-14s %s\n' "$tool" "$(command -v "$tool") $("$tool" --version 2>/dev/null | head -n 1)"
 done

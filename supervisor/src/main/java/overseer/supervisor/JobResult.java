@@ -75,6 +75,29 @@ public record JobResult(String id, String command, String data, List<String> str
                 System.currentTimeMillis(), 0, cmd.tags(), 0, Optional.of(why));
     }
 
+    /**
+     * How the job ended, in a few words ("exit status 1: disk full", "could not start: args[0]: ...",
+     * "timed out"): a slice's reason for a failed service.
+     */
+    public String summary() {
+        return switch (state) {
+            case SUCCESS -> "exited successfully";
+            case ERROR -> cause.isPresent() || (time == 0 && !data.isEmpty()) ? "could not start: " + data
+                    : exitWords() + (critical.isEmpty() ? "" : ": " + critical);
+            case TIMEOUT -> "timed out";
+            case KILLED -> "killed";
+            case UNKNOWN_CMD, DUPILICATE_ID -> data;
+        };
+    }
+
+    /** A process's end from its 0-core code (1000 + status, 999 for a signal), as Go words an exit. */
+    private String exitWords() {
+        if (code == SIGNALED) {
+            return "killed by a signal";
+        }
+        return "exit status " + (code > EXIT_BASE ? code - EXIT_BASE : code);
+    }
+
     /** 0-core's code for a process's exit: 0, 1000 + status, or 999 for a signal (base/pm/systemprocess.go). */
     public static int code(overseer.core.Exit exit) {
         if (exit.success()) {

@@ -122,11 +122,6 @@ public final class SliceRun implements AutoCloseable {
         listeners.addAll(initial);
     }
 
-    /** Starts every service that depends on nothing. */
-    void begin() {
-        begin(java.util.Set.of());
-    }
-
     /**
      * Takes back the services named in {@code running} (their jobs' processes still run, started in order
      * by an earlier daemon): they are launched first, and are READY at once unless they are one-shots,
@@ -303,7 +298,7 @@ public final class SliceRun implements AutoCloseable {
                                 ? "exited successfully before it was ready" : "exited successfully");
                         start = startable();
                     } else {
-                        fail(e, why(r));
+                        fail(e, r.summary());
                     }
                 }
                 default -> {
@@ -329,26 +324,6 @@ public final class SliceRun implements AutoCloseable {
         if (job != null) {
             job.kill();
         }
-    }
-
-    /** Why a job's end counts as a failure, in a few words. */
-    static String why(JobResult r) {
-        return switch (r.state()) {
-            case SUCCESS -> "exited successfully";
-            case ERROR -> r.time() == 0 && !r.data().isEmpty() ? "could not start: " + r.data()
-                    : exitWords(r.code()) + (r.critical().isEmpty() ? "" : ": " + r.critical());
-            case TIMEOUT -> "timed out";
-            case KILLED -> "killed";
-            case UNKNOWN_CMD, DUPILICATE_ID -> r.data();
-        };
-    }
-
-    /** A process's end from its 0-core code (1000 + status, 999 for a signal), as Go words an exit. */
-    private static String exitWords(int code) {
-        if (code == JobResult.SIGNALED) {
-            return "killed by a signal";
-        }
-        return "exit status " + (code > JobResult.EXIT_BASE ? code - JobResult.EXIT_BASE : code);
     }
 
     private void fail(Entry e, String reason) {

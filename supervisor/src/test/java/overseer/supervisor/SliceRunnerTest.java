@@ -101,6 +101,20 @@ class SliceRunnerTest {
         assertThat(supervisor.jobs()).isEmpty();
     }
 
+    /** docs/slices.md: env is the whole environment; the service's job runs its process as the slice gives it. */
+    @Test
+    void aServiceRunsWithItsOwnEnvironmentOnlyAndInItsDirectory() throws Exception {
+        Slice slice = new Slice(Slice.Service.oneshot("env", List.of("/bin/sh", "-c",
+                        "echo \"$LOG|${HOME:-none}|$(pwd)\" >> \"$LOG\""))
+                .withEnv(Map.of("LOG", log.toString())).withDir(dir));
+        try (SliceRun run = start(slice)) {
+            assertThat(run.awaitSettled(SETTLE)).isTrue();
+            assertThat(run.state("env")).isEqualTo(EXITED);
+            assertThat(log()).containsExactly(log + "|none|" + dir);
+            assertThat(run.job("env").orElseThrow().command().command()).isEqualTo(CommandRegistry.SYSTEM);
+        }
+    }
+
     @Test
     void aOneShotReleasesItsDependentsWhenItExitedSuccessfully() throws Exception {
         Slice slice = new Slice(

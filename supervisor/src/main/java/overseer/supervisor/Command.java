@@ -8,7 +8,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A command for the process manager, 0-core's Command field for field (JSON names in brackets).
+ * A command for the process manager, 0-core's Command field for field (JSON names in brackets): what a
+ * 0-core client sends, made a {@link JobSpec} by the supervisor at the edge. Build one with
+ * {@link #builder(String)}, which names each field.
  *
  * @param id              the job id [id]; empty means "give it a UUID"
  * @param command         the command kind [command]: "core.system", a built-in or an extension

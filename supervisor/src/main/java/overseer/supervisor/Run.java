@@ -51,11 +51,6 @@ final class Run {
         return messages.result(start, state, code);
     }
 
-    /** The task of the run, while it has one. */
-    Optional<Task> currentTask() {
-        return Optional.ofNullable(task);
-    }
-
     /**
      * How a run ended. {@code retryable} is false when it could not even start (a restart would fail the
      * same way).

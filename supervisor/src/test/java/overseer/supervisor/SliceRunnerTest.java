@@ -261,6 +261,35 @@ class SliceRunnerTest {
         assertThat(changes).hasSize(16);
     }
 
+    /** stop returns once the listeners saw every change; a listener may stop the run itself (it does not wait for itself). */
+    @Test
+    void aListenerMayStopTheRunAndStopReturnsAfterEveryChangeWasSeen() throws Exception {
+        Slice slice = new Slice(daemon("db"), daemon("web").withAfter("db"));
+        java.util.concurrent.CompletableFuture<Throwable> stoppedByListener = new java.util.concurrent.CompletableFuture<>();
+        SliceRun[] self = new SliceRun[1];
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        SliceRun run = runner.start(slice, c -> {
+            changes.add(c);
+            if (c.service().equals("web") && c.to() == READY) {
+                try {
+                    started.await();
+                    self[0].stop(Duration.ofSeconds(5)); // on the listeners' thread
+                    stoppedByListener.complete(null);
+                } catch (Throwable t) {
+                    stoppedByListener.complete(t);
+                }
+            }
+        });
+        self[0] = run;
+        started.countDown();
+        assertThat(stoppedByListener.get(20, java.util.concurrent.TimeUnit.SECONDS)).isNull();
+        assertThat(run.statuses()).extracting(SliceRun.ServiceStatus::state).containsOnly(STOPPED);
+        run.stop(Duration.ofSeconds(5)); // from here: returns after the listener got every change, no waiting needed
+        assertThat(seen()).containsExactly("db:STARTING", "db:READY", "web:STARTING", "web:READY",
+                "web:STOPPING", "web:STOPPED", "db:STOPPING", "db:STOPPED");
+        assertThat(supervisor.jobs()).isEmpty();
+    }
+
     @Test
     void aServiceThatIgnoresTheStopSignalIsKilledAfterTheGrace() throws Exception {
         Slice slice = new Slice(sh("stubborn", "trap '' TERM; echo 'stubborn ready'; exec sleep 1000")

@@ -42,9 +42,9 @@ public final class IsolatedPeersBench {
         Path png = Path.of(args.option("png", "docs/isolated-peers.png"));
         System.out.printf("IsolatedPeersBench: %d rounds (+%d warm-up), %s%n", rounds, warmup, Machine.now().describe());
         PeerTools.require("IsolatedPeersBench", java.util.List.of("crun", "runc", "conmon", "unshare", "mount", "tar", "ldd", "podman", "containerd", "ctr"));
-        Scratch scratch = Scratch.create("ovpeers");
-        // Closed in reverse order of opening, the scratch directory (mounts, cgroups, files) last.
-        List<AutoCloseable> open = new ArrayList<>(List.of(scratch));
+        Closer open = new Closer();
+        // Closed in reverse order of opening: the scratch directory (mounts, cgroups, files) last.
+        Scratch scratch = open.add(Scratch.create("ovpeers"));
         try {
             PeerRootfs rootfs = PeerRootfs.build(scratch.dir);
             List<Peer> peers = new ArrayList<>();
@@ -52,10 +52,10 @@ public final class IsolatedPeersBench {
             for (String runtime : List.of("crun", "runc")) {
                 Path libState = scratch.resolve("l-" + runtime);
                 OverseerIsolated lib = OverseerIsolated.library(libState, runtime, rootfs.dir());
-                open.addFirst(lib);
+                open.add(lib);
                 BareRuntime bare = BareRuntime.copiedFrom(lib, libState, scratch.resolve("bare-" + runtime));
                 OverseerIsolated api = OverseerIsolated.daemon(scratch.resolve("a-" + runtime), runtime, rootfs.dir());
-                open.addFirst(api);
+                open.add(api);
                 overseers.put("Overseer API, " + runtime + " + conmon", api);
                 overseers.put("Overseer library, " + runtime + " + conmon", lib);
                 peers.add(new Peer("bare `" + runtime + " run`" + (bare.coversUnified() ? " (v2 mount covered)" : ""), bare::runTrue));
@@ -63,14 +63,14 @@ public final class IsolatedPeersBench {
                 peers.add(new Peer("Overseer library, " + runtime + " + conmon", lib::runTrue));
             }
             Podman podman = Podman.withImage(scratch.resolve("podman"), rootfs);
-            open.addFirst(podman::close);
+            open.add(podman::close);
             for (String runtime : List.of("runc", "crun")) {
                 boolean cover = runtime.equals("crun");
                 peers.add(new Peer("podman run --rm, " + runtime + (cover ? " (v2 mount covered)" : ""),
                         id -> Cmd.run(scratch.dir, podman.runArgv(runtime, cover, id, false, "/bin/true")).orThrow().nanos()));
             }
             Containerd containerd = Containerd.start(scratch.resolve("containerd"));
-            open.addFirst(containerd);
+            open.add(containerd);
             containerd.importImage(podman.saveOciArchive(scratch.resolve("image.oci.tar")));
             peers.add(new Peer("ctr run --rm (containerd, runc shim)",
                     id -> Cmd.run(scratch.dir, containerd.runArgv(id, false, "/bin/true")).orThrow().nanos()));
@@ -93,13 +93,7 @@ public final class IsolatedPeersBench {
             }
             report(peers, nanos, overseers, png);
         } finally {
-            for (AutoCloseable c : open) {
-                try {
-                    c.close();
-                } catch (Exception e) {
-                    System.err.println("cleanup: " + e);
-                }
-            }
+            open.close();
         }
     }
 

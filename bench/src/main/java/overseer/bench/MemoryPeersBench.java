@@ -40,19 +40,14 @@ public final class MemoryPeersBench {
         Path png = Path.of(args.option("png", "docs/memory-peers.png"));
         System.out.printf("MemoryPeersBench: %d idle tasks, %d monitors per peer, %s%n", tasks, monitors, Machine.now().describe());
         PeerTools.require("MemoryPeersBench", java.util.List.of("crun", "conmon", "unshare", "tar", "ldd", "podman", "containerd", "ctr"));
-        Scratch scratch = Scratch.create("ovmem");
-        List<AutoCloseable> open = new ArrayList<>(List.of(scratch));
+        Closer open = new Closer();
+        // Closed in reverse order of opening: the scratch directory (mounts, cgroups, files) last.
+        Scratch scratch = open.add(Scratch.create("ovmem"));
         try {
             daemonHeap(scratch, tasks);
             monitorRss(scratch, monitors, open, png);
         } finally {
-            for (AutoCloseable c : open) {
-                try {
-                    c.close();
-                } catch (Exception e) {
-                    System.err.println("cleanup: " + e);
-                }
-            }
+            open.close();
         }
     }
 
@@ -92,12 +87,12 @@ public final class MemoryPeersBench {
         }
     }
 
-    private static void monitorRss(Scratch scratch, int k, List<AutoCloseable> open, Path png) throws Exception {
+    private static void monitorRss(Scratch scratch, int k, Closer open, Path png) throws Exception {
         PeerRootfs rootfs = PeerRootfs.build(scratch.resolve("img"));
         Map<String, List<ProcMemory>> peers = new LinkedHashMap<>();
         Path libState = scratch.resolve("oci");
         OverseerIsolated overseer = OverseerIsolated.library(libState, "crun", rootfs.dir());
-        open.addFirst(overseer);
+        open.add(overseer);
         List<ProcMemory> conmons = new ArrayList<>();
         for (int i = 0; i < k; i++) {
             Task t = overseer.tasks().create(OverseerIsolated.NAMESPACE,
@@ -111,7 +106,7 @@ public final class MemoryPeersBench {
         peers.put("Overseer isolated task (" + overseer.runtimeName() + "): its conmon", conmons);
 
         Podman podman = Podman.withImage(scratch.resolve("podman"), rootfs);
-        open.addFirst(podman::close);
+        open.add(podman::close);
         List<ProcMemory> podmanConmons = new ArrayList<>();
         for (int i = 0; i < k; i++) {
             Cmd.run(scratch.dir, podman.runArgv("runc", false, "pm" + i, true, "/bin/sleep", "100000")).orThrow();
@@ -121,7 +116,7 @@ public final class MemoryPeersBench {
         peers.put("podman run --detach (runc): its conmon", podmanConmons);
 
         Containerd containerd = Containerd.start(scratch.resolve("containerd"));
-        open.addFirst(containerd);
+        open.add(containerd);
         containerd.importImage(podman.saveOciArchive(scratch.resolve("image.oci.tar")));
         for (int i = 0; i < k; i++) {
             Cmd.run(scratch.dir, containerd.runArgv("cm" + i, true, "/bin/sleep", "100000")).orThrow();

@@ -70,8 +70,9 @@ public final class RestartPeersBench {
         int crashes = args.intOption("crashes", 20);
         Path png = Path.of(args.option("png", "docs/restart-peers.png"));
         PeerTools.require("RestartPeersBench", java.util.List.of("supervisord", "mkfifo"));
-        Scratch scratch = Scratch.create("ovrestart");
-        List<AutoCloseable> open = new ArrayList<>(List.of(scratch));
+        Closer open = new Closer();
+        // Closed in reverse order of opening: the scratch directory (mounts, cgroups, files) last.
+        Scratch scratch = open.add(Scratch.create("ovrestart"));
         try {
             String sd = Cmd.run(scratch.dir, "supervisord", "--version").orThrow().out().strip();
             System.out.printf("RestartPeersBench: %d crashes per peer, supervisord %s, %s%n", crashes, sd, Machine.now().describe());
@@ -79,11 +80,11 @@ public final class RestartPeersBench {
             NativeRuntime daemonNative = new NativeRuntime(NativeRuntime.Options.defaults().withCgroupEveryTask(true)
                     .withCgroupParent(Scratch.CGROUP_PARENT.substring(1) + "/overseer"));
             Daemon daemon = new Daemon(daemonNative, scratch.resolve("d.sock"), scratch.resolve("store"), true);
-            open.addFirst(daemon);
+            open.add(daemon);
             OverseerClient client = new OverseerClient(daemon.socket());
             for (Duration backoff : List.of(Duration.ZERO, RestartPolicy.INITIAL_DELAY)) {
                 UpReports r = new UpReports(scratch.resolve("up-overseer-" + backoff.toMillis()));
-                open.addFirst(r);
+                open.add(r);
                 String id = "crasher-" + backoff.toMillis();
                 // resetAfter 0: every restart is the first of its streak, so each waits exactly this backoff;
                 // a start limit of 0 never trips.
@@ -96,9 +97,9 @@ public final class RestartPeersBench {
                 peers.add(new Peer("Overseer, restart: always, backoff " + backoff.toMillis() + " ms", r));
             }
             UpReports sr = new UpReports(scratch.resolve("up-supervisord"));
-            open.addFirst(sr);
+            open.add(sr);
             Supervisord supervisord = Supervisord.start(scratch.resolve("supervisord"), "crasher", sr.program("/bin/sleep 100000"));
-            open.addFirst(supervisord);
+            open.add(supervisord);
             peers.add(new Peer("supervisord, autorestart=true startsecs=0", sr));
 
             Map<String, long[]> nanos = new LinkedHashMap<>();
@@ -128,13 +129,7 @@ public final class RestartPeersBench {
             BarPlot.write(png, "Crash -> running again: Overseer service vs supervisord, one run", Machine.now().describe(), rows, 10_000);
             System.out.println("plot: " + png);
         } finally {
-            for (AutoCloseable c : open) {
-                try {
-                    c.close();
-                } catch (Exception e) {
-                    System.err.println("cleanup: " + e);
-                }
-            }
+            open.close();
         }
     }
 }

@@ -41,7 +41,7 @@ public final class IsolatedPeersBench {
         int warmup = args.intOption("warmup", 5);
         Path png = Path.of(args.option("png", "docs/isolated-peers.png"));
         System.out.printf("IsolatedPeersBench: %d rounds (+%d warm-up), %s%n", rounds, warmup, Machine.now().describe());
-        PeerTools.require("IsolatedPeersBench", java.util.List.of("crun", "runc", "conmon", "unshare", "mount", "tar", "ldd", "podman", "containerd", "ctr"));
+        PeerTools.require("IsolatedPeersBench", List.of("crun", "runc", "conmon", "unshare", "mount", "tar", "ldd", "podman", "containerd", "ctr"));
         Closer open = new Closer();
         // Closed in reverse order of opening: the scratch directory (mounts, cgroups, files) last.
         Scratch scratch = open.add(Scratch.create("ovpeers"));

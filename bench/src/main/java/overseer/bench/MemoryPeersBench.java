@@ -39,7 +39,7 @@ public final class MemoryPeersBench {
         int monitors = args.intOption("monitors", 5);
         Path png = Path.of(args.option("png", "docs/memory-peers.png"));
         System.out.printf("MemoryPeersBench: %d idle tasks, %d monitors per peer, %s%n", tasks, monitors, Machine.now().describe());
-        PeerTools.require("MemoryPeersBench", java.util.List.of("crun", "conmon", "unshare", "tar", "ldd", "podman", "containerd", "ctr"));
+        PeerTools.require("MemoryPeersBench", List.of("crun", "conmon", "unshare", "tar", "ldd", "podman", "containerd", "ctr"));
         Closer open = new Closer();
         // Closed in reverse order of opening: the scratch directory (mounts, cgroups, files) last.
         Scratch scratch = open.add(Scratch.create("ovmem"));

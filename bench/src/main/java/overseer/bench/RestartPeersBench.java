@@ -69,7 +69,7 @@ public final class RestartPeersBench {
         Args args = Args.parse(argv);
         int crashes = args.intOption("crashes", 20);
         Path png = Path.of(args.option("png", "docs/restart-peers.png"));
-        PeerTools.require("RestartPeersBench", java.util.List.of("supervisord", "mkfifo"));
+        PeerTools.require("RestartPeersBench", List.of("supervisord", "mkfifo"));
         Closer open = new Closer();
         // Closed in reverse order of opening: the scratch directory (mounts, cgroups, files) last.
         Scratch scratch = open.add(Scratch.create("ovrestart"));

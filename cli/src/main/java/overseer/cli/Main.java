@@ -15,7 +15,7 @@ import java.util.List;
                 ClientCommands.Rm.class, ClientCommands.Inspect.class, ClientCommands.Top.class,
                 ClientCommands.Wait.class, ClientCommands.Logs.class, ClientCommands.Events.class,
                 ClientCommands.Exec.class, StatsCommand.class, ClientCommands.Update.class,
-                FleetCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class})
+                FleetCommand.class, UiCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     /** Exit code when Overseer itself could not run the command (docker's convention). */
     static final int EXIT_OVERSEER_ERROR = 125;

@@ -73,6 +73,9 @@ final class Chromium implements AutoCloseable {
             page = http.newWebSocketBuilder().buildAsync(URI.create(ws[0]), new Listener()).get(30, TimeUnit.SECONDS);
             call("Page.enable", Json.object());
             call("Runtime.enable", Json.object());
+            // the viewport itself, not the window (whose frame headless mode takes from --window-size)
+            call("Emulation.setDeviceMetricsOverride", Json.object().put("width", width).put("height", height)
+                    .put("deviceScaleFactor", 1).put("mobile", false));
         } catch (Exception e) {
             close();
             throw e instanceof IOException io ? io : new IOException("cannot drive chromium", e);

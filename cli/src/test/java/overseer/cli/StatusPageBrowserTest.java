@@ -29,14 +29,14 @@ class StatusPageBrowserTest extends CliFixture {
         OverseerClient api = new OverseerClient(sock());
         create(api, "default", "web", "{\"policy\": \"always\"}",
                 "echo serving on :8080; while :; do echo \\\"GET /healthz 200\\\"; sleep 2; done");
-        create(api, "default", "worker", null, "while :; do head -c 300000 /dev/urandom | md5sum >/dev/null; sleep 0.5; done");
+        create(api, "default", "worker", null, "while :; do head -c 2000000 /dev/urandom | md5sum >/dev/null; sleep 0.5; done");
         create(api, "default", "batch", null, "echo 'rows: 1200'; exit 3");
         create(api, "ops", "backup", null, "echo nightly backup done");
         await().atMost(UI).until(() -> api.task("default", "batch").get("status").asString().equals("stopped")
                 && api.task("ops", "backup").get("status").asString().equals("stopped"));
         URI url = UiFixture.start(this::jvm, sock());
 
-        try (Chromium chromium = new Chromium(dir.resolve("chromium"), 1360, 620)) {
+        try (Chromium chromium = new Chromium(dir.resolve("chromium"), 1360, 560)) {
             chromium.navigate(url.toString());
             await().atMost(UI).until(() -> "4".equals(chromium.text("String(document.querySelectorAll('#tasks tbody tr').length)")));
             assertThat(chromium.text("location.search")).as("the one-time token left the address bar").isEmpty();
@@ -54,12 +54,19 @@ class StatusPageBrowserTest extends CliFixture {
             await().atMost(UI).until(() -> "running".equals(status(chromium, "default/web")));
             assertThat(api.task("default", "web").get("status").asString()).isEqualTo("running");
 
+            click(chromium, "default/worker", "pause");
+            await().atMost(UI).until(() -> "paused".equals(status(chromium, "default/worker")));
+            assertThat(api.task("default", "worker").get("status").asString()).isEqualTo("paused");
+            click(chromium, "default/worker", "resume"); // the pause button, once the task is paused
+            await().atMost(UI).until(() -> "running".equals(status(chromium, "default/worker")));
+            assertThat(api.task("default", "worker").get("status").asString()).isEqualTo("running");
+
             chromium.eval("document.querySelector('tr[data-key=\"default/web\"] td.name button').click()");
             await().atMost(UI).until(() -> chromium.text("document.getElementById('log').textContent").contains("GET /healthz 200"));
             await().atMost(UI).until(() -> chromium.text("[...document.querySelectorAll('#events li')].map(l => l.dataset.topic).join(' ')")
                     .contains("/tasks/start"));
             // a few stats samples, so that the sparklines have a line to show
-            await().atMost(UI).until(() -> points(chromium, "default/worker", "memory") >= 4);
+            await().atMost(UI).until(() -> points(chromium, "default/worker", "memory") >= 6);
             chromium.screenshot(Path.of("target", "status-page.png"));
         }
     }

@@ -3,8 +3,6 @@ package overseer.cli;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import overseer.client.OverseerClient;
-import overseer.core.LogStream;
-import overseer.core.Task;
 import overseer.wire.Json;
 
 import java.io.BufferedReader;
@@ -28,7 +26,6 @@ import static org.awaitility.Awaitility.await;
 class UiCommandTest extends CliFixture {
     private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
     private OverseerClient daemonApi;
-    private Task ui;
     private URI url;
 
     @BeforeEach
@@ -125,6 +122,30 @@ class UiCommandTest extends CliFixture {
             events.body().close();
             reader.interrupt();
         }
+    }
+
+    /** With --tcp the page reaches a daemon's TCP listener: ui adds the bearer token, the browser never has it. */
+    @Test
+    void aTcpDaemonIsReachedWithTheTokenFromTheFile() throws Exception {
+        String token = "ui-upstream-token-" + System.nanoTime();
+        java.nio.file.Path tokenFile = java.nio.file.Files.writeString(dir.resolve("token"), token);
+        int port;
+        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+        java.nio.file.Path tcpSocket = dir.resolve("tcp.sock");
+        jvm("daemon", "--socket", tcpSocket.toString(), "--state-dir", dir.resolve("tcp-state").toString(), "--stop-tasks",
+                "--tcp", "127.0.0.1:" + port, "--token-file", tokenFile.toString());
+        OverseerClient tcpDaemon = new OverseerClient(tcpSocket);
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> tcpDaemon.health().get("status").asString().equals("ok"));
+        tcpDaemon.createTask("ops", Json.MAPPER.readTree("{\"id\": \"over-tcp\", \"process\": {\"args\": [\"/bin/true\"]}}"));
+
+        URI viaTcp = UiFixture.start(this::jvm, "--tcp", "127.0.0.1:" + port, "--token-file", tokenFile.toString());
+        String cookie = cookie(get(viaTcp, null));
+        HttpResponse<String> tasks = get(viaTcp.resolve("/v1/tasks"), cookie);
+        assertThat(tasks.statusCode()).as(tasks.body()).isEqualTo(200);
+        assertThat(tasks.body()).contains("\"over-tcp\"").doesNotContain(token);
+        assertThat(get(viaTcp.resolve("/"), cookie).body()).contains("<table id=\"tasks\">");
     }
 
     @Test

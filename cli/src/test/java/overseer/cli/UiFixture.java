@@ -17,7 +17,15 @@ final class UiFixture {
     }
 
     static URI start(Function<String[], Task> jvm, Path socket) {
-        Task ui = jvm.apply(new String[]{"ui", "--socket", socket.toString()});
+        return start(jvm, "--socket", socket.toString());
+    }
+
+    /** `overseer ui` with {@code flags} (--tcp HOST:PORT --token-file FILE). */
+    static URI start(Function<String[], Task> jvm, String... flags) {
+        String[] args = new String[flags.length + 1];
+        args[0] = "ui";
+        System.arraycopy(flags, 0, args, 1, flags.length);
+        Task ui = jvm.apply(args);
         String[] printed = new String[1];
         await().atMost(Duration.ofSeconds(60)).until(() -> {
             if (ui.exit().isPresent()) {

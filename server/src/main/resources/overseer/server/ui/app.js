@@ -110,6 +110,10 @@ async function refresh() {
 
 /** One stats sample of a running task: CPU as a share of one core since the last sample, and memory. */
 async function sample(t) {
+  const h = state.history.get(key(t)) || { cpu: [], mem: [], last: null };
+  if (h.last && performance.now() - h.last.at < POLL_MS * 0.9) {
+    return; // a refresh an event asked for: the series keep one sample per poll, evenly spaced
+  }
   let s;
   try {
     s = await json(taskPath(t, '/stats'));
@@ -117,7 +121,6 @@ async function sample(t) {
     if (e instanceof Unauthorized) throw e;
     return; // it stopped meanwhile
   }
-  const h = state.history.get(key(t)) || { cpu: [], mem: [], last: null };
   const now = performance.now();
   if (h.last && now > h.last.at && s.cpuUsageNs >= h.last.cpuNs) {
     push(h.cpu, ((s.cpuUsageNs - h.last.cpuNs) / 1e6 / (now - h.last.at)) * 100);
@@ -200,7 +203,7 @@ function fill(row, t) {
   health.className = 'health health-' + (service.health || 'none');
   const h = state.history.get(key(t));
   const live = t.status === 'running' || t.status === 'paused';
-  setMetric(row.querySelector('td.cpu'), live && h ? h.cpu : [], (v) => v.toFixed(1) + '%', 100);
+  setMetric(row.querySelector('td.cpu'), live && h ? h.cpu : [], (v) => v.toFixed(1) + '%', 5);
   setMetric(row.querySelector('td.memory'), live && h ? h.mem : [], bytes, 0);
   const can = allowed(t.status);
   for (const b of row.querySelectorAll('td.actions button')) {
@@ -261,8 +264,9 @@ function setMetric(td, series, format, floor) {
   }
   text.textContent = format(series[series.length - 1]);
   const max = Math.max(floor, ...series) || 1;
-  const offset = HISTORY - series.length;
-  line.setAttribute('points', series.map((v, i) => (offset + i) + ',' + (19 - (v / max) * 18).toFixed(2)).join(' '));
+  // across the whole width however many samples there are yet (at most HISTORY: the last three minutes)
+  const step = series.length > 1 ? (HISTORY - 1) / (series.length - 1) : 0;
+  line.setAttribute('points', series.map((v, i) => (i * step).toFixed(2) + ',' + (19 - (v / max) * 18).toFixed(2)).join(' '));
 }
 
 async function act(t, action, button) {

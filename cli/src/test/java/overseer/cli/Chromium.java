@@ -39,13 +39,16 @@ final class Chromium implements AutoCloseable {
     private final AtomicInteger ids = new AtomicInteger();
 
     /** A fresh profile in {@code dir} (no state from any other run), a window of {@code width} x {@code height}. */
-    Chromium(Path dir, int width, int height) throws IOException, InterruptedException {
+    Chromium(Path dir, int width, int height, String... flags) throws IOException, InterruptedException {
         Path profile = Files.createDirectories(dir.resolve("profile"));
         // --no-sandbox: Chromium refuses to run as root with its sandbox; the pages it opens are the test's own.
-        browser = new ProcessBuilder(BINARY.toString(), "--headless", "--no-sandbox", "--disable-gpu",
+        List<String> cmd = new java.util.ArrayList<>(List.of(BINARY.toString(), "--headless", "--no-sandbox", "--disable-gpu",
                 "--no-first-run", "--no-default-browser-check", "--disable-extensions", "--disable-background-networking",
                 "--user-data-dir=" + profile, "--remote-debugging-port=0", "--remote-debugging-address=127.0.0.1",
-                "--window-size=" + width + "," + height, "about:blank")
+                "--window-size=" + width + "," + height));
+        cmd.addAll(List.of(flags));
+        cmd.add("about:blank");
+        browser = new ProcessBuilder(cmd)
                 .redirectErrorStream(true).redirectOutput(dir.resolve("chromium.log").toFile()).start();
         try {
             Path active = profile.resolve("DevToolsActivePort");

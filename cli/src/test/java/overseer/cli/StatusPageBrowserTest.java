@@ -53,6 +53,7 @@ class StatusPageBrowserTest extends CliFixture {
             click(chromium, "default/web", "start");
             await().atMost(UI).until(() -> "running".equals(status(chromium, "default/web")));
             assertThat(api.task("default", "web").get("status").asString()).isEqualTo("running");
+            assertThat(cell(chromium, "default/web", "restarts")).as("an operator's stop and start are no restarts").isEqualTo("0");
 
             click(chromium, "default/worker", "pause");
             await().atMost(UI).until(() -> "paused".equals(status(chromium, "default/worker")));
@@ -71,6 +72,36 @@ class StatusPageBrowserTest extends CliFixture {
         }
     }
 
+    /**
+     * Through a forwarded socket (`ssh -L 8080:/run/overseer/overseer.sock`): no token, the page's relative
+     * URLs reach the socket; a name other than localhost is refused by the daemon (DNS rebinding).
+     */
+    @Test
+    void throughAForwardedSocketThePageNeedsNoToken() throws Exception {
+        assumeThat(Files.isExecutable(Chromium.BINARY)).as("needs Debian's chromium (.ci/run installs it)").isTrue();
+        OverseerClient api = new OverseerClient(sock());
+        create(api, "default", "sleeper", null, "exec sleep 100000");
+        try (SocketForward forward = new SocketForward(sock());
+             Chromium chromium = new Chromium(dir.resolve("chromium"), 1200, 500,
+                     "--host-resolver-rules=MAP rebound.example 127.0.0.1")) {
+            chromium.navigate("http://localhost:" + forward.port() + "/");
+            await().atMost(UI).until(() -> "running".equals(status(chromium, "default/sleeper")));
+            assertThat(chromium.text("String(document.getElementById('token-form').hidden)")).isEqualTo("true");
+            click(chromium, "default/sleeper", "kill");
+            await().atMost(UI).until(() -> "stopped".equals(status(chromium, "default/sleeper")));
+            assertThat(api.task("default", "sleeper").get("exit").get("signal").asString()).isEqualTo("SIGTERM");
+            assertThat(cell(chromium, "default/sleeper", "exit")).isEqualTo("SIGTERM (143)");
+
+
+            // DNS rebinding: a name of the attacker's that resolves to 127.0.0.1 (the browser's resolver is told
+            // so), its page then reading the forwarded port as its own origin: the daemon refuses it
+            chromium.navigate("http://rebound.example:" + forward.port() + "/");
+            await().atMost(UI).until(() -> String.valueOf(chromium.text("document.body ? document.body.innerText : ''"))
+                    .contains("DNS rebinding"));
+            assertThat(chromium.text("document.getElementById('tasks') === null ? 'no page' : 'page'")).isEqualTo("no page");
+        }
+    }
+
     /** On TCP the page asks for the bearer token once; a reload in the same tab does not ask again. */
     @Test
     void onTcpThePageAsksForTheTokenOnceAndKeepsItForTheTab() throws Exception {
@@ -84,7 +115,7 @@ class StatusPageBrowserTest extends CliFixture {
         }
         Path tcpSocket = dir.resolve("tcp.sock");
         jvm("daemon", "--socket", tcpSocket.toString(), "--state-dir", dir.resolve("tcp-state").toString(), "--stop-tasks",
-                "--tcp", "127.0.0.1:" + port, "--token-file", tokenFile.toString());
+                "--tcp", "127.0.0.1:" + port, "--token-file", tokenFile.toString(), "--cgroup-parent", newCgroupParent());
         OverseerClient api = new OverseerClient(tcpSocket);
         await().atMost(UI).ignoreExceptions().until(() -> api.health().get("status").asString().equals("ok"));
         create(api, "default", "web", null, "exec sleep 100000");
@@ -127,8 +158,11 @@ class StatusPageBrowserTest extends CliFixture {
         return c.text(row(key) + ".querySelector('td." + column + "').textContent");
     }
 
+    /** Clicks the button once it can be clicked, as a user would: it is disabled while its last action runs. */
     private static void click(Chromium c, String key, String action) {
-        c.eval(row(key) + ".querySelector('button[data-action=\"" + action + "\"]').click()");
+        String b = row(key) + ".querySelector('button[data-action=\"" + action + "\"]')";
+        await().atMost(UI).until(() -> "enabled".equals(c.text("(" + b + " && !" + b + ".disabled) ? 'enabled' : 'not yet'")));
+        c.eval(b + ".click()");
     }
 
     private static String button(Chromium c, String key, String action) {

@@ -135,7 +135,7 @@ class UiCommandTest extends CliFixture {
         }
         java.nio.file.Path tcpSocket = dir.resolve("tcp.sock");
         jvm("daemon", "--socket", tcpSocket.toString(), "--state-dir", dir.resolve("tcp-state").toString(), "--stop-tasks",
-                "--tcp", "127.0.0.1:" + port, "--token-file", tokenFile.toString());
+                "--tcp", "127.0.0.1:" + port, "--token-file", tokenFile.toString(), "--cgroup-parent", newCgroupParent());
         OverseerClient tcpDaemon = new OverseerClient(tcpSocket);
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> tcpDaemon.health().get("status").asString().equals("ok"));
         tcpDaemon.createTask("ops", Json.MAPPER.readTree("{\"id\": \"over-tcp\", \"process\": {\"args\": [\"/bin/true\"]}}"));

@@ -45,6 +45,7 @@ final class UiCommand implements Runnable {
             throw overseer.core.OverseerException.invalidArgument("--token-file: only with --tcp");
         }
         UiUpstream upstream = tcp != null ? UiUpstream.Tcp.parse(tcp, tokenFile) : new UiUpstream.Socket(Globals.socket(verb, socket));
+        UiProxy.check(upstream);
         HELIDON.setLevel(Level.WARNING);
         UiProxy proxy = new UiProxy(upstream, port);
         Runtime.getRuntime().addShutdownHook(new Thread(proxy::close, "ui-stop"));

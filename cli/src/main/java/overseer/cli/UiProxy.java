@@ -55,6 +55,31 @@ final class UiProxy implements AutoCloseable {
         }
     }
 
+    /**
+     * Asks the daemon's /healthz before listening: no daemon, or a token it refuses, is said at once (exit 125)
+     * rather than as a page of errors later.
+     */
+    static void check(UiUpstream upstream) {
+        try (SocketChannel ch = upstream.connect()) {
+            StringBuilder h = new StringBuilder("GET /healthz HTTP/1.1\r\nHost: ").append(upstream.host())
+                    .append("\r\nConnection: close\r\n");
+            upstream.authorization().ifPresent(a -> h.append("Authorization: ").append(a).append("\r\n"));
+            OutputStream out = Channels.newOutputStream(ch);
+            out.write(h.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            int status = status(line(new BufferedInputStream(Channels.newInputStream(ch))));
+            if (status == 401) {
+                throw OverseerException.failedPrecondition("--token-file: %s refused the token", upstream.describe());
+            }
+            if (status != 200) {
+                throw OverseerException.unavailable("%s answered /healthz with %d", upstream.describe(), status);
+            }
+        } catch (IOException e) {
+            throw OverseerException.unavailable("cannot reach %s: %s (is the daemon running?)", upstream.describe(),
+                    e.getMessage());
+        }
+    }
+
     int port() {
         return server.port();
     }

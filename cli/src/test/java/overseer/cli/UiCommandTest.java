@@ -140,6 +140,9 @@ class UiCommandTest extends CliFixture {
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> tcpDaemon.health().get("status").asString().equals("ok"));
         tcpDaemon.createTask("ops", Json.MAPPER.readTree("{\"id\": \"over-tcp\", \"process\": {\"args\": [\"/bin/true\"]}}"));
 
+        java.nio.file.Path wrong = java.nio.file.Files.writeString(dir.resolve("wrong-token"), "not-the-token-0123456789");
+        assertThat(stderr(125, "ui", "--tcp", "127.0.0.1:" + port, "--token-file", wrong.toString()))
+                .contains("--token-file: the daemon at 127.0.0.1:" + port + " refused the token");
         URI viaTcp = UiFixture.start(this::jvm, "--tcp", "127.0.0.1:" + port, "--token-file", tokenFile.toString());
         String cookie = cookie(get(viaTcp, null));
         HttpResponse<String> tasks = get(viaTcp.resolve("/v1/tasks"), cookie);
@@ -153,6 +156,18 @@ class UiCommandTest extends CliFixture {
         assertThat(stderr(2, "ui", "--port", "70000")).contains("--port: 70000 is out of range");
         assertThat(stderr(2, "ui", "--tcp", "127.0.0.1:7070")).contains("--tcp: needs --token-file");
         assertThat(stderr(2, "ui", "--token-file", "/nonexistent")).contains("--token-file: only with --tcp");
+        assertThat(jvmStderr(125, "ui", "--socket", dir.resolve("no-daemon.sock").toString()))
+                .contains("cannot reach the daemon's socket " + dir.resolve("no-daemon.sock"), "is the daemon running?");
+    }
+
+    /** A verb's JVM without the fixture's --socket: its stderr, once it ended with {@code expected}. */
+    private String jvmStderr(int expected, String... args) throws InterruptedException {
+        overseer.core.Task t = jvm(args);
+        overseer.core.Exit exit = t.await();
+        t.output().drained().join();
+        String err = String.join("\n", t.output().tail(overseer.core.LogStream.STDERR).lines());
+        assertThat(exit.exitCode()).as(err).isEqualTo(expected);
+        return err;
     }
 
     private HttpResponse<String> get(URI uri, String cookie) throws Exception {

@@ -20,7 +20,7 @@ import static org.awaitility.Awaitility.await;
  * with real tasks: the rows, stop and start clicked, the log tail and the events; a screenshot in
  * target/status-page.png (docs/observability.md says how it becomes docs/status-page.png).
  */
-class StatusPageBrowserTest extends CliFixture {
+class StatusPageBrowserIT extends CliFixture {
     private static final Duration UI = Duration.ofSeconds(60);
 
     @Test

@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** `overseer ui` as a real JVM against a real daemon: the one-time URL, its cookie, and the forwarding. */
-class UiCommandTest extends CliFixture {
+class UiCommandIT extends CliFixture {
     private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).build();
     private OverseerClient daemonApi;
     private URI url;

@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The status page's files on both listeners: types, caching, the CSP, and what the token guards on TCP. */
-class StatusPageTest {
+class StatusPageIT {
     private static final String TOKEN = "status-page-test-token-0123456789";
     @TempDir
     Path dir;

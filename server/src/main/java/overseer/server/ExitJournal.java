@@ -23,6 +23,7 @@ final class ExitJournal implements EventBus.Journal, AutoCloseable {
 
     private final StateStore store;
     private final Predicate<Envelope> record;
+    private final java.util.function.Consumer<Envelope> oom;
     private final Deque<Envelope> pending = new ArrayDeque<>();
     private final Thread retrier;
     private long reserved;
@@ -30,8 +31,14 @@ final class ExitJournal implements EventBus.Journal, AutoCloseable {
 
     /** {@code record} writes an event down and says whether it was one to write; it throws when the store fails. */
     ExitJournal(StateStore store, long last, Predicate<Envelope> record) {
+        this(store, last, record, e -> { });
+    }
+
+    /** With {@code oom}, told of every OOM kill as it is published (it counts and logs: quick, never throws). */
+    ExitJournal(StateStore store, long last, Predicate<Envelope> record, java.util.function.Consumer<Envelope> oom) {
         this.store = store;
         this.record = record;
+        this.oom = oom;
         this.reserved = last;
         reserve(last);
         this.retrier = Thread.ofVirtual().name("exit-journal-retry").start(this::retryPending);
@@ -54,6 +61,9 @@ final class ExitJournal implements EventBus.Journal, AutoCloseable {
             } catch (RuntimeException storeDown) {
                 TaskService.warn("event numbers: cannot reserve past " + e.sequence() + ": " + storeDown.getMessage());
             }
+        }
+        if (e.event() instanceof overseer.core.Event.TaskOOM) {
+            oom.accept(e);
         }
         if (!e.topic().equals("/tasks/exit")) {
             return;

@@ -19,7 +19,7 @@ final class RecentEvents implements AutoCloseable {
     private final Thread keeper;
 
     RecentEvents(EventBus bus) {
-        subscription = bus.subscribe(CAPACITY, e -> true);
+        subscription = bus.subscribe("recent-events", CAPACITY, e -> true);
         keeper = Thread.ofVirtual().name("recent-events").start(this::keep);
     }
 

@@ -70,20 +70,23 @@ final class Metrics implements HttpService {
                 b.append("overseer_task_state" + labels(t, "state", word(s)) + " " + (t.status() == s ? 1 : 0));
             }
         }
-        b.help("overseer_task_restarts_total", "counter", "Restarts the task's restart policy made.");
-        b.help("overseer_task_healthy", "gauge", "1 when the task's health check passes, 0 when it fails (tasks with a check).");
+        // A family's samples come together, after its TYPE: restarts for every service, then health.
+        Map<Task, Services.View> views = new java.util.LinkedHashMap<>();
         for (Task t : all) {
-            Services.View v;
             try {
-                v = service.services().view(t);
+                views.put(t, service.services().view(t));
             } catch (OverseerException notAService) {
-                continue; // a job's task: the supervisor's, not a service
+                // a job's task: the supervisor's, not a service
             }
-            b.append("overseer_task_restarts_total" + labels(t) + " " + v.restarts());
+        }
+        b.help("overseer_task_restarts_total", "counter", "Restarts the task's restart policy made.");
+        views.forEach((t, v) -> b.append("overseer_task_restarts_total" + labels(t) + " " + v.restarts()));
+        b.help("overseer_task_healthy", "gauge", "1 when the task's health check passes, 0 when it fails (tasks with a check).");
+        views.forEach((t, v) -> {
             if (v.health().equals("healthy") || v.health().equals("unhealthy")) {
                 b.append("overseer_task_healthy" + labels(t) + " " + (v.health().equals("healthy") ? 1 : 0));
             }
-        }
+        });
         b.help("overseer_task_oom_kills_total", "counter",
                 "Processes of the task the kernel killed for memory since the daemon started, over all its runs.");
         for (Task t : all) {

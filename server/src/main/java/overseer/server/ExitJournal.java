@@ -23,7 +23,7 @@ final class ExitJournal implements EventBus.Journal, AutoCloseable {
 
     private final StateStore store;
     private final Predicate<Envelope> record;
-    private final java.util.function.Consumer<Envelope> oom;
+    private final java.util.function.Consumer<Envelope> lifecycle;
     private final Deque<Envelope> pending = new ArrayDeque<>();
     private final Thread retrier;
     private long reserved;
@@ -34,11 +34,14 @@ final class ExitJournal implements EventBus.Journal, AutoCloseable {
         this(store, last, record, e -> { });
     }
 
-    /** With {@code oom}, told of every OOM kill as it is published (it counts and logs: quick, never throws). */
-    ExitJournal(StateStore store, long last, Predicate<Envelope> record, java.util.function.Consumer<Envelope> oom) {
+    /**
+     * With {@code lifecycle}, told of every start and OOM kill as it is published, in the bus's one order (so a
+     * start's log line always comes before its exit's): it counts and logs, quick, and never throws.
+     */
+    ExitJournal(StateStore store, long last, Predicate<Envelope> record, java.util.function.Consumer<Envelope> lifecycle) {
         this.store = store;
         this.record = record;
-        this.oom = oom;
+        this.lifecycle = lifecycle;
         this.reserved = last;
         reserve(last);
         this.retrier = Thread.ofVirtual().name("exit-journal-retry").start(this::retryPending);
@@ -62,8 +65,8 @@ final class ExitJournal implements EventBus.Journal, AutoCloseable {
                 TaskService.warn("event numbers: cannot reserve past " + e.sequence() + ": " + storeDown.getMessage());
             }
         }
-        if (e.event() instanceof overseer.core.Event.TaskOOM) {
-            oom.accept(e);
+        if (e.event() instanceof overseer.core.Event.TaskOOM || e.event() instanceof overseer.core.Event.TaskStart) {
+            lifecycle.accept(e);
         }
         if (!e.topic().equals("/tasks/exit")) {
             return;

@@ -59,7 +59,7 @@ final class TaskService implements AutoCloseable {
         this.logs = PrivateFiles.directory(logs);
         this.rotation = new LogRotation(this.logs, LogLimits.DEFAULT);
         this.services = new Services(this);
-        this.journal = new ExitJournal(store, tasks.events().lastSequence(), this::recordExit, this::recordOom);
+        this.journal = new ExitJournal(store, tasks.events().lastSequence(), this::recordExit, this::lifecycle);
         tasks.events().journal(journal);
         this.recent = new RecentEvents(tasks.events());
     }
@@ -142,8 +142,10 @@ final class TaskService implements AutoCloseable {
                     }
                     if (r.exit().isPresent()) {
                         alreadyExited++;
-                    } else if (t.exit().isPresent()) {
-                        exitedWhileDown++; // the runtime knew (the monitor's record) or found it gone
+                    } else if (t.exit().isPresent() || (r.pid() > 0 && ProcStart.of(r.pid()) != r.startTime())) {
+                        // The runtime knew (the monitor's record), or the process it recorded is gone (its exit is
+                        // published as the runtime finds out): either way it ended while no daemon watched.
+                        exitedWhileDown++;
                     } else {
                         readopted++;
                     }
@@ -340,7 +342,6 @@ final class TaskService implements AutoCloseable {
             throw OverseerException.unavailable("state store: cannot record the start of %s/%s, so it was stopped: %s",
                     namespace, id, storeFailed.getMessage());
         }
-        LifecycleLog.started(namespace, id, t.pid());
         services.started(namespace, id);
         return t;
     }
@@ -453,12 +454,22 @@ final class TaskService implements AutoCloseable {
         return n == null ? 0 : n.sum();
     }
 
-    /** The journal's word of an OOM kill in a task the API made: counted (kept past the run) and logged. */
-    private void recordOom(Envelope env) {
-        String id = ((Event.TaskOOM) env.event()).taskId();
-        if (specs.containsKey(key(env.namespace(), id))) {
-            ooms.computeIfAbsent(key(env.namespace(), id), k -> new java.util.concurrent.atomic.LongAdder()).increment();
-            LifecycleLog.oomKill(env.namespace(), id);
+    /**
+     * The journal's word of a start or an OOM kill in a task the API made: a start is logged (here, in the bus's
+     * order, not after the spawn returns: a quick exit is published before that); an OOM kill counted (kept past
+     * the run) and logged.
+     */
+    private void lifecycle(Envelope env) {
+        switch (env.event()) {
+            case Event.TaskStart s when specs.containsKey(key(env.namespace(), s.taskId())) ->
+                    LifecycleLog.started(env.namespace(), s.taskId(), s.pid());
+            case Event.TaskOOM o when specs.containsKey(key(env.namespace(), o.taskId())) -> {
+                ooms.computeIfAbsent(key(env.namespace(), o.taskId()), k -> new java.util.concurrent.atomic.LongAdder())
+                        .increment();
+                LifecycleLog.oomKill(env.namespace(), o.taskId());
+            }
+            default -> {
+            }
         }
     }
 

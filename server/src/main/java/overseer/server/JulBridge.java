@@ -16,6 +16,8 @@ import java.util.logging.Logger;
 final class JulBridge extends Handler {
     /** Held: java.util.logging keeps loggers weakly, and a collected root would take its handler along. */
     private static final Logger ROOT = LogManager.getLogManager().getLogger("");
+    /** Only its formatMessage is used: the record's parameters and resource bundle, no layout of its own. */
+    private static final java.util.logging.Formatter MESSAGES = new java.util.logging.SimpleFormatter();
 
     static synchronized void install(Level level) {
         for (Handler h : ROOT.getHandlers()) {
@@ -45,7 +47,7 @@ final class JulBridge extends Handler {
         }
         String msg;
         try {
-            msg = new java.util.logging.SimpleFormatter().formatMessage(r);
+            msg = MESSAGES.formatMessage(r);
         } catch (RuntimeException badPattern) {
             msg = String.valueOf(r.getMessage());
         }

@@ -35,8 +35,9 @@ final class ExitJournal implements EventBus.Journal, AutoCloseable {
     }
 
     /**
-     * With {@code lifecycle}, told of every start and OOM kill as it is published, in the bus's one order (so a
-     * start's log line always comes before its exit's): it counts and logs, quick, and never throws.
+     * With {@code lifecycle}, told of every event as it is published, in the bus's one order, before any
+     * subscriber (so a start's log line always comes before its exit's): it keeps, counts and logs, quick, and
+     * never throws.
      */
     ExitJournal(StateStore store, long last, Predicate<Envelope> record, java.util.function.Consumer<Envelope> lifecycle) {
         this.store = store;
@@ -65,9 +66,7 @@ final class ExitJournal implements EventBus.Journal, AutoCloseable {
                 TaskService.warn("event numbers: cannot reserve past " + e.sequence() + ": " + storeDown.getMessage());
             }
         }
-        if (e.event() instanceof overseer.core.Event.TaskOOM || e.event() instanceof overseer.core.Event.TaskStart) {
-            lifecycle.accept(e);
-        }
+        lifecycle.accept(e);
         if (!e.topic().equals("/tasks/exit")) {
             return;
         }

@@ -203,6 +203,8 @@ final class Services implements AutoCloseable {
             while (k.past.size() > PAST_EXITS) {
                 k.past.removeLast();
             }
+            // Logged once its past runs have it, and under k's monitor: before any "task restarted" of this exit.
+            LifecycleLog.exited(namespace, id, exit);
             if (k.gone || k.state.operatorStopped() || k.state.failure().isPresent()) {
                 return;
             }

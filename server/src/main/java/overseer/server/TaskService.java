@@ -59,9 +59,9 @@ final class TaskService implements AutoCloseable {
         this.logs = PrivateFiles.directory(logs);
         this.rotation = new LogRotation(this.logs, LogLimits.DEFAULT);
         this.services = new Services(this);
+        this.recent = new RecentEvents();
         this.journal = new ExitJournal(store, tasks.events().lastSequence(), this::recordExit, this::lifecycle);
         tasks.events().journal(journal);
-        this.recent = new RecentEvents(tasks.events());
     }
 
     Tasks tasks() {
@@ -455,11 +455,12 @@ final class TaskService implements AutoCloseable {
     }
 
     /**
-     * The journal's word of a start or an OOM kill in a task the API made: a start is logged (here, in the bus's
-     * order, not after the spawn returns: a quick exit is published before that); an OOM kill counted (kept past
-     * the run) and logged.
+     * The journal's word of every event, before any subscriber's: kept for replays; a start of a task the API
+     * made is logged (here, in the bus's order, not after the spawn returns: a quick exit is published before
+     * that); an OOM kill counted (kept past the run) and logged.
      */
     private void lifecycle(Envelope env) {
+        recent.add(env);
         switch (env.event()) {
             case Event.TaskStart s when specs.containsKey(key(env.namespace(), s.taskId())) ->
                     LifecycleLog.started(env.namespace(), s.taskId(), s.pid());
@@ -500,10 +501,9 @@ final class TaskService implements AutoCloseable {
             throw e;
         }
         if (fresh && execId.equals(id)) {
-            LifecycleLog.exited(namespace, id, exit);
             exits.computeIfAbsent(new ExitKey(namespace, id, exit.exitCode()), k -> new java.util.concurrent.atomic.LongAdder())
                     .increment();
-            services.exited(namespace, id, exit);
+            services.exited(namespace, id, exit); // and logged there, in order with its restart
         }
     }
 

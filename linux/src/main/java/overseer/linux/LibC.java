@@ -436,16 +436,6 @@ final class LibC {
         return (int) call(() -> (int) PTHREAD_SIGMASK.invokeExact(how, set, old));
     }
 
-    /** A NULL-terminated array of C strings (argv, envp) in {@code a}. */
-    static MemorySegment strings(Arena a, String[] values) {
-        MemorySegment array = a.allocate(ADDRESS, values.length + 1L);
-        for (int i = 0; i < values.length; i++) {
-            array.setAtIndex(ADDRESS, i, a.allocateFrom(values[i], StandardCharsets.UTF_8));
-        }
-        array.setAtIndex(ADDRESS, values.length, MemorySegment.NULL);
-        return array;
-    }
-
     // --- descriptors --------------------------------------------------------------------------------
 
     /** pipe2 into {@code fds} (two ints). */

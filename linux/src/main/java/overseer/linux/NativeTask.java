@@ -269,11 +269,7 @@ final class NativeTask extends NativeProcess implements RuntimeTask {
 
     @Override
     public List<ProcessInfo> pids() {
-        List<ProcessInfo> out = new ArrayList<>();
-        for (long pid : members()) {
-            ProcFs.stat(pid).filter(s -> s.state() != 'Z').ifPresent(s -> out.add(new ProcessInfo(pid, s.comm())));
-        }
-        return out;
+        return ProcFs.live(members());
     }
 
     /** Every process of the task: its cgroup's, or the members of its process groups. */

@@ -49,6 +49,15 @@ final class ProcFs {
         return out;
     }
 
+    /** Those of {@code pids} that are alive (not zombies), with their command names. */
+    static List<overseer.core.ProcessInfo> live(List<Long> pids) {
+        List<overseer.core.ProcessInfo> out = new ArrayList<>();
+        for (long pid : pids) {
+            stat(pid).filter(s -> s.state() != 'Z').ifPresent(s -> out.add(new overseer.core.ProcessInfo(pid, s.comm())));
+        }
+        return out;
+    }
+
     static Optional<Stat> stat(long pid) {
         return statFields(pid).map(f -> new Stat(pid, f.comm, f.rest[0].charAt(0), Long.parseLong(f.rest[1]),
                 Long.parseLong(f.rest[2])));

@@ -10,6 +10,7 @@ import overseer.core.TaskSpec;
 import overseer.core.User;
 import overseer.core.spi.TaskRuntime;
 import overseer.core.spi.RuntimeTask;
+import overseer.linux.CgroupLayout;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -267,7 +268,7 @@ public final class OciRuntime implements TaskRuntime {
     /** What the runtime found on this host: the binary, why it was chosen, whether checkpoints work. */
     public OciInfo info() {
         Optional<String> problem = checkpointProblem();
-        return new OciInfo(binary.name(), binary.path(), binary.version(), conmon, conmonVersion, Cgroups.mode(), notes,
+        return new OciInfo(binary.name(), binary.path(), binary.version(), conmon, conmonVersion, CgroupLayout.detect().mode(), notes,
                 problem.isEmpty(), problem.orElse(""));
     }
 

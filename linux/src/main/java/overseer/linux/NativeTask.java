@@ -265,6 +265,17 @@ final class NativeTask extends NativeProcess implements RuntimeTask {
         signal(Signal.SIGCONT, true);
     }
 
+    /** The init's start time, read while it is unreaped (its pid cannot name another process), then kept. */
+    private long startTime;
+
+    @Override
+    public synchronized long startTime() {
+        if (startTime == 0 && live()) {
+            startTime = ProcFs.startTimeEvenIfZombie(pid).orElse(0);
+        }
+        return startTime;
+    }
+
     // --- pids and stats -------------------------------------------------------------------------------
 
     @Override

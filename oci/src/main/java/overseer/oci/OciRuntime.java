@@ -11,6 +11,7 @@ import overseer.core.User;
 import overseer.core.spi.TaskRuntime;
 import overseer.core.spi.RuntimeTask;
 import overseer.linux.CgroupLayout;
+import overseer.linux.ProcessStart;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -483,19 +484,13 @@ public final class OciRuntime implements TaskRuntime {
         long pid = Files.exists(paths.exitFile()) ? 0 : Files2.read(paths.pidFile()).map(Long::parseLong).orElse(0L);
         long startTime = 0;
         if (pid > 0) {
-            startTime = Files2.read(Path.of("/proc", Long.toString(pid), "stat")).map(OciRuntime::startTime).orElse(0L);
+            startTime = ProcessStart.of(pid);
             if (startTime == 0) {
                 pid = 0; // ended while no conmon wrote its exit (or the pid file is stale)
             }
         }
         return Optional.of(new Found(namespace, id, pid, startTime,
                 TaskSpec.of(id, process).withIsolation(defaultIsolation), paths.dir().toString()));
-    }
-
-    /** Field 22 of /proc/PID/stat, after the command name in parentheses. */
-    private static long startTime(String stat) {
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return f.length > 19 ? Long.parseLong(f[19]) : 0;
     }
 
     /** Numeric ids for the spec's user, names looked up in the task's own /etc/passwd and /etc/group. */

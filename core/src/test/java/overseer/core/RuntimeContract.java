@@ -942,6 +942,29 @@ public abstract class RuntimeContract {
     }
 
     // ---------------------------------------------------------------------------------------------
+    // start time
+
+    /** Whether the runtime reads the kernel's start time of its processes; one that cannot reports 0. */
+    protected boolean reportsStartTimes() {
+        return true;
+    }
+
+    @Test
+    void aStartedProcessReportsTheKernelsStartTime() throws Exception {
+        Task t = create("starttime", ProcessSpec.of("/bin/sleep", "1000"));
+        assertThat(t.startTime()).as("before the start").isZero();
+        t.start();
+
+        if (!reportsStartTimes()) {
+            assertThat(t.startTime()).isZero();
+            return;
+        }
+        String stat = Files.readString(Path.of("/proc", Long.toString(t.pid()), "stat"));
+        long field22 = Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[19]);
+        assertThat(t.startTime()).isEqualTo(field22);
+    }
+
+    // ---------------------------------------------------------------------------------------------
     // stats: ProcessStats.cpu means the same on every runtime
 
     /** The CPU figure of {@code pid} in a fresh sample of {@code t}'s stats, -1 when it is not listed. */

@@ -466,9 +466,14 @@ final class LibC {
 
     /** open(2) without creating; the descriptor is close-on-exec. */
     static int open(String path, int flags) throws Errno {
+        return open(path, flags, 0);
+    }
+
+    /** open(2) with {@code mode} for a file it creates (O_CREAT); the descriptor is close-on-exec. */
+    static int open(String path, int flags, int mode) throws Errno {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment p = a.allocateFrom(path);
-            return (int) checked("open " + path, c -> (int) OPEN.invokeExact(c, p, flags | O_CLOEXEC, 0));
+            return (int) checked("open " + path, c -> (int) OPEN.invokeExact(c, p, flags | O_CLOEXEC, mode));
         }
     }
 

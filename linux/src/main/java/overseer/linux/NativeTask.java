@@ -16,7 +16,6 @@ import overseer.core.spi.RuntimeProcess;
 import overseer.core.spi.RuntimeTask;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;

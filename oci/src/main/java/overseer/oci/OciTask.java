@@ -99,7 +99,7 @@ public final class OciTask extends OciProcess implements RuntimeTask {
         try {
             Files.createDirectories(p.exits());
             Files.createDirectories(p.persist());
-            Bundle.writeProcess(p, execSpec, exe, runtime.ids(view, execSpec), isolation);
+            Bundle.writeProcess(p, execSpec, exe, UserIds.of(view, execSpec), isolation);
         } catch (IOException e) {
             Files2.deleteTree(p.dir());
             throw OverseerException.internal("cannot prepare exec " + execId, e);

@@ -116,6 +116,15 @@ final class ProcFs {
         return Optional.of(new Usage(pid, ticksToNs(ticks), ticksToNs(started), rss, vms, swap));
     }
 
+    /**
+     * CPU time of {@code pid} and of every child it has reaped (utime, stime, cutime, cstime: fields 14 to 17),
+     * in clock ticks, the unit of /proc/stat; 0 when it is gone.
+     */
+    static long cpuTicksWithReapedChildren(long pid) {
+        return statFields(pid).map(f -> Long.parseLong(f.rest[14 - 3]) + Long.parseLong(f.rest[15 - 3])
+                + Long.parseLong(f.rest[16 - 3]) + Long.parseLong(f.rest[17 - 3])).orElse(0L);
+    }
+
     private static long ticksToNs(long ticks) {
         return ticks * 1_000_000_000L / CLOCK_TICKS;
     }

@@ -7,7 +7,7 @@ import overseer.core.ProcessSpec;
 import overseer.core.Redirect;
 import overseer.core.Signal;
 import overseer.core.spi.RuntimeProcess;
-import overseer.linux.ProcessStart;
+import overseer.linux.ProcStat;
 
 import java.io.FileInputStream;
 import java.io.IOException;
@@ -70,7 +70,7 @@ abstract class OciProcess implements RuntimeProcess {
         try {
             keys = runtime.watcher().register(onChange, paths.dir(), paths.exits());
             pid = launch();
-            startTime = ProcessStart.of(pid);
+            startTime = ProcStat.startTime(pid);
         } catch (IOException | RuntimeException e) {
             runtime.watcher().unregister(onChange, keys);
             log.finish();
@@ -101,7 +101,7 @@ abstract class OciProcess implements RuntimeProcess {
      */
     void adopt(long pid, Consumer<Exit> onExit) throws IOException {
         this.pid = pid;
-        this.startTime = ProcessStart.of(pid);
+        this.startTime = ProcStat.startTime(pid);
         this.onExit = onExit;
         this.log = new ConmonLog(paths.log(), spec, output, true);
         if (stdin != null) {

@@ -6,7 +6,7 @@ import overseer.core.OverseerException;
 import overseer.core.ProcessSpec;
 import overseer.core.TaskSpec;
 import overseer.core.spi.TaskRuntime.Found;
-import overseer.linux.ProcessStart;
+import overseer.linux.ProcStat;
 import tools.jackson.databind.JsonNode;
 
 import java.io.IOException;
@@ -80,7 +80,7 @@ record StateDir(Path root) {
     private Found found(String namespace, String id, Isolation isolation) {
         TaskPaths paths = task(namespace, id);
         long pid = Files.exists(paths.exitFile()) ? 0 : Files2.read(paths.pidFile()).map(Long::parseLong).orElse(0L);
-        long startTime = ProcessStart.of(pid);
+        long startTime = ProcStat.startTime(pid);
         if (startTime == 0) {
             pid = 0; // ended while no conmon wrote its exit (or the pid file is stale)
         }

@@ -69,24 +69,15 @@ final class LibC {
     static final int EFD_NONBLOCK = 0x800;
     static final int POLLIN = 0x001;
 
-    // errno values (Linux numbering); Errnos names them in messages.
-    static final int ENOENT = 2;
+    // The errno values LibC's callers test for (Errnos names every one Overseer reports).
     static final int ESRCH = 3;
     static final int EINTR = 4;
     static final int EIO = 5;
     static final int ENXIO = 6;
-    static final int ENOEXEC = 8;
     static final int ECHILD = 10;
     static final int EAGAIN = 11;
-    static final int EACCES = 13;
-    static final int EBUSY = 16;
-    static final int ENOTDIR = 20;
-    static final int EISDIR = 21;
     static final int EINVAL = 22;
     static final int ENOTTY = 25;
-    static final int EPIPE = 32;
-    static final int ENAMETOOLONG = 36;
-    static final int ELOOP = 40;
     static final int EOPNOTSUPP = 95;
 
     static final int PR_SET_PDEATHSIG = 1;

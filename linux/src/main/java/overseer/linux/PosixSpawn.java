@@ -1,88 +1,116 @@
 package overseer.linux;
 
 import overseer.core.OverseerException;
+import overseer.linux.SpawnPlan.FileAction;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 
 /**
- * posix_spawn of a helper program (a monitor's daemon, the OCI runtime, conmon, criu): the child's
- * descriptors as given and every other one closed, an empty signal mask and default dispositions (the JVM
- * blocks and handles signals a child must not inherit), the environment exactly as given, and a pidfd for
- * it before anything else can happen to its pid. Task processes are spawned by {@link NativeProcess}, which
- * adds output pipes, terminals, cgroup placement and credentials.
+ * Carries out a {@link SpawnPlan} with glibc's posix_spawn (clone(CLONE_VM|CLONE_VFORK) and exec: no fork of
+ * the JVM's address space, no JDK launcher), on the calling thread, which matters: a child inherits the
+ * calling thread's cgroup v1 membership and capability bounding set (see {@link Spawner}). The one way
+ * Overseer starts a process, for tasks, for the daemon's monitor and for the helper programs the oci module
+ * runs (the runtime, conmon, criu).
+ *
+ * <p>The caller owns the child: it must reap it (waitid) or hand it to someone who will.
  */
 public final class PosixSpawn {
-    /** In {@code fds}: the child keeps the parent's descriptor of that number. */
-    public static final int INHERIT = -2;
-    /** In {@code fds}: the child's descriptor of that number is /dev/null. */
-    public static final int DEV_NULL = -1;
-
     private PosixSpawn() {
     }
 
     /**
-     * Spawns {@code argv} (its first element a path) with {@code env} ({@code NAME=VALUE}) in {@code dir}.
-     * {@code fds[i]} becomes the child's descriptor i ({@link #DEV_NULL}, {@link #INHERIT}, or a descriptor of
-     * ours at or above {@code fds.length}, so that no dup2 lands on itself and keeps close-on-exec). With
-     * {@code ownGroup} the child leads a new process group. UNAVAILABLE when the kernel refuses.
+     * Spawns {@code plan} and returns the child's pid. INVALID_ARGUMENT naming args[0] when the program
+     * cannot be executed at all (missing, not executable, not a program); UNAVAILABLE when the host refuses
+     * (no memory, too many processes); INTERNAL when glibc refuses a file action.
      */
-    public static Child spawn(List<String> argv, List<String> env, Optional<Path> dir, int[] fds, boolean ownGroup) {
-        int pid;
+    public static int spawn(SpawnPlan plan) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment fa = a.allocate(LibC.SPAWN_FILE_ACTIONS_SIZE, 16);
             MemorySegment attr = a.allocate(LibC.SPAWNATTR_SIZE, 16);
-            check("posix_spawn_file_actions_init", LibC.fileActionsInit(fa));
-            check("posix_spawnattr_init", LibC.attrInit(attr));
+            LibC.fileActionsInit(fa);
+            LibC.attrInit(attr);
             try {
+                for (FileAction action : plan.actions()) {
+                    add(a, fa, action);
+                }
                 MemorySegment empty = a.allocate(LibC.SIGSET_SIZE, 8);
                 MemorySegment all = a.allocate(LibC.SIGSET_SIZE, 8);
                 LibC.sigemptyset(empty);
                 LibC.sigfillset(all);
-                short flags = (short) (LibC.POSIX_SPAWN_SETSIGDEF | LibC.POSIX_SPAWN_SETSIGMASK
-                        | (ownGroup ? LibC.POSIX_SPAWN_SETPGROUP : 0));
+                short flags = (short) (LibC.POSIX_SPAWN_SETSIGDEF | LibC.POSIX_SPAWN_SETSIGMASK | switch (plan.group()) {
+                    case INHERIT -> 0;
+                    case NEW_GROUP -> LibC.POSIX_SPAWN_SETPGROUP;
+                    // A new session; its group has the same id.
+                    case NEW_SESSION -> LibC.POSIX_SPAWN_SETSID;
+                });
                 check("posix_spawnattr_setflags", LibC.attrSetFlags(attr, flags));
                 check("posix_spawnattr_setpgroup", LibC.attrSetPgroup(attr, 0));
                 check("posix_spawnattr_setsigmask", LibC.attrSetSigmask(attr, empty));
                 check("posix_spawnattr_setsigdefault", LibC.attrSetSigdefault(attr, all));
-                MemorySegment devNull = a.allocateFrom("/dev/null");
-                for (int i = 0; i < fds.length; i++) {
-                    if (fds[i] == DEV_NULL) {
-                        check("posix_spawn_file_actions_addopen",
-                                LibC.addOpen(fa, i, devNull, i == 0 ? LibC.O_RDONLY : LibC.O_WRONLY, 0));
-                    } else if (fds[i] != INHERIT) {
-                        check("posix_spawn_file_actions_adddup2", LibC.addDup2(fa, fds[i], i));
-                    }
-                }
-                check("posix_spawn_file_actions_addclosefrom_np", LibC.addCloseFrom(fa, Math.max(3, fds.length)));
-                if (dir.isPresent()) {
-                    check("posix_spawn_file_actions_addchdir_np", LibC.addChdir(fa, a.allocateFrom(dir.get().toString())));
-                }
+
                 MemorySegment pidOut = a.allocate(ValueLayout.JAVA_INT);
-                int rc = LibC.posixSpawn(pidOut, a.allocateFrom(argv.getFirst()), fa, attr, NativeProcess.strings(a, argv),
-                        NativeProcess.strings(a, env));
+                int rc = LibC.posixSpawn(pidOut, a.allocateFrom(plan.program()), fa, attr,
+                        strings(a, plan.argv()), strings(a, plan.env()));
                 if (rc != 0) {
-                    throw OverseerException.unavailable("posix_spawn of \"%s\" failed: %s (%s)", argv.getFirst(),
-                            Errnos.name(rc), LibC.strerror(rc));
+                    throw spawnError(plan.program(), rc);
                 }
-                pid = pidOut.get(ValueLayout.JAVA_INT, 0);
+                return pidOut.get(ValueLayout.JAVA_INT, 0);
             } finally {
                 LibC.attrDestroy(attr);
                 LibC.fileActionsDestroy(fa);
             }
         }
-        // Our unreaped child: until we reap it, the pid cannot name another process.
-        return new Child(pid, Pidfd.open(pid).orElseThrow(() -> OverseerException.internal(
-                "cannot open a pidfd for child " + pid, null)));
+    }
+
+    private static void add(Arena a, MemorySegment fa, FileAction action) {
+        switch (action) {
+            case FileAction.Open o -> check("posix_spawn_file_actions_addopen for fd " + o.fd(),
+                    LibC.addOpen(fa, o.fd(), a.allocateFrom(o.path()), flags(o.mode()), 0600));
+            case FileAction.Dup2 d -> check("posix_spawn_file_actions_adddup2 for fd " + d.to(),
+                    LibC.addDup2(fa, d.from(), d.to()));
+            case FileAction.Chdir c -> check("posix_spawn_file_actions_addchdir_np",
+                    LibC.addChdir(fa, a.allocateFrom(c.dir())));
+            case FileAction.TakeTerminal t -> check("posix_spawn_file_actions_addtcsetpgrp_np",
+                    LibC.addTcsetpgrp(fa, t.terminalFd()));
+            case FileAction.CloseFrom c -> check("posix_spawn_file_actions_addclosefrom_np",
+                    LibC.addCloseFrom(fa, c.lowest()));
+        }
+    }
+
+    /** 0600 applies only where the file is created: a task's output is its owner's, private from birth. */
+    private static int flags(SpawnPlan.OpenMode mode) {
+        return switch (mode) {
+            case READ -> LibC.O_RDONLY;
+            case READ_WRITE -> LibC.O_RDWR;
+            case WRITE -> LibC.O_WRONLY;
+            case WRITE_TRUNCATE -> LibC.O_WRONLY | LibC.O_CREAT | LibC.O_TRUNC;
+            case WRITE_APPEND -> LibC.O_WRONLY | LibC.O_CREAT | LibC.O_APPEND;
+        };
     }
 
     private static void check(String call, int rc) {
         if (rc != 0) {
-            throw OverseerException.internal(call + ": " + Errnos.name(rc) + " (" + LibC.strerror(rc) + ")", null);
+            throw OverseerException.internal(call + ": " + Errnos.describe(rc), null);
         }
+    }
+
+    private static OverseerException spawnError(String program, int errno) {
+        if (Errnos.badProgram(errno)) {
+            return OverseerException.invalidArgument("args[0]: cannot execute \"%s\": %s", program, Errnos.describe(errno));
+        }
+        return OverseerException.unavailable("posix_spawn of \"%s\" failed: %s", program, Errnos.describe(errno));
+    }
+
+    /** A NULL-terminated array of C strings, as argv and envp are given to posix_spawn. */
+    static MemorySegment strings(Arena a, List<String> values) {
+        MemorySegment array = a.allocate(ValueLayout.ADDRESS, values.size() + 1L);
+        for (int i = 0; i < values.size(); i++) {
+            array.setAtIndex(ValueLayout.ADDRESS, i, a.allocateFrom(values.get(i)));
+        }
+        array.setAtIndex(ValueLayout.ADDRESS, values.size(), MemorySegment.NULL);
+        return array;
     }
 }

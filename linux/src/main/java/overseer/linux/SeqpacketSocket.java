@@ -31,7 +31,7 @@ public final class SeqpacketSocket implements AutoCloseable {
             LibC.close(fd);
             throw new IOException("connect " + path + ": " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
-            throw new IOException("connect " + path + ": " + Errnos.name(LibC.ENAMETOOLONG), e);
+            throw new IOException("connect " + path + ": " + Errnos.name(Errnos.ENAMETOOLONG), e);
         }
     }
 

@@ -65,8 +65,7 @@ public final class Subreaper {
      * inherited.
      */
     public Child spawn(List<String> argv, Map<String, String> env) {
-        return PosixSpawn.spawn(argv, NativeProcess.env(env), Optional.empty(),
-                new int[] {PosixSpawn.INHERIT, PosixSpawn.INHERIT, PosixSpawn.INHERIT}, true);
+        return Child.spawn(SpawnPlan.of(argv, SpawnPlan.environment(env), SpawnPlan.Group.NEW_GROUP));
     }
 
     /**

@@ -109,7 +109,7 @@ final class TaskCgroup {
             String msg = "%s: the kernel refused \"%s\" for %s: %s".formatted(field, value, file, LibC.strerror(e.errno));
             throw switch (e.errno) {
                 case LibC.EINVAL -> OverseerException.invalidArgument("%s", msg);
-                case LibC.EBUSY -> OverseerException.failedPrecondition("%s", msg);
+                case Errnos.EBUSY -> OverseerException.failedPrecondition("%s", msg);
                 default -> OverseerException.unavailable("%s", msg);
             };
         }

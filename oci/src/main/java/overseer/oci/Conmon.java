@@ -4,7 +4,6 @@ import overseer.core.Exit;
 import overseer.core.OverseerException;
 import overseer.linux.Child;
 import overseer.linux.Descriptors;
-import overseer.linux.PosixSpawn;
 import tools.jackson.databind.JsonNode;
 
 import java.nio.charset.StandardCharsets;
@@ -88,8 +87,8 @@ final class Conmon {
             err = Descriptors.pipe();
             Exit first;
             // conmon's cwd is where it drops a second "oom" marker: keep it in the persist directory too.
-            try (Child child = PosixSpawn.spawn(argv, env, Optional.of(paths.persist()),
-                    new int[] {PosixSpawn.DEV_NULL, PosixSpawn.DEV_NULL, err[1], sync[1]}, false)) {
+            try (Child child = Child.spawn(argv, env, Optional.of(paths.persist()),
+                    Child.DEV_NULL, Child.DEV_NULL, err[1], sync[1])) {
                 Descriptors.close(sync[1]);
                 sync[1] = -1;
                 Descriptors.close(err[1]);

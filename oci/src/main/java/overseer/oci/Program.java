@@ -4,7 +4,6 @@ import overseer.core.Exit;
 import overseer.core.OverseerException;
 import overseer.linux.Child;
 import overseer.linux.Descriptors;
-import overseer.linux.PosixSpawn;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -52,7 +51,7 @@ final class Program {
             Exit exit;
             byte[] stdout;
             byte[] stderr;
-            try (Child child = PosixSpawn.spawn(argv, ENV, Optional.empty(), new int[] {PosixSpawn.DEV_NULL, out[1], err[1]}, false)) {
+            try (Child child = Child.spawn(argv, ENV, Optional.empty(), Child.DEV_NULL, out[1], err[1])) {
                 Descriptors.close(out[1]);
                 out[1] = -1;
                 Descriptors.close(err[1]);

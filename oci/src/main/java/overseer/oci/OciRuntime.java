@@ -20,7 +20,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 
 /**
  * Isolated tasks: each task is an OCI container (runc or crun) whose processes run under conmon, so that they
@@ -40,10 +39,9 @@ public final class OciRuntime implements TaskRuntime {
     private final List<String> notes;
     private final Isolation defaultIsolation;
     private final String cgroupParent;
-    private final boolean deleteInBackground;
     private final Map<String, Isolation> isolations = new ConcurrentHashMap<>();
     private final Map<String, Path> restores = new ConcurrentHashMap<>();
-    private final Map<String, CompletableFuture<Void>> deleting = new ConcurrentHashMap<>();
+    private final Deletions deletions;
     private final Map<String, OciTask> live = new ConcurrentHashMap<>();
     private final Watcher watcher;
     private volatile Optional<Optional<String>> checkpointProblem = Optional.empty();
@@ -67,7 +65,7 @@ public final class OciRuntime implements TaskRuntime {
         this.notes = found.notes();
         this.conmonVersion = RuntimeProbe.version(conmon);
         this.defaultIsolation = b.isolation;
-        this.deleteInBackground = b.deleteInBackground;
+        this.deletions = new Deletions(b.deleteInBackground);
         this.watcher = new Watcher(); // last: its threads must not outlive a constructor that failed
     }
 
@@ -116,7 +114,7 @@ public final class OciRuntime implements TaskRuntime {
     public RuntimeTask create(String namespace, TaskSpec spec, ProcessOutput output) {
         refuseTerminal(spec.process());
         String key = key(namespace, spec.id());
-        awaitDeletion(key);
+        deletions.await(key);
         Isolation iso = spec.isolation().orElseGet(() -> isolations.getOrDefault(key, defaultIsolation));
         TaskPaths paths = state.task(namespace, spec.id());
         if (Files.exists(paths.dir()) && !Files.exists(paths.conmonPidFile()) && !Files.exists(paths.pidFile())) {
@@ -245,7 +243,7 @@ public final class OciRuntime implements TaskRuntime {
      * for tests and for a deliberate reset, never on a normal close (tasks are meant to outlive Overseer).
      */
     public void destroyAll() {
-        awaitDeletions();
+        deletions.awaitAll();
         for (Path root : state.runtimeRoots()) {
             Program.Result list = Program.run(binary.argv(root, "list", "-q"));
             for (String id : list.stdout().lines().map(String::strip).filter(l -> !l.isEmpty()).toList()) {
@@ -259,7 +257,7 @@ public final class OciRuntime implements TaskRuntime {
     /** Waits for background deletions, stops watching, and removes empty state and cgroup directories. */
     @Override
     public void close() {
-        awaitDeletions();
+        deletions.awaitAll();
         watcher.close();
         state.removeEmpty();
         Cgroups.removeEmpty(cgroupParent);
@@ -302,32 +300,12 @@ public final class OciRuntime implements TaskRuntime {
             }
             Files2.deleteTree(paths.dir());
         };
-        if (!deleteInBackground || !started) {
-            work.run();
-            return;
-        }
-        CompletableFuture<Void> f = CompletableFuture.runAsync(work, VIRTUAL);
-        deleting.put(key, f);
-        f.whenComplete((v, e) -> deleting.remove(key, f));
-    }
-
-    private static final java.util.concurrent.Executor VIRTUAL = Executors.newVirtualThreadPerTaskExecutor();
-
-    private void awaitDeletion(String key) {
-        CompletableFuture<Void> f = deleting.get(key);
-        if (f != null) {
-            f.join();
-        }
-    }
-
-    private void awaitDeletions() {
-        deleting.values().forEach(CompletableFuture::join);
+        deletions.run(key, started, work);
     }
 
     @Override
     public CompletableFuture<Void> released(String namespace, String id) {
-        CompletableFuture<Void> f = deleting.get(key(namespace, id));
-        return f == null ? CompletableFuture.completedFuture(null) : f.copy();
+        return deletions.done(key(namespace, id));
     }
 
     /**
@@ -338,7 +316,7 @@ public final class OciRuntime implements TaskRuntime {
     @Override
     public void purge(String namespace, TaskSpec spec) {
         String key = key(namespace, spec.id());
-        awaitDeletion(key);
+        deletions.await(key);
         if (live.containsKey(key)) {
             return;
         }
@@ -359,7 +337,7 @@ public final class OciRuntime implements TaskRuntime {
      */
     @Override
     public List<Found> found() {
-        return state.found((namespace, id) -> live.containsKey(key(namespace, id)) || deleting.containsKey(key(namespace, id)),
+        return state.found((namespace, id) -> live.containsKey(key(namespace, id)) || deletions.underWay(key(namespace, id)),
                 defaultIsolation);
     }
 

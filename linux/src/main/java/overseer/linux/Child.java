@@ -82,15 +82,20 @@ public final class Child implements AutoCloseable {
             while (true) {
                 // The pidfd becomes readable when the child exits; poll returns 0 when a signal interrupted it.
                 if (LibC.poll(pollfd, 1, -1) > 0 && LibC.waitidPidfd(pidfd.fd(), info, LibC.WEXITED | LibC.WNOHANG)) {
-                    int code = info.get(ValueLayout.JAVA_INT, LibC.SIGINFO_CODE);
-                    int status = info.get(ValueLayout.JAVA_INT, LibC.SIGINFO_STATUS);
-                    return code == LibC.CLD_KILLED || code == LibC.CLD_DUMPED
-                            ? Exit.killed(Signal.of(status), false, Instant.now()) : Exit.exited(status, Instant.now());
+                    return exitOf(info);
                 }
             }
         } catch (LibC.Errno e) {
             throw OverseerException.internal("waiting for child " + pid + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The exit a filled siginfo_t tells: killed by si_status for CLD_KILLED and CLD_DUMPED, else exited with it. */
+    static Exit exitOf(MemorySegment siginfo) {
+        int code = siginfo.get(ValueLayout.JAVA_INT, LibC.SIGINFO_CODE);
+        int status = siginfo.get(ValueLayout.JAVA_INT, LibC.SIGINFO_STATUS);
+        return code == LibC.CLD_KILLED || code == LibC.CLD_DUMPED
+                ? Exit.killed(Signal.of(status), false, Instant.now()) : Exit.exited(status, Instant.now());
     }
 
     /** Closes the pidfd; the child itself is left alone. */

@@ -10,7 +10,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -94,12 +93,7 @@ public final class Subreaper {
             throw OverseerException.internal("waitid: " + e.getMessage(), e);
         }
         int pid = info.get(ValueLayout.JAVA_INT, LibC.SIGINFO_PID);
-        int code = info.get(ValueLayout.JAVA_INT, LibC.SIGINFO_CODE);
-        int status = info.get(ValueLayout.JAVA_INT, LibC.SIGINFO_STATUS);
-        Instant now = Instant.now();
-        Exit exit = code == LibC.CLD_KILLED || code == LibC.CLD_DUMPED
-                ? Exit.killed(Signal.of(status), false, now) : Exit.exited(status, now);
-        return Optional.of(new Exited(pid, exit));
+        return Optional.of(new Exited(pid, Child.exitOf(info)));
     }
 
     /** Reaps an exited child that {@link #awaitExit} reported: from then on its pid may be reused. */

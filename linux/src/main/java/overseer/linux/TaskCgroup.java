@@ -3,6 +3,7 @@ package overseer.linux;
 import overseer.core.OverseerException;
 import overseer.core.ProcessStats;
 import overseer.core.Resources;
+import overseer.core.Signal;
 import overseer.core.TaskStats;
 import overseer.linux.CgroupLayout.Controller;
 import overseer.linux.CgroupLayout.Version;
@@ -204,27 +205,19 @@ final class TaskCgroup {
      * open (from then on the pidfd names that process, whatever happens to the number).
      */
     void signalAll(int signal) {
-        Map<Long, Integer> fds = new HashMap<>();
+        Map<Long, Pidfd> fds = new HashMap<>();
         try {
             for (long pid : procs()) {
-                try {
-                    fds.put(pid, LibC.pidfdOpen((int) pid));
-                } catch (LibC.Errno gone) {
-                    // exited meanwhile
-                }
+                Pidfd.open(pid).ifPresent(p -> fds.put(pid, p)); // empty: exited meanwhile
             }
             Set<Long> still = new HashSet<>(procs());
-            for (Map.Entry<Long, Integer> e : fds.entrySet()) {
-                if (still.contains(e.getKey())) {
-                    try {
-                        LibC.pidfdSendSignal(e.getValue(), signal);
-                    } catch (LibC.Errno gone) {
-                        // exited meanwhile
-                    }
+            fds.forEach((pid, p) -> {
+                if (still.contains(pid)) {
+                    p.signal(Signal.of(signal)); // false: exited meanwhile
                 }
-            }
+            });
         } finally {
-            fds.values().forEach(LibC::close);
+            fds.values().forEach(Pidfd::close);
         }
     }
 

@@ -132,12 +132,16 @@ final class NativeTask extends NativeProcess implements RuntimeTask {
             oom.start();
             startCycle();
         }
+        long started;
         try {
-            return super.start(exitListener);
+            started = super.start(exitListener);
         } catch (RuntimeException e) {
             removeCgroup();
             throw e;
         }
+        // Read at once, while the child is most likely unreaped (a zombie keeps its stat): 0 if it is gone.
+        startTime = ProcFs.startTimeEvenIfZombie(started).orElse(0);
+        return started;
     }
 
     /**
@@ -155,6 +159,7 @@ final class NativeTask extends NativeProcess implements RuntimeTask {
         if (!super.adopt(pid, startTime, exitListener)) {
             return false;
         }
+        this.startTime = startTime;
         cg.ifPresent(c -> {
             oom = new OomWatch(loop, c, () -> oomListener.run());
             oom.start();
@@ -264,14 +269,11 @@ final class NativeTask extends NativeProcess implements RuntimeTask {
         signal(Signal.SIGCONT, true);
     }
 
-    /** The init's start time, read while it is unreaped (its pid cannot name another process), then kept. */
-    private long startTime;
+    /** The init's start time, read once at its start or adoption; never taken lock-step with its exit. */
+    private volatile long startTime;
 
     @Override
-    public synchronized long startTime() {
-        if (startTime == 0 && live()) {
-            startTime = ProcFs.startTimeEvenIfZombie(pid).orElse(0);
-        }
+    public long startTime() {
         return startTime;
     }
 

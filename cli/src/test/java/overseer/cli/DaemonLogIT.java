@@ -41,7 +41,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * second daemon's recovery summary (one task still running, one that exited while no daemon ran). Every line
  * is one event in the chosen format; not one is a JUL two-liner or a logging library's complaint.
  */
-class DaemonLogTest {
+class DaemonLogIT {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final Duration WAIT = Duration.ofSeconds(90);
     /** One logfmt pair: a bare value, or a quoted one with backslash escapes. */

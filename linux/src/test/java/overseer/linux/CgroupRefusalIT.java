@@ -18,7 +18,7 @@ import static overseer.linux.CgroupFixture.sh;
 
 /** A write the kernel refuses, on a real cgroup: its errno decides the error kind, not its words. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
-class CgroupRefusalTest extends CgroupTestBase {
+class CgroupRefusalIT extends CgroupTestBase {
     @Test
     void aValueTheKernelCallsInvalidIsInvalidArgumentNamingTheField() {
         cg = CgroupFixture.detected();

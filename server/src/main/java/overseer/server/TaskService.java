@@ -142,7 +142,7 @@ final class TaskService implements AutoCloseable {
                     }
                     if (r.exit().isPresent()) {
                         alreadyExited++;
-                    } else if (t.exit().isPresent() || (r.pid() > 0 && r.startTime() > 0 && ProcStart.of(r.pid()) != r.startTime())) {
+                    } else if (t.exit().isPresent() || (r.pid() > 0 && r.startTime() > 0 && overseer.linux.ProcStat.startTime(r.pid()) != r.startTime())) {
                         // The runtime knew (the monitor's record), or the process it recorded is gone (its exit is
                         // published as the runtime finds out): either way it ended while no daemon watched.
                         exitedWhileDown++;

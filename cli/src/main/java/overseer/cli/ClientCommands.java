@@ -464,7 +464,7 @@ final class ClientCommands {
 
         @Override
         public Integer call() {
-            Duration limit = overseer.core.Durations.parse("--timeout", timeout);
+            Duration limit = overseer.core.internal.Durations.parse("--timeout", timeout);
             OverseerClient c = t.client();
             JsonNode exit = overseer.wire.SpecJson.exit(c.await(t.ns(), Ids.resolve(c, t.ns(), id), limit));
             t.print(exit, () -> System.out.println(exitWords(exit)));
@@ -556,7 +556,7 @@ final class ClientCommands {
 
     /** docker's bare seconds ("10"), or a duration of the one grammar ("500ms", "30s"). */
     static Duration grace(String flag, String text) {
-        return text.matches("\\d{1,9}") ? Duration.ofSeconds(Long.parseLong(text)) : overseer.core.Durations.parse(flag, text);
+        return text.matches("\\d{1,9}") ? Duration.ofSeconds(Long.parseLong(text)) : overseer.core.internal.Durations.parse(flag, text);
     }
 
     static String exitWords(JsonNode exit) {

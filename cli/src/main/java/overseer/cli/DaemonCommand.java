@@ -1,9 +1,9 @@
 package overseer.cli;
 
-import overseer.core.Durations;
+import overseer.core.internal.Durations;
 import overseer.core.OverseerException;
 import overseer.core.RoutingRuntime;
-import overseer.core.Sizes;
+import overseer.core.internal.Sizes;
 import overseer.core.spi.TaskRuntime;
 import overseer.linux.FileLimit;
 import overseer.linux.NativeRuntime;

@@ -35,13 +35,13 @@ final class ResourceFlags {
     Resources resources() {
         Resources.Builder b = Resources.builder();
         if (memory != null) {
-            b.memoryBytes(overseer.core.Sizes.parse("--memory", memory));
+            b.memoryBytes(overseer.core.internal.Sizes.parse("--memory", memory));
         }
         if (memorySwap != null && !memorySwap.strip().equals("-1")) {
             if (memory == null) {
                 throw OverseerException.invalidArgument("--memory-swap: needs --memory too");
             }
-            b.swapBytes(overseer.core.Sizes.parse("--memory-swap", memorySwap));
+            b.swapBytes(overseer.core.internal.Sizes.parse("--memory-swap", memorySwap));
         }
         if (cpus != null) {
             b.cpus(cpus);

@@ -134,7 +134,7 @@ class RunCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         String taskId = id == null ? "run-" + UUID.randomUUID() : id;
         String namespace = Globals.namespace(verb, this.namespace);
-        overseer.core.Sizes.parse("--log-max-bytes", logMaxBytes); // a malformed value is refused even when unused
+        overseer.core.internal.Sizes.parse("--log-max-bytes", logMaxBytes); // a malformed value is refused even when unused
         if (detach) {
             return Detached.run(Globals.socket(verb, socket), namespace, detached(taskId), json);
         }
@@ -335,7 +335,7 @@ class RunCommand implements Callable<Integer> {
             default -> throw OverseerException.invalidArgument("--framing: expected line, message or raw, got \"%s\"", framing);
         };
         Optional<LogConfig.FileSink> file = Optional.ofNullable(logFile)
-                .map(p -> new LogConfig.FileSink(p.toAbsolutePath(), overseer.core.Sizes.parse("--log-max-bytes", logMaxBytes), logMaxFiles));
+                .map(p -> new LogConfig.FileSink(p.toAbsolutePath(), overseer.core.internal.Sizes.parse("--log-max-bytes", logMaxBytes), logMaxFiles));
         ProcessSpec.Builder b = ProcessSpec.builder(command);
         if (user != null) {
             b.user(user);

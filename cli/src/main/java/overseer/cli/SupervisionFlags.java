@@ -1,6 +1,6 @@
 package overseer.cli;
 
-import overseer.core.Durations;
+import overseer.core.internal.Durations;
 import overseer.core.OverseerException;
 import overseer.core.Signal;
 import overseer.supervisor.Backoff;

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.io.TempDir;
 import overseer.core.ErrorKind;
 import overseer.core.LogStream;
 import overseer.core.OverseerException;
-import overseer.core.Sizes;
+import overseer.core.internal.Sizes;
 import overseer.core.ProcessSpec;
 import overseer.core.Task;
 import overseer.core.TaskSpec;

@@ -1,5 +1,6 @@
 package overseer.core;
 
+import overseer.core.internal.Executables;
 import overseer.core.spi.TaskRuntime;
 import overseer.core.spi.RuntimeProcess;
 import overseer.core.spi.RuntimeTask;

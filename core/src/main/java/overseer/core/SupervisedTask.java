@@ -1,5 +1,7 @@
 package overseer.core;
 
+import overseer.core.internal.Durations;
+import overseer.core.internal.Identifiers;
 import overseer.core.spi.TaskRuntime;
 import overseer.core.spi.RuntimeTask;
 

@@ -1,5 +1,7 @@
 package overseer.core;
 
+import overseer.core.internal.Durations;
+
 import java.io.OutputStream;
 import java.time.Duration;
 import java.time.Instant;

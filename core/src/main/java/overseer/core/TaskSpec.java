@@ -1,5 +1,7 @@
 package overseer.core;
 
+import overseer.core.internal.Identifiers;
+
 import java.util.Objects;
 import java.util.Optional;
 

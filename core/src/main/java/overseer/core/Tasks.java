@@ -1,5 +1,6 @@
 package overseer.core;
 
+import overseer.core.internal.Identifiers;
 import overseer.core.spi.TaskRuntime;
 
 import java.time.Duration;

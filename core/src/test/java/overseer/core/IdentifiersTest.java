@@ -1,6 +1,8 @@
 package overseer.core;
 
 import org.junit.jupiter.api.Test;
+import overseer.core.internal.Identifiers;
+import overseer.core.internal.PathText;
 
 import java.nio.file.Path;
 

@@ -20,6 +20,7 @@ import java.util.stream.Stream;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import overseer.core.internal.KubeLogFormat;
 
 class LogFilesTest {
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");

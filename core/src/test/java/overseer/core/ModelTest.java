@@ -16,6 +16,8 @@ import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import overseer.core.internal.Durations;
+import overseer.core.internal.Identifiers;
 
 class ModelTest {
     private static final Instant T = Instant.parse("2026-05-06T07:08:09Z");

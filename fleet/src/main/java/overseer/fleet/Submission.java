@@ -1,6 +1,6 @@
 package overseer.fleet;
 
-import overseer.core.Identifiers;
+import overseer.core.internal.Identifiers;
 import overseer.core.OverseerException;
 import overseer.supervisor.Command;
 import overseer.supervisor.Commands;

@@ -1,6 +1,6 @@
 package overseer.linux;
 
-import overseer.core.Executables;
+import overseer.core.internal.Executables;
 import overseer.core.Exit;
 import overseer.core.OverseerException;
 import overseer.core.ProcessOutput;

@@ -1,7 +1,7 @@
 package overseer.linux;
 
 import overseer.core.CycleDeltaMetrics;
-import overseer.core.Executables;
+import overseer.core.internal.Executables;
 import overseer.core.Exit;
 import overseer.core.OverseerException;
 import overseer.core.ProcessInfo;

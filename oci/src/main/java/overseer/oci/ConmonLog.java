@@ -19,7 +19,7 @@ import java.util.Map;
 
 /**
  * Reads the k8s-file log conmon writes ({@code <time> <stdout|stderr> <F|P> <bytes>}, see
- * {@link overseer.core.KubeLogFormat}) as it grows, and sends each stream's bytes where the spec wants them:
+ * {@link overseer.core.internal.KubeLogFormat}) as it grows, and sends each stream's bytes where the spec wants them:
  * PIPE into the {@link ProcessOutput} (which frames them again by the spec's LogConfig), a file, Overseer's
  * own stdout or stderr, or nowhere. An F line is its payload plus the newline conmon cut at; a P line is its
  * payload alone, so the bytes come out exactly as the process wrote them.

@@ -1,6 +1,6 @@
 package overseer.oci;
 
-import overseer.core.Executables;
+import overseer.core.internal.Executables;
 import overseer.core.OverseerException;
 import overseer.core.ProcessSpec;
 import overseer.core.Redirect;

@@ -1,6 +1,6 @@
 package overseer.oci;
 
-import overseer.core.Identifiers;
+import overseer.core.internal.Identifiers;
 import overseer.core.Isolation;
 import overseer.core.OverseerException;
 import overseer.core.ProcessSpec;

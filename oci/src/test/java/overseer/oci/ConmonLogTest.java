@@ -2,7 +2,7 @@ package overseer.oci;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import overseer.core.KubeLogFormat;
+import overseer.core.internal.KubeLogFormat;
 import overseer.core.LogStream;
 import overseer.core.ProcessOutput;
 import overseer.core.ProcessSpec;

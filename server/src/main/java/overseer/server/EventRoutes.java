@@ -7,7 +7,7 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import overseer.core.Envelope;
 import overseer.core.Event;
-import overseer.core.Identifiers;
+import overseer.core.internal.Identifiers;
 import overseer.core.EventBus;
 import overseer.core.Exit;
 import overseer.core.Subscription;

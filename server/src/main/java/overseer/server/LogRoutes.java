@@ -4,7 +4,7 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import overseer.core.Identifiers;
+import overseer.core.internal.Identifiers;
 import overseer.core.OverseerException;
 import overseer.core.Status;
 import overseer.core.Task;

@@ -1,7 +1,7 @@
 package overseer.server;
 
 import overseer.core.OverseerException;
-import overseer.core.PathText;
+import overseer.core.internal.PathText;
 import overseer.supervisor.Slice;
 import overseer.supervisor.SliceFile;
 import overseer.wire.Json;

@@ -6,7 +6,7 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
-import overseer.core.Identifiers;
+import overseer.core.internal.Identifiers;
 import overseer.supervisor.SliceRun;
 import overseer.supervisor.Supervisor;
 import tools.jackson.databind.node.ArrayNode;

@@ -7,7 +7,7 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import overseer.core.Exit;
-import overseer.core.Identifiers;
+import overseer.core.internal.Identifiers;
 import overseer.core.OverseerException;
 import overseer.core.Signal;
 import overseer.core.Task;
@@ -348,7 +348,7 @@ final class TaskRoutes implements HttpService {
         if (s.chars().allMatch(Character::isDigit) && !s.isEmpty() && s.length() <= 12) {
             return Duration.ofSeconds(Long.parseLong(s));
         }
-        return overseer.core.Durations.parse(field, s);
+        return overseer.core.internal.Durations.parse(field, s);
     }
 
     private static Optional<Duration> grace(ServerRequest req) {

@@ -4,7 +4,7 @@ import overseer.wire.LogLimits;
 import overseer.core.Envelope;
 import overseer.core.Event;
 import overseer.core.Exit;
-import overseer.core.Identifiers;
+import overseer.core.internal.Identifiers;
 import overseer.core.OverseerException;
 import overseer.core.ProcessSpec;
 import overseer.core.Redirect;

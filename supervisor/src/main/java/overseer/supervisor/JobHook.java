@@ -14,7 +14,7 @@ public sealed interface JobHook {
     /** Runs {@code delay} after each start of the process, if it is still running then. */
     record Delay(Duration delay, Runnable action) implements JobHook {
         public Delay {
-            overseer.core.Durations.requireNonNegative("hook.delay", delay);
+            overseer.core.internal.Durations.requireNonNegative("hook.delay", delay);
             Objects.requireNonNull(action, "action");
         }
     }

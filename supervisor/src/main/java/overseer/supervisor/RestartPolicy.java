@@ -1,6 +1,6 @@
 package overseer.supervisor;
 
-import overseer.core.Durations;
+import overseer.core.internal.Durations;
 import overseer.core.OverseerException;
 
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package overseer.supervisor;
 
 import overseer.core.Framing;
-import overseer.core.Identifiers;
+import overseer.core.internal.Identifiers;
 import overseer.core.LogConfig;
 import overseer.core.OverseerException;
 import overseer.core.ProcessSpec;

@@ -1,8 +1,8 @@
 package overseer.supervisor;
 
-import overseer.core.Durations;
+import overseer.core.internal.Durations;
 import overseer.core.OverseerException;
-import overseer.core.PathText;
+import overseer.core.internal.PathText;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;

@@ -210,7 +210,7 @@ public final class SliceRun implements AutoCloseable {
      * calling it again does nothing more.
      */
     public void stop(Duration grace) throws InterruptedException {
-        overseer.core.Durations.requireNonNegative("grace", grace);
+        overseer.core.internal.Durations.requireNonNegative("grace", grace);
         List<Slice.Service> order = new ArrayList<>(slice.startOrder()).reversed();
         synchronized (this) {
             stopping = true;

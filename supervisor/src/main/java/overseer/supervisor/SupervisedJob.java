@@ -177,7 +177,7 @@ final class SupervisedJob implements Job {
 
     @Override
     public void kill(Signal stopSignal, Duration grace) {
-        overseer.core.Durations.requireNonNegative("grace", grace);
+        overseer.core.internal.Durations.requireNonNegative("grace", grace);
         stopWith = new StopWith(stopSignal, grace);
         killed.countDown();
         attached.countDown();

@@ -1,6 +1,6 @@
 package overseer.supervisor;
 
-import overseer.core.Identifiers;
+import overseer.core.internal.Identifiers;
 import overseer.core.OverseerException;
 import overseer.core.Tasks;
 

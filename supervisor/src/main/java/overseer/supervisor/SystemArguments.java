@@ -1,7 +1,7 @@
 package overseer.supervisor;
 
 import overseer.core.OverseerException;
-import overseer.core.PathText;
+import overseer.core.internal.PathText;
 import tools.jackson.databind.JsonNode;
 
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package overseer.supervisor;
 
 import overseer.core.FuzzInvariant;
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import overseer.core.Identifiers;
+import overseer.core.internal.Identifiers;
 import overseer.core.OverseerException;
 
 import java.nio.charset.StandardCharsets;

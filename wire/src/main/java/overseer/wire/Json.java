@@ -148,7 +148,7 @@ public final class Json {
 
     /** A size in bytes: a whole number, or a string in the CLI's grammar ("64m", "1.5g"). */
     public static long bytes(JsonNode v, String path) {
-        return v.isString() ? overseer.core.Sizes.parse(path, v.asString()) : whole(v, path);
+        return v.isString() ? overseer.core.internal.Sizes.parse(path, v.asString()) : whole(v, path);
     }
 
     public static long parseLong(String field, String text) {
@@ -159,7 +159,7 @@ public final class Json {
         }
     }
 
-    /** A duration as {@link overseer.core.Durations#parse} reads it back: "100ms", "10s", "1m", "1h". */
+    /** A duration as {@link overseer.core.internal.Durations#parse} reads it back: "100ms", "10s", "1m", "1h". */
     public static String text(java.time.Duration d) {
         long ms = d.toMillis();
         if (ms % 3_600_000 == 0 && ms != 0) {
@@ -176,8 +176,8 @@ public final class Json {
         return s.length() > 40 ? s.substring(0, 40) + "…" : s;
     }
 
-    /** A path given as text; see {@link overseer.core.PathText}. */
+    /** A path given as text; see {@link overseer.core.internal.PathText}. */
     public static java.nio.file.Path path(String field, String text) {
-        return overseer.core.PathText.of(field, text);
+        return overseer.core.internal.PathText.of(field, text);
     }
 }

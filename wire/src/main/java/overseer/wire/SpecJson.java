@@ -379,7 +379,7 @@ public final class SpecJson {
     }
 
     private static Duration duration(String field, String text) {
-        return overseer.core.Durations.parse(field, text);
+        return overseer.core.internal.Durations.parse(field, text);
     }
 
     private static Duration durationOr(JsonNode n, String prefix, String name, Duration otherwise) {

@@ -1,4 +1,8 @@
-package overseer.core;
+package overseer.core.internal;
+
+import overseer.core.OverseerException;
+import overseer.core.ProcessSpec;
+import overseer.core.Redirect;
 
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;

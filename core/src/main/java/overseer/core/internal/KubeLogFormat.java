@@ -1,4 +1,8 @@
-package overseer.core;
+package overseer.core.internal;
+
+import overseer.core.LogRecord;
+import overseer.core.LogStream;
+import overseer.core.OverseerException;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;

@@ -1,4 +1,6 @@
-package overseer.core;
+package overseer.core.internal;
+
+import overseer.core.OverseerException;
 
 import java.util.regex.Pattern;
 

@@ -11,7 +11,7 @@ import java.util.function.Consumer;
  * record spans feeds: no object is made per record unless a consumer asks for one. A flood of short lines
  * costs a scan and a copy per byte, not an allocation per line.
  */
-public abstract sealed class Framer permits Framer.Lines, Framer.Messages, Framer.Raw {
+abstract sealed class Framer permits Framer.Lines, Framer.Messages, Framer.Raw {
     /** The largest record; longer lines are cut into partial records, longer messages are refused. */
     public static final int MAX_RECORD = 64 * 1024;
 

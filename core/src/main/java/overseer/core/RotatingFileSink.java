@@ -25,7 +25,7 @@ import java.util.Set;
  * leave it out), a P line for its payload alone. Lines are gathered in a 256 KiB buffer and written once per read of the process's output
  * ({@link #endOfRead()}), not once per line. Every file it creates is 0600 from the moment it exists.
  */
-public final class RotatingFileSink implements LogSink {
+final class RotatingFileSink implements LogSink {
     private static final int BUFFER = 256 * 1024;
     /** The longest prefix: an RFC 3339 time with nanoseconds, " stderr P ". */
     private static final int MAX_PREFIX = 64;

@@ -21,16 +21,10 @@ final class Errors implements CommandLine.IExecutionExceptionHandler {
      * other bad input is a usage error (2); anything else is Overseer's failure (125).
      */
     static int exitCode(OverseerException e) {
-        String m = e.getMessage();
-        if (e.kind() != ErrorKind.INVALID_ARGUMENT) {
-            return Main.EXIT_OVERSEER_ERROR;
-        }
-        if (m.startsWith("args[0]: no such file")) {
-            return 127;
-        }
-        if (m.startsWith("args[0]:")) {
-            return 126;
-        }
-        return CommandLine.ExitCode.USAGE;
+        return switch (e.reason()) {
+            case EXECUTABLE_NOT_FOUND -> 127;
+            case NOT_EXECUTABLE -> 126;
+            default -> e.kind() == ErrorKind.INVALID_ARGUMENT ? CommandLine.ExitCode.USAGE : Main.EXIT_OVERSEER_ERROR;
+        };
     }
 }

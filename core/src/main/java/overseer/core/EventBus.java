@@ -38,7 +38,7 @@ public final class EventBus {
     /** Numbers events from {@code after + 1}: a daemon continues its predecessor's sequence. */
     public EventBus(long after) {
         if (after < 0) {
-            throw OverseerException.invalidArgument("after: must not be negative, got %d", after);
+            throw OverseerException.invalidField("after", "must not be negative, got %d", after);
         }
         this.sequence = new AtomicLong(after);
     }
@@ -76,7 +76,7 @@ public final class EventBus {
      */
     public Subscription subscribe(int capacity, Predicate<Envelope> filter) {
         if (capacity < 1) {
-            throw OverseerException.invalidArgument("capacity: must be at least 1, got %d", capacity);
+            throw OverseerException.invalidField("capacity", "must be at least 1, got %d", capacity);
         }
         Subscription s = new Subscription(capacity, filter, subscribers::remove);
         subscribers.add(s);

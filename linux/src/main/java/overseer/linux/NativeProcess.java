@@ -389,8 +389,8 @@ class NativeProcess implements RuntimeProcess {
     private OverseerException spawnError(String program, int errno) {
         String what = Errnos.name(errno) + " (" + LibC.strerror(errno) + ")";
         return switch (errno) {
-            case 2, 13, 8, 20, 21, 40, 36 -> OverseerException.invalidArgument(
-                    "args[0]: cannot execute \"%s\": %s", program, what);
+            case 2, 13, 8, 20, 21, 40, 36 -> OverseerException.notExecutable(
+                    "cannot execute \"%s\": %s", program, what);
             default -> OverseerException.unavailable("posix_spawn of \"%s\" failed: %s", program, what);
         };
     }
@@ -630,7 +630,7 @@ class NativeProcess implements RuntimeProcess {
     /** "process already finished" once reaped, "process not started" before the start. */
     protected synchronized void requireSignalable() {
         if (reaped) {
-            throw OverseerException.failedPrecondition("process already finished");
+            throw OverseerException.processFinished();
         }
         if (pidfd == UNSET) {
             throw OverseerException.failedPrecondition("process not started");

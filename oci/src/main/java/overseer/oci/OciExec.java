@@ -41,12 +41,12 @@ final class OciExec extends OciProcess {
         }
         try {
             if (pidfd < 0) {
-                throw OverseerException.failedPrecondition("process already finished");
+                throw OverseerException.processFinished();
             }
             LibC.pidfdSendSignal(pidfd, signal.number());
         } catch (LibC.Errno e) {
             if (e.errno == LibC.ESRCH) {
-                throw OverseerException.failedPrecondition("process already finished");
+                throw OverseerException.processFinished();
             }
             throw OverseerException.internal("signal " + signal + " to " + pid, e);
         }

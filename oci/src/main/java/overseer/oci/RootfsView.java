@@ -96,7 +96,7 @@ final class RootfsView {
             Path p = cwd.resolve(path(command)).normalize();
             String problem = problem(p);
             if (problem != null) {
-                throw OverseerException.invalidArgument("args[0]: %s: \"%s\"", problem, command);
+                throw Executables.unfit(problem, "%s: \"%s\"".formatted(problem, command));
             }
             return p;
         }
@@ -119,9 +119,9 @@ final class RootfsView {
             }
         }
         if (firstProblem != null) {
-            throw OverseerException.invalidArgument("args[0]: %s: \"%s\" (found \"%s\" in PATH)", firstProblem, command, firstRejected);
+            throw Executables.unfit(firstProblem, "%s: \"%s\" (found \"%s\" in PATH)".formatted(firstProblem, command, firstRejected));
         }
-        throw OverseerException.invalidArgument("args[0]: no such file or directory: \"%s\"", command);
+        throw OverseerException.executableNotFound("%s: \"%s\"", Executables.NO_SUCH_FILE, command);
     }
 
     /** INVALID_ARGUMENT naming {@code cwd} unless the working directory exists in the task and is a directory. */
@@ -156,7 +156,7 @@ final class RootfsView {
     private String problem(Path inside) {
         Path h = host(inside);
         if (!Files.exists(h)) {
-            return "no such file or directory";
+            return Executables.NO_SUCH_FILE;
         }
         if (Files.isDirectory(h)) {
             return "is a directory";

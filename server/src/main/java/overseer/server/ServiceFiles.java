@@ -57,7 +57,7 @@ final class ServiceFiles {
         try (Stream<Path> s = Files.list(dir)) {
             files = s.filter(f -> f.getFileName().toString().matches(".*\\.ya?ml")).sorted().toList();
         } catch (IOException e) {
-            throw OverseerException.invalidArgument("--services: cannot read %s: %s", dir, e.getMessage());
+            throw OverseerException.invalidField("--services", "cannot read %s: %s", dir, e.getMessage());
         }
         ArrayNode sliced = Json.MAPPER.createArrayNode();
         List<JsonNode> extended = new ArrayList<>();
@@ -80,7 +80,7 @@ final class ServiceFiles {
                 JsonNode n = list.get(i);
                 String at = f.getFileName() + ": services[" + i + "]";
                 if (!n.isObject()) {
-                    throw OverseerException.invalidArgument("%s: expected a service, got %s", at, Json.abbreviate(n));
+                    throw OverseerException.invalidField(at, "expected a service, got %s", Json.abbreviate(n));
                 }
                 ObjectNode slice = Json.object();
                 ObjectNode ext = Json.object();
@@ -172,7 +172,7 @@ final class ServiceFiles {
         if (max != null) {
             long n = Json.whole(max, "max_restarts");
             if (word != null && !word.equals("on-failure")) {
-                throw OverseerException.invalidArgument("max_restarts: only with restart: on-failure, got restart: %s", word);
+                throw OverseerException.invalidField("max_restarts", "only with restart: on-failure, got restart: %s", word);
             }
             word = "on-failure:" + n;
         }

@@ -119,19 +119,19 @@ final class ServiceFiles {
             try {
                 out.add(new Declared(spec(s, extended.get(i)), s));
             } catch (OverseerException e) {
-                throw OverseerException.invalidArgument("%s.%s", origin.get(i), e.getMessage());
+                throw e.under(origin.get(i), ".");
             }
         }
         return out;
     }
 
-    /** "services[3].after[0]: ..." of the combined slice, told as "web.yaml: services[1].after[0]: ...". */
+    /** An error about services[3].after[0] of the combined slice, told as one about "web.yaml: services[1].after[0]". */
     private static OverseerException located(OverseerException e, List<String> origin) {
-        Matcher m = AT.matcher(e.getMessage());
+        Matcher m = AT.matcher(e.field().orElse(""));
         if (m.find()) {
             int i = Integer.parseInt(m.group(1));
             if (i < origin.size()) {
-                return OverseerException.invalidArgument("%s", origin.get(i) + e.getMessage().substring(m.end()));
+                return e.withField(origin.get(i) + e.field().orElseThrow().substring(m.end()));
             }
         }
         return e;
@@ -157,11 +157,12 @@ final class ServiceFiles {
         try {
             return SpecJson.read(task);
         } catch (OverseerException e) {
-            // Told in the file's words, not the API's.
-            throw new OverseerException(e.kind(), e.getMessage().replaceFirst("^stopSignal", "stop_signal")
+            // Told in the file's words, not the API's: the field the API named becomes the file's key.
+            throw e.field().map(f -> e.withField(f.replaceFirst("^stopSignal", "stop_signal")
                     .replaceFirst("^stopGrace", "stop_grace").replaceFirst("^maxRuntime", "max_runtime")
                     .replaceFirst("^healthCheck", "health_check").replaceFirst("^restart\\.(initialDelay|maxDelay|resetAfter)", "backoff")
-                    .replaceFirst("^restart\\.startLimit\\w*", "start_limit").replaceFirst("^process\\.user", "user"));
+                    .replaceFirst("^restart\\.startLimit\\w*", "start_limit").replaceFirst("^process\\.user", "user")))
+                    .orElse(e);
         }
     }
 

@@ -32,7 +32,7 @@ public record Slice(List<Service> services) {
     public Slice {
         services = List.copyOf(Objects.requireNonNull(services, "services"));
         if (services.isEmpty()) {
-            throw OverseerException.invalidArgument("services: a slice needs at least one service");
+            throw OverseerException.invalidField("services", "a slice needs at least one service");
         }
         Map<String, Integer> index = new HashMap<>();
         for (int i = 0; i < services.size(); i++) {
@@ -40,8 +40,8 @@ public record Slice(List<Service> services) {
             s.check("services[" + i + "]");
             Integer before = index.putIfAbsent(s.name(), i);
             if (before != null) {
-                throw OverseerException.invalidArgument("services[%d].name: \"%s\" is already the name of services[%d]",
-                        i, s.name(), before);
+                throw OverseerException.invalidField("services[" + i + "].name", "\"%s\" is already the name of services[%d]",
+                        s.name(), before);
             }
         }
         for (int i = 0; i < services.size(); i++) {
@@ -49,18 +49,18 @@ public record Slice(List<Service> services) {
             for (int j = 0; j < after.size(); j++) {
                 String dep = after.get(j);
                 if (!index.containsKey(dep)) {
-                    throw OverseerException.invalidArgument("services[%d].after[%d]: no service is named \"%s\"", i, j, dep);
+                    throw OverseerException.invalidField("services[" + i + "].after[" + j + "]", "no service is named \"%s\"", dep);
                 }
                 if (dep.equals(services.get(i).name())) {
-                    throw OverseerException.invalidArgument("services[%d].after: cycle %s -> %s", i, dep, dep);
+                    throw OverseerException.invalidField("services[" + i + "].after", "cycle %s -> %s", dep, dep);
                 }
                 if (after.indexOf(dep) != j) {
-                    throw OverseerException.invalidArgument("services[%d].after[%d]: \"%s\" is listed twice", i, j, dep);
+                    throw OverseerException.invalidField("services[" + i + "].after[" + j + "]", "\"%s\" is listed twice", dep);
                 }
             }
         }
         cycle(services, index).ifPresent(path -> {
-            throw OverseerException.invalidArgument("services[%d].after: cycle %s", index.get(path.getFirst()),
+            throw OverseerException.invalidField("services[" + index.get(path.getFirst()) + "].after", "cycle %s",
                     String.join(" -> ", path));
         });
     }
@@ -275,28 +275,28 @@ public record Slice(List<Service> services) {
         void check(String at) {
             Identifiers.require(at + ".name", name);
             if (name.length() > Identifiers.MAX_LENGTH - 16) {
-                throw OverseerException.invalidArgument("%s.name: \"%s\" is longer than %d characters", at, name,
+                throw OverseerException.invalidField(at + ".name", "\"%s\" is longer than %d characters", name,
                         Identifiers.MAX_LENGTH - 16);
             }
             if (command.isEmpty() || command.getFirst() == null || command.getFirst().isBlank()) {
-                throw OverseerException.invalidArgument("%s.command: must name a program to run", at);
+                throw OverseerException.invalidField(at + ".command", "must name a program to run");
             }
             for (int i = 0; i < command.size(); i++) {
                 if (command.get(i) == null || command.get(i).indexOf('\0') >= 0) {
-                    throw OverseerException.invalidArgument("%s.command[%d]: must be a string without NUL", at, i);
+                    throw OverseerException.invalidField(at + ".command[" + i + "]", "must be a string without NUL");
                 }
             }
             env.forEach((k, v) -> {
                 if (k == null || k.isEmpty() || k.indexOf('=') >= 0 || k.indexOf('\0') >= 0) {
-                    throw OverseerException.invalidArgument("%s.env: \"%s\" is not a valid variable name", at, k);
+                    throw OverseerException.invalidField(at + ".env", "\"%s\" is not a valid variable name", k);
                 }
                 if (v == null || v.indexOf('\0') >= 0) {
-                    throw OverseerException.invalidArgument("%s.env.%s: must be a string without NUL", at, k);
+                    throw OverseerException.invalidField(at + ".env." + k, "must be a string without NUL");
                 }
             });
             dir.ifPresent(d -> {
                 if (!d.isAbsolute()) {
-                    throw OverseerException.invalidArgument("%s.dir: must be an absolute path, got \"%s\"", at, d);
+                    throw OverseerException.invalidField(at + ".dir", "must be an absolute path, got \"%s\"", d);
                 }
             });
             if (ready instanceof Readiness.Delay(Duration d)) {
@@ -305,32 +305,30 @@ public record Slice(List<Service> services) {
             readyTimeout.ifPresent(d -> {
                 duration(at + ".ready_timeout", d);
                 if (d.isZero()) {
-                    throw OverseerException.invalidArgument("%s.ready_timeout: must be positive", at);
+                    throw OverseerException.invalidField(at + ".ready_timeout", "must be positive");
                 }
             });
             if (ready instanceof Readiness.Exited && !oneshot) {
-                throw OverseerException.invalidArgument("%s.oneshot: a service that is ready when it exited is a one-shot",
-                        at);
+                throw OverseerException.invalidField(at + ".oneshot", "a service that is ready when it exited is a one-shot");
             }
             if (maxRestarts < 0 || maxRestarts > Command.MAX_RESTARTS) {
-                throw OverseerException.invalidArgument("%s.max_restarts: %d is out of range 0..%d", at, maxRestarts,
+                throw OverseerException.invalidField(at + ".max_restarts", "%d is out of range 0..%d", maxRestarts,
                         Command.MAX_RESTARTS);
             }
             if (restart == RestartPolicy.Mode.NEVER && maxRestarts > 0) {
-                throw OverseerException.invalidArgument("%s.max_restarts: %d restarts with restart: never", at, maxRestarts);
+                throw OverseerException.invalidField(at + ".max_restarts", "%d restarts with restart: never", maxRestarts);
             }
             if (oneshot && restart == RestartPolicy.Mode.ALWAYS) {
-                throw OverseerException.invalidArgument(
-                        "%s.restart: a one-shot cannot restart always (it would run again after each success)", at);
+                throw OverseerException.invalidField(at + ".restart", "a one-shot cannot restart always (it would run again after each success)");
             }
         }
 
         private static void duration(String field, Duration d) {
             if (d.isNegative()) {
-                throw OverseerException.invalidArgument("%s: must not be negative, got %s", field, d);
+                throw OverseerException.invalidField(field, "must not be negative, got %s", d);
             }
             if (d.compareTo(MAX_DURATION) > 0) {
-                throw OverseerException.invalidArgument("%s: %s is longer than %s", field, d, MAX_DURATION);
+                throw OverseerException.invalidField(field, "%s is longer than %s", d, MAX_DURATION);
             }
         }
     }

@@ -101,36 +101,7 @@ public final class Subreaper {
      * inherited.
      */
     public Child spawn(List<String> argv, Map<String, String> env) {
-        int pid;
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment fa = a.allocate(LibC.SPAWN_FILE_ACTIONS_SIZE, 16);
-            MemorySegment attr = a.allocate(LibC.SPAWNATTR_SIZE, 16);
-            LibC.fileActionsInit(fa);
-            LibC.attrInit(attr);
-            try {
-                check("posix_spawn_file_actions_addclosefrom_np", LibC.addCloseFrom(fa, 3));
-                MemorySegment empty = a.allocate(LibC.SIGSET_SIZE, 8);
-                MemorySegment all = a.allocate(LibC.SIGSET_SIZE, 8);
-                LibC.sigemptyset(empty);
-                LibC.sigfillset(all);
-                check("posix_spawnattr_setflags", LibC.attrSetFlags(attr, (short) (LibC.POSIX_SPAWN_SETPGROUP
-                        | LibC.POSIX_SPAWN_SETSIGDEF | LibC.POSIX_SPAWN_SETSIGMASK)));
-                check("posix_spawnattr_setpgroup", LibC.attrSetPgroup(attr, 0));
-                check("posix_spawnattr_setsigmask", LibC.attrSetSigmask(attr, empty));
-                check("posix_spawnattr_setsigdefault", LibC.attrSetSigdefault(attr, all));
-                MemorySegment pidOut = a.allocate(ValueLayout.JAVA_INT);
-                int rc = LibC.posixSpawn(pidOut, a.allocateFrom(argv.getFirst()), fa, attr, NativeProcess.strings(a, argv),
-                        NativeProcess.strings(a, NativeProcess.env(env)));
-                if (rc != 0) {
-                    throw OverseerException.unavailable("posix_spawn of \"%s\" failed: %s (%s)", argv.getFirst(),
-                            Errnos.name(rc), LibC.strerror(rc));
-                }
-                pid = pidOut.get(ValueLayout.JAVA_INT, 0);
-            } finally {
-                LibC.attrDestroy(attr);
-                LibC.fileActionsDestroy(fa);
-            }
-        }
+        int pid = PosixSpawn.spawn(SpawnPlan.of(argv, SpawnPlan.environment(env), SpawnPlan.Group.NEW_GROUP));
         try {
             return new Child(pid, LibC.pidfdOpen(pid)); // our unreaped child: the pid cannot name another process
         } catch (LibC.Errno e) {
@@ -202,12 +173,6 @@ public final class Subreaper {
                     .map(n -> ProcFs.stat(Long.parseLong(n))).flatMap(Optional::stream).filter(s -> s.ppid() == self).count();
         } catch (IOException e) {
             return -1;
-        }
-    }
-
-    private static void check(String call, int rc) {
-        if (rc != 0) {
-            throw OverseerException.internal(call + ": " + Errnos.name(rc) + " (" + LibC.strerror(rc) + ")", null);
         }
     }
 }

@@ -1,0 +1,173 @@
+package overseer.linux;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * One process's pidfd from the spawn to the reap: watched on the {@link EventLoop} (readable at exit), its
+ * status peeked without reaping (record before reap), then reaped, after which the pid may name another
+ * process and nothing is sent to it any more. Signals go through the pidfd; a signal to the process's whole
+ * group uses kill(-pgid), but only while the leader is not reaped, because until then its pid, and so the
+ * group id, cannot be given to another process.
+ *
+ * <p>The lock here guards the descriptor and these few flags and is held only across one system call on
+ * them, never across blocking work: the event loop takes it for every exit, so anything slow here would
+ * delay every other process's exit and output.
+ */
+final class PidfdLifecycle {
+    private static final int NONE = -1;
+    private static final ThreadLocal<MemorySegment> SIGINFO =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(LibC.SIGINFO_SIZE, 8));
+
+    /** What a look at an exited process found. */
+    sealed interface Peeked {
+        /** siginfo's si_code (CLD_EXITED, CLD_KILLED, CLD_DUMPED) and si_status (exit code or signal). */
+        record Status(int code, int status) implements Peeked {
+        }
+
+        /** Not exited after all (an early wake-up), or already being reported. */
+        record NotYet() implements Peeked {
+        }
+
+        /** Not our child (adopted after a restart) or reaped by someone else: the status is not ours to read. */
+        record NotOurs(String reason) implements Peeked {
+        }
+    }
+
+    private static final Peeked NOT_YET = new Peeked.NotYet();
+
+    private final EventLoop loop;
+    private int pidfd = NONE;
+    private long token;
+    private volatile int pid;
+    private boolean reaped;
+    private boolean reporting; // the exit was peeked and is being reported; the zombie is reaped after
+
+    PidfdLifecycle(EventLoop loop) {
+        this.loop = loop;
+    }
+
+    /** A pidfd for {@code pid}; for a child not yet reaped it is known to name that very process. */
+    static int open(int pid) throws LibC.Errno {
+        return LibC.pidfdOpen(pid);
+    }
+
+    /**
+     * Takes {@code fd}, the pidfd of {@code pid}, and watches it: {@code exited} runs on the loop thread when
+     * it becomes readable (it may run before this returns).
+     */
+    void watch(int pid, int fd, Runnable exited) throws LibC.Errno {
+        long t = loop.newToken();
+        synchronized (this) {
+            this.pid = pid;
+            this.pidfd = fd;
+            this.token = t;
+        }
+        loop.register(fd, t, ev -> exited.run());
+    }
+
+    int pid() {
+        return pid;
+    }
+
+    /**
+     * On the loop thread, when the pidfd is readable: the exit status without reaping the zombie, so its
+     * pid (and group id) stay ours while the exit is recorded and what it left behind is killed.
+     */
+    synchronized Peeked peek() {
+        if (reaped || reporting || pidfd == NONE) {
+            return NOT_YET;
+        }
+        MemorySegment info = SIGINFO.get();
+        try {
+            if (!LibC.waitidPidfd(pidfd, info, LibC.WEXITED | LibC.WNOHANG | LibC.WNOWAIT)) {
+                return NOT_YET; // woken early; the pidfd stays registered
+            }
+        } catch (LibC.Errno e) {
+            forget();
+            return new Peeked.NotOurs(e.getMessage());
+        }
+        reporting = true;
+        return new Peeked.Status(info.get(ValueLayout.JAVA_INT, LibC.SIGINFO_CODE),
+                info.get(ValueLayout.JAVA_INT, LibC.SIGINFO_STATUS));
+    }
+
+    /** After the exit was reported: the zombie goes, and with it the pid. */
+    synchronized void reap() {
+        if (pidfd == NONE) {
+            return; // the peek failed, or reaped already: nothing to reap
+        }
+        try {
+            LibC.waitidPidfd(pidfd, SIGINFO.get(), LibC.WEXITED | LibC.WNOHANG);
+        } catch (LibC.Errno e) {
+            System.getLogger(PidfdLifecycle.class.getName()).log(System.Logger.Level.ERROR,
+                    "cannot reap pid " + pid + ": " + e.getMessage());
+        }
+        forget();
+    }
+
+    /** Reaps now if the exit is known and being reported: released, nothing of the process may outlive it. */
+    synchronized void reapIfReporting() {
+        if (reporting) {
+            reap();
+        }
+    }
+
+    /** The process is gone for us; its pidfd is no longer watched. */
+    private void forget() {
+        reaped = true;
+        if (pidfd != NONE) {
+            loop.unregister(pidfd, token);
+            LibC.close(pidfd);
+            pidfd = NONE;
+        }
+    }
+
+    /** What {@link #signal} found. */
+    enum Sent {
+        SENT, NOT_STARTED, FINISHED,
+        /** Exited, not reaped yet: nothing to signal, and the exit is on its way. */
+        EXITING
+    }
+
+    /**
+     * {@code signal} to the process, or with {@code group} to its whole process group (only while it is
+     * unreaped, so the group id is still its own).
+     */
+    synchronized Sent signal(int signal, boolean group) throws LibC.Errno {
+        if (reaped) {
+            return Sent.FINISHED;
+        }
+        if (pidfd == NONE) {
+            return Sent.NOT_STARTED;
+        }
+        try {
+            if (group) {
+                LibC.killGroup(pid, signal);
+            } else {
+                LibC.pidfdSendSignal(pidfd, signal);
+            }
+            return Sent.SENT;
+        } catch (LibC.Errno e) {
+            if (e.errno == Errnos.ESRCH) {
+                return Sent.EXITING;
+            }
+            throw e;
+        }
+    }
+
+    /** Whether the process was ever started (it may have exited since). */
+    synchronized boolean started() {
+        return pidfd != NONE || reaped;
+    }
+
+    /** Started and not reaped: its pid still names it. */
+    synchronized boolean live() {
+        return pidfd != NONE && !reaped;
+    }
+
+    synchronized boolean reaped() {
+        return reaped;
+    }
+}

@@ -28,12 +28,12 @@ public record ProcessSpec(List<String> args, Map<String, String> env, Optional<P
     public ProcessSpec {
         Objects.requireNonNull(args, "args");
         if (args.isEmpty() || args.getFirst() == null || args.getFirst().isBlank()) {
-            throw OverseerException.invalidField("args", "must name a command, got %s", args);
+            throw OverseerException.invalidField("args", "must name a program to run, got %s", args);
         }
         for (int i = 0; i < args.size(); i++) {
             String a = Objects.requireNonNull(args.get(i), "args[" + i + "]");
             if (a.indexOf('\0') >= 0) {
-                throw OverseerException.invalidArgument("args[%d]: contains a NUL character", i);
+                throw OverseerException.invalidField("args[" + i + "]", "contains a NUL character");
             }
         }
         args = List.copyOf(args);
@@ -43,7 +43,7 @@ public record ProcessSpec(List<String> args, Map<String, String> env, Optional<P
                 throw OverseerException.invalidField("env", "\"%s\" is not a valid variable name", k);
             }
             if (v == null || v.indexOf('\0') >= 0) {
-                throw OverseerException.invalidArgument("env.%s: value must be a string without NUL", k);
+                throw OverseerException.invalidField("env." + k, "value must be a string without NUL");
             }
         });
         env = Map.copyOf(env);

@@ -1,7 +1,11 @@
 package overseer.supervisor;
 
+import overseer.core.Framing;
 import overseer.core.Identifiers;
+import overseer.core.LogConfig;
 import overseer.core.OverseerException;
+import overseer.core.ProcessSpec;
+import overseer.core.Redirect;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -278,27 +282,11 @@ public record Slice(List<Service> services) {
                 throw OverseerException.invalidField(at + ".name", "\"%s\" is longer than %d characters", name,
                         Identifiers.MAX_LENGTH - 16);
             }
-            if (command.isEmpty() || command.getFirst() == null || command.getFirst().isBlank()) {
-                throw OverseerException.invalidField(at + ".command", "must name a program to run");
+            try {
+                process(); // the process's own checks, one copy of them: only the fields are named as here
+            } catch (OverseerException e) {
+                throw renamed(at, e);
             }
-            for (int i = 0; i < command.size(); i++) {
-                if (command.get(i) == null || command.get(i).indexOf('\0') >= 0) {
-                    throw OverseerException.invalidField(at + ".command[" + i + "]", "must be a string without NUL");
-                }
-            }
-            env.forEach((k, v) -> {
-                if (k == null || k.isEmpty() || k.indexOf('=') >= 0 || k.indexOf('\0') >= 0) {
-                    throw OverseerException.invalidField(at + ".env", "\"%s\" is not a valid variable name", k);
-                }
-                if (v == null || v.indexOf('\0') >= 0) {
-                    throw OverseerException.invalidField(at + ".env." + k, "must be a string without NUL");
-                }
-            });
-            dir.ifPresent(d -> {
-                if (!d.isAbsolute()) {
-                    throw OverseerException.invalidField(at + ".dir", "must be an absolute path, got \"%s\"", d);
-                }
-            });
             if (ready instanceof Readiness.Delay(Duration d)) {
                 duration(at + ".ready.delay", d);
             }
@@ -321,6 +309,27 @@ public record Slice(List<Service> services) {
             if (oneshot && restart == RestartPolicy.Mode.ALWAYS) {
                 throw OverseerException.invalidField(at + ".restart", "a one-shot cannot restart always (it would run again after each success)");
             }
+        }
+
+        /**
+         * The process each run of the service's job is: its command, its whole environment (nothing is
+         * inherited), its directory; no stdin; its output captured and cut into lines.
+         */
+        public ProcessSpec process() {
+            return ProcessSpec.builder(command).env(env).cwd(dir.orElse(null)).stdin(Redirect.NULL).captureOutput()
+                    .logs(new LogConfig(Framing.LINE, 0, Optional.empty())).build();
+        }
+
+        /** ProcessSpec's "args[1]: ..." as the service's "services[0].command[1]: ...": its fields by their names here. */
+        private static OverseerException renamed(String at, OverseerException e) {
+            String field = e.field().orElse("");
+            for (Map.Entry<String, String> f : Map.of("args", "command", "env", "env", "cwd", "dir").entrySet()) {
+                String k = f.getKey();
+                if (field.equals(k) || field.startsWith(k + "[") || field.startsWith(k + ".")) {
+                    return e.withField(at + "." + f.getValue() + field.substring(k.length()));
+                }
+            }
+            return e.under(at, ": ");
         }
 
         private static void duration(String field, Duration d) {

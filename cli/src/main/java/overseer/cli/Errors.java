@@ -24,7 +24,9 @@ final class Errors implements CommandLine.IExecutionExceptionHandler {
         return switch (e.reason()) {
             case EXECUTABLE_NOT_FOUND -> 127;
             case NOT_EXECUTABLE -> 126;
-            default -> e.kind() == ErrorKind.INVALID_ARGUMENT ? CommandLine.ExitCode.USAGE : Main.EXIT_OVERSEER_ERROR;
+            // any other fault of args[0] (a path that cannot be one) cannot be invoked either
+            default -> e.kind() != ErrorKind.INVALID_ARGUMENT ? Main.EXIT_OVERSEER_ERROR
+                    : e.field().filter("args[0]"::equals).isPresent() ? 126 : CommandLine.ExitCode.USAGE;
         };
     }
 }

@@ -144,11 +144,6 @@ class RunCommand implements Callable<Integer> {
         boolean handOver = terminal.map(ControllingTerminal::inForeground).orElse(false) && !tty
                 && !"null".equals(stdin) && runtime.equals("native") && !isolation.isolate;
         TaskSpec spec = task(taskId, spec());
-        if (!isolation.isolate) {
-            // A missing or unrunnable program is refused before anything starts, with its reason (exit 127 or
-            // 126); inside an isolated task's root it is the runtime's to find.
-            overseer.core.Executables.resolve(spec.process());
-        }
         try (Tasks tasks = new Tasks(runtime(handOver ? terminal : Optional.empty()));
              Supervisor pm = new Supervisor(tasks, namespace);
              AutoCloseable raw = tty && interactive && terminal.isPresent() && ControllingTerminal.isTerminal(0)

@@ -107,6 +107,11 @@ public final class OverseerException extends RuntimeException {
         return new OverseerException(ErrorKind.INVALID_ARGUMENT, format.formatted(args));
     }
 
+    /** An error of any kind about {@code field}: "field: detail" (a limit this host cannot apply is UNAVAILABLE). */
+    public static OverseerException aboutField(ErrorKind kind, String field, String format, Object... args) {
+        return new OverseerException(kind, Reason.GENERAL, Objects.requireNonNull(field, "field"), format.formatted(args), null);
+    }
+
     /** INVALID_ARGUMENT about {@code field}: "field: detail". */
     public static OverseerException invalidField(String field, String format, Object... args) {
         return new OverseerException(ErrorKind.INVALID_ARGUMENT, Reason.GENERAL, Objects.requireNonNull(field, "field"),

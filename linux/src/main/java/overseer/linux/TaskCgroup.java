@@ -1,5 +1,6 @@
 package overseer.linux;
 
+import overseer.core.ErrorKind;
 import overseer.core.OverseerException;
 import overseer.core.ProcessStats;
 import overseer.core.Resources;
@@ -193,7 +194,7 @@ final class TaskCgroup {
     private Path require(String field, Controller c) {
         Path d = dirs.get(c);
         if (d == null) {
-            throw OverseerException.unavailable("%s: this host has no %s controller", field, c.word());
+            throw OverseerException.aboutField(ErrorKind.UNAVAILABLE, field, "this host has no %s controller", c.word());
         }
         return d;
     }
@@ -203,11 +204,11 @@ final class TaskCgroup {
             CgroupFs.write(file, value);
         } catch (IOException e) {
             String reason = CgroupFs.reason(e);
-            String msg = "%s: the kernel refused \"%s\" for %s: %s".formatted(field, value, file, reason);
+            String msg = "the kernel refused \"%s\" for %s: %s".formatted(value, file, reason);
             throw switch (reason) {
-                case "Invalid argument" -> OverseerException.invalidArgument("%s", msg);
-                case "Device or resource busy" -> OverseerException.failedPrecondition("%s", msg);
-                default -> OverseerException.unavailable("%s", msg);
+                case "Invalid argument" -> OverseerException.aboutField(ErrorKind.INVALID_ARGUMENT, field, "%s", msg);
+                case "Device or resource busy" -> OverseerException.aboutField(ErrorKind.FAILED_PRECONDITION, field, "%s", msg);
+                default -> OverseerException.aboutField(ErrorKind.UNAVAILABLE, field, "%s", msg);
             };
         }
     }

@@ -56,7 +56,10 @@ public interface TaskProcess {
     /** containerd's ResizePty: the size of its terminal. FAILED_PRECONDITION when it has none. */
     void resizePty(int columns, int rows);
 
-    /** Waits for the exit. */
+    /**
+     * Waits for the exit. It completes at the exit: what the process wrote last may still be in its pipes, read
+     * after it; {@code output().drained()} completes once all of it is read ({@link Runner} waits for both).
+     */
     default Exit await() throws InterruptedException {
         try {
             return onExit().get();

@@ -48,19 +48,23 @@ public final class OverseerException extends RuntimeException {
     }
 
     public OverseerException(ErrorKind kind, Reason reason, String message, Throwable cause) {
-        this(kind, reason, null, message, cause);
+        this(kind, reason, Optional.empty(), message, cause);
     }
 
     /** An error about one field: its message reads {@code field + ": " + detail}. */
     public OverseerException(ErrorKind kind, Reason reason, String field, String detail, Throwable cause) {
-        super(field == null ? detail : field + ": " + detail, cause);
+        this(kind, reason, Optional.of(field), detail, cause);
+    }
+
+    private OverseerException(ErrorKind kind, Reason reason, Optional<String> field, String detail, Throwable cause) {
+        super(field.map(f -> f + ": ").orElse("") + Objects.requireNonNull(detail, "detail"), cause);
         this.kind = Objects.requireNonNull(kind, "kind");
         this.reason = Objects.requireNonNull(reason, "reason");
-        if (field != null && field.isBlank()) {
+        if (field.isPresent() && field.get().isBlank()) {
             throw new IllegalArgumentException("field: must not be blank");
         }
-        this.field = field;
-        this.detail = Objects.requireNonNull(detail, "detail");
+        this.field = field.orElse(null);
+        this.detail = detail;
     }
 
     public ErrorKind kind() {

@@ -34,6 +34,7 @@ final class ApiError {
             case INVALID_ARGUMENT -> Status.BAD_REQUEST_400;
             case UNAVAILABLE -> Status.SERVICE_UNAVAILABLE_503;
             case UNAUTHENTICATED -> Status.UNAUTHORIZED_401;
+            case PERMISSION_DENIED -> Status.FORBIDDEN_403;
             case INTERNAL -> Status.INTERNAL_SERVER_ERROR_500;
         };
     }

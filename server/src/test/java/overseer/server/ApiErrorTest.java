@@ -35,6 +35,8 @@ class ApiErrorTest {
         assertThat(ApiError.status(new OverseerException(ErrorKind.UNAVAILABLE, OverseerException.Reason.TOO_MANY_CONNECTIONS,
                 "connections: too many", null))).isEqualTo(Status.TOO_MANY_REQUESTS_429);
         assertThat(ApiError.status(OverseerException.unauthenticated("a bearer token is required"))).isEqualTo(Status.UNAUTHORIZED_401);
+        assertThat(ApiError.status(OverseerException.aboutField(ErrorKind.PERMISSION_DENIED, "host", "not this daemon")))
+                .isEqualTo(Status.FORBIDDEN_403);
         assertThat(ApiError.status(OverseerException.processFinished())).isEqualTo(Status.CONFLICT_409);
     }
 

@@ -65,6 +65,12 @@ class SupervisedProcess implements TaskProcess {
     }
 
     @Override
+    public long startTime() {
+        RuntimeProcess r = runtime;
+        return pid == 0 || r == null ? 0 : r.startTime();
+    }
+
+    @Override
     public Optional<Exit> exit() {
         return Optional.ofNullable(exit);
     }

@@ -18,6 +18,14 @@ public interface RuntimeProcess {
     long start(Consumer<Exit> onExit);
 
     /**
+     * The kernel's start time of the started (or adopted) process, clock ticks since boot
+     * ({@link overseer.core.TaskProcess#startTime()}); 0 before the start or where the runtime cannot tell.
+     */
+    default long startTime() {
+        return 0;
+    }
+
+    /**
      * Sends {@code signal} to the process, or with {@code all} to every process of it (its process group,
      * its cgroup). Fails with FAILED_PRECONDITION "process already finished" once the exit was collected.
      */

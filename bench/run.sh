@@ -2,6 +2,7 @@
 # Builds the bench module and runs a benchmark from the repository root.
 #   bench/run.sh spawn [SpawnBench options]   peers side by side, writes bench/target/spawn.csv
 #   bench/run.sh scale [COUNT] [--batch=N]    10,000 live tasks: threads, heap, kill→exit-event latency
+#   bench/run.sh pause-exits [--bursts=20]    exit latency in bursts of 100 while another task is paused in a loop
 #   bench/run.sh plot                          bench/target/spawn.csv → docs/spawn-rates.png
 #   bench/run.sh all                           spawn, then plot, then scale
 #   bench/run.sh probe switches|closefrom [N]  the diagnostics behind the findings in docs/benchmarks.md
@@ -20,8 +21,8 @@ CP='bench/target/overseer-bench.jar:bench/target/lib/*'
 what="${1:-}"
 [ $# -gt 0 ] && shift
 case "$what" in
-  spawn|scale|plot|all|probe|api|services|logflood|cli|fleet) ;;
-  *) echo "usage: bench/run.sh spawn|scale|plot|all|probe|api|services|logflood|cli|fleet [options]" >&2; exit 64 ;;
+  spawn|scale|plot|all|probe|api|services|logflood|cli|fleet|pause-exits) ;;
+  *) echo "usage: bench/run.sh spawn|scale|plot|all|probe|api|services|logflood|cli|fleet|pause-exits [options]" >&2; exit 64 ;;
 esac
 
 ./mvnw -q -B -DskipTests -pl bench -am package
@@ -41,6 +42,7 @@ probe() {
 case "$what" in
   spawn) spawn "$@" ;;
   scale) scale "$@" ;;
+  pause-exits) "$JAVA" --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true -cp "$CP" overseer.bench.PauseExitBench "$@" ;;
   plot) plot "$@" ;;
   all) spawn; plot; scale ;;
   probe) probe "$@" ;;

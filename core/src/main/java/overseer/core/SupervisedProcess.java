@@ -238,6 +238,37 @@ class SupervisedProcess implements TaskProcess {
         }
     }
 
+    /**
+     * How long a waiting platform thread may wait for the exit in the runtime itself (see
+     * {@link RuntimeProcess#awaitExitHere}) before it waits for the future; an interrupt is noticed after it.
+     */
+    private static final java.time.Duration COLLECT_HERE = java.time.Duration.ofMillis(20);
+
+    @Override
+    public Exit await() throws InterruptedException {
+        collectHere(COLLECT_HERE);
+        return TaskProcess.super.await();
+    }
+
+    @Override
+    public Optional<Exit> await(java.time.Duration timeout) throws InterruptedException {
+        Durations.requireNonNegative("timeout", timeout);
+        long start = System.nanoTime();
+        collectHere(timeout.compareTo(COLLECT_HERE) < 0 ? timeout : COLLECT_HERE);
+        java.time.Duration left = timeout.minusNanos(System.nanoTime() - start);
+        return TaskProcess.super.await(left.isNegative() ? java.time.Duration.ZERO : left);
+    }
+
+    /** A short-lived process's exit wakes its waiter directly: one wake-up, as with waitpid. */
+    private void collectHere(java.time.Duration patience) {
+        Status s = status;
+        if (exitFuture.isDone() || Thread.currentThread().isInterrupted() || runtime == null
+                || (s != Status.RUNNING && s != Status.PAUSING && s != Status.PAUSED)) {
+            return;
+        }
+        runtime.awaitExitHere(patience);
+    }
+
     @Override
     public CompletableFuture<Exit> onExit() {
         return exitFuture.copy();

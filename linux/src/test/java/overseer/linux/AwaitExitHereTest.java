@@ -1,0 +1,102 @@
+package overseer.linux;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import overseer.core.Exit;
+import overseer.core.ProcessOutput;
+import overseer.core.ProcessSpec;
+import overseer.core.Signal;
+import overseer.core.Task;
+import overseer.core.TaskSpec;
+import overseer.core.Tasks;
+import overseer.core.spi.RuntimeTask;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A platform thread that waits for a short-lived process collects its exit itself, woken by the kernel as
+ * waitpid would be; a process that outlives the patience goes back to the event loop, which reports it.
+ */
+class AwaitExitHereTest {
+    private final NativeRuntime runtime = new NativeRuntime(NativeRuntime.Options.defaults().withCgroupParent("overseer-test-await"));
+
+    @AfterEach
+    void close() {
+        runtime.close();
+    }
+
+    @Test
+    void theWaiterCollectsTheExitOnItsOwnThreadAndReapsIt() throws Exception {
+        TaskSpec spec = TaskSpec.of("quick", ProcessSpec.of("/bin/sh", "-c", "exit 7"));
+        RuntimeTask task = runtime.create("ns", spec, new ProcessOutput(spec.process()));
+        AtomicReference<Thread> reporter = new AtomicReference<>();
+        CompletableFuture<Exit> exit = new CompletableFuture<>();
+        task.start(e -> {
+            reporter.set(Thread.currentThread());
+            exit.complete(e);
+        });
+
+        task.awaitExitHere(Duration.ofSeconds(10));
+
+        assertThat(exit).isCompletedWithValueMatching(e -> e.exitCode() == 7);
+        assertThat(reporter.get()).isSameAs(Thread.currentThread());
+        assertThat(runtime.watched()).as("the pidfd is reaped and no longer watched").isZero();
+        task.release();
+    }
+
+    @Test
+    void aProcessThatOutlivesThePatienceIsLeftToTheEventLoop() throws Exception {
+        TaskSpec spec = TaskSpec.of("long", ProcessSpec.of("/bin/sleep", "1000"));
+        RuntimeTask task = runtime.create("ns", spec, new ProcessOutput(spec.process()));
+        AtomicReference<Thread> reporter = new AtomicReference<>();
+        CompletableFuture<Exit> exit = new CompletableFuture<>();
+        task.start(e -> {
+            reporter.set(Thread.currentThread());
+            exit.complete(e);
+        });
+
+        task.awaitExitHere(Duration.ofMillis(30));
+        assertThat(exit).as("still running").isNotDone();
+        task.signal(Signal.SIGKILL, false);
+
+        assertThat(exit.get().signal()).contains(Signal.SIGKILL);
+        assertThat(reporter.get().getName()).isEqualTo("overseer-epoll");
+        await().until(() -> runtime.watched() == 0);
+        task.release();
+    }
+
+    @Test
+    void anInterruptedWaiterStillGetsItsInterruptPromptly() throws Exception {
+        try (Tasks tasks = new Tasks(runtime)) {
+            Task t = tasks.run(TaskSpec.of("sleeper", ProcessSpec.of("/bin/sleep", "1000")));
+            Thread.currentThread().interrupt();
+            assertThatThrownBy(t::await).isInstanceOf(InterruptedException.class);
+            t.kill(Signal.SIGKILL, false);
+            assertThat(t.await(Duration.ofSeconds(10))).isPresent();
+            t.delete();
+        }
+    }
+
+    @Test
+    void aVirtualThreadWaitsThroughTheEventLoopAndStillGetsTheExit() throws Exception {
+        try (Tasks tasks = new Tasks(runtime)) {
+            Task t = tasks.run(TaskSpec.of("v", ProcessSpec.of("/bin/sh", "-c", "exit 3")));
+            CompletableFuture<Exit> seen = new CompletableFuture<>();
+            Thread.ofVirtual().start(() -> {
+                try {
+                    seen.complete(t.await());
+                } catch (InterruptedException e) {
+                    seen.completeExceptionally(e);
+                }
+            });
+            assertThat(seen.get().exitCode()).isEqualTo(3);
+            t.delete();
+        }
+    }
+}

@@ -4,19 +4,25 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 
 /** The {@code overseer} command line. */
 @Command(name = "overseer", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "A process supervisor and task runtime for Linux.",
-        subcommands = {RunCommand.class, SliceCommand.class, InfoCommand.class, DaemonCommand.class,
-                ClientCommands.Ps.class, CreateCommand.class, ClientCommands.Start.class,
-                ClientCommands.Stop.class, ClientCommands.Restart.class, ClientCommands.Reload.class,
-                ClientCommands.Kill.class, ClientCommands.Pause.class, ClientCommands.Resume.class,
-                ClientCommands.Rm.class, ClientCommands.Inspect.class, ClientCommands.Top.class,
-                ClientCommands.Wait.class, ClientCommands.Logs.class, ClientCommands.Events.class,
-                ClientCommands.Exec.class, StatsCommand.class, ClientCommands.Update.class,
-                FleetCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class})
+        description = "A process supervisor and task runtime for Linux.")
 public final class Main implements Runnable {
+    /** Every verb, in the order help lists them. */
+    private static final List<Class<?>> VERBS = List.of(RunCommand.class, SliceCommand.class, InfoCommand.class,
+            DaemonCommand.class, ClientCommands.Ps.class, CreateCommand.class, ClientCommands.Start.class,
+            ClientCommands.Stop.class, ClientCommands.Restart.class, ClientCommands.Reload.class,
+            ClientCommands.Kill.class, ClientCommands.Pause.class, ClientCommands.Resume.class,
+            ClientCommands.Rm.class, ClientCommands.Inspect.class, ClientCommands.Top.class,
+            ClientCommands.Wait.class, ClientCommands.Logs.class, ClientCommands.Events.class,
+            ClientCommands.Exec.class, StatsCommand.class, ClientCommands.Update.class,
+            FleetCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class);
+    /** The options before the verb that take a value (the verb is the first word after them). */
+    private static final Set<String> GLOBAL_VALUED = Set.of("-H", "--socket", "-n", "--namespace");
+
     /** Exit code when Overseer itself could not run the command (docker's convention). */
     static final int EXIT_OVERSEER_ERROR = 125;
 
@@ -33,11 +39,49 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         Signals.start();
-        System.exit(commandLine().execute(args));
+        System.exit(commandLine(args).execute(args));
     }
 
+    /** The whole command line, every verb in it (help, completion, tests). */
     static CommandLine commandLine() {
+        return commandLine(VERBS);
+    }
+
+    /**
+     * The command line for {@code args}: with only the verb they name when they name one, since building
+     * picocli's model of all 25 verbs is most of what a short verb such as {@code ps} costs; everything else
+     * (no verb, an unknown one, help, completion) gets them all, so its answer is the same as before.
+     */
+    static CommandLine commandLine(String[] args) {
+        Optional<Class<?>> verb = verbOf(args).flatMap(Main::verbNamed)
+                .filter(c -> c != CompletionCommand.class && c != CommandLine.HelpCommand.class);
+        return commandLine(verb.<List<Class<?>>>map(List::of).orElse(VERBS));
+    }
+
+    private static Optional<String> verbOf(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (GLOBAL_VALUED.contains(a)) {
+                i++;
+            } else if (!a.startsWith("-")) {
+                return Optional.of(a);
+            } else if (!a.startsWith("--socket=") && !a.startsWith("--namespace=")) {
+                return Optional.empty(); // --help, --version, or a mistake: picocli answers with everything
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<Class<?>> verbNamed(String name) {
+        return VERBS.stream().filter(c -> {
+            Command c1 = c.getAnnotation(Command.class);
+            return c1.name().equals(name) || List.of(c1.aliases()).contains(name);
+        }).findFirst();
+    }
+
+    private static CommandLine commandLine(List<Class<?>> verbs) {
         CommandLine cl = new CommandLine(new Main());
+        verbs.forEach(cl::addSubcommand);
         cl.setExecutionExceptionHandler(new Errors());
         // Signals are held until the verb is known: run and exec take them (a signal that comes while run's
         // command starts is the command's); every other verb gets what the JVM would have done.
@@ -51,7 +95,10 @@ public final class Main implements Runnable {
         // The command's own flags are its own: once its first word comes, nothing more is Overseer's
         // (`overseer run /bin/ls -d /tmp`), as with docker run and exec. For create and exec that word is the task.
         for (String verb : List.of("run", "create", "exec")) {
-            cl.getSubcommands().get(verb).setStopAtPositional(true);
+            CommandLine sub = cl.getSubcommands().get(verb);
+            if (sub != null) {
+                sub.setStopAtPositional(true);
+            }
         }
         Help.apply(cl);
         return cl;

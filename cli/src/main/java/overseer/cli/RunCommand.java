@@ -1,6 +1,5 @@
 package overseer.cli;
 
-import overseer.core.ErrorKind;
 import overseer.core.Framing;
 import overseer.core.LogConfig;
 import overseer.core.LogStream;
@@ -18,8 +17,8 @@ import overseer.supervisor.Diagnostics;
 import overseer.supervisor.JobHook;
 import overseer.supervisor.Job;
 import overseer.supervisor.JobOptions;
-import overseer.supervisor.JobProcess;
 import overseer.supervisor.JobResult;
+import overseer.supervisor.JobSpec;
 import overseer.supervisor.Supervisor;
 import overseer.wire.ServiceSpec;
 import picocli.CommandLine.Command;
@@ -109,6 +108,10 @@ class RunCommand implements Callable<Integer> {
             description = "Cgroup under which the task's cgroups are made (default: ${DEFAULT-VALUE}).")
     String cgroupParent;
 
+    @Option(names = "--cgroup-root", paramLabel = "DIR", hidden = true,
+            description = "The cgroup file system the native runtime uses (default: /sys/fs/cgroup), as for overseer info.")
+    Path cgroupRoot;
+
     @Parameters(arity = "1..*", paramLabel = "CMD", description = "The command and its arguments (put them after --).")
     List<String> command;
 
@@ -126,9 +129,6 @@ class RunCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec verb;
-
-    /** The one command kind this CLI run registers: the task spec built from the flags. */
-    private static final String RUN_KIND = "cli.run";
 
     @Override
     public Integer call() throws Exception {
@@ -148,7 +148,6 @@ class RunCommand implements Callable<Integer> {
              Supervisor pm = new Supervisor(tasks, namespace);
              AutoCloseable raw = tty && interactive && terminal.isPresent() && ControllingTerminal.isTerminal(0)
                      ? terminal.get().raw() : () -> { }) {
-            pm.registry().register(RUN_KIND, cmd -> new JobProcess.System(spec, Optional.empty()));
             PrintStream out = System.out;
             PrintStream err = System.err;
             Job[] started = new Job[1];
@@ -163,7 +162,8 @@ class RunCommand implements Callable<Integer> {
                     firstRun.complete(null);
                 }));
             }
-            Job job = pm.run(supervision.command(taskId, RUN_KIND), options.build());
+            // --timeout is not 0-core's max_time (whole seconds, then SIGKILL) but the options' stop sequence
+            Job job = pm.run(JobSpec.builder(taskId).task(spec).stream(true).options(options.build()).build());
             started[0] = job;
             SignalProxy.install(job, supervision.explicitStopSignal(), job.options().stopGrace(), terminal, handOver,
                     tty ? () -> resize(job, terminal) : null);
@@ -179,8 +179,9 @@ class RunCommand implements Callable<Integer> {
             err.flush();
             Optional<Diagnostics.ExitLogEntry> last = job.diagnostics().exitLog().stream().reduce((a, b) -> b);
             if (last.isEmpty() || last.get().exitCode() < 0) {
-                // The command never ran: the task could not be created or started.
-                throw ResourceFlags.renamed(new OverseerException(ErrorKind.INVALID_ARGUMENT, result.data()));
+                // The command never ran: the task could not be created or started. Its error keeps its kind: a
+                // host that cannot (UNAVAILABLE, 125) is not a usage error (2).
+                throw ResourceFlags.renamed(result.cause().orElseGet(() -> OverseerException.internal(result.data(), null)));
             }
             if (json) {
                 out.println(ExitJson.write(ExitJson.fields(last.get(), result, job.diagnostics())));
@@ -260,6 +261,7 @@ class RunCommand implements Callable<Integer> {
                 "the daemon picks the runtime: isolated tasks run on OCI, others natively");
         Detached.refuse("--cgroup-parent", !cgroupParent.equals(NativeRuntime.Options.DEFAULT_PARENT),
                 "the daemon's cgroup parent is set where the daemon starts");
+        Detached.refuse("--cgroup-root", cgroupRoot != null, "the daemon finds its cgroups where it starts");
         Detached.refuse("--oci-runtime", !isolation.ociRuntime.equals("auto"), "the daemon picks its OCI runtime");
         Detached.refuse("--stdin inherit", "inherit".equals(stdin), "a detached task has no terminal to read");
         ProcessSpec.Builder p = ProcessSpec.builder(command).env(environment());
@@ -298,10 +300,16 @@ class RunCommand implements Callable<Integer> {
 
     private TaskRuntime runtime(Optional<ControllingTerminal> foreground) {
         if (isolation.isolate) {
+            if (cgroupRoot != null) {
+                throw OverseerException.invalidArgument("--cgroup-root: the OCI runtime finds its own cgroups; not with --isolate");
+            }
             return isolation.runtime(cgroupParent);
         }
         NativeRuntime.Options options = NativeRuntime.Options.defaults().withCgroupEveryTask(true)
                 .withCgroupParent(cgroupParent);
+        if (cgroupRoot != null) {
+            options = options.withCgroupRoot(cgroupRoot.toAbsolutePath());
+        }
         return switch (runtime) {
             // A cgroup even without limits, as the daemon gives every task: when the command exits, whatever it
             // left running (a background job, a daemon that left its process group) is killed with it.

@@ -4,14 +4,12 @@ import overseer.core.Durations;
 import overseer.core.OverseerException;
 import overseer.core.Signal;
 import overseer.supervisor.Backoff;
-import overseer.supervisor.Command;
 import overseer.supervisor.JobOptions;
 import overseer.supervisor.RestartPolicy;
 import overseer.wire.Supervision;
 import picocli.CommandLine.Option;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 
 /** How `overseer run` supervises its command: restarts, a time limit, the stop signal and its grace. */
@@ -35,11 +33,6 @@ final class SupervisionFlags {
     @Option(names = "--stop-grace", defaultValue = "10s", paramLabel = "DURATION",
             description = "Wait this long after the stop signal before SIGKILL (default: ${DEFAULT-VALUE}).")
     String stopGrace;
-
-    /** The foreground's 0-core command: --timeout is not its max_time (whole seconds, SIGKILL) but the options'. */
-    Command command(String id, String kind) {
-        return new Command(id, kind, null, "", 0, 0, 0, 0, true, List.of(), List.of(), false);
-    }
 
     /** The --stop-signal, if one was given. */
     Optional<Signal> explicitStopSignal() {

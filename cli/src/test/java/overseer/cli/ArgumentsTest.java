@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ArgumentsTest {
     private static <T> T parsed(Class<T> verb, String... args) {
-        CommandLine.ParseResult r = Main.commandLine().parseArgs(args);
+        CommandLine.ParseResult r = Main.commandLine(args).parseArgs(args);
         return verb.cast(r.subcommand().commandSpec().userObject());
     }
 
@@ -42,5 +42,18 @@ class ArgumentsTest {
         CreateCommand create = parsed(CreateCommand.class, "create", "web", "/bin/ls", "-d", "/tmp");
         assertThat(create.command).isEqualTo(List.of("web", "/bin/ls", "-d", "/tmp")); // its call takes the id off
         assertThat(create.detach).isFalse();
+    }
+
+    @Test
+    void aNamedVerbIsTheOnlyOneBuiltAndEverythingElseGetsThemAll() {
+        assertThat(Main.commandLine(new String[]{"ps", "-a"}).getSubcommands()).containsOnlyKeys("ps");
+        assertThat(Main.commandLine(new String[]{"-H", "/tmp/s", "-n", "ns", "logs", "web"}).getSubcommands()).containsOnlyKeys("logs");
+        assertThat(Main.commandLine(new String[]{"--socket=/tmp/s", "stop", "web"}).getSubcommands()).containsOnlyKeys("stop");
+        int all = Main.commandLine().getSubcommands().size();
+        assertThat(all).isGreaterThan(20);
+        for (String[] args : List.of(new String[]{}, new String[]{"sp"}, new String[]{"--help"}, new String[]{"help", "ps"},
+                new String[]{"generate-completion"}, new String[]{"-H", "ps"})) {
+            assertThat(Main.commandLine(args).getSubcommands()).as(String.join(" ", args)).hasSize(all);
+        }
     }
 }

@@ -114,6 +114,35 @@ class ResourceFlagsTest {
         assertThat(exit.get("exitCode").asInt()).isEqualTo(137);
     }
 
+    /**
+     * A limit the host cannot apply is Overseer's failure (docker's 125), not a usage error (2): the error that
+     * kept the run from starting keeps its kind, UNAVAILABLE, through the supervisor to the exit code. The
+     * host is a cgroup v2 tree without a memory controller.
+     */
+    @Test
+    void aLimitTheHostCannotApplyExits125NotAsAUsageError(@TempDir Path root) throws Exception {
+        Files.writeString(root.resolve("cgroup.controllers"), "cpu pids\n");
+        Files.writeString(root.resolve("cgroup.subtree_control"), "cpu pids\n");
+        Task t = overseer("run", "--memory", "64m", "--cgroup-root", root.toString(), "--", "/bin/true");
+
+        assertThat(t.await().exitCode()).isEqualTo(125);
+        assertThat(lines(t, LogStream.STDERR)).containsExactly(
+                "overseer: --memory: this host has no memory controller (neither cgroup v2 nor v1)");
+        try (var left = Files.list(root)) {
+            assertThat(left.map(p -> p.getFileName().toString())).as("nothing made in the cgroup tree")
+                    .containsExactlyInAnyOrder("cgroup.controllers", "cgroup.subtree_control");
+        }
+    }
+
+    /** A program that is not there is still docker's 127 when limits are given: the runtime's error is kept as it was. */
+    @Test
+    void aCommandThatCannotBeFoundStillExits127() throws Exception {
+        Task t = overseer("run", "--memory", "64m", "--cgroup-parent", parent, "--", "no-such-program-anywhere");
+        assertThat(t.await().exitCode()).isEqualTo(127);
+        assertThat(lines(t, LogStream.STDERR)).singleElement().asString()
+                .startsWith("overseer: args[0]: no such file or directory");
+    }
+
     @Test
     void infoPrintsTheCgroupLayout() throws Exception {
         Task t = overseer("info");

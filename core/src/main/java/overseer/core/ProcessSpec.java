@@ -28,7 +28,7 @@ public record ProcessSpec(List<String> args, Map<String, String> env, Optional<P
     public ProcessSpec {
         Objects.requireNonNull(args, "args");
         if (args.isEmpty() || args.getFirst() == null || args.getFirst().isBlank()) {
-            throw OverseerException.invalidArgument("args: must name a command, got %s", args);
+            throw OverseerException.invalidArgument("args: must name a program to run, got %s", args);
         }
         for (int i = 0; i < args.size(); i++) {
             String a = Objects.requireNonNull(args.get(i), "args[" + i + "]");

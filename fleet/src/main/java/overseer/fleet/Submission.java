@@ -78,8 +78,8 @@ public record Submission(Command command, String selector) {
                 }
             }
             ((ObjectNode) task).remove("id"); // the submission's id is the task's
-            c = new Command(o.path("id").asString(""), TASK, task, o.path("queue").asString(""), 0, 0, 0, 0, false,
-                    java.util.List.of(), java.util.List.of(), false);
+            c = Command.builder(TASK).id(o.path("id").asString("")).arguments(task).queue(o.path("queue").asString(""))
+                    .build();
         } else {
             c = Commands.parse(FleetJson.MAPPER.writeValueAsString(o));
         }

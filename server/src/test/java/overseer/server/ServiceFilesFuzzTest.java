@@ -1,5 +1,6 @@
 package overseer.server;
 
+import overseer.core.FuzzInvariant;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import org.junit.jupiter.api.io.TempDir;
 import overseer.core.OverseerException;

@@ -8,7 +8,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A command for the process manager, 0-core's Command field for field (JSON names in brackets).
+ * A command for the process manager, 0-core's Command field for field (JSON names in brackets): what a
+ * 0-core client sends, made a {@link JobSpec} by the supervisor at the edge. Build one with
+ * {@link #builder(String)}, which names each field.
  *
  * @param id              the job id [id]; empty means "give it a UUID"
  * @param command         the command kind [command]: "core.system", a built-in or an extension
@@ -59,16 +61,112 @@ public record Command(String id, String command, JsonNode arguments, String queu
 
     /** A core.system command with everything else at its default. */
     public static Command system(String id, JsonNode arguments) {
-        return new Command(id, CommandRegistry.SYSTEM, arguments, "", 0, 0, 0, 0, false, List.of(), List.of(), false);
+        return builder(CommandRegistry.SYSTEM).id(id).arguments(arguments).build();
+    }
+
+    /** A command of {@code kind} ("core.system", a built-in, an extension), every other field at 0-core's default. */
+    public static Builder builder(String kind) {
+        return new Builder(kind);
+    }
+
+    public Builder toBuilder() {
+        return builder(command).id(id).arguments(arguments).queue(queue).statsInterval(statsInterval).maxTime(maxTime)
+                .maxRestart(maxRestart).recurringPeriod(recurringPeriod).stream(stream).logLevels(logLevels).tags(tags)
+                .protect(protect);
     }
 
     public Command withId(String newId) {
-        return new Command(newId, command, arguments, queue, statsInterval, maxTime, maxRestart, recurringPeriod,
-                stream, logLevels, tags, protect);
+        return toBuilder().id(newId).build();
     }
 
     @Override
     public String toString() {
         return "(" + id + "# " + command + ")";
+    }
+
+    /** Names each of 0-core's twelve fields; the record checks the values when it is built. */
+    public static final class Builder {
+        private String command;
+        private String id = "";
+        private JsonNode arguments;
+        private String queue = "";
+        private int statsInterval;
+        private int maxTime;
+        private int maxRestart;
+        private int recurringPeriod;
+        private boolean stream;
+        private List<Integer> logLevels = List.of();
+        private List<String> tags = List.of();
+        private boolean protect;
+
+        private Builder(String command) {
+            this.command = command;
+        }
+
+        public Builder kind(String kind) {
+            this.command = kind;
+            return this;
+        }
+
+        /** The job id; empty (the default) gives it a UUID when it is run. */
+        public Builder id(String id) {
+            this.id = id;
+            return this;
+        }
+
+        public Builder arguments(JsonNode arguments) {
+            this.arguments = arguments;
+            return this;
+        }
+
+        public Builder queue(String queue) {
+            this.queue = queue;
+            return this;
+        }
+
+        public Builder statsInterval(int seconds) {
+            this.statsInterval = seconds;
+            return this;
+        }
+
+        public Builder maxTime(int seconds) {
+            this.maxTime = seconds;
+            return this;
+        }
+
+        public Builder maxRestart(int restarts) {
+            this.maxRestart = restarts;
+            return this;
+        }
+
+        public Builder recurringPeriod(int seconds) {
+            this.recurringPeriod = seconds;
+            return this;
+        }
+
+        public Builder stream(boolean stream) {
+            this.stream = stream;
+            return this;
+        }
+
+        public Builder logLevels(List<Integer> levels) {
+            this.logLevels = levels;
+            return this;
+        }
+
+        public Builder tags(List<String> tags) {
+            this.tags = tags;
+            return this;
+        }
+
+        public Builder protect(boolean protect) {
+            this.protect = protect;
+            return this;
+        }
+
+        public Command build() {
+            return new Command(id, command, arguments, queue, statsInterval, maxTime, maxRestart, recurringPeriod, stream,
+                    logLevels, tags, protect);
+        }
     }
 }

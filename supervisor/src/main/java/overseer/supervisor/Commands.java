@@ -42,11 +42,20 @@ public final class Commands {
                         String.join(", ", FIELDS.stream().sorted().toList()));
             }
         }
-        return new Command(text(root, "id", ""), text(root, "command", null), root.get("arguments"),
-                text(root, "queue", ""), integer(root, "stats_interval"), integer(root, "max_time"),
-                integer(root, "max_restart"), integer(root, "recurring_period"), bool(root, "stream"),
-                list(root, "log_levels", n -> n.isIntegralNumber() && n.canConvertToInt(), JsonNode::asInt, "integers"),
-                list(root, "tags", JsonNode::isString, JsonNode::asString, "strings"), bool(root, "protected"));
+        String id = text(root, "id", ""); // the fields are read in 0-core's order: the first wrong one is named
+        return Command.builder(text(root, "command", null))
+                .id(id)
+                .arguments(root.get("arguments"))
+                .queue(text(root, "queue", ""))
+                .statsInterval(integer(root, "stats_interval"))
+                .maxTime(integer(root, "max_time"))
+                .maxRestart(integer(root, "max_restart"))
+                .recurringPeriod(integer(root, "recurring_period"))
+                .stream(bool(root, "stream"))
+                .logLevels(list(root, "log_levels", n -> n.isIntegralNumber() && n.canConvertToInt(), JsonNode::asInt, "integers"))
+                .tags(list(root, "tags", JsonNode::isString, JsonNode::asString, "strings"))
+                .protect(bool(root, "protected"))
+                .build();
     }
 
     public static String toJson(Command c) {

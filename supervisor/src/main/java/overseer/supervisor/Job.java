@@ -10,9 +10,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
- * A command being run by the supervisor, across its restarts and recurrences (0-core's Job).
+ * A job being run by the supervisor, across its restarts and recurrences (0-core's Job).
  */
 public interface Job {
+    /** 0-core's face of the job: its id, kind, queue, max_time and the rest ({@link JobSpec#command()}). */
     Command command();
 
     JobOptions options();

@@ -11,7 +11,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * How the supervisor runs a command, beyond 0-core's Command fields: the restart policy (derived from
+ * How the supervisor runs a job, beyond 0-core's Command fields: the restart policy (derived from
  * max_restart when not given), vic's stop signal and run-block, the grace before SIGKILL, hooks.
  *
  * @param restart     the restart policy; empty means on-failure with max_restart restarts when that is set

@@ -1,7 +1,11 @@
 package overseer.supervisor;
 
+import overseer.core.Framing;
 import overseer.core.Identifiers;
+import overseer.core.LogConfig;
 import overseer.core.OverseerException;
+import overseer.core.ProcessSpec;
+import overseer.core.Redirect;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -278,27 +282,11 @@ public record Slice(List<Service> services) {
                 throw OverseerException.invalidArgument("%s.name: \"%s\" is longer than %d characters", at, name,
                         Identifiers.MAX_LENGTH - 16);
             }
-            if (command.isEmpty() || command.getFirst() == null || command.getFirst().isBlank()) {
-                throw OverseerException.invalidArgument("%s.command: must name a program to run", at);
+            try {
+                process(); // the process's own checks, one copy of them: only the fields are named as here
+            } catch (OverseerException e) {
+                throw renamed(at, e);
             }
-            for (int i = 0; i < command.size(); i++) {
-                if (command.get(i) == null || command.get(i).indexOf('\0') >= 0) {
-                    throw OverseerException.invalidArgument("%s.command[%d]: must be a string without NUL", at, i);
-                }
-            }
-            env.forEach((k, v) -> {
-                if (k == null || k.isEmpty() || k.indexOf('=') >= 0 || k.indexOf('\0') >= 0) {
-                    throw OverseerException.invalidArgument("%s.env: \"%s\" is not a valid variable name", at, k);
-                }
-                if (v == null || v.indexOf('\0') >= 0) {
-                    throw OverseerException.invalidArgument("%s.env.%s: must be a string without NUL", at, k);
-                }
-            });
-            dir.ifPresent(d -> {
-                if (!d.isAbsolute()) {
-                    throw OverseerException.invalidArgument("%s.dir: must be an absolute path, got \"%s\"", at, d);
-                }
-            });
             if (ready instanceof Readiness.Delay(Duration d)) {
                 duration(at + ".ready.delay", d);
             }
@@ -323,6 +311,26 @@ public record Slice(List<Service> services) {
                 throw OverseerException.invalidArgument(
                         "%s.restart: a one-shot cannot restart always (it would run again after each success)", at);
             }
+        }
+
+        /**
+         * The process each run of the service's job is: its command, its whole environment (nothing is
+         * inherited), its directory; no stdin; its output captured and cut into lines.
+         */
+        public ProcessSpec process() {
+            return ProcessSpec.builder(command).env(env).cwd(dir.orElse(null)).stdin(Redirect.NULL).captureOutput()
+                    .logs(new LogConfig(Framing.LINE, 0, Optional.empty())).build();
+        }
+
+        /** ProcessSpec's "args[1]: ..." as the service's "services[0].command[1]: ...": its fields by their names here. */
+        private static OverseerException renamed(String at, OverseerException e) {
+            String m = e.getMessage();
+            for (Map.Entry<String, String> f : Map.of("args", "command", "env", "env", "cwd", "dir").entrySet()) {
+                if (m.startsWith(f.getKey() + ":") || m.startsWith(f.getKey() + "[") || m.startsWith(f.getKey() + ".")) {
+                    return new OverseerException(e.kind(), at + "." + f.getValue() + m.substring(f.getKey().length()), e);
+                }
+            }
+            return new OverseerException(e.kind(), at + ": " + m, e);
         }
 
         private static void duration(String field, Duration d) {

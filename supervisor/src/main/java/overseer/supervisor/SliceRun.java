@@ -4,7 +4,6 @@ import overseer.core.OverseerException;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -105,9 +104,8 @@ public final class SliceRun implements AutoCloseable {
     private final Launcher launcher;
     private final Map<String, Entry> entries = new LinkedHashMap<>();
     private final List<Consumer<Change>> listeners = new CopyOnWriteArrayList<>();
-    private final ArrayDeque<Change> undelivered = new ArrayDeque<>();
-    private boolean delivering;
-    private Thread deliverer;
+    /** The listeners' thread: changes reach them in order, one at a time, never on the caller's thread. */
+    private final SerialExecutor events = new SerialExecutor("slice-events");
     private boolean stopping;
 
     /** Starts a service's job; the runner's part. */
@@ -122,11 +120,6 @@ public final class SliceRun implements AutoCloseable {
             entries.put(s.name(), new Entry(s, prefix + s.name()));
         }
         listeners.addAll(initial);
-    }
-
-    /** Starts every service that depends on nothing. */
-    void begin() {
-        begin(java.util.Set.of());
     }
 
     /**
@@ -156,7 +149,6 @@ public final class SliceRun implements AutoCloseable {
             start = startable();
         }
         launch(start);
-        deliver();
     }
 
     public Slice slice() {
@@ -236,16 +228,12 @@ public final class SliceRun implements AutoCloseable {
                 }
                 wait = (e.launched && !e.ended) || e.state == State.STOPPING;
             }
-            deliver();
             if (wait) {
                 stopJob(e, grace);
             }
         }
-        deliver();
-        synchronized (this) {
-            while ((delivering || !undelivered.isEmpty()) && Thread.currentThread() != deliverer) {
-                wait(); // so that when stop returns, the listeners have seen every change
-            }
+        if (!events.isCurrent()) {
+            events.awaitIdle(); // so that when stop returns, the listeners have seen every change
         }
     }
 
@@ -275,7 +263,6 @@ public final class SliceRun implements AutoCloseable {
                 move(e, State.STOPPED, "stopped");
             }
         }
-        deliver();
     }
 
     // --- events from the runner and the jobs --------------------------------------------------------------
@@ -292,7 +279,6 @@ public final class SliceRun implements AutoCloseable {
             start = startable();
         }
         launch(start);
-        deliver();
     }
 
     /** The service's job ended for good. */
@@ -312,7 +298,7 @@ public final class SliceRun implements AutoCloseable {
                                 ? "exited successfully before it was ready" : "exited successfully");
                         start = startable();
                     } else {
-                        fail(e, why(r));
+                        fail(e, r.summary());
                     }
                 }
                 default -> {
@@ -322,7 +308,6 @@ public final class SliceRun implements AutoCloseable {
             notifyAll();
         }
         launch(start);
-        deliver();
     }
 
     /** The service did not become ready in time: it fails and its job is killed. */
@@ -336,30 +321,9 @@ public final class SliceRun implements AutoCloseable {
             fail(e, "not ready within " + SliceRunner.format(timeout));
             job = e.job.getNow(null);
         }
-        deliver();
         if (job != null) {
             job.kill();
         }
-    }
-
-    /** Why a job's end counts as a failure, in a few words. */
-    static String why(JobResult r) {
-        return switch (r.state()) {
-            case SUCCESS -> "exited successfully";
-            case ERROR -> r.time() == 0 && !r.data().isEmpty() ? "could not start: " + r.data()
-                    : exitWords(r.code()) + (r.critical().isEmpty() ? "" : ": " + r.critical());
-            case TIMEOUT -> "timed out";
-            case KILLED -> "killed";
-            case UNKNOWN_CMD, DUPILICATE_ID -> r.data();
-        };
-    }
-
-    /** A process's end from its 0-core code (1000 + status, 999 for a signal), as Go words an exit. */
-    private static String exitWords(int code) {
-        if (code == JobResult.SIGNALED) {
-            return "killed by a signal";
-        }
-        return "exit status " + (code > JobResult.EXIT_BASE ? code - JobResult.EXIT_BASE : code);
     }
 
     private void fail(Entry e, String reason) {
@@ -413,7 +377,8 @@ public final class SliceRun implements AutoCloseable {
         e.state = to;
         e.reason = reason;
         e.since = Instant.now();
-        undelivered.add(new Change(e.since, e.service.name(), from, to, reason));
+        Change c = new Change(e.since, e.service.name(), from, to, reason);
+        events.execute(() -> tell(c)); // under the run's monitor: in the order the changes were made
         notifyAll();
     }
 
@@ -425,39 +390,14 @@ public final class SliceRun implements AutoCloseable {
         return e;
     }
 
-    /** Hands the changes made so far to the listeners, in order, on the run's delivery thread. */
-    private void deliver() {
-        synchronized (this) {
-            if (delivering || undelivered.isEmpty()) {
-                return;
+    private void tell(Change c) {
+        for (Consumer<Change> l : listeners) {
+            try {
+                l.accept(c);
+            } catch (RuntimeException ex) {
+                LOG.log(System.Logger.Level.WARNING, "slice listener failed: " + ex, ex);
             }
-            delivering = true;
         }
-        Thread t = Thread.ofVirtual().name("slice-events").unstarted(() -> {
-            while (true) {
-                Change c;
-                synchronized (this) {
-                    c = undelivered.poll();
-                    if (c == null) {
-                        delivering = false;
-                        deliverer = null;
-                        notifyAll();
-                        return;
-                    }
-                }
-                for (Consumer<Change> l : listeners) {
-                    try {
-                        l.accept(c);
-                    } catch (RuntimeException ex) {
-                        LOG.log(System.Logger.Level.WARNING, "slice listener failed: " + ex, ex);
-                    }
-                }
-            }
-        });
-        synchronized (this) {
-            deliverer = t;
-        }
-        t.start();
     }
 
     @Override

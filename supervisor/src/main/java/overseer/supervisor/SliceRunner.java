@@ -2,7 +2,6 @@ package overseer.supervisor;
 
 import overseer.core.Identifiers;
 import overseer.core.OverseerException;
-import tools.jackson.databind.node.ObjectNode;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,8 +12,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
- * Runs slices on a {@link Supervisor} (0-core's RunSlice): each service becomes a {@code core.system} job,
- * with the id prefix + service name ("slice-db"), started once every service it comes after is ready.
+ * Runs slices on a {@link Supervisor} (0-core's RunSlice): each service becomes a job running its
+ * {@link Slice.Service#process()}, with the id prefix + service name ("slice-db"), started once every
+ * service it comes after is ready.
  * <p>
  * Readiness ({@link Slice.Readiness}): a Match is a {@link JobHook.Match} on the job's output, a Delay a
  * {@link JobHook.Delay} after the start, Exited waits for the job's successful end. Whatever the readiness,
@@ -115,23 +115,12 @@ public final class SliceRunner {
         CompletableFuture<Job> self = new CompletableFuture<>();
         options.hook(new JobHook.Exit(state -> self.thenAccept(job ->
                 run.ended(name, job.lastResult().orElseGet(() -> JobResult.notRun(job.command(), state, "", 0))))));
-        Command cmd = Command.system(jobId, arguments(s));
-        Job job = left.isPresent() ? supervisor.adopt(cmd, options.build(), left.get()) : supervisor.run(cmd, options.build());
+        JobSpec spec = JobSpec.builder(jobId).process(s.process()).options(options.build()).build();
+        Job job = left.isPresent() ? supervisor.adopt(spec, left.get()) : supervisor.run(spec);
         s.readyTimeout().ifPresent(t -> CompletableFuture.delayedExecutor(t.toNanos(), TimeUnit.NANOSECONDS)
                 .execute(() -> run.notReady(name, t)));
         self.complete(job);
         return job;
-    }
-
-    /** The service as {@code core.system} arguments (SystemArguments). */
-    static ObjectNode arguments(Slice.Service s) {
-        ObjectNode a = Commands.JSON.createObjectNode();
-        a.put("name", s.command().getFirst());
-        a.set("args", Commands.JSON.valueToTree(s.command().subList(1, s.command().size())));
-        ObjectNode env = a.putObject("env");
-        s.env().forEach(env::put);
-        s.dir().ifPresent(d -> a.put("dir", d.toString()));
-        return a;
     }
 
     /** 1500 ms as "1.5s", 2 s as "2s", 250 ms as "250ms". */

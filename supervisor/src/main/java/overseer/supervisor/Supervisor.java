@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -16,9 +17,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
 
 /**
- * 0-core's process manager on top of the task core: commands become jobs, each run as a task in the
+ * 0-core's process manager on top of the task core: jobs ({@link JobSpec}), each run as a task in the
  * "jobs" namespace (or as a built-in), supervised by the job's restart policy, max_time, queue and
- * recurring period.
+ * recurring period. 0-core's JSON commands are made jobs at the edge ({@link #run(Command, JobOptions)}).
  */
 public final class Supervisor implements AutoCloseable {
     /** The namespace the jobs' tasks live in, unless another is given. */
@@ -63,29 +64,27 @@ public final class Supervisor implements AutoCloseable {
         return tasks;
     }
 
+    /**
+     * Starts a job. One with the id of a live job does not run: the job returned has already ended with
+     * DUPILICATE_ID (and result handlers see it), as 0-core reports it. An empty id is given a UUID.
+     */
+    public Job run(JobSpec spec) {
+        return start(spec, Optional.empty());
+    }
+
+    /** Runs 0-core's command: {@link #run(Command, JobOptions)} with the default options. */
     public Job run(Command cmd) {
         return run(cmd, JobOptions.DEFAULT);
     }
 
     /**
-     * Starts a job. A command of an unknown kind, or with the id of a live job, does not run: the job returned
-     * has already ended with UNKNOWN_CMD or DUPILICATE_ID (and result handlers see it), as 0-core reports them.
+     * Runs 0-core's command: its kind's factory makes the job's process from its arguments, and the job runs
+     * as {@link #run(JobSpec)}. A command of an unknown kind does not run: the job returned has already ended
+     * with UNKNOWN_CMD; one whose arguments its kind refuses has ended with ERROR (code 400, the refusal as
+     * the result's cause).
      */
     public Job run(Command cmd, JobOptions options) {
-        if (closing) {
-            throw OverseerException.unavailable("the supervisor is shutting down");
-        }
-        Command c = cmd.id().isEmpty() ? cmd.withId(UUID.randomUUID().toString()) : cmd;
-        Identifiers.require("id", c.id());
-        if (registry.factory(c.command()).isEmpty()) {
-            return refused(c, options, JobState.UNKNOWN_CMD, "unknown command kind: " + c.command());
-        }
-        SupervisedJob job = new SupervisedJob(this, c, options, java.util.Optional.empty());
-        if (jobs.putIfAbsent(c.id(), job) != null) {
-            return refused(c, options, JobState.DUPILICATE_ID, "duplicate job id: " + c.id());
-        }
-        job.launch();
-        return job;
+        return fromCommand(cmd, options, Optional.empty());
     }
 
     /**
@@ -95,20 +94,52 @@ public final class Supervisor implements AutoCloseable {
      * restart policy applied with the restarts already made. A job waiting for its next run runs when it is
      * due; any other runs as if just submitted (in its queue, after the jobs taken back before it).
      */
+    public Job adopt(JobSpec spec, Adoption left) {
+        Identifiers.require("id", spec.id());
+        return start(spec, Optional.of(left));
+    }
+
+    /** Takes back 0-core's command (see {@link #adopt(JobSpec, Adoption)}), made a job as {@link #run(Command, JobOptions)}. */
     public Job adopt(Command cmd, JobOptions options, Adoption left) {
-        if (closing) {
-            throw OverseerException.unavailable("the supervisor is shutting down");
-        }
         Identifiers.require("id", cmd.id());
-        if (registry.factory(cmd.command()).isEmpty()) {
-            return refused(cmd, options, JobState.UNKNOWN_CMD, "unknown command kind: " + cmd.command());
+        return fromCommand(cmd, options, Optional.of(left));
+    }
+
+    /** The edge from 0-core's commands: the kind's factory makes the process from the arguments. */
+    private Job fromCommand(Command cmd, JobOptions options, Optional<Adoption> left) {
+        requireOpen();
+        Command c = cmd.id().isEmpty() ? cmd.withId(UUID.randomUUID().toString()) : cmd;
+        Identifiers.require("id", c.id());
+        Optional<JobProcess.Factory> factory = registry.factory(c.command());
+        if (factory.isEmpty()) {
+            return refused(c, options, JobResult.notRun(c, JobState.UNKNOWN_CMD, "unknown command kind: " + c.command(), 0));
         }
-        SupervisedJob job = new SupervisedJob(this, cmd, options, java.util.Optional.of(left));
-        if (jobs.putIfAbsent(cmd.id(), job) != null) {
-            return refused(cmd, options, JobState.DUPILICATE_ID, "duplicate job id: " + cmd.id());
+        JobProcess process;
+        try {
+            process = factory.get().create(c);
+        } catch (OverseerException e) {
+            return refused(c, options, JobResult.notStarted(c, e, 400));
+        }
+        return start(new JobSpec(c, process, options), left);
+    }
+
+    private Job start(JobSpec spec, Optional<Adoption> left) {
+        requireOpen();
+        JobSpec s = spec.id().isEmpty() ? spec.withId(UUID.randomUUID().toString()) : spec;
+        Identifiers.require("id", s.id());
+        SupervisedJob job = new SupervisedJob(this, s, left);
+        if (jobs.putIfAbsent(s.id(), job) != null) {
+            return refused(s.command(), s.options(),
+                    JobResult.notRun(s.command(), JobState.DUPILICATE_ID, "duplicate job id: " + s.id(), 0));
         }
         job.launch();
         return job;
+    }
+
+    private void requireOpen() {
+        if (closing) {
+            throw OverseerException.unavailable("the supervisor is shutting down");
+        }
     }
 
     /** Where every run and slice is written down (see {@link Ledger}); none by default. */
@@ -126,8 +157,7 @@ public final class Supervisor implements AutoCloseable {
         return run(Commands.parse(json));
     }
 
-    private Job refused(Command c, JobOptions options, JobState state, String why) {
-        JobResult r = JobResult.notRun(c, state, why, 0);
+    private Job refused(Command c, JobOptions options, JobResult r) {
         resultHandlers.forEach(h -> h.accept(r));
         SupervisedJob j = SupervisedJob.finished(this, c, options, r);
         endHandlers.forEach(h -> h.accept(j));

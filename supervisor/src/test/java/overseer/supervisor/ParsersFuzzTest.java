@@ -1,5 +1,6 @@
 package overseer.supervisor;
 
+import overseer.core.FuzzInvariant;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import overseer.core.Identifiers;
 import overseer.core.OverseerException;

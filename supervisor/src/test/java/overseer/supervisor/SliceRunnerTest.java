@@ -101,6 +101,20 @@ class SliceRunnerTest {
         assertThat(supervisor.jobs()).isEmpty();
     }
 
+    /** docs/slices.md: env is the whole environment; the service's job runs its process as the slice gives it. */
+    @Test
+    void aServiceRunsWithItsOwnEnvironmentOnlyAndInItsDirectory() throws Exception {
+        Slice slice = new Slice(Slice.Service.oneshot("env", List.of("/bin/sh", "-c",
+                        "echo \"$LOG|${HOME:-none}|$(pwd)\" >> \"$LOG\""))
+                .withEnv(Map.of("LOG", log.toString())).withDir(dir));
+        try (SliceRun run = start(slice)) {
+            assertThat(run.awaitSettled(SETTLE)).isTrue();
+            assertThat(run.state("env")).isEqualTo(EXITED);
+            assertThat(log()).containsExactly(log + "|none|" + dir);
+            assertThat(run.job("env").orElseThrow().command().command()).isEqualTo(CommandRegistry.SYSTEM);
+        }
+    }
+
     @Test
     void aOneShotReleasesItsDependentsWhenItExitedSuccessfully() throws Exception {
         Slice slice = new Slice(
@@ -245,6 +259,35 @@ class SliceRunnerTest {
                 "api:STOPPING", "api:STOPPED", "db:STOPPING", "db:STOPPED");
         run.stop(Duration.ofSeconds(5)); // again: nothing more to do
         assertThat(changes).hasSize(16);
+    }
+
+    /** stop returns once the listeners saw every change; a listener may stop the run itself (it does not wait for itself). */
+    @Test
+    void aListenerMayStopTheRunAndStopReturnsAfterEveryChangeWasSeen() throws Exception {
+        Slice slice = new Slice(daemon("db"), daemon("web").withAfter("db"));
+        java.util.concurrent.CompletableFuture<Throwable> stoppedByListener = new java.util.concurrent.CompletableFuture<>();
+        SliceRun[] self = new SliceRun[1];
+        java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+        SliceRun run = runner.start(slice, c -> {
+            changes.add(c);
+            if (c.service().equals("web") && c.to() == READY) {
+                try {
+                    started.await();
+                    self[0].stop(Duration.ofSeconds(5)); // on the listeners' thread
+                    stoppedByListener.complete(null);
+                } catch (Throwable t) {
+                    stoppedByListener.complete(t);
+                }
+            }
+        });
+        self[0] = run;
+        started.countDown();
+        assertThat(stoppedByListener.get(20, java.util.concurrent.TimeUnit.SECONDS)).isNull();
+        assertThat(run.statuses()).extracting(SliceRun.ServiceStatus::state).containsOnly(STOPPED);
+        run.stop(Duration.ofSeconds(5)); // from here: returns after the listener got every change, no waiting needed
+        assertThat(seen()).containsExactly("db:STARTING", "db:READY", "web:STARTING", "web:READY",
+                "web:STOPPING", "web:STOPPED", "db:STOPPING", "db:STOPPED");
+        assertThat(supervisor.jobs()).isEmpty();
     }
 
     @Test

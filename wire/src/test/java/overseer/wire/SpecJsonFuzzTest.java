@@ -1,5 +1,6 @@
 package overseer.wire;
 
+import overseer.core.FuzzInvariant;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import overseer.core.ErrorKind;
 import overseer.core.OverseerException;

@@ -5,7 +5,7 @@
 #   bench/run.sh pause-exits [--bursts=20]    exit latency in bursts of 100 while another task is paused in a loop
 #   bench/run.sh plot                          bench/target/spawn.csv → docs/spawn-rates.png
 #   bench/run.sh all                           spawn, then plot, then scale
-#   bench/run.sh probe switches|closefrom [N]  the diagnostics behind the findings in docs/benchmarks.md
+#   bench/run.sh probe switches|closefrom|phases [N]  the diagnostics behind the findings in docs/benchmarks.md
 #   bench/run.sh api [TASKS] [SECONDS]         the daemon's API: GET rate, create+start latency, heap per 1,000 tasks
 #   bench/run.sh services [TASKS] [CRASHES]    plain task vs durable service vs isolated task; crash -> running again
 #   bench/run.sh logflood [MiB] [ROUNDS]       overseer run --log-file beside cat, for a flood of output
@@ -35,7 +35,8 @@ probe() {
   case "${1:-}" in
     switches) shift; "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$CP" overseer.bench.SwitchProbe "$@" ;;
     closefrom) shift; "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$CP" overseer.bench.CloseFromProbe "$@" ;;
-    *) echo "usage: bench/run.sh probe switches|closefrom [N]" >&2; exit 64 ;;
+    phases) shift; "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$CP" overseer.bench.SpawnPhases "$@" ;;
+    *) echo "usage: bench/run.sh probe switches|closefrom|phases [N]" >&2; exit 64 ;;
   esac
 }
 

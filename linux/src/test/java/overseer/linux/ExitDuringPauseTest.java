@@ -70,6 +70,17 @@ class ExitDuringPauseTest {
             Files.delete(hold);
         }
         if (tasks != null) {
+            // A failed run may leave the stuck task Pausing, which close() cannot stop: its groups go first
+            // (each still pinned by its unreaped leader, our child).
+            for (Task t : tasks.list()) {
+                if (t.pid() > 0 && t.status() != Status.STOPPED) {
+                    try {
+                        LibC.killGroup((int) t.pid(), Signal.SIGKILL.number());
+                    } catch (LibC.Errno gone) {
+                        // exited already
+                    }
+                }
+            }
             tasks.close();
         }
     }

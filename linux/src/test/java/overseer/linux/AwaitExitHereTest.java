@@ -11,6 +11,8 @@ import overseer.core.TaskSpec;
 import overseer.core.Tasks;
 import overseer.core.spi.RuntimeTask;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
@@ -24,6 +26,8 @@ import static org.awaitility.Awaitility.await;
  * waitpid would be; a process that outlives the patience goes back to the event loop, which reports it.
  */
 class AwaitExitHereTest {
+    /** poll and ppoll on x86_64 (7, 271), ppoll on aarch64 (73), as /proc/PID/task/TID/syscall numbers them. */
+    private static final java.util.Set<String> POLL_SYSCALLS = java.util.Set.of("7", "271", "73");
     private final NativeRuntime runtime = new NativeRuntime(NativeRuntime.Options.defaults().withCgroupParent("overseer-test-await"));
 
     @AfterEach
@@ -33,7 +37,10 @@ class AwaitExitHereTest {
 
     @Test
     void theWaiterCollectsTheExitOnItsOwnThreadAndReapsIt() throws Exception {
-        TaskSpec spec = TaskSpec.of("quick", ProcessSpec.of("/bin/sh", "-c", "exit 7"));
+        // It ends when its stdin closes, which happens only once the waiter sits in poll(2): else the loop
+        // could take an exit that came first, as it may.
+        TaskSpec spec = TaskSpec.of("quick", ProcessSpec.builder("/bin/sh", "-c", "read x; exit 7")
+                .stdin(overseer.core.Redirect.PIPE).build());
         RuntimeTask task = runtime.create("ns", spec, new ProcessOutput(spec.process()));
         AtomicReference<Thread> reporter = new AtomicReference<>();
         CompletableFuture<Exit> exit = new CompletableFuture<>();
@@ -41,11 +48,19 @@ class AwaitExitHereTest {
             reporter.set(Thread.currentThread());
             exit.complete(e);
         });
+        CompletableFuture<Integer> waiterTid = new CompletableFuture<>();
+        Thread waiter = Thread.ofPlatform().name("test-waiter").start(() -> {
+            waiterTid.complete(LibC.gettid());
+            task.awaitExitHere(Duration.ofSeconds(10));
+        });
+        Path syscall = Path.of("/proc/self/task/" + waiterTid.get() + "/syscall");
+        await().until(() -> POLL_SYSCALLS.contains(Files.readString(syscall).split(" ")[0]));
 
-        task.awaitExitHere(Duration.ofSeconds(10));
+        task.closeStdin();
+        waiter.join();
 
         assertThat(exit).isCompletedWithValueMatching(e -> e.exitCode() == 7);
-        assertThat(reporter.get()).isSameAs(Thread.currentThread());
+        assertThat(reporter.get()).isSameAs(waiter);
         assertThat(runtime.watched()).as("the pidfd is reaped and no longer watched").isZero();
         task.release();
     }

@@ -15,7 +15,11 @@ import java.util.Arrays;
  * alternating slices so that a noisy moment lands on both. The medians say which phase costs more than the
  * floor's; the means (what SpawnBench reports) also carry the tail.
  *
- * <p>Usage: {@code SpawnPhases [--spawns=1000] [--slices=6]}.
+ * <p>With {@code --every-task-cgroup=true}, a third peer: Overseer with {@code cgroupEveryTask} (every task in
+ * cgroups of its own, under {@code overseer-bench-phases}), what leftover cleanup by cgroup would cost every
+ * spawn where Overseer instead kills the init's process groups.
+ *
+ * <p>Usage: {@code SpawnPhases [--spawns=1000] [--slices=6] [--every-task-cgroup=true]}.
  */
 public final class SpawnPhases {
     private static final ProcessSpec TRUE = ProcessSpec.of("/bin/true");
@@ -30,12 +34,21 @@ public final class SpawnPhases {
         PrintStream out = System.out;
         out.println("SpawnPhases: " + spawns + " spawns per slice, " + slices + " slices each, alternating");
         out.println("machine: " + Machine.now().describe());
-        try (Tasks tasks = new Tasks(new NativeRuntime()); FfmSpawner ffm = new FfmSpawner()) {
+        boolean everyTask = Boolean.parseBoolean(args.option("every-task-cgroup", "false"));
+        try (Tasks tasks = new Tasks(new NativeRuntime()); FfmSpawner ffm = new FfmSpawner();
+             Tasks cgrouped = new Tasks(new NativeRuntime(NativeRuntime.Options.defaults()
+                     .withCgroupParent("overseer-bench-phases").withCgroupEveryTask(true)))) {
             overseer(tasks, "w", spawns); // warm-up, not counted
             ffm(ffm, spawns);
+            if (everyTask) {
+                overseer(cgrouped, "w", spawns);
+            }
             for (int s = 0; s < slices; s++) {
                 out.println("Overseer  " + overseer(tasks, "s" + s + "-", spawns));
                 out.println("FFM       " + ffm(ffm, spawns));
+                if (everyTask) {
+                    out.println("cgrouped  " + overseer(cgrouped, "s" + s + "-", spawns));
+                }
             }
         }
     }

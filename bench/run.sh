@@ -11,6 +11,10 @@
 #   bench/run.sh logflood [MiB] [ROUNDS]       overseer run --log-file beside cat, for a flood of output
 #   bench/run.sh cli [RUNS] [LABEL=CMD...]     a CLI verb's round trip (overseer ps against a daemon), before/after the AOT cache
 #   bench/run.sh fleet [--commands=300]        fleet on a 3-server JetStream cluster: 1->2->3 nodes, kill -9 a node and a server
+#   bench/run.sh isolated [--rounds=40]        isolated /bin/true: Overseer vs crun/runc run, podman run --rm, ctr run --rm -> docs/isolated-peers.png
+#   bench/run.sh restart [--crashes=20]        crash -> running again: Overseer service vs supervisord -> docs/restart-peers.png
+#   bench/run.sh memory [--tasks=1000]         daemon heap per 1,000 idle tasks; per-task monitor RSS beside podman's conmon and ctr's shim -> docs/memory-peers.png
+# The peers (podman, containerd, supervisor) are installed by bench/setup.sh, not by CI.
 # The soak (30 minutes against a daemon of its own) has its own script: bench/soak.sh [MINUTES].
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,8 +25,8 @@ CP='bench/target/overseer-bench.jar:bench/target/lib/*'
 what="${1:-}"
 [ $# -gt 0 ] && shift
 case "$what" in
-  spawn|scale|plot|all|probe|api|services|logflood|cli|fleet|pause-exits) ;;
-  *) echo "usage: bench/run.sh spawn|scale|plot|all|probe|api|services|logflood|cli|fleet|pause-exits [options]" >&2; exit 64 ;;
+  spawn|scale|plot|all|probe|api|services|logflood|cli|fleet|isolated|restart|memory|pause-exits) ;;
+  *) echo "usage: bench/run.sh spawn|scale|plot|all|probe|api|services|logflood|cli|fleet|isolated|restart|memory|pause-exits [options]" >&2; exit 64 ;;
 esac
 
 ./mvnw -q -B -DskipTests -pl bench -am package
@@ -49,6 +53,9 @@ case "$what" in
   probe) probe "$@" ;;
   api) "$JAVA" --enable-native-access=ALL-UNNAMED -Xmx512m -cp "$CP" overseer.bench.ApiBench "$@" ;;
   services) "$JAVA" --enable-native-access=ALL-UNNAMED -Xmx512m -cp "$CP" overseer.bench.ServiceBench "$@" ;;
+  isolated) "$JAVA" --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true -cp "$CP" overseer.bench.IsolatedPeersBench "$@" ;;
+  restart) "$JAVA" --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true -cp "$CP" overseer.bench.RestartPeersBench "$@" ;;
+  memory) "$JAVA" --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true -Xmx512m -cp "$CP" overseer.bench.MemoryPeersBench "$@" ;;
   fleet) "$JAVA" --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true -cp "$CP" overseer.bench.FleetBench "$@" ;;
   logflood) ./mvnw -q -B -DskipTests -pl cli -am package
             "$JAVA" -Djava.awt.headless=true -cp "$CP" overseer.bench.LogFloodBench "$@" ;;

@@ -30,6 +30,7 @@ final class Help {
             Map.entry("exec", "overseer exec -it web -- /bin/sh"),
             Map.entry("stats", "overseer stats --no-stream"),
             Map.entry("update", "overseer update --memory 128m web"),
+            Map.entry("ui", "overseer ui --port 8080"),
             Map.entry("generate-completion", "source <(overseer generate-completion)"));
 
     /** The verbs that exit with their process's code; the others exit 0 when they did what was asked. */

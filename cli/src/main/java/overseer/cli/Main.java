@@ -19,7 +19,7 @@ public final class Main implements Runnable {
             ClientCommands.Rm.class, ClientCommands.Inspect.class, ClientCommands.Top.class,
             ClientCommands.Wait.class, ClientCommands.Logs.class, ClientCommands.Events.class,
             ClientCommands.Exec.class, StatsCommand.class, ClientCommands.Update.class,
-            FleetCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class);
+            FleetCommand.class, UiCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class);
     /** The options before the verb that take a value (the verb is the first word after them). */
     private static final Set<String> GLOBAL_VALUED = Set.of("-H", "--socket", "-n", "--namespace");
 
@@ -49,7 +49,7 @@ public final class Main implements Runnable {
 
     /**
      * The command line for {@code args}: with only the verb they name when they name one, since building
-     * picocli's model of all 25 verbs is most of what a short verb such as {@code ps} costs; everything else
+     * picocli's model of every verb is most of what a short verb such as {@code ps} costs; everything else
      * (no verb, an unknown one, help, completion) gets them all, so its answer is the same as before.
      */
     static CommandLine commandLine(String[] args) {

@@ -29,16 +29,34 @@ abstract class CliFixture {
     protected Tasks tasks;
     protected Task daemon;
 
+    /** The cgroup parents of this test's daemons, removed after it. */
+    private final List<String> cgroupParents = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     @BeforeEach
     void startDaemon() {
         tasks = new Tasks(new NativeRuntime());
-        daemon = jvm("daemon", "--socket", sock().toString(), "--state-dir", dir.resolve("state").toString(), "--stop-tasks");
+        daemon = jvm("daemon", "--socket", sock().toString(), "--state-dir", dir.resolve("state").toString(), "--stop-tasks",
+                "--cgroup-parent", newCgroupParent());
         await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(sock()));
     }
 
     @AfterEach
-    void stop() {
+    void stop() throws java.io.IOException {
         tasks.close();
+        for (String parent : cgroupParents) {
+            RealDaemon.removeCgroupParent(parent);
+        }
+    }
+
+    /**
+     * A cgroup parent of this test's own, for a daemon it starts: with the default one, two runs at once (or
+     * two daemons of one test) would share a task's cgroup ("overseer/default/web"), and one's kill would
+     * kill the other's processes.
+     */
+    protected String newCgroupParent() {
+        String parent = "overseer-test-cli-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        cgroupParents.add(parent);
+        return parent;
     }
 
     protected Path sock() {

@@ -1,5 +1,6 @@
 package overseer.client;
 
+import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -44,7 +45,7 @@ public final class UnixHttp {
             } catch (IOException e) {
                 writeFailure = e; // a server may answer (413) and close before it read the whole body
             }
-            InputStream in = Channels.newInputStream(ch);
+            InputStream in = buffered(ch);
             try {
                 Head head = readHead(in);
                 return new Response(head.status, head.headers, readBody(in, head.headers));
@@ -63,7 +64,7 @@ public final class UnixHttp {
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             ch.connect(UnixDomainSocketAddress.of(socket));
             writeRequest(Channels.newOutputStream(ch), method, path, null, null);
-            InputStream in = Channels.newInputStream(ch);
+            InputStream in = buffered(ch);
             Head head = readHead(in);
             String length = head.headers.get("content-length");
             // A body with a length ends there, whether or not the server closes the connection after it.
@@ -71,6 +72,15 @@ public final class UnixHttp {
                     : length != null ? new java.io.ByteArrayInputStream(in.readNBytes(Integer.parseInt(length))) : in;
             return reader.read(head.status, head.headers, body);
         }
+    }
+
+    /**
+     * The response side of the connection, buffered: the head is read a byte at a time ({@link #line}), and
+     * straight from the channel each byte was a read(2) of its own, some 200 per response. A buffered read still
+     * returns as soon as any bytes arrived, so an event stream's lines are not held back.
+     */
+    private static InputStream buffered(SocketChannel ch) {
+        return new BufferedInputStream(Channels.newInputStream(ch), 8192);
     }
 
     @FunctionalInterface

@@ -90,7 +90,7 @@ public final class ApiServer implements AutoCloseable {
         requireFree(socket);
         // One web server per listener: Helidon ends a listener for good when accept fails (EMFILE when the
         // descriptors run out), and each is then started again by itself (Served) without touching the other.
-        this.unix = new Served("unix", limits, false, r -> routing(r, tasks, jobs, services),
+        this.unix = new Served("unix", limits, false, r -> routing(r.addFilter(new RebindingGuard()), tasks, jobs, services),
                 (l, before) -> l.bindAddress(UnixDomainSocketAddress.of(stage())), this::restrict, this::bound);
         unix.start();
         java.util.Optional<Served> tcpServed = java.util.Optional.empty();
@@ -215,7 +215,10 @@ public final class ApiServer implements AutoCloseable {
     /** Every route of the API; docs/openapi.yaml documents exactly these (ApiRoutesTest checks it). */
     static void rules(HttpRules r, TaskService tasks, Supervisor jobs, java.util.Optional<ServiceDirectory> services) {
         TaskRoutes taskRoutes = new TaskRoutes(tasks);
-        r.get("/healthz", (req, res) -> res.header("Content-Type", "application/json").send("{\"status\":\"ok\"}"))
+        StatusPage page = new StatusPage();
+        r.get("/", page::index)
+                .register("/ui", page)
+                .get("/healthz", (req, res) -> res.header("Content-Type", "application/json").send("{\"status\":\"ok\"}"))
                 .get("/v1/tasks", taskRoutes::listAll)
                 .register("/v1/namespaces", taskRoutes, new LogRoutes(tasks))
                 .register("/v1/events", new EventRoutes(tasks.tasks().events(), tasks.recent()))

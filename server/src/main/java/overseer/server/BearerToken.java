@@ -27,8 +27,24 @@ final class BearerToken implements Filter {
             chain.proceed();
             return;
         }
+        if (open(req)) {
+            chain.proceed(); // still a stranger: its connection stays counted against its peer's cap
+            return;
+        }
         res.status(Status.UNAUTHORIZED_401).header("Content-Type", "application/json")
                 .header("WWW-Authenticate", "Bearer")
                 .send("{\"kind\":\"unauthenticated\",\"message\":\"a bearer token is required\"}");
+    }
+
+    /**
+     * The status page's own files (GET / and /ui/...): they hold no data, and a browser cannot send a header
+     * when it opens a URL; the page then asks for the token and sends it on every API call.
+     */
+    static boolean open(RoutingRequest req) {
+        if (req.prologue().method() != io.helidon.http.Method.GET) {
+            return false;
+        }
+        String path = req.path().path();
+        return path.equals("/") || path.startsWith("/ui/");
     }
 }

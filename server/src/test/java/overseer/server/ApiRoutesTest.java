@@ -64,7 +64,7 @@ class ApiRoutesTest {
 
         @Override
         public HttpRules route(Method method, String path, Handler handler) {
-            String full = path.equals("/") ? prefix : prefix + path;
+            String full = path.equals("/") && !prefix.isEmpty() ? prefix : prefix + path;
             routes.add(method.text() + " " + full);
             return this;
         }

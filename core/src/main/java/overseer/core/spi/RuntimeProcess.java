@@ -44,4 +44,13 @@ public interface RuntimeProcess {
 
     /** Frees what the runtime holds for the process. Called once, after exit or without a start. */
     void release();
+
+    /**
+     * The caller is about to wait for the exit: a runtime may collect it on the calling thread, for at most
+     * {@code patience}, and report it through the listener given to {@link #start} as its own thread would,
+     * which saves the hand-over from the runtime's thread to the caller. Returns when the exit was reported,
+     * when another thread has it, or when patience ran out; the default does nothing.
+     */
+    default void awaitExitHere(java.time.Duration patience) {
+    }
 }

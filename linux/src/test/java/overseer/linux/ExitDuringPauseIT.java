@@ -35,7 +35,7 @@ import static org.awaitility.Awaitility.await;
  * task's own init, killed meanwhile, and not another task's. Before the exit callback stopped taking the
  * task's operation lock, the event loop waited in it for the whole pause, and every exit behind it too.
  */
-class ExitDuringPauseTest {
+class ExitDuringPauseIT {
     private static final Path FREEZER = Path.of("/sys/fs/cgroup/freezer");
     /** The pause gives up after 2 s; an exit held up by it would come about that late. */
     private static final Duration PROMPT = Duration.ofMillis(1000);

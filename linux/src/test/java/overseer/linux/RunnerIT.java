@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
  * The small API on the native runtime (found through the ServiceLoader, as an application finds it), and
  * README's embedding example, run exactly as README shows it.
  */
-class RunnerTest extends CgroupTestBase {
+class RunnerIT extends CgroupTestBase {
     private static final Pattern README_SNIPPET = Pattern.compile("## Embedding\\n.*?```java\\n(.*?)```", Pattern.DOTALL);
     private static final Pattern TEST_SNIPPET = Pattern.compile("// README begin\\n(.*?)\\n\\s*// README end", Pattern.DOTALL);
 
@@ -59,7 +59,7 @@ class RunnerTest extends CgroupTestBase {
     @Test
     void readmeShowsTheSnippetThisTestRuns() throws IOException {
         Matcher readme = README_SNIPPET.matcher(Files.readString(repoFile("README.md")));
-        Matcher test = TEST_SNIPPET.matcher(Files.readString(repoFile("linux/src/test/java/overseer/linux/RunnerTest.java")));
+        Matcher test = TEST_SNIPPET.matcher(Files.readString(repoFile("linux/src/test/java/overseer/linux/RunnerIT.java")));
         assertThat(readme.find()).as("README has a java block under ## Embedding").isTrue();
         assertThat(test.find()).as("this test marks the snippet it runs").isTrue();
         assertThat(unindented(test.group(1))).isEqualTo(unindented(readme.group(1)));

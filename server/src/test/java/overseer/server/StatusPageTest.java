@@ -110,7 +110,8 @@ class StatusPageTest {
     /** A page whose DNS name was rebound to the forwarded port still names itself in Host: refused. */
     @Test
     void theSocketRefusesAForeignHostName() throws IOException {
-        for (String host : List.of("evil.example", "evil.example:8080", "attacker.example.com.")) {
+        for (String host : List.of("evil.example", "evil.example:8080", "attacker.example.com.", "a_b.attacker.tld",
+                "a_b.attacker.tld:8080", "x.y_z", "localhost.evil.example")) {
             RawHttp.Answer a = raw("GET /v1/tasks HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n");
             assertThat(a.status()).as(host).isEqualTo(403);
             assertThat(a.body()).contains("DNS rebinding");
@@ -119,6 +120,32 @@ class StatusPageTest {
                 "%2Frun%2Foverseer%2Foverseer.sock")) {
             assertThat(raw("GET /v1/tasks HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n").status())
                     .as(host).isEqualTo(200);
+        }
+    }
+
+    /**
+     * Any web page's {@code fetch('http://127.0.0.1:8080/v1/namespaces/default/tasks', {mode: 'no-cors', method:
+     * 'POST', body})} through {@code ssh -L 8080:socket}: no Content-Type, no preflight, and its Host is the
+     * forwarded port. Its browser says where it came from: refused, nothing is created.
+     */
+    @Test
+    void aCrossSitePostThroughAForwardedSocketIsRefusedByItsHeaders() throws IOException {
+        String body = "{\"id\": \"pwned\", \"process\": {\"args\": [\"/bin/true\"]}}";
+        for (String headers : List.of("Sec-Fetch-Site: cross-site\r\nOrigin: http://evil.example\r\n",
+                "Sec-Fetch-Site: same-site\r\n", "Origin: http://evil.example\r\n", "Origin: http://127.0.0.1:9090\r\n",
+                "Origin: null\r\n")) {
+            RawHttp.Answer a = raw("POST /v1/namespaces/default/tasks HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n" + headers
+                    + "Content-Length: " + body.length() + "\r\nConnection: close\r\n\r\n" + body);
+            assertThat(a.status()).as(headers).isEqualTo(403);
+            assertThat(a.body()).as(headers).containsAnyOf("sec-fetch-site: ", "origin: ").contains("\"kind\":\"forbidden\"");
+        }
+        assertThat(http.send("GET", "/v1/namespaces/default/tasks/pwned", null, null).status()).isEqualTo(404);
+        // the page itself (same-origin, or the address bar), and the CLI that sends neither header
+        for (String headers : List.of("Sec-Fetch-Site: same-origin\r\nOrigin: http://127.0.0.1:8080\r\n",
+                "Sec-Fetch-Site: none\r\n", "Origin: http://localhost\r\n", "")) {
+            String host = headers.contains("localhost") ? "localhost" : "127.0.0.1:8080";
+            assertThat(raw("GET /v1/tasks HTTP/1.1\r\nHost: " + host + "\r\n" + headers + "Connection: close\r\n\r\n")
+                    .status()).as(headers).isEqualTo(200);
         }
     }
 

@@ -85,8 +85,7 @@ final class Monitor {
             if (cameUp || System.nanoTime() - startedAt >= HEALTHY_NANOS) {
                 backoffMs = FIRST_BACKOFF_MS;
             }
-            System.err.println("overseer monitor: the daemon (pid " + child.pid() + ") ended with " + exit
-                    + "; starting it again in " + backoffMs + " ms");
+            overseer.server.LifecycleLog.daemonEnded(child.pid(), exit.toString(), java.time.Duration.ofMillis(backoffMs));
             recordOrphansFor(backoffMs);
             backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
             if (stopping) {
@@ -159,7 +158,8 @@ final class Monitor {
             try {
                 ExitFiles.write(exitDir, e.pid(), start.getAsLong(), e.exit());
             } catch (IOException io) {
-                System.err.println("overseer monitor: cannot record the exit of pid " + e.pid() + " (" + e.exit() + "): " + io);
+                overseer.server.LifecycleLog.daemonWarning("monitor", "cannot record the exit of pid " + e.pid() + " (" + e.exit()
+                        + "): " + io);
             }
         }
         reaper.reap(e.pid());
@@ -194,8 +194,8 @@ final class Monitor {
             return;
         }
         draining = true;
-        System.err.println("overseer monitor: the daemon stopped; recording the exits of the " + left
-                + " task process(es) still running until they end (a second SIGTERM or SIGINT leaves them unrecorded)");
+        // Until they end; a second SIGTERM or SIGINT leaves them unrecorded.
+        overseer.server.LifecycleLog.monitorDraining(left);
         Optional<Subreaper.Exited> e;
         while ((e = reaper.awaitExit()).isPresent()) {
             record(e.get());
@@ -209,7 +209,7 @@ final class Monitor {
     private void onSignal(Signal s) {
         boolean hup = s.number() == Signal.SIGHUP.number(); // a reload of the daemon's service files
         if (!hup && (draining || stopping)) {
-            System.err.println("overseer monitor: " + s.name() + ": exiting; the exits of the tasks still running are not recorded");
+            overseer.server.LifecycleLog.daemonWarning("monitor", s.name() + ": exiting; the exits of the tasks still running are not recorded");
             Runtime.getRuntime().halt(exitStatus);
         }
         stopping |= !hup;

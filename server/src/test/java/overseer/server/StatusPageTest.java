@@ -149,6 +149,54 @@ class StatusPageTest {
         }
     }
 
+    /**
+     * A quiet host: no event for the page's stream to carry. The daemon writes an SSE comment after
+     * {@link EventRoutes#KEEPALIVE}, so a stream whose page went away (a reload) is noticed and its
+     * subscription closed, not held until some event.
+     */
+    @Test
+    void anIdleEventStreamIsKeptAliveAndItsClosingIsNoticed() throws Exception {
+        overseer.core.EventBus bus = daemon.tasks().events();
+        int before = bus.subscriberCount();
+        StringBuilder seen = new StringBuilder();
+        try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            ch.connect(java.net.UnixDomainSocketAddress.of(daemon.socket()));
+            ch.write(java.nio.ByteBuffer.wrap("GET /v1/events?topic=/tasks/* HTTP/1.1\r\nHost: overseer\r\n\r\n"
+                    .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)));
+            java.io.InputStream in = java.nio.channels.Channels.newInputStream(ch);
+            Thread reader = Thread.ofVirtual().start(() -> {
+                try {
+                    for (int c = in.read(); c >= 0; c = in.read()) {
+                        synchronized (seen) {
+                            seen.append((char) c);
+                        }
+                    }
+                } catch (IOException closed) {
+                    // the test closed it
+                }
+            });
+            try {
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> {
+                    synchronized (seen) {
+                        return seen.indexOf(": subscribed") >= 0;
+                    }
+                });
+                assertThat(bus.subscriberCount()).isEqualTo(before + 1);
+                org.awaitility.Awaitility.await().atMost(EventRoutes.KEEPALIVE.plusSeconds(10)).until(() -> {
+                    synchronized (seen) {
+                        return seen.indexOf(": keepalive") >= 0;
+                    }
+                });
+            } finally {
+                ch.close();
+                reader.join();
+            }
+        }
+        // closed by the client with nothing published: gone at the next keepalive, not held
+        org.awaitility.Awaitility.await().atMost(EventRoutes.KEEPALIVE.multipliedBy(2).plusSeconds(10))
+                .until(() -> bus.subscriberCount() == before);
+    }
+
     private RawHttp.Answer raw(String request) throws IOException {
         return RawHttp.exchange(daemon.socket(), request.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1), false,
                 java.time.Duration.ofSeconds(20));

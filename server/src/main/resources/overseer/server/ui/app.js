@@ -8,6 +8,8 @@
 const POLL_MS = 2000;
 const HISTORY = 90; // samples per sparkline: three minutes at POLL_MS
 const LOG_LINES = 200;
+const LOG_MAX_LINES = LOG_LINES * 5; // kept in the <pre> before it is trimmed back to LOG_LINES
+const LOG_MAX_CHARS = 256 * 1024; // output without newlines is capped too, trimmed back to half of it
 const EVENTS_KEPT = 200;
 const TOKEN_KEY = 'overseer.token';
 
@@ -18,6 +20,8 @@ const state = {
   detail: null, // AbortController of the selected task's streams
   refreshing: false,
   again: false,
+  logChars: 0, // what the <pre> holds, counted as it is appended: trimmed only when a count passes its limit
+  logLines: 0,
 };
 
 class Unauthorized extends Error {}
@@ -26,15 +30,25 @@ const $ = (id) => document.getElementById(id);
 
 async function api(path, options = {}) {
   const headers = new Headers(options.headers || {});
-  if (state.token) {
-    headers.set('Authorization', 'Bearer ' + state.token);
+  const sent = state.token; // what this request carries: the form may have been submitted again by its answer
+  if (sent) {
+    headers.set('Authorization', 'Bearer ' + sent);
   }
   const res = await fetch(path, { ...options, headers, cache: 'no-store', credentials: 'same-origin' });
   if (res.status === 401) {
-    askToken(state.token ? 'the token was refused' : '');
+    if (sent && state.token === sent) {
+      askToken('the token was refused');
+    } else if (!sent && !state.token) {
+      askToken(null); // no token was sent: a message the form already shows (a refused one) stays
+    }
     throw new Unauthorized();
   }
   return res;
+}
+
+/** The form is shown and no token was given yet: nothing to ask the daemon until one is. */
+function waitingForToken() {
+  return !state.token && !$('token-form').hidden;
 }
 
 async function json(path, options) {
@@ -46,11 +60,12 @@ async function json(path, options) {
   return body;
 }
 
+/** Shows the token form; {@code why} replaces its message unless it is null. */
 function askToken(why) {
   state.token = null;
   sessionStorage.removeItem(TOKEN_KEY);
   $('token-form').hidden = false;
-  $('token-error').textContent = why;
+  if (why !== null) $('token-error').textContent = why;
   setConnection('needs the bearer token', true);
 }
 
@@ -84,6 +99,9 @@ function taskPath(t, rest) {
 }
 
 async function refresh() {
+  if (waitingForToken()) {
+    return; // the poll would only be refused again, and its 401 would be the form's news
+  }
   if (state.refreshing) {
     state.again = true; // an event came while a refresh ran: one more once it ends
     return;
@@ -293,7 +311,7 @@ function select(t) {
   state.detail = new AbortController();
   $('detail').hidden = false;
   $('detail-title').textContent = key(t);
-  $('log').textContent = '';
+  clearLog($('log'));
   $('events').replaceChildren();
   for (const row of document.querySelectorAll('#tasks tbody tr')) {
     row.classList.toggle('selected', row.dataset.key === key(t));
@@ -309,7 +327,7 @@ async function followLog(t, signal) {
   while (!signal.aborted) {
     try {
       const res = await api(taskPath(t, '/logs?tail=' + LOG_LINES + '&follow=true'), { signal });
-      log.textContent = '';
+      clearLog(log);
       const reader = res.body.getReader();
       for (;;) {
         const { value, done } = await reader.read();
@@ -323,12 +341,36 @@ async function followLog(t, signal) {
   }
 }
 
+function clearLog(log) {
+  log.textContent = '';
+  state.logChars = 0;
+  state.logLines = 0;
+}
+
+function newlines(text) {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+/**
+ * A piece of the log at the end of the <pre>, as a text node (the text before it is not copied again). Only
+ * when it holds more than LOG_MAX_LINES lines or LOG_MAX_CHARS characters is it cut back, to its last
+ * LOG_LINES lines and at most half of LOG_MAX_CHARS: a flood costs one split in many chunks, not one in each.
+ */
 function appendLog(log, text) {
+  if (!text) return;
   const stick = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
-  log.textContent += text;
-  const lines = log.textContent.split('\n');
-  if (lines.length > LOG_LINES * 5) {
-    log.textContent = lines.slice(-LOG_LINES * 5).join('\n');
+  log.appendChild(document.createTextNode(text));
+  state.logChars += text.length;
+  state.logLines += newlines(text);
+  if (state.logChars > LOG_MAX_CHARS || state.logLines > LOG_MAX_LINES) {
+    let kept = log.textContent.slice(-LOG_MAX_CHARS / 2);
+    const lines = kept.split('\n');
+    if (lines.length > LOG_LINES) kept = lines.slice(-LOG_LINES).join('\n');
+    log.textContent = kept;
+    state.logChars = kept.length;
+    state.logLines = newlines(kept);
   }
   if (stick) log.scrollTop = log.scrollHeight;
 }
@@ -407,12 +449,11 @@ async function watchAll() {
       const res = await api('v1/events?topic=' + encodeURIComponent('/tasks/*'));
       await readEvents(res, () => refresh());
     } catch (e) {
-      if (e instanceof Unauthorized) {
-        await until(null, POLL_MS);
-        if (!state.token) continue;
-      }
+      // refused, or the stream was lost: looked at again after a poll
     }
-    await until(null, POLL_MS);
+    do {
+      await until(null, POLL_MS);
+    } while (waitingForToken()); // the form is shown: no stream until a token is given
   }
 }
 

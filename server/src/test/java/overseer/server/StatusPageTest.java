@@ -45,6 +45,7 @@ class StatusPageTest {
     @Test
     void theSocketServesThePageItsScriptAndItsStyleWithTheirTypesAndAStrictPolicy() throws IOException {
         Map<String, String> types = Map.of("/", "text/html; charset=utf-8", "/ui/app.js", "text/javascript; charset=utf-8",
+                "/ui/table.js", "text/javascript; charset=utf-8", "/ui/detail.js", "text/javascript; charset=utf-8",
                 "/ui/app.css", "text/css; charset=utf-8");
         for (Map.Entry<String, String> e : types.entrySet()) {
             UnixHttp.Response r = http.send("GET", e.getKey(), null, null);
@@ -78,7 +79,7 @@ class StatusPageTest {
         String page = http.send("GET", "/", null, null).text();
         Matcher m = Pattern.compile("(?:src|href)=\"([^\"]+)\"").matcher(page);
         List<String> refs = m.results().map(r -> r.group(1)).toList();
-        assertThat(refs).contains("ui/app.js", "ui/app.css");
+        assertThat(refs).containsSubsequence("ui/app.js", "ui/table.js", "ui/detail.js").contains("ui/app.css");
         for (String ref : refs) {
             if (ref.startsWith("data:")) {
                 continue;
@@ -86,14 +87,16 @@ class StatusPageTest {
             assertThat(ref).as("relative, so the page works under any forwarded origin").doesNotStartWith("/").doesNotContain("//");
             assertThat(http.send("GET", "/" + ref, null, null).status()).as(ref).isEqualTo(200);
         }
-        String script = http.send("GET", "/ui/app.js", null, null).text();
-        assertThat(Pattern.compile("(?:fetch|api|json)\\('/").matcher(script).find()).as("API calls are relative").isFalse();
+        for (String js : List.of("app.js", "table.js", "detail.js")) {
+            String script = http.send("GET", "/ui/" + js, null, null).text();
+            assertThat(Pattern.compile("(?:fetch|api|json)\\('/").matcher(script).find()).as("%s: API calls are relative", js).isFalse();
+        }
     }
 
     @Test
     void onTcpThePageLoadsWithoutTheTokenButItsDataDoesNot() throws Exception {
         String base = "http://127.0.0.1:" + daemon.api().tcpPort();
-        for (String open : List.of("/", "/ui/app.js", "/ui/app.css")) {
+        for (String open : List.of("/", "/ui/app.js", "/ui/table.js", "/ui/detail.js", "/ui/app.css")) {
             assertThat(get(base + open, null).statusCode()).as(open).isEqualTo(200);
         }
         HttpResponse<String> data = get(base + "/v1/tasks", null);

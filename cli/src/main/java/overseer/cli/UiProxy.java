@@ -26,7 +26,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * `overseer ui`'s listener: 127.0.0.1 only, every request forwarded to the daemon (the status page and its API
  * calls alike). The browser proves itself with a cookie, got once for the one-time token of the printed URL
  * (HttpOnly, SameSite=Strict: no script reads it, no other site's page sends it); a second use of that token
- * is refused. Host must name this port on loopback, so a page whose DNS name was rebound here is refused.
+ * is refused. Host must name this port on loopback, so a page whose DNS name was rebound here is refused; and
+ * as SameSite does not tell ports apart, a request that changes anything must come from this page's origin.
  */
 final class UiProxy implements AutoCloseable {
     /** The cookie's name is this port's: a browser keeps cookies per host, not per port, so two uis would share one. */
@@ -154,7 +155,7 @@ final class UiProxy implements AutoCloseable {
         }
         try {
             forward(req, res);
-        } catch (IOException | NumberFormatException e) {
+        } catch (IOException e) {
             // a bad answer from the daemon (not HTTP, a head too long, a bad length, closed early)
             if (!res.isSent()) {
                 refuse(res, Status.BAD_GATEWAY_502, "unavailable", upstream.describe() + " answered badly: " + e.getMessage());
@@ -246,7 +247,11 @@ final class UiProxy implements AutoCloseable {
                 String name = l.substring(0, colon).strip().toLowerCase(java.util.Locale.ROOT);
                 String value = l.substring(colon + 1).strip();
                 if (name.equals("content-length")) {
-                    length = Long.parseLong(value);
+                    try {
+                        length = Long.parseLong(value);
+                    } catch (NumberFormatException e) {
+                        throw new IOException("content-length: \"" + value + "\" from the daemon is not a number");
+                    }
                 } else if (name.equals("transfer-encoding")) {
                     chunked = value.equalsIgnoreCase("chunked");
                 } else if (PASSED.contains(name)) {

@@ -86,6 +86,9 @@ class UiProxyTest {
                     .header("Cookie", cookie).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).as(answer.substring(0, Math.min(60, answer.length()))).isEqualTo(502);
             assertThat(r.body()).contains("\"kind\":\"unavailable\"", "answered badly");
+            if (answer.contains("lots")) {
+                assertThat(r.body()).contains("content-length: \\\"lots\\\"");
+            }
             stop();
             proxy = null;
             fake = null;

@@ -2,6 +2,7 @@ package overseer.cli;
 
 import overseer.core.Exit;
 import overseer.core.Signal;
+import overseer.linux.Child;
 import overseer.linux.ExitFiles;
 import overseer.linux.Subreaper;
 
@@ -38,7 +39,7 @@ final class Monitor {
     private final Path exitDir;
     private final List<String> daemonArgs;
     private final Subreaper reaper = new Subreaper();
-    private volatile Subreaper.Child daemon;
+    private volatile Child daemon;
     /** Set by the first SIGTERM or SIGINT: the daemon is asked to stop and is not restarted. */
     private volatile boolean stopping;
     /** Set once the daemon has stopped for good and the monitor only waits for orphaned tasks. */
@@ -63,7 +64,7 @@ final class Monitor {
         long backoffMs = FIRST_BACKOFF_MS;
         boolean first = true;
         while (true) {
-            Subreaper.Child child = reaper.spawn(daemonCommand(), System.getenv());
+            Child child = reaper.spawn(daemonCommand(), System.getenv());
             daemon = child;
             long startedAt = System.nanoTime();
             if (stopping) {
@@ -119,7 +120,7 @@ final class Monitor {
     }
 
     /** Records every orphan that exits until the daemon itself exits; returns how it ended (reaped). */
-    private Exit awaitDaemon(Subreaper.Child child) {
+    private Exit awaitDaemon(Child child) {
         while (true) {
             Optional<Subreaper.Exited> e = reaper.awaitExit();
             if (e.isEmpty()) {
@@ -213,7 +214,7 @@ final class Monitor {
             Runtime.getRuntime().halt(exitStatus);
         }
         stopping |= !hup;
-        Subreaper.Child d = daemon;
+        Child d = daemon;
         if (d != null && !draining) {
             d.signal(s);
         }

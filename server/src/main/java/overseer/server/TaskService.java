@@ -138,11 +138,11 @@ final class TaskService implements AutoCloseable {
                     Task t = tasks.reattach(r.namespace(), runnable(r.namespace(), spec), r.pid(), r.startTime(), r.exit());
                     if (r.pid() == 0 && t.pid() > 0 && r.exit().isEmpty()) {
                         // Found by the runtime although the crash came before its pid was written: now it is.
-                        store.started(r.namespace(), r.id(), t.pid(), ProcStart.of(t.pid()), Instant.now());
+                        store.started(r.namespace(), r.id(), t.pid(), t.startTime(), Instant.now());
                     }
                     if (r.exit().isPresent()) {
                         alreadyExited++;
-                    } else if (t.exit().isPresent() || (r.pid() > 0 && r.startTime() > 0 && ProcStart.of(r.pid()) != r.startTime())) {
+                    } else if (t.exit().isPresent() || (r.pid() > 0 && r.startTime() > 0 && overseer.linux.ProcStat.startTime(r.pid()) != r.startTime())) {
                         // The runtime knew (the monitor's record), or the process it recorded is gone (its exit is
                         // published as the runtime finds out): either way it ended while no daemon watched.
                         exitedWhileDown++;
@@ -335,7 +335,7 @@ final class TaskService implements AutoCloseable {
         }
         try {
             // A quick exit may be recorded already: this write leaves its STOPPED as it is.
-            store.started(namespace, id, t.pid(), ProcStart.of(t.pid()), Instant.now());
+            store.started(namespace, id, t.pid(), t.startTime(), Instant.now());
         } catch (RuntimeException storeFailed) {
             // Not known to the store, so not allowed to run: after a crash nobody could account for it.
             t.kill(Signal.SIGKILL, true);
@@ -348,18 +348,18 @@ final class TaskService implements AutoCloseable {
 
     void pause(String namespace, String id) {
         Task t = tasks.get(namespace, id);
-        store.transition(namespace, id, Status.PAUSING, t.pid(), ProcStart.of(t.pid()), Instant.now());
+        store.transition(namespace, id, Status.PAUSING, t.pid(), t.startTime(), Instant.now());
         try {
             t.pause();
         } finally {
-            store.transition(namespace, id, t.status(), t.pid(), ProcStart.of(t.pid()), Instant.now());
+            store.transition(namespace, id, t.status(), t.pid(), t.startTime(), Instant.now());
         }
     }
 
     void resume(String namespace, String id) {
         Task t = tasks.get(namespace, id);
         t.resume();
-        store.transition(namespace, id, t.status(), t.pid(), ProcStart.of(t.pid()), Instant.now());
+        store.transition(namespace, id, t.status(), t.pid(), t.startTime(), Instant.now());
     }
 
     /** containerd's Update; the new limits are persisted with the spec, so that restarts keep them. */

@@ -163,7 +163,7 @@ class RunCommand implements Callable<Integer> {
                 }));
             }
             // --timeout is not 0-core's max_time (whole seconds, then SIGKILL) but the options' stop sequence
-            Job job = pm.run(JobSpec.builder(taskId).task(spec).stream(true).options(options.build()).build());
+            Job job = pm.run(JobSpec.builder(taskId).task(spec).command(c -> c.stream(true)).options(options.build()).build());
             started[0] = job;
             SignalProxy.install(job, supervision.explicitStopSignal(), job.options().stopGrace(), terminal, handOver,
                     tty ? () -> resize(job, terminal) : null);

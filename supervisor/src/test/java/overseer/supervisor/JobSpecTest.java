@@ -30,7 +30,7 @@ class JobSpecTest extends SupervisorFixture {
         List<String> kinds = supervisor.registry().names();
         ProcessSpec p = ProcessSpec.builder("/bin/sh", "-c", "echo \"$ONLY\"; echo \"home=$HOME\"")
                 .env(Map.of("ONLY", "given")).captureOutput().build();
-        Job job = supervisor.run(JobSpec.builder(uniqueId("typed")).process(p).tags(List.of("t1")).build());
+        Job job = supervisor.run(JobSpec.builder(uniqueId("typed")).process(p).command(c -> c.tags(List.of("t1"))).build());
 
         JobResult r = job.await();
         assertThat(r.state()).isEqualTo(JobState.SUCCESS);
@@ -45,9 +45,9 @@ class JobSpecTest extends SupervisorFixture {
     @Test
     void aTypedJobKeepsZeroCoresSchedulingFields() throws Exception {
         String q = uniqueId("q");
-        Job first = supervisor.run(JobSpec.builder(uniqueId("first")).queue(q)
+        Job first = supervisor.run(JobSpec.builder(uniqueId("first")).command(c -> c.queue(q))
                 .process(ProcessSpec.builder("/bin/sleep", "1000").build()).build());
-        Job second = supervisor.run(JobSpec.builder(uniqueId("second")).queue(q)
+        Job second = supervisor.run(JobSpec.builder(uniqueId("second")).command(c -> c.queue(q))
                 .process(ProcessSpec.builder("/bin/true").build()).build());
         assertThat(second.await(Duration.ofMillis(300))).as("queued behind the first").isEmpty();
         first.kill();

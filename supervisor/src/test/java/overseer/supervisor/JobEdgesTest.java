@@ -1,0 +1,97 @@
+package overseer.supervisor;
+
+import org.junit.jupiter.api.Test;
+import overseer.core.ProcessSpec;
+import overseer.core.Signal;
+import tools.jackson.databind.node.ObjectNode;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Where a job begins and ends: a kill at its start, its refusals, and the handlers told of them. */
+class JobEdgesTest extends SupervisorFixture {
+    private static ObjectNode badArguments() {
+        return Commands.JSON.createObjectNode().put("name", "/bin/true").put("colour", "red");
+    }
+
+    /**
+     * A kill after the loop's last look for one, before the run is in place: the run starts, is stopped, and
+     * its real end is the result; its task is deleted, not left behind.
+     */
+    @Test
+    void aKillJustBeforeTheRunStartsStopsTheRunItStarts() throws Exception {
+        String id = uniqueId("gap");
+        RunLoop.BEFORE_RUN.put(id, () -> supervisor.kill(id));
+        try {
+            Job job = supervisor.run(JobSpec.builder(id).process(ProcessSpec.builder("/bin/sleep", "1000")
+                    .captureOutput().build()).build());
+            JobResult r = job.await(Duration.ofSeconds(20)).orElseThrow();
+            assertThat(r.state()).isEqualTo(JobState.KILLED);
+            assertThat(r.data()).isNotEqualTo("killed before it ran");
+            assertThat(r.code()).as("ended by the stop signal").isEqualTo(JobResult.SIGNALED);
+            assertThat(job.diagnostics().exitLog()).singleElement()
+                    .satisfies(e -> assertThat(e.signal()).contains(Signal.SIGTERM.name()));
+            await().atMost(Duration.ofSeconds(5)).until(() -> tasks.list(supervisor.namespace()).stream()
+                    .noneMatch(t -> t.id().equals(id)));
+        } finally {
+            RunLoop.BEFORE_RUN.remove(id);
+        }
+    }
+
+    /** A job killed while waiting its turn in its queue still ends at once, without running. */
+    @Test
+    void aKillInTheQueueEndsTheJobWithoutARun() throws Exception {
+        String queue = uniqueId("q");
+        Job first = supervisor.run(JobSpec.builder(uniqueId("first")).command(c -> c.queue(queue))
+                .process(ProcessSpec.builder("/bin/sleep", "1000").build()).build());
+        Job queued = supervisor.run(JobSpec.builder(uniqueId("queued")).command(c -> c.queue(queue))
+                .process(ProcessSpec.builder("/bin/true").build()).build());
+        await().atMost(Duration.ofSeconds(5)).until(() -> first.pid() > 0);
+        queued.kill();
+        JobResult r = queued.await(Duration.ofSeconds(10)).orElseThrow();
+        assertThat(r.state()).isEqualTo(JobState.KILLED);
+        assertThat(queued.diagnostics().exitLog()).isEmpty();
+        assertThat(first.pid()).as("the job ahead still runs").isPositive();
+    }
+
+    /** A handler that throws (a ledger on a full disk) is logged: a refused command still returns its job. */
+    @Test
+    void aThrowingHandlerDoesNotFailARefusedCommand() throws Exception {
+        List<JobResult> seen = new CopyOnWriteArrayList<>();
+        List<String> ended = new CopyOnWriteArrayList<>();
+        supervisor.onResult(r -> {
+            throw new IllegalStateException("disk full");
+        });
+        supervisor.onResult(seen::add);
+        supervisor.onEnded(j -> {
+            throw new IllegalStateException("disk full");
+        });
+        supervisor.onEnded(j -> ended.add(j.command().id()));
+
+        String bad = uniqueId("bad");
+        JobResult r = supervisor.run(Command.system(bad, badArguments())).await();
+        assertThat(r.state()).isEqualTo(JobState.ERROR);
+        assertThat(r.code()).isEqualTo(400);
+        String unknown = uniqueId("unknown");
+        JobResult u = supervisor.run(Command.builder("no.such.kind").id(unknown).build()).await();
+        assertThat(u.state()).isEqualTo(JobState.UNKNOWN_CMD);
+        assertThat(seen).extracting(JobResult::id).containsExactly(bad, unknown);
+        assertThat(ended).containsExactly(bad, unknown);
+    }
+
+    /** 0-core checks the id before the arguments: a live job's id with bad arguments is a duplicate. */
+    @Test
+    void aLiveIdWithBadArgumentsIsADuplicate() throws Exception {
+        String id = uniqueId("dup");
+        Job live = supervisor.run(Command.system(id, sh("sleep 1000")));
+        JobResult r = supervisor.run(Command.system(id, badArguments())).await();
+        assertThat(r.state()).isEqualTo(JobState.DUPILICATE_ID);
+        assertThat(supervisor.job(id)).isSameAs(live);
+        live.kill();
+        assertThat(live.await().state()).isEqualTo(JobState.KILLED);
+    }
+}

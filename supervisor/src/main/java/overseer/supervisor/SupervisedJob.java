@@ -204,13 +204,7 @@ final class SupervisedJob implements Job {
         Task task = r.task;
         StopWith how = stopWith != null ? stopWith : new StopWith(options.stopSignal(), options.stopGrace());
         if (task != null) {
-            Thread.ofVirtual().name("stop-" + cmd.id()).start(() -> {
-                try {
-                    task.shutdown(how.signal(), how.grace());
-                } catch (InterruptedException | OverseerException e) {
-                    killQuietly(task, Signal.SIGKILL);
-                }
-            });
+            shutdownInBackground(task, how.signal(), how.grace(), "stop-" + cmd.id());
         }
         Thread b = r.builtIn;
         if (b != null) {
@@ -243,6 +237,17 @@ final class SupervisedJob implements Job {
                 b.interrupt();
             }
         }
+    }
+
+    /** The stop sequence on a thread of its own: {@code signal}, then SIGKILL after {@code grace}. */
+    static void shutdownInBackground(Task task, Signal signal, Duration grace, String thread) {
+        Thread.ofVirtual().name(thread).start(() -> {
+            try {
+                task.shutdown(signal, grace);
+            } catch (InterruptedException | OverseerException e) {
+                killQuietly(task, Signal.SIGKILL);
+            }
+        });
     }
 
     static void killQuietly(Task task, Signal s) {
@@ -293,15 +298,12 @@ final class SupervisedJob implements Job {
     @Override
     public Optional<Task> task() {
         Run r = run;
-        Task t = r == null ? null : r.task;
-        return t == null || t.status() != Status.RUNNING ? Optional.empty() : Optional.of(t);
+        return Optional.ofNullable(r == null ? null : r.task).filter(t -> t.status() == Status.RUNNING);
     }
 
     @Override
     public long pid() {
-        Run r = run;
-        Task t = r == null ? null : r.task;
-        return t == null || t.status() != Status.RUNNING ? 0 : t.pid();
+        return task().map(Task::pid).orElse(0L);
     }
 
     @Override
@@ -322,14 +324,12 @@ final class SupervisedJob implements Job {
 
     /** What the processes of the current run use now; empty between runs, for a built-in or without STATS. */
     List<ProcessStats> processStats() {
-        Run r = run;
-        Task t = r == null ? null : r.task;
-        if (t == null || t.status() != Status.RUNNING
-                || !supervisor.tasks().runtime().features().contains(TaskRuntime.Feature.STATS)) {
+        Optional<Task> t = task();
+        if (t.isEmpty() || !supervisor.tasks().runtime().features().contains(TaskRuntime.Feature.STATS)) {
             return List.of();
         }
         try {
-            return t.stats().processes();
+            return t.get().stats().processes();
         } catch (OverseerException ended) {
             return List.of(); // it ended between the status read and the stats
         }

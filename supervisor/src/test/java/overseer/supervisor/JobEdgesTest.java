@@ -42,22 +42,6 @@ class JobEdgesTest extends SupervisorFixture {
         }
     }
 
-    /** A job killed while waiting its turn in its queue still ends at once, without running. */
-    @Test
-    void aKillInTheQueueEndsTheJobWithoutARun() throws Exception {
-        String queue = uniqueId("q");
-        Job first = supervisor.run(JobSpec.builder(uniqueId("first")).command(c -> c.queue(queue))
-                .process(ProcessSpec.builder("/bin/sleep", "1000").build()).build());
-        Job queued = supervisor.run(JobSpec.builder(uniqueId("queued")).command(c -> c.queue(queue))
-                .process(ProcessSpec.builder("/bin/true").build()).build());
-        await().atMost(Duration.ofSeconds(5)).until(() -> first.pid() > 0);
-        queued.kill();
-        JobResult r = queued.await(Duration.ofSeconds(10)).orElseThrow();
-        assertThat(r.state()).isEqualTo(JobState.KILLED);
-        assertThat(queued.diagnostics().exitLog()).isEmpty();
-        assertThat(first.pid()).as("the job ahead still runs").isPositive();
-    }
-
     /** A handler that throws (a ledger on a full disk) is logged: a refused command still returns its job. */
     @Test
     void aThrowingHandlerDoesNotFailARefusedCommand() throws Exception {

@@ -8,6 +8,7 @@ import tools.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -24,17 +25,30 @@ class JobEdgesTest extends SupervisorFixture {
      */
     @Test
     void aKillJustBeforeTheRunStartsStopsTheRunItStarts() throws Exception {
+        killInTheGap(id -> supervisor.kill(id));
+    }
+
+    /** Shutdown's SIGKILL in the same gap: the run it meets is stopped and deleted too, its end the result. */
+    @Test
+    void aForcedKillJustBeforeTheRunStartsStopsTheRunItStarts() throws Exception {
+        killInTheGap(id -> ((SupervisedJob) supervisor.jobs().get(id)).forceKill());
+    }
+
+    private void killInTheGap(Consumer<String> kill) throws Exception {
         String id = uniqueId("gap");
-        RunLoop.BEFORE_RUN.put(id, () -> supervisor.kill(id));
+        RunLoop.BEFORE_RUN.put(id, () -> kill.accept(id));
         try {
-            Job job = supervisor.run(JobSpec.builder(id).process(ProcessSpec.builder("/bin/sleep", "1000")
-                    .captureOutput().build()).build());
+            // it outlives the stop signal, so the run's wait for its exit does wait
+            Job job = supervisor.run(JobSpec.builder(id)
+                    .process(ProcessSpec.builder("/bin/sh", "-c", "trap '' TERM; while :; do sleep 0.05; done")
+                            .captureOutput().build())
+                    .options(JobOptions.builder().stopGrace(Duration.ofMillis(200)).build()).build());
             JobResult r = job.await(Duration.ofSeconds(20)).orElseThrow();
             assertThat(r.state()).isEqualTo(JobState.KILLED);
             assertThat(r.data()).isNotEqualTo("killed before it ran");
-            assertThat(r.code()).as("ended by the stop signal").isEqualTo(JobResult.SIGNALED);
+            assertThat(r.code()).as("ended by the stop sequence's SIGKILL").isEqualTo(JobResult.SIGNALED);
             assertThat(job.diagnostics().exitLog()).singleElement()
-                    .satisfies(e -> assertThat(e.signal()).contains(Signal.SIGTERM.name()));
+                    .satisfies(e -> assertThat(e.signal()).contains(Signal.SIGKILL.name()));
             await().atMost(Duration.ofSeconds(5)).until(() -> tasks.list(supervisor.namespace()).stream()
                     .noneMatch(t -> t.id().equals(id)));
         } finally {

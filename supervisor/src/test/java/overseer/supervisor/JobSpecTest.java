@@ -70,10 +70,14 @@ class JobSpecTest extends SupervisorFixture {
         assertThat(e.getMessage()).isEqualTo("process: a job needs a task or a built-in to run");
     }
 
+    private JobResult missingProgram() throws InterruptedException {
+        return supervisor.run(JobSpec.builder(uniqueId("nobin"))
+                .process(ProcessSpec.builder("/no/such/program").build()).build()).await();
+    }
+
     @Test
     void aProgramThatIsNotThereKeepsItsKindBesideZeroCoresCode() throws Exception {
-        JobResult r = supervisor.run(JobSpec.builder(uniqueId("nobin"))
-                .process(ProcessSpec.builder("/no/such/program").build()).build()).await();
+        JobResult r = missingProgram();
         assertThat(r.state()).isEqualTo(JobState.ERROR);
         assertThat(r.code()).isEqualTo(404);
         assertThat(r.errorKind()).contains(ErrorKind.INVALID_ARGUMENT);
@@ -111,8 +115,7 @@ class JobSpecTest extends SupervisorFixture {
 
     @Test
     void theCauseStaysOffZeroCoresWireAndIsAbsentWhenReadBack() throws Exception {
-        JobResult r = supervisor.run(JobSpec.builder(uniqueId("nobin"))
-                .process(ProcessSpec.builder("/no/such/program").build()).build()).await();
+        JobResult r = missingProgram();
         JsonNode json = Commands.JSON.readTree(Commands.toJson(r));
         assertThat(json.properties()).extracting(Map.Entry::getKey).containsExactlyInAnyOrderElementsOf(WIRE_FIELDS);
 

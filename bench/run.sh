@@ -2,9 +2,10 @@
 # Builds the bench module and runs a benchmark from the repository root.
 #   bench/run.sh spawn [SpawnBench options]   peers side by side, writes bench/target/spawn.csv
 #   bench/run.sh scale [COUNT] [--batch=N]    10,000 live tasks: threads, heap, kill→exit-event latency
+#   bench/run.sh pause-exits [--bursts=20]    exit latency in bursts of 100 while another task is paused in a loop
 #   bench/run.sh plot                          bench/target/spawn.csv → docs/spawn-rates.png
 #   bench/run.sh all                           spawn, then plot, then scale
-#   bench/run.sh probe switches|closefrom [N]  the diagnostics behind the findings in docs/benchmarks.md
+#   bench/run.sh probe switches|closefrom|phases [N]  the diagnostics behind the findings in docs/benchmarks.md
 #   bench/run.sh api [TASKS] [SECONDS]         the daemon's API: GET rate, create+start latency, heap per 1,000 tasks
 #   bench/run.sh services [TASKS] [CRASHES]    plain task vs durable service vs isolated task; crash -> running again
 #   bench/run.sh logflood [MiB] [ROUNDS]       overseer run --log-file beside cat, for a flood of output
@@ -24,8 +25,8 @@ CP='bench/target/overseer-bench.jar:bench/target/lib/*'
 what="${1:-}"
 [ $# -gt 0 ] && shift
 case "$what" in
-  spawn|scale|plot|all|probe|api|services|logflood|cli|fleet|isolated|restart|memory) ;;
-  *) echo "usage: bench/run.sh spawn|scale|plot|all|probe|api|services|logflood|cli|fleet|isolated|restart|memory [options]" >&2; exit 64 ;;
+  spawn|scale|plot|all|probe|api|services|logflood|cli|fleet|isolated|restart|memory|pause-exits) ;;
+  *) echo "usage: bench/run.sh spawn|scale|plot|all|probe|api|services|logflood|cli|fleet|isolated|restart|memory|pause-exits [options]" >&2; exit 64 ;;
 esac
 
 ./mvnw -q -B -DskipTests -pl bench -am package
@@ -38,13 +39,15 @@ probe() {
   case "${1:-}" in
     switches) shift; "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$CP" overseer.bench.SwitchProbe "$@" ;;
     closefrom) shift; "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$CP" overseer.bench.CloseFromProbe "$@" ;;
-    *) echo "usage: bench/run.sh probe switches|closefrom [N]" >&2; exit 64 ;;
+    phases) shift; "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$CP" overseer.bench.SpawnPhases "$@" ;;
+    *) echo "usage: bench/run.sh probe switches|closefrom|phases [N]" >&2; exit 64 ;;
   esac
 }
 
 case "$what" in
   spawn) spawn "$@" ;;
   scale) scale "$@" ;;
+  pause-exits) "$JAVA" --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true -cp "$CP" overseer.bench.PauseExitBench "$@" ;;
   plot) plot "$@" ;;
   all) spawn; plot; scale ;;
   probe) probe "$@" ;;

@@ -1,5 +1,7 @@
 package overseer.bench;
 
+import overseer.linux.ProcStat;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,11 +21,7 @@ record CpuMeter(long machineBusy, long machineTotal, long self) {
                 total += Long.parseLong(cpu[i]);
             }
             long idle = Long.parseLong(cpu[4]) + Long.parseLong(cpu[5]); // idle + iowait
-            String stat = Files.readString(Path.of("/proc/self/stat"));
-            // Fields after the parenthesised command name; utime is field 14 of the whole line.
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            long self = Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
-            return new CpuMeter(total - idle, total, self);
+            return new CpuMeter(total - idle, total, ProcStat.selfCpuTicksWithReapedChildren());
         } catch (IOException | RuntimeException e) {
             return new CpuMeter(0, 0, 0);
         }

@@ -18,7 +18,9 @@ import java.util.Optional;
  * peers each time; the medians of the rounds are reported, with the share of CPU that other work on the
  * machine took while each was measured.
  *
- * <p>Options: {@code --spawns=2000 --warmup=300 --rounds=5 --callers=8 --csv=bench/target/spawn.csv}.
+ * <p>Options: {@code --spawns=2000 --warmup=300 --rounds=5 --callers=8 --csv=bench/target/spawn.csv}, and
+ * {@code --peers=Overseer,FFM} to measure only the peers whose names start with one of those words (a
+ * profiling run: the full comparison is every peer).
  */
 public final class SpawnBench {
     private static final String OVERSEER = "Overseer native";
@@ -48,7 +50,16 @@ public final class SpawnBench {
                 spawns, warmup, rounds, callers);
         out.println("machine: " + machine.describe());
 
+        List<String> only = List.of(args.option("peers", "").split(",")).stream().filter(w -> !w.isBlank()).toList();
         List<Contender> contenders = contenders(warmup, out);
+        if (!only.isEmpty()) {
+            for (Contender c : List.copyOf(contenders)) {
+                if (only.stream().noneMatch(c.name()::startsWith)) {
+                    contenders.remove(c);
+                    c.close();
+                }
+            }
+        }
         try {
             warmUp(contenders, warmup, callers, out);
             List<SpawnResult> results = measure(contenders, spawns, rounds, callers);

@@ -111,6 +111,15 @@ final class DaemonCommand implements Callable<Integer> {
             description = "A connection idle this long between requests is closed (default: ${DEFAULT-VALUE}).")
     String idleTimeout;
 
+    @Option(names = "--log-format", paramLabel = "logfmt|json", defaultValue = "logfmt",
+            description = "The daemon's log on stderr, one line per event: logfmt or json (default: ${DEFAULT-VALUE}).")
+    String logFormat;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
+            description = "Least level logged: trace, debug, info, warn or error (default: ${DEFAULT-VALUE}); "
+                    + "libraries' lines show from warn unless debug or trace.")
+    String logLevel;
+
     @Option(names = "--serve", hidden = true,
             description = "Serve in this process, without a monitor: exits of tasks that end while the daemon is down are then unknown.")
     boolean serve;
@@ -127,6 +136,9 @@ final class DaemonCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // First: every line from here on, the monitor's and the libraries' included, reads one way.
+        overseer.server.DaemonLog.configure(overseer.server.LogFormat.parse("--log-format", logFormat),
+                overseer.server.DaemonLog.level("--log-level", logLevel));
         Properties p = new Properties();
         if (config != null) {
             try (Reader r = Files.newBufferedReader(config)) {
@@ -168,8 +180,7 @@ final class DaemonCommand implements Callable<Integer> {
         // systemctl reload and supervisord do.
         Signals.on(List.of("TERM", "INT", "HUP"), s -> {
             if (s.name().equals("SIGHUP")) {
-                Optional.ofNullable(up.get()).ifPresent(d -> Thread.ofVirtual()
-                        .start(() -> System.err.println("overseer daemon: reload: " + d.reload())));
+                Optional.ofNullable(up.get()).ifPresent(d -> Thread.ofVirtual().start(d::reload)); // it logs what it did
             } else {
                 stop.countDown();
             }
@@ -181,13 +192,13 @@ final class DaemonCommand implements Callable<Integer> {
             d.logLimits(logs);
             up.set(d);
             writePid(state.resolve(Monitor.PID_FILE));
-            System.err.println("overseer daemon: listening on " + d.socket() + ", state in " + state + " (runtime "
-                    + rt.name() + ", descriptors " + nofile + ")");
+            overseer.server.LifecycleLog.daemonStarted(d.socket(), state, rt.name(), nofile.toString());
             notifySystemd(answers(d.socket()) ? "READY=1\nSTATUS=listening on " + d.socket() : "STATUS=the socket does not answer");
             stop.await();
             notifySystemd("STOPPING=1");
-            System.err.println("overseer daemon: stopping" + (stopTasks ? " and stopping its tasks" : "; tasks keep running"));
+            overseer.server.LifecycleLog.daemonStopping(stopTasks);
         }
+        overseer.server.LifecycleLog.daemonStopped();
         if (monitorPid == 0) {
             Files.deleteIfExists(state.resolve(Monitor.PID_FILE)); // under a monitor, the monitor removes it
         }
@@ -203,7 +214,7 @@ final class DaemonCommand implements Callable<Integer> {
         try {
             SdNotify.notify(state);
         } catch (IOException e) {
-            System.err.println("overseer daemon: " + e.getMessage());
+            overseer.server.LifecycleLog.daemonWarning("systemd notify", e.getMessage());
         }
     }
 
@@ -212,7 +223,7 @@ final class DaemonCommand implements Callable<Integer> {
         try {
             return new overseer.client.OverseerClient(socket).health().path("status").asString().equals("ok");
         } catch (RuntimeException e) {
-            System.err.println("overseer daemon: " + socket + " does not answer: " + e.getMessage());
+            overseer.server.LifecycleLog.daemonWarning("socket", socket + " does not answer: " + e.getMessage());
             return false;
         }
     }
@@ -290,7 +301,7 @@ final class DaemonCommand implements Callable<Integer> {
         try {
             return new RoutingRuntime(nativeRuntime, oci(state));
         } catch (OverseerException e) {
-            System.err.println("overseer daemon: no OCI runtime, isolated tasks are refused: " + e.getMessage());
+            overseer.server.LifecycleLog.daemonWarning("runtime", "no OCI runtime, isolated tasks are refused: " + e.getMessage());
             return new RoutingRuntime(nativeRuntime, new NoOciRuntime(e.getMessage()));
         }
     }

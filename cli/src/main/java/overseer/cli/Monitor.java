@@ -2,6 +2,7 @@ package overseer.cli;
 
 import overseer.core.Exit;
 import overseer.core.Signal;
+import overseer.linux.Child;
 import overseer.linux.ExitFiles;
 import overseer.linux.Subreaper;
 
@@ -38,7 +39,7 @@ final class Monitor {
     private final Path exitDir;
     private final List<String> daemonArgs;
     private final Subreaper reaper = new Subreaper();
-    private volatile Subreaper.Child daemon;
+    private volatile Child daemon;
     /** Set by the first SIGTERM or SIGINT: the daemon is asked to stop and is not restarted. */
     private volatile boolean stopping;
     /** Set once the daemon has stopped for good and the monitor only waits for orphaned tasks. */
@@ -63,7 +64,7 @@ final class Monitor {
         long backoffMs = FIRST_BACKOFF_MS;
         boolean first = true;
         while (true) {
-            Subreaper.Child child = reaper.spawn(daemonCommand(), System.getenv());
+            Child child = reaper.spawn(daemonCommand(), System.getenv());
             daemon = child;
             long startedAt = System.nanoTime();
             if (stopping) {
@@ -85,8 +86,7 @@ final class Monitor {
             if (cameUp || System.nanoTime() - startedAt >= HEALTHY_NANOS) {
                 backoffMs = FIRST_BACKOFF_MS;
             }
-            System.err.println("overseer monitor: the daemon (pid " + child.pid() + ") ended with " + exit
-                    + "; starting it again in " + backoffMs + " ms");
+            overseer.server.LifecycleLog.daemonEnded(child.pid(), exit.toString(), java.time.Duration.ofMillis(backoffMs));
             recordOrphansFor(backoffMs);
             backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs * 2);
             if (stopping) {
@@ -120,7 +120,7 @@ final class Monitor {
     }
 
     /** Records every orphan that exits until the daemon itself exits; returns how it ended (reaped). */
-    private Exit awaitDaemon(Subreaper.Child child) {
+    private Exit awaitDaemon(Child child) {
         while (true) {
             Optional<Subreaper.Exited> e = reaper.awaitExit();
             if (e.isEmpty()) {
@@ -159,7 +159,8 @@ final class Monitor {
             try {
                 ExitFiles.write(exitDir, e.pid(), start.getAsLong(), e.exit());
             } catch (IOException io) {
-                System.err.println("overseer monitor: cannot record the exit of pid " + e.pid() + " (" + e.exit() + "): " + io);
+                overseer.server.LifecycleLog.daemonWarning("monitor", "cannot record the exit of pid " + e.pid() + " (" + e.exit()
+                        + "): " + io);
             }
         }
         reaper.reap(e.pid());
@@ -194,8 +195,8 @@ final class Monitor {
             return;
         }
         draining = true;
-        System.err.println("overseer monitor: the daemon stopped; recording the exits of the " + left
-                + " task process(es) still running until they end (a second SIGTERM or SIGINT leaves them unrecorded)");
+        // Until they end; a second SIGTERM or SIGINT leaves them unrecorded.
+        overseer.server.LifecycleLog.monitorDraining(left);
         Optional<Subreaper.Exited> e;
         while ((e = reaper.awaitExit()).isPresent()) {
             record(e.get());
@@ -209,11 +210,11 @@ final class Monitor {
     private void onSignal(Signal s) {
         boolean hup = s.number() == Signal.SIGHUP.number(); // a reload of the daemon's service files
         if (!hup && (draining || stopping)) {
-            System.err.println("overseer monitor: " + s.name() + ": exiting; the exits of the tasks still running are not recorded");
+            overseer.server.LifecycleLog.daemonWarning("monitor", s.name() + ": exiting; the exits of the tasks still running are not recorded");
             Runtime.getRuntime().halt(exitStatus);
         }
         stopping |= !hup;
-        Subreaper.Child d = daemon;
+        Child d = daemon;
         if (d != null && !draining) {
             d.signal(s);
         }

@@ -103,7 +103,7 @@ class ImageIT {
         assertThat(out(ps)).first().asString().startsWith("ID");
         daemon.kill(Signal.SIGTERM, false);
         assertThat(daemon.await(WAIT).orElseThrow().exitCode()).isZero();
-        assertThat(String.join("\n", err(daemon))).contains("listening on " + sock).doesNotContain("Exception");
+        assertThat(String.join("\n", err(daemon))).contains("msg=\"daemon started\" socket=" + sock).doesNotContain("Exception");
     }
 
     private Task start(Path image, String... args) {

@@ -19,6 +19,11 @@ public final class EventBus {
     // Serialises publication so that every subscriber sees events in one global order.
     private final ReentrantLock order = new ReentrantLock();
     private final AtomicLong sequence;
+    /** Events dropped for each subscriber name, over all its subscriptions, since the bus was made. */
+    private final java.util.concurrent.ConcurrentMap<String, java.util.concurrent.atomic.LongAdder> dropped =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    /** The name of subscriptions made without one. */
+    public static final String UNNAMED = "unnamed";
     private volatile Journal journal = e -> { };
 
     /**
@@ -75,10 +80,23 @@ public final class EventBus {
      * Events that pass {@code filter}, buffered up to {@code capacity} events.
      */
     public Subscription subscribe(int capacity, Predicate<Envelope> filter) {
+        return subscribe(UNNAMED, capacity, filter);
+    }
+
+    /**
+     * Events that pass {@code filter}, buffered up to {@code capacity} events, for the subscriber
+     * {@code name}: what it loses counts toward {@link #dropped()} under that name. Names are kinds of
+     * subscriber ("api-events", "fleet-node"), a few, not one per subscription.
+     */
+    public Subscription subscribe(String name, int capacity, Predicate<Envelope> filter) {
+        if (name == null || name.isBlank()) {
+            throw OverseerException.invalidArgument("name: a subscriber needs a name, got \"%s\"", name);
+        }
         if (capacity < 1) {
             throw OverseerException.invalidArgument("capacity: must be at least 1, got %d", capacity);
         }
-        Subscription s = new Subscription(capacity, filter, subscribers::remove);
+        Subscription s = new Subscription(capacity, filter, subscribers::remove,
+                dropped.computeIfAbsent(name, n -> new java.util.concurrent.atomic.LongAdder()));
         subscribers.add(s);
         return s;
     }
@@ -93,6 +111,13 @@ public final class EventBus {
             }
             return false;
         };
+    }
+
+    /** Events dropped because a subscriber's buffer was full, by subscriber name, since the bus was made. */
+    public java.util.SortedMap<String, Long> dropped() {
+        java.util.SortedMap<String, Long> out = new java.util.TreeMap<>();
+        dropped.forEach((name, n) -> out.put(name, n.sum()));
+        return out;
     }
 
     public int subscriberCount() {

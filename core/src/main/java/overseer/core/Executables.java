@@ -3,6 +3,7 @@ package overseer.core;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.function.UnaryOperator;
 
 /**
  * The checks a host-process runtime makes before it starts anything, so that a bad spec fails at create
@@ -26,11 +27,19 @@ public final class Executables {
      * there is no such file, it is a directory or it is not executable.
      */
     public static Path resolve(ProcessSpec spec) {
+        return resolve(spec, base(spec), UnaryOperator.identity());
+    }
+
+    /**
+     * {@link #resolve(ProcessSpec)} for a process that will see another file system than Overseer (an isolated
+     * task's root): {@code base} is its working directory as it names it, {@code onHost} maps a path as it
+     * names it to the host path behind it, where the file is checked. Returns the path as the process names it.
+     */
+    public static Path resolve(ProcessSpec spec, Path base, UnaryOperator<Path> onHost) {
         String command = spec.args().getFirst();
-        Path base = base(spec);
         if (command.indexOf('/') >= 0) {
             Path p = base.resolve(path("args[0]", command)).normalize();
-            String problem = problem(p);
+            String problem = problem(onHost.apply(p));
             if (problem != null) {
                 throw OverseerException.invalidArgument("args[0]: %s: \"%s\"", problem, command);
             }
@@ -47,12 +56,12 @@ public final class Executables {
                 continue; // an entry that cannot name a directory cannot hold the program either
             }
             Path candidate = d.resolve(command).normalize();
-            String problem = problem(candidate);
+            String problem = problem(onHost.apply(candidate));
             if (problem == null) {
                 return candidate;
             }
             // Like execvp: a candidate that exists but cannot run is remembered, and the search goes on.
-            if (firstProblem == null && Files.exists(candidate)) {
+            if (firstProblem == null && Files.exists(onHost.apply(candidate))) {
                 firstProblem = problem;
                 firstRejected = candidate;
             }
@@ -69,15 +78,21 @@ public final class Executables {
      * not searchable. A spec without one is fine: the runtime's default applies.
      */
     public static void requireCwd(ProcessSpec spec) {
-        spec.cwd().ifPresent(dir -> {
+        requireCwd(spec, UnaryOperator.identity());
+    }
+
+    /** {@link #requireCwd(ProcessSpec)} where {@code onHost} maps the directory to the host path behind it. */
+    public static void requireCwd(ProcessSpec spec, UnaryOperator<Path> onHost) {
+        spec.cwd().ifPresent(named -> {
+            Path dir = onHost.apply(named);
             if (!Files.exists(dir)) {
-                throw OverseerException.invalidArgument("cwd: no such file or directory: \"%s\"", dir);
+                throw OverseerException.invalidArgument("cwd: no such file or directory: \"%s\"", named);
             }
             if (!Files.isDirectory(dir)) {
-                throw OverseerException.invalidArgument("cwd: not a directory: \"%s\"", dir);
+                throw OverseerException.invalidArgument("cwd: not a directory: \"%s\"", named);
             }
             if (!Files.isExecutable(dir)) {
-                throw OverseerException.invalidArgument("cwd: permission denied: \"%s\"", dir);
+                throw OverseerException.invalidArgument("cwd: permission denied: \"%s\"", named);
             }
         });
     }

@@ -17,6 +17,8 @@ public final class Subscription implements AutoCloseable {
     private final int capacity;
     private final Predicate<Envelope> filter;
     private final Consumer<Subscription> onClose;
+    /** The bus's count of drops for this subscriber's name. */
+    private final java.util.concurrent.atomic.LongAdder drops;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition ready = lock.newCondition();
     // Holds events and loss markers; only events count against capacity.
@@ -25,7 +27,9 @@ public final class Subscription implements AutoCloseable {
     private long dropped;
     private boolean closed;
 
-    Subscription(int capacity, Predicate<Envelope> filter, Consumer<Subscription> onClose) {
+    Subscription(int capacity, Predicate<Envelope> filter, Consumer<Subscription> onClose,
+                 java.util.concurrent.atomic.LongAdder drops) {
+        this.drops = drops;
         this.capacity = capacity;
         this.filter = filter;
         this.onClose = onClose;
@@ -42,6 +46,7 @@ public final class Subscription implements AutoCloseable {
             }
             if (events >= capacity) {
                 dropped++;
+                drops.increment();
                 return;
             }
             if (dropped > 0) {

@@ -8,9 +8,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A process driven through a {@link RuntimeProcess}: the state machine, its events and its exit. Every
- * transition happens under {@link #lock}, and the exit callback takes the same lock, so a process's start
- * event is always published before its exit event.
+ * A process driven through a {@link RuntimeProcess}: the state machine, its events and its exit.
+ *
+ * <p>Two locks. {@link #lock} serialises the operations (start, kill, pause, update, delete...), and is held
+ * across the runtime calls they make, some of which block: a pause polls until the processes are stopped,
+ * an update writes cgroup files. {@link #state} guards the status, the exit and the order of this process's
+ * events, and is held only for a few assignments and a publish, never across a runtime call. The runtime's
+ * exit callback, which runs on a thread that serves every process (the native runtime's event loop), takes
+ * only {@link #state}: no operation in progress on any task can hold an exit up. An exit that comes while
+ * the start is still being published waits in {@link #earlyExit} and is published right after the start
+ * event, so a process's start event always comes before its exit event.
  */
 class SupervisedProcess implements TaskProcess {
     protected final String namespace;
@@ -20,6 +27,9 @@ class SupervisedProcess implements TaskProcess {
     protected final EventBus bus;
     protected final ProcessOutput output;
     protected final ReentrantLock lock = new ReentrantLock();
+    protected final ReentrantLock state = new ReentrantLock();
+    private boolean startPublished; // under state
+    private Exit earlyExit; // under state: an exit that came before the start was published
     private final CompletableFuture<Exit> exitFuture = new CompletableFuture<>();
     protected RuntimeProcess runtime;
     protected volatile Status status = Status.CREATED;
@@ -65,6 +75,12 @@ class SupervisedProcess implements TaskProcess {
     }
 
     @Override
+    public long startTime() {
+        RuntimeProcess r = runtime;
+        return pid == 0 || r == null ? 0 : r.startTime();
+    }
+
+    @Override
     public Optional<Exit> exit() {
         return Optional.ofNullable(exit);
     }
@@ -80,9 +96,22 @@ class SupervisedProcess implements TaskProcess {
         try {
             Lifecycle.check(Lifecycle.Op.START, status);
             beforeStart();
-            pid = runtime.start(this::exited);
-            status = Status.RUNNING;
-            bus.publish(namespace, isInit() ? new Event.TaskStart(taskId, pid) : new Event.TaskExecStarted(taskId, id, pid));
+            long started = runtime.start(this::exited);
+            Exit early;
+            state.lock();
+            try {
+                pid = started;
+                status = Status.RUNNING;
+                bus.publish(namespace, isInit() ? new Event.TaskStart(taskId, pid) : new Event.TaskExecStarted(taskId, id, pid));
+                startPublished = true;
+                early = earlyExit;
+                earlyExit = null;
+            } finally {
+                state.unlock();
+            }
+            if (early != null) {
+                publishExit(early);
+            }
         } finally {
             lock.unlock();
         }
@@ -94,8 +123,9 @@ class SupervisedProcess implements TaskProcess {
      * be known.
      */
     void adopt(long pid, java.util.concurrent.CompletableFuture<Optional<Exit>> exit, Optional<Exit> recorded) {
-        lock.lock();
+        state.lock();
         try {
+            startPublished = true; // its start was an earlier Overseer's
             this.pid = pid;
             if (recorded.isPresent()) {
                 // Its exit is recorded already and was published by an earlier Overseer: it stands as it was
@@ -106,7 +136,7 @@ class SupervisedProcess implements TaskProcess {
                 status = Status.RUNNING;
             }
         } finally {
-            lock.unlock();
+            state.unlock();
         }
         if (recorded.isPresent()) {
             exitFuture.complete(recorded.get());
@@ -138,17 +168,43 @@ class SupervisedProcess implements TaskProcess {
         return exitFuture;
     }
 
+    /** Under {@link #state} only: called on the runtime's thread, which must never wait for an operation. */
     private void publishExit(Exit e) {
-        lock.lock();
+        state.lock();
         try {
+            if (!startPublished) {
+                earlyExit = e; // the start publishes it, right after its own event
+                return;
+            }
             exit = e;
             status = Status.STOPPED;
             // /tasks/oom is the runtime's to report (RuntimeTask.onOom), once per kill and before this exit.
             bus.publish(namespace, new Event.TaskExit(taskId, id, pid, e));
         } finally {
-            lock.unlock();
+            state.unlock();
         }
         exitFuture.complete(e);
+    }
+
+    /**
+     * Under {@link #lock}, after a runtime call that may have raced with the exit: {@code to} becomes the
+     * status, and {@code event} is published, only while the status is still {@code from}. False when the
+     * process exited meanwhile (its exit stands: no event may follow it).
+     */
+    protected final boolean transition(Status from, Status to, Event event) {
+        state.lock();
+        try {
+            if (status != from) {
+                return false;
+            }
+            status = to;
+            if (event != null) {
+                bus.publish(namespace, event);
+            }
+            return true;
+        } finally {
+            state.unlock();
+        }
     }
 
     @Override
@@ -168,12 +224,17 @@ class SupervisedProcess implements TaskProcess {
                 // signal. Here nothing runs before the start, so the task ends now as if the signal had killed
                 // it then, and /tasks/exit says so (pid 0: it never had one).
                 before = Exit.killed(signal, false, java.time.Instant.now());
-                exit = before;
-                status = Status.STOPPED;
                 for (LogStream s : output.streams()) {
                     output.closed(s); // it will never write: whoever waits for its output is done
                 }
-                bus.publish(namespace, new Event.TaskExit(taskId, id, 0, before));
+                state.lock();
+                try {
+                    exit = before;
+                    status = Status.STOPPED;
+                    bus.publish(namespace, new Event.TaskExit(taskId, id, 0, before));
+                } finally {
+                    state.unlock();
+                }
             } // a signal whose default is to be ignored or to stop does nothing to a process not yet running
         } finally {
             lock.unlock();
@@ -181,6 +242,37 @@ class SupervisedProcess implements TaskProcess {
         if (before != null) {
             exitFuture.complete(before);
         }
+    }
+
+    /**
+     * How long a waiting platform thread may wait for the exit in the runtime itself (see
+     * {@link RuntimeProcess#awaitExitHere}) before it waits for the future; an interrupt is noticed after it.
+     */
+    private static final java.time.Duration COLLECT_HERE = java.time.Duration.ofMillis(20);
+
+    @Override
+    public Exit await() throws InterruptedException {
+        collectHere(COLLECT_HERE);
+        return TaskProcess.super.await();
+    }
+
+    @Override
+    public Optional<Exit> await(java.time.Duration timeout) throws InterruptedException {
+        Durations.requireNonNegative("timeout", timeout);
+        long start = System.nanoTime();
+        collectHere(timeout.compareTo(COLLECT_HERE) < 0 ? timeout : COLLECT_HERE);
+        java.time.Duration left = timeout.minusNanos(System.nanoTime() - start);
+        return TaskProcess.super.await(left.isNegative() ? java.time.Duration.ZERO : left);
+    }
+
+    /** A short-lived process's exit wakes its waiter directly: one wake-up, as with waitpid. */
+    private void collectHere(java.time.Duration patience) {
+        Status s = status;
+        if (exitFuture.isDone() || Thread.currentThread().isInterrupted() || runtime == null
+                || (s != Status.RUNNING && s != Status.PAUSING && s != Status.PAUSED)) {
+            return;
+        }
+        runtime.awaitExitHere(patience);
     }
 
     @Override
@@ -195,9 +287,14 @@ class SupervisedProcess implements TaskProcess {
             Lifecycle.check(Lifecycle.Op.DELETE, status);
             beforeDelete();
             runtime.release();
-            status = Status.DELETED;
-            if (isInit()) {
-                bus.publish(namespace, new Event.TaskDelete(taskId, pid, exit()));
+            state.lock(); // created or stopped, under lock: nothing can change it but this
+            try {
+                status = Status.DELETED;
+                if (isInit()) {
+                    bus.publish(namespace, new Event.TaskDelete(taskId, pid, exit()));
+                }
+            } finally {
+                state.unlock();
             }
             afterDelete();
             return exit();

@@ -67,17 +67,22 @@ final class SupervisedTask extends SupervisedProcess implements Task {
         }
     }
 
+    /**
+     * The pause itself runs under {@link #lock} only: the exit may come meanwhile (and is published at once);
+     * then the task stays stopped and no /tasks/paused follows its /tasks/exit.
+     */
     private void pauseLocked() {
         Lifecycle.check(Lifecycle.Op.PAUSE, status);
-        status = Status.PAUSING;
+        if (!transition(Status.RUNNING, Status.PAUSING, null)) {
+            Lifecycle.check(Lifecycle.Op.PAUSE, status); // exited between the check and now
+        }
         try {
             task.pause();
         } catch (RuntimeException e) {
-            status = Status.RUNNING;
+            transition(Status.PAUSING, Status.RUNNING, null);
             throw e;
         }
-        status = Status.PAUSED;
-        bus.publish(namespace, new Event.TaskPaused(taskId));
+        transition(Status.PAUSING, Status.PAUSED, new Event.TaskPaused(taskId));
     }
 
     @Override
@@ -94,8 +99,7 @@ final class SupervisedTask extends SupervisedProcess implements Task {
     private void resumeLocked() {
         Lifecycle.check(Lifecycle.Op.RESUME, status);
         task.resume();
-        status = Status.RUNNING;
-        bus.publish(namespace, new Event.TaskResumed(taskId));
+        transition(Status.PAUSED, Status.RUNNING, new Event.TaskResumed(taskId));
     }
 
     @Override

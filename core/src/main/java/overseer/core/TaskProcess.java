@@ -26,6 +26,13 @@ public interface TaskProcess {
     /** The pid once started, else 0. */
     long pid();
 
+    /**
+     * When its process started, as the kernel counts it (clock ticks since boot, /proc/PID/stat field 22):
+     * with the pid it names that process for good, since a recycled pid has another start time. 0 before the
+     * start, or where the runtime cannot tell.
+     */
+    long startTime();
+
     /** The exit, once the process has exited. */
     Optional<Exit> exit();
 

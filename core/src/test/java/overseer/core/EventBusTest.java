@@ -152,6 +152,29 @@ class EventBusTest {
     }
 
     @Test
+    void dropsAreCountedBySubscriberNameOverAllItsSubscriptionsAndOutliveThem() {
+        EventBus bus = new EventBus();
+        Subscription slow = bus.subscribe("slow", 2, e -> true);
+        Subscription alsoSlow = bus.subscribe("slow", 1, e -> true);
+        Subscription roomy = bus.subscribe("roomy", 100, e -> true);
+        Subscription unnamed = bus.subscribe(1, e -> true);
+
+        publishStarts(bus, 1, 5);
+        assertThat(describe(drain(slow))).containsExactly("s1", "s2", "loss3");
+        slow.close();
+        alsoSlow.close();
+        publishStarts(bus, 6, 6); // nobody named slow listens: nothing more is its loss
+
+        // 3 + 4 for "slow"; a counter survives its subscriptions, as a Prometheus counter must
+        assertThat(bus.dropped()).containsEntry("slow", 7L).containsEntry("roomy", 0L)
+                .containsEntry(EventBus.UNNAMED, 5L);
+        assertThat(drain(roomy)).hasSize(6);
+        unnamed.close();
+        assertThatThrownBy(() -> bus.subscribe(" ", 1, e -> true)).isInstanceOf(OverseerException.class)
+                .hasMessageContaining("name");
+    }
+
+    @Test
     void severalGapsGiveOneLossEachWithExactCounts() {
         EventBus bus = new EventBus();
         Subscription s = bus.subscribe(2, e -> true);

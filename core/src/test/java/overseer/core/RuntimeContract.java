@@ -942,6 +942,67 @@ public abstract class RuntimeContract {
     }
 
     // ---------------------------------------------------------------------------------------------
+    // start time
+
+    /** Whether the runtime reads the kernel's start time of its processes; one that cannot reports 0. */
+    protected boolean reportsStartTimes() {
+        return true;
+    }
+
+    @Test
+    void aStartedProcessReportsTheKernelsStartTime() throws Exception {
+        Task t = create("starttime", ProcessSpec.of("/bin/sleep", "1000"));
+        assertThat(t.startTime()).as("before the start").isZero();
+        t.start();
+
+        if (!reportsStartTimes()) {
+            assertThat(t.startTime()).isZero();
+            return;
+        }
+        String stat = Files.readString(Path.of("/proc", Long.toString(t.pid()), "stat"));
+        long field22 = Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[19]);
+        assertThat(t.startTime()).isEqualTo(field22);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // stats: ProcessStats.cpu means the same on every runtime
+
+    /** The CPU figure of {@code pid} in a fresh sample of {@code t}'s stats, -1 when it is not listed. */
+    private static double cpuOf(Task t, long pid) {
+        return t.stats().processes().stream().filter(p -> p.pid() == pid).mapToDouble(ProcessStats::cpu)
+                .findFirst().orElse(-1);
+    }
+
+    @Test
+    void cpuOfABusyProcessIsAShareOfOneCore() {
+        assumeTrue(features.contains(Feature.STATS), "the runtime reports no stats");
+        Task t = start("busy", sh("while :; do :; done").build());
+
+        // Percent of one core: a spinning single-threaded process reads well above a few percent and never
+        // above one core (a tick of slack: the kernel counts CPU in 10 ms ticks).
+        List<Double> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        await().atMost(WAIT).until(() -> {
+            seen.add(cpuOf(t, t.pid()));
+            return seen.getLast() >= 30;
+        });
+        assertThat(seen).allSatisfy(cpu -> assertThat(cpu).isBetween(0.0, 115.0));
+    }
+
+    @Test
+    void cpuIsSinceThePreviousSampleNotOverTheWholeLife() {
+        assumeTrue(features.contains(Feature.STATS), "the runtime reports no stats");
+        // Busy for about a third of a second of CPU, then idle for good.
+        Task t = start("busythenidle", sh("i=0; while [ $i -lt 500000 ]; do i=$((i+1)); done; echo idle; exec sleep 1000")
+                .stdout(Redirect.PIPE).build());
+        assertThat(firstLine(t)).isEqualTo("idle");
+        cpuOf(t, t.pid()); // a sample from which the next one is measured
+
+        // Over its whole life it would still read several percent for seconds; since the previous sample, an
+        // idle process reads no tick at all.
+        await().atMost(Duration.ofSeconds(3)).until(() -> cpuOf(t, t.pid()), cpu -> cpu >= 0 && cpu < 1);
+    }
+
+    // ---------------------------------------------------------------------------------------------
     // log capture
 
     @Test

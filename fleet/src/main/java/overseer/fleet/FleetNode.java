@@ -97,7 +97,7 @@ public final class FleetNode implements AutoCloseable {
         this.fetcher = Thread.ofPlatform().daemon().name("fleet-fetch-" + config.node()).start(this::fetchLoop);
         // The daemon's task events go to the fleet too, from a bounded subscription: a slow NATS costs this
         // node's event stream an EventLoss, never the bus a block.
-        this.taskEvents = supervisor.tasks().events().subscribe();
+        this.taskEvents = supervisor.tasks().events().subscribe("fleet-node", overseer.core.EventBus.DEFAULT_CAPACITY, e -> true);
         Thread.ofVirtual().name("fleet-events-" + config.node()).start(this::forwardTaskEvents);
     }
 

@@ -21,6 +21,23 @@ final class CgroupFs {
         Files.writeString(file, value);
     }
 
+    /**
+     * {@link #write} through open(2) and one write(2), so that a refusal keeps the kernel's errno (EINVAL for
+     * a value out of range, EBUSY for a change the cgroup's state forbids) rather than only its words.
+     * Creates the file (0600) where it is missing: a fake tree in tests; the kernel's files always exist.
+     */
+    static void writeOrErrno(Path file, String value) throws LibC.Errno {
+        byte[] bytes = value.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        int fd = LibC.open(file.toString(), LibC.O_WRONLY | LibC.O_CREAT | LibC.O_TRUNC, 0600);
+        try (java.lang.foreign.Arena a = java.lang.foreign.Arena.ofConfined()) {
+            java.lang.foreign.MemorySegment buf = a.allocate(Math.max(1, bytes.length));
+            java.lang.foreign.MemorySegment.copy(bytes, 0, buf, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, bytes.length);
+            LibC.write(fd, buf, bytes.length);
+        } finally {
+            LibC.close(fd);
+        }
+    }
+
     static String read(Path file) throws IOException {
         return Files.readString(file).strip();
     }

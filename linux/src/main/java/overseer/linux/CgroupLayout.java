@@ -114,6 +114,17 @@ public record CgroupLayout(Path root, Map<Controller, Path> v1, Optional<V2> v2,
         return List.copyOf(out);
     }
 
+    /**
+     * How the host mounts cgroups, in the words the OCI runtimes use: "v2" (one unified tree), "hybrid" (v1
+     * controllers beside a v2 tree), "v1", or "none".
+     */
+    public String mode() {
+        if (v2.isPresent()) {
+            return v1.isEmpty() ? "v2" : "hybrid";
+        }
+        return v1.isEmpty() ? "none" : "v1";
+    }
+
     /** Whether tasks can be given cgroups at all here; if not, {@link #problem()} says why. */
     public boolean usable() {
         return problem().isEmpty();

@@ -20,6 +20,10 @@ final class EventLoop implements AutoCloseable {
     private static final Logger LOG = System.getLogger(EventLoop.class.getName());
     private static final int MAX_EVENTS = 256;
     private static final long WAKE_TOKEN = 0;
+    /** epoll_ctl's op that changes what a registered descriptor is watched for (Linux's value, every arch). */
+    private static final int EPOLL_CTL_MOD = 3;
+    /** Fires once, then the descriptor stays registered but silent until {@link #rearm}. */
+    static final int EPOLLONESHOT = 1 << 30;
 
     @FunctionalInterface
     interface Handler {
@@ -91,6 +95,16 @@ final class EventLoop implements AutoCloseable {
             handlers.remove(token);
             throw e;
         }
+    }
+
+    /** Watches a one-shot registration of {@code fd} (see {@link #EPOLLONESHOT}) for {@code events} again. */
+    void rearm(int fd, long token, int events) throws LibC.Errno {
+        LibC.epollCtl(epfd, EPOLL_CTL_MOD, fd, events | EPOLLONESHOT, token, ctlScratch.get());
+    }
+
+    /** Keeps {@code fd} registered but silent: someone else waits on it for now; {@link #rearm} undoes it. */
+    void disarm(int fd, long token) throws LibC.Errno {
+        LibC.epollCtl(epfd, EPOLL_CTL_MOD, fd, EPOLLONESHOT, token, ctlScratch.get());
     }
 
     /** Stops watching {@code fd}; call before closing it. */

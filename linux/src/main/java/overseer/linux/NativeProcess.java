@@ -12,6 +12,8 @@ import overseer.core.spi.RuntimeProcess;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -34,6 +36,8 @@ import java.util.function.Consumer;
  */
 class NativeProcess implements RuntimeProcess {
     private static final int UNSET = -1;
+    /** struct pollfd (int fd, short events, short revents), one per waiting thread. */
+    private static final ThreadLocal<MemorySegment> POLLFD = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(8, 4));
     /** How long an adopted process's exit file is waited for after it ended: the monitor writes it at once. */
     static final java.time.Duration RECORDED_EXIT_PATIENCE = java.time.Duration.ofSeconds(5);
     private static final TaskCgroup.Placement NOWHERE = new TaskCgroup.Placement(List.of(), List.of());
@@ -217,8 +221,14 @@ class NativeProcess implements RuntimeProcess {
      * freezes the cgroup and waits for it; on the loop thread that would hold up every other exit and output.
      */
     private void collectExit() {
+        collectExit(true);
+    }
+
+    /** {@code onLoop}: on the event loop, which must not block; else on a caller that waited for the exit. */
+    private void collectExit(boolean onLoop) {
         switch (lifecycle.peek()) {
-            case PidfdLifecycle.Peeked.NotYet n -> {
+            case PidfdLifecycle.Peeked.NotYet n -> lifecycle.rearm(); // woken early: watch on
+            case PidfdLifecycle.Peeked.Taken t -> {
             }
             case PidfdLifecycle.Peeked.NotOurs n -> {
                 if (adopted) {
@@ -227,18 +237,50 @@ class NativeProcess implements RuntimeProcess {
                 }
                 System.getLogger(NativeProcess.class.getName()).log(System.Logger.Level.ERROR,
                         "cannot collect the exit status of pid " + pid + ": " + n.reason());
-                report(() -> Exit.unknown(Instant.now()));
+                report(() -> Exit.unknown(Instant.now()), onLoop);
             }
-            case PidfdLifecycle.Peeked.Status st -> report(() -> toExit(st.code(), st.status()));
+            case PidfdLifecycle.Peeked.Status st -> report(() -> toExit(st.code(), st.status()), onLoop);
         }
     }
 
-    private void report(java.util.function.Supplier<Exit> exit) {
-        if (cgroup().isEmpty()) {
+    private void report(java.util.function.Supplier<Exit> exit, boolean onLoop) {
+        if (!onLoop || cgroup().isEmpty()) {
             reportExit(exit.get());
             return;
         }
         Thread.ofVirtual().name("overseer-exit-" + pid).start(() -> reportExit(exit.get()));
+    }
+
+    /**
+     * The caller waits for the exit itself, for up to {@code patience}, in poll(2) on the pidfd, and collects
+     * and reports it on its own thread: woken by the kernel as waitpid would be, rather than by the event
+     * loop after the kernel woke it (a second wake-up, on the caller's clock). Only on a platform thread: a
+     * virtual thread blocked in a native call would hold its carrier. Returns early if the loop has it.
+     */
+    @Override
+    public void awaitExitHere(java.time.Duration patience) {
+        if (adopted || Thread.currentThread().isVirtual() || patience.isZero() || patience.isNegative()) {
+            return; // an adopted process's exit comes from the exits directory, through the loop
+        }
+        int fd = lifecycle.borrow();
+        if (fd == ProcessPlans.ChildEnds.NONE) {
+            return;
+        }
+        boolean ready;
+        try {
+            MemorySegment pollfd = POLLFD.get();
+            pollfd.set(ValueLayout.JAVA_INT, 0, fd);
+            pollfd.set(ValueLayout.JAVA_SHORT, 4, (short) LibC.POLLIN);
+            long ms = Math.max(1, Math.min(Integer.MAX_VALUE, patience.toMillis()));
+            ready = LibC.poll(pollfd, 1, (int) ms) > 0;
+        } catch (LibC.Errno e) {
+            ready = false;
+        }
+        if (ready) {
+            collectExit(false);
+        } else {
+            lifecycle.rearm(); // still running (or interrupted): the loop takes the exit when it comes
+        }
     }
 
     private void reportExit(Exit exit) {

@@ -1,7 +1,6 @@
 package overseer.linux;
 
 import overseer.core.Executables;
-import overseer.core.Exit;
 import overseer.core.OverseerException;
 import overseer.core.ProcessOutput;
 import overseer.core.TaskSpec;
@@ -17,7 +16,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * Host processes on Linux without the JDK's process machinery: posix_spawn through FFM, exit detection
@@ -95,6 +93,7 @@ public final class NativeRuntime implements TaskRuntime {
     private final EventLoop loop = new EventLoop("overseer-epoll");
     private final Spawner spawner;
     private final Host host;
+    private final Recovery recovery;
 
     public NativeRuntime() {
         this(Options.defaults());
@@ -119,6 +118,7 @@ public final class NativeRuntime implements TaskRuntime {
         this.spawner = new Spawner(tree.map(CgroupTree::parking).orElse(List.of()));
         this.host = new Host(loop, spawner, SETPRIV.stream().sorted().filter(Files::isExecutable).findFirst(),
                 options.exitDir(), options.terminal());
+        this.recovery = new Recovery(host, tree, options.cgroupEveryTask());
     }
 
     @Override
@@ -167,59 +167,12 @@ public final class NativeRuntime implements TaskRuntime {
     }
 
     /**
-     * Takes back a host process a previous Overseer started, if it still runs with the recorded start time,
-     * with its cgroups if it had any (found where this runtime would have made them), so that update, stats,
-     * pause and kill work on it as on a fresh task. When it is our own child its exit is collected as usual;
-     * otherwise it is watched through its pidfd and its exit, when it comes (or if it came already), is read
-     * from the exits directory, where the monitor recorded it. Only when none is recorded does the exit
-     * complete empty (unknown).
+     * Takes back a host process a previous Overseer started, if it still runs with the recorded start time
+     * (see {@link Recovery#reattach}).
      */
     @Override
     public Adopted reattach(String namespace, TaskSpec spec, ProcessOutput output, long recordedPid, long recordedStart) {
-        long pid = recordedPid;
-        long startTime = recordedStart;
-        Optional<TaskCgroup> cgroup = tree.flatMap(t -> t.existing(namespace, spec.id()));
-        NativeTask task = new NativeTask(host, namespace, spec, Executables.resolve(spec.process()), Optional.empty(),
-                output, tree, options.cgroupEveryTask());
-        CompletableFuture<Optional<Exit>> exit = new CompletableFuture<>();
-        if (pid == 0 && cgroup.isPresent()) {
-            // Spawned, but its Overseer died before it wrote the pid down: the task's cgroup still names it.
-            Optional<ProcFs.Stat> init = initProcess(cgroup.get());
-            if (init.isPresent()) {
-                pid = init.get().pid();
-                startTime = ProcFs.startTime(pid).orElse(0);
-            }
-        }
-        long found = pid;
-        long foundStart = startTime;
-        boolean plausible = pid > 0 && pid <= Integer.MAX_VALUE && startTime > 0;
-        boolean alive = plausible && task.adopt((int) pid, startTime, cgroup,
-                e -> exit.complete(e.known() ? Optional.of(e) : Optional.empty()));
-        if (!alive) {
-            // Gone already: its exit may be in the exits directory, or about to be (the monitor may still hold
-            // the zombie). Its cgroups, if any, are removed when the task is deleted.
-            task.adoptGone(cgroup);
-            if (plausible && host.exitDir().isPresent()) {
-                task.keepExitFile(found, foundStart);
-                Thread.ofVirtual().name("overseer-exit-" + found).start(() -> {
-                    Optional<Exit> e = NativeProcess.recordedExit(host, found, foundStart).map(task::withOomKill);
-                    // The caller watches the exit right after this returns: once it does, completing runs its
-                    // recording here, and only then may the file go (a crash before leaves it to the next).
-                    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
-                    while (exit.getNumberOfDependents() == 0 && System.nanoTime() < deadline) {
-                        java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
-                    }
-                    boolean watched = exit.getNumberOfDependents() > 0;
-                    exit.complete(e);
-                    if (watched && e.isPresent()) {
-                        task.forgetExitFile();
-                    }
-                });
-            } else {
-                exit.complete(Optional.empty());
-            }
-        }
-        return new Adopted(task, pid, exit);
+        return recovery.reattach(namespace, spec, output, recordedPid, recordedStart);
     }
 
     /**
@@ -231,38 +184,10 @@ public final class NativeRuntime implements TaskRuntime {
         tree.flatMap(t -> t.existing(namespace, spec.id())).ifPresent(TaskCgroup::remove);
     }
 
-    /**
-     * Every task cgroup under the parent that still holds processes, with its init (the leader of its own
-     * group, as every task is spawned; else its lowest pid) and what /proc tells of it: the command line
-     * (args[0] the executable's path), the environment and the working directory.
-     */
+    /** Every task cgroup under the parent that still holds processes (see {@link Recovery#found}). */
     @Override
     public List<Found> found() {
-        if (tree.isEmpty()) {
-            return List.of();
-        }
-        List<Found> out = new java.util.ArrayList<>();
-        for (String[] name : tree.get().taskNames()) {
-            Optional<TaskCgroup> cg = tree.get().existing(name[0], name[1]);
-            List<Long> procs = cg.map(TaskCgroup::procs).orElse(List.of());
-            if (procs.isEmpty()) {
-                continue; // an empty cgroup: nothing runs, and the next create of the name removes it
-            }
-            long pid = initProcess(cg.get()).map(ProcFs.Stat::pid).orElse(procs.stream().min(Long::compare).orElseThrow());
-            Optional<overseer.core.ProcessSpec> process = ProcFs.describe(pid);
-            if (process.isEmpty()) {
-                continue; // gone meanwhile
-            }
-            out.add(new Found(name[0], name[1], pid, ProcFs.startTime(pid).orElse(0),
-                    TaskSpec.of(name[1], process.get()), cg.get().toString()));
-        }
-        return out;
-    }
-
-    /** The task's init process among its cgroup's: the leader of its own process group, as every task is spawned. */
-    private static Optional<ProcFs.Stat> initProcess(TaskCgroup cgroup) {
-        return cgroup.procs().stream().map(ProcFs::stat).flatMap(Optional::stream)
-                .filter(st -> st.pgrp() == st.pid() && st.state() != 'Z').min(java.util.Comparator.comparingLong(ProcFs.Stat::pid));
+        return recovery.found();
     }
 
     /** Resolves {@code user}, after checking that this process may switch to it at all. */

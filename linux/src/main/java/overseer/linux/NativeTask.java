@@ -16,7 +16,6 @@ import overseer.core.spi.RuntimeProcess;
 import overseer.core.spi.RuntimeTask;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -133,12 +132,16 @@ final class NativeTask extends NativeProcess implements RuntimeTask {
             oom.start();
             startCycle();
         }
+        long started;
         try {
-            return super.start(exitListener);
+            started = super.start(exitListener);
         } catch (RuntimeException e) {
             removeCgroup();
             throw e;
         }
+        // Read at once, while the child is most likely unreaped (a zombie keeps its stat): 0 if it is gone.
+        startTime = ProcFs.startTimeEvenIfZombie(started).orElse(0);
+        return started;
     }
 
     /**
@@ -156,6 +159,7 @@ final class NativeTask extends NativeProcess implements RuntimeTask {
         if (!super.adopt(pid, startTime, exitListener)) {
             return false;
         }
+        this.startTime = startTime;
         cg.ifPresent(c -> {
             oom = new OomWatch(loop, c, () -> oomListener.run());
             oom.start();
@@ -265,15 +269,19 @@ final class NativeTask extends NativeProcess implements RuntimeTask {
         signal(Signal.SIGCONT, true);
     }
 
+    /** The init's start time, read once at its start or adoption; never taken lock-step with its exit. */
+    private volatile long startTime;
+
+    @Override
+    public long startTime() {
+        return startTime;
+    }
+
     // --- pids and stats -------------------------------------------------------------------------------
 
     @Override
     public List<ProcessInfo> pids() {
-        List<ProcessInfo> out = new ArrayList<>();
-        for (long pid : members()) {
-            ProcFs.stat(pid).filter(s -> s.state() != 'Z').ifPresent(s -> out.add(new ProcessInfo(pid, s.comm())));
-        }
-        return out;
+        return ProcFs.live(members());
     }
 
     /** Every process of the task: its cgroup's, or the members of its process groups. */

@@ -26,8 +26,12 @@ final class PidfdLifecycle {
         record Status(int code, int status) implements Peeked {
         }
 
-        /** Not exited after all (an early wake-up), or already being reported. */
+        /** Not exited after all: an early wake-up. */
         record NotYet() implements Peeked {
+        }
+
+        /** Already being reported (by the loop or by a caller that waited here), or reaped. */
+        record Taken() implements Peeked {
         }
 
         /** Not our child (adopted after a restart) or reaped by someone else: the status is not ours to read. */
@@ -36,6 +40,9 @@ final class PidfdLifecycle {
     }
 
     private static final Peeked NOT_YET = new Peeked.NotYet();
+    private static final Peeked TAKEN = new Peeked.Taken();
+    /** One-shot: whoever collects the exit reaps it, and the loop must not spin on a pidfd another holds. */
+    private static final int EVENTS = LibC.EPOLLIN | EventLoop.EPOLLONESHOT;
 
     private final EventLoop loop;
     private int pidfd = NONE;
@@ -64,7 +71,7 @@ final class PidfdLifecycle {
             this.pidfd = fd;
             this.token = t;
         }
-        loop.register(fd, t, ev -> exited.run());
+        loop.register(fd, t, EVENTS, ev -> exited.run());
     }
 
     int pid() {
@@ -77,7 +84,7 @@ final class PidfdLifecycle {
      */
     synchronized Peeked peek() {
         if (reaped || reporting || pidfd == NONE) {
-            return NOT_YET;
+            return TAKEN;
         }
         MemorySegment info = SIGINFO.get();
         try {
@@ -91,6 +98,38 @@ final class PidfdLifecycle {
         reporting = true;
         return new Peeked.Status(info.get(ValueLayout.JAVA_INT, LibC.SIGINFO_CODE),
                 info.get(ValueLayout.JAVA_INT, LibC.SIGINFO_STATUS));
+    }
+
+    /** After a {@link Peeked.NotYet}: the loop watches the pidfd again (it fires once per arming). */
+    synchronized void rearm() {
+        if (reaped || reporting || pidfd == NONE) {
+            return;
+        }
+        try {
+            loop.rearm(pidfd, token, EVENTS);
+        } catch (LibC.Errno e) {
+            System.getLogger(PidfdLifecycle.class.getName()).log(System.Logger.Level.ERROR,
+                    "cannot watch pid " + pid + " again: " + e.getMessage());
+        }
+    }
+
+    /**
+     * For a caller about to wait for the exit itself: the pidfd's number, with the loop's registration
+     * silenced so that the exit wakes one thread, the caller, as waitpid would. {@code NONE} when the exit is
+     * already being reported or gone. The number is only polled, never acted on: should another thread
+     * collect the exit and close the pidfd meanwhile, the caller's {@link #peek} says so under this lock.
+     * A caller that did not collect the exit calls {@link #rearm}.
+     */
+    synchronized int borrow() {
+        if (reaped || reporting || pidfd == NONE) {
+            return NONE;
+        }
+        try {
+            loop.disarm(pidfd, token);
+            return pidfd;
+        } catch (LibC.Errno e) {
+            return NONE; // still armed: the loop keeps the exit
+        }
     }
 
     /** After the exit was reported: the zombie goes, and with it the pid. */

@@ -49,6 +49,15 @@ final class ProcFs {
         return out;
     }
 
+    /** Those of {@code pids} that are alive (not zombies), with their command names. */
+    static List<overseer.core.ProcessInfo> live(List<Long> pids) {
+        List<overseer.core.ProcessInfo> out = new ArrayList<>();
+        for (long pid : pids) {
+            stat(pid).filter(s -> s.state() != 'Z').ifPresent(s -> out.add(new overseer.core.ProcessInfo(pid, s.comm())));
+        }
+        return out;
+    }
+
     static Optional<Stat> stat(long pid) {
         return statFields(pid).map(f -> new Stat(pid, f.comm, f.rest[0].charAt(0), Long.parseLong(f.rest[1]),
                 Long.parseLong(f.rest[2])));
@@ -105,6 +114,15 @@ final class ProcFs {
         long rss = Long.parseLong(r[24 - 3]) * PAGE_SIZE;
         long swap = statusKb(pid, "VmSwap:");
         return Optional.of(new Usage(pid, ticksToNs(ticks), ticksToNs(started), rss, vms, swap));
+    }
+
+    /**
+     * CPU time of {@code pid} and of every child it has reaped (utime, stime, cutime, cstime: fields 14 to 17),
+     * in clock ticks, the unit of /proc/stat; 0 when it is gone.
+     */
+    static long cpuTicksWithReapedChildren(long pid) {
+        return statFields(pid).map(f -> Long.parseLong(f.rest[14 - 3]) + Long.parseLong(f.rest[15 - 3])
+                + Long.parseLong(f.rest[16 - 3]) + Long.parseLong(f.rest[17 - 3])).orElse(0L);
     }
 
     private static long ticksToNs(long ticks) {

@@ -13,9 +13,10 @@ import java.util.concurrent.TimeUnit;
  * 0-core's ProcessStats for the processes of one task. CPU is a percentage of one core since the previous
  * sample of the same process, or since the process started for its first sample. The kernel counts CPU in
  * clock ticks (10 ms), so a sample less than {@link #MIN_INTERVAL_NS} after the previous one is measured
- * from the one before instead of reading as 0 %.
+ * from the one before instead of reading as 0 %. One per task: every runtime samples through one, so
+ * {@link ProcessStats#cpu()} means the same whichever made the task.
  */
-final class ProcessSampler {
+public final class ProcessSampler {
     private static final long MIN_INTERVAL_NS = TimeUnit.MILLISECONDS.toNanos(100);
 
     /** A baseline: CPU used at a moment; {@code startedNs} tells a process from a later one with its pid. */
@@ -27,6 +28,9 @@ final class ProcessSampler {
     }
 
     private final Map<Long, Seen> previous = new HashMap<>();
+
+    public ProcessSampler() {
+    }
 
     synchronized List<Sample> sample(List<Long> pids) {
         long now = System.nanoTime();

@@ -10,7 +10,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,42 +27,6 @@ import java.util.stream.Stream;
 public final class Subreaper {
     private final Arena arena = Arena.ofShared();
     private final MemorySegment info = arena.allocate(LibC.SIGINFO_SIZE, 8);
-
-    /** A spawned child, reachable through its pidfd until {@link #close()}. */
-    public static final class Child implements AutoCloseable {
-        private final int pid;
-        private int pidfd;
-
-        private Child(int pid, int pidfd) {
-            this.pid = pid;
-            this.pidfd = pidfd;
-        }
-
-        public int pid() {
-            return pid;
-        }
-
-        /** Sends {@code signal} through the pidfd; false when the child has exited (or was closed). */
-        public synchronized boolean signal(Signal signal) {
-            if (pidfd < 0) {
-                return false;
-            }
-            try {
-                LibC.pidfdSendSignal(pidfd, signal.number());
-                return true;
-            } catch (LibC.Errno e) {
-                return false;
-            }
-        }
-
-        @Override
-        public synchronized void close() {
-            if (pidfd >= 0) {
-                LibC.close(pidfd);
-                pidfd = -1;
-            }
-        }
-    }
 
     /** A child that has exited and is not reaped yet: its pid still names it. */
     public record Exited(int pid, Exit exit) {
@@ -101,12 +64,7 @@ public final class Subreaper {
      * inherited.
      */
     public Child spawn(List<String> argv, Map<String, String> env) {
-        int pid = PosixSpawn.spawn(SpawnPlan.of(argv, SpawnPlan.environment(env), SpawnPlan.Group.NEW_GROUP));
-        try {
-            return new Child(pid, LibC.pidfdOpen(pid)); // our unreaped child: the pid cannot name another process
-        } catch (LibC.Errno e) {
-            throw OverseerException.internal("cannot open a pidfd for " + pid + ": " + e.getMessage(), e);
-        }
+        return Child.spawn(SpawnPlan.of(argv, SpawnPlan.environment(env), SpawnPlan.Group.NEW_GROUP));
     }
 
     /**
@@ -135,12 +93,7 @@ public final class Subreaper {
             throw OverseerException.internal("waitid: " + e.getMessage(), e);
         }
         int pid = info.get(ValueLayout.JAVA_INT, LibC.SIGINFO_PID);
-        int code = info.get(ValueLayout.JAVA_INT, LibC.SIGINFO_CODE);
-        int status = info.get(ValueLayout.JAVA_INT, LibC.SIGINFO_STATUS);
-        Instant now = Instant.now();
-        Exit exit = code == LibC.CLD_KILLED || code == LibC.CLD_DUMPED
-                ? Exit.killed(Signal.of(status), false, now) : Exit.exited(status, now);
-        return Optional.of(new Exited(pid, exit));
+        return Optional.of(new Exited(pid, Child.exitOf(info)));
     }
 
     /** Reaps an exited child that {@link #awaitExit} reported: from then on its pid may be reused. */

@@ -337,11 +337,59 @@ class FakeCgroupTreeTest {
 
     @Test
     void cpuWeightAndIoWeightMapOntoV1Ranges() {
-        assertThat(TaskCgroup.cpuShares(1)).isEqualTo(10);
-        assertThat(TaskCgroup.cpuShares(100)).isEqualTo(1024);
-        assertThat(TaskCgroup.cpuShares(10_000)).isEqualTo(102_400);
-        assertThat(TaskCgroup.blkioWeight(1)).isEqualTo(10);
-        assertThat(TaskCgroup.blkioWeight(10_000)).isEqualTo(1000);
+        assertThat(CgroupLimits.cpuShares(1)).isEqualTo(10);
+        assertThat(CgroupLimits.cpuShares(100)).isEqualTo(1024);
+        assertThat(CgroupLimits.cpuShares(10_000)).isEqualTo(102_400);
+        assertThat(CgroupLimits.blkioWeight(1)).isEqualTo(10);
+        assertThat(CgroupLimits.blkioWeight(10_000)).isEqualTo(1000);
+    }
+
+    // --- limits as a mapping --------------------------------------------------------------------------
+
+    /** Each write as "field file=value", the file relative to the fake root. */
+    private List<String> written(List<CgroupLimits.Write> writes) throws IOException {
+        Path real = root.toRealPath();
+        return writes.stream().map(w -> w.field() + " " + real.relativize(w.file()) + "=" + w.value()).toList();
+    }
+
+    @Test
+    void limitsMapToWritesInTheOrderV1TakesThemAndWriteNothing() throws IOException {
+        hybrid();
+        CgroupLayout l = CgroupLayout.detect(root).withoutV2();
+        Map<Controller, Path> dirs = new java.util.EnumMap<>(Controller.class);
+        l.v1().forEach((c, mount) -> dirs.put(c, mount.resolve("ns/t")));
+        Path memsw = dirs.get(Controller.MEMORY).resolve("memory.memsw.limit_in_bytes");
+        write(memsw, 16 * MIB + "\n"); // an earlier, smaller memory+swap limit
+        Resources r = Resources.builder().cpus(0.25).cpuWeight(50).memoryBytes(64 * MIB).swapBytes(128 * MIB).pidsLimit(7).build();
+
+        assertThat(written(CgroupLimits.of(r, l, dirs))).as("raising memory+swap: it goes up first").containsExactly(
+                "resources.cpus cpu,cpuacct/ns/t/cpu.cfs_period_us=100000",
+                "resources.cpus cpu,cpuacct/ns/t/cpu.cfs_quota_us=25000",
+                "resources.cpuWeight cpu,cpuacct/ns/t/cpu.shares=512",
+                "resources.swapBytes memory/ns/t/memory.memsw.limit_in_bytes=" + 128 * MIB,
+                "resources.memoryBytes memory/ns/t/memory.limit_in_bytes=" + 64 * MIB,
+                "resources.pidsLimit pids/ns/t/pids.max=7");
+        assertThat(read(memsw)).as("a mapping writes nothing").isEqualTo(Long.toString(16 * MIB));
+
+        write(memsw, "9223372036854771712\n"); // unlimited: the memory limit must come down below it first
+        assertThat(written(CgroupLimits.of(Resources.builder().memoryBytes(64 * MIB).swapBytes(128 * MIB).build(), l, dirs)))
+                .as("lowering memory+swap: the memory limit goes down first")
+                .containsExactly("resources.memoryBytes memory/ns/t/memory.limit_in_bytes=" + 64 * MIB,
+                        "resources.swapBytes memory/ns/t/memory.memsw.limit_in_bytes=" + 128 * MIB);
+    }
+
+    @Test
+    void aLimitWhoseControllerIsMissingIsUnavailableNamingTheField() throws IOException {
+        pureV2();
+        CgroupLayout l = CgroupLayout.detect(root);
+        Map<Controller, Path> dirs = Map.of(Controller.CPU, root.resolve("ns/t"));
+
+        assertThat(written(CgroupLimits.of(Resources.builder().cpus(2).build(), l, dirs)))
+                .containsExactly("resources.cpus ns/t/cpu.max=200000 100000");
+        OverseerException e = catchThrowableOfType(OverseerException.class,
+                () -> CgroupLimits.of(Resources.builder().pidsLimit(5).build(), l, dirs));
+        assertThat(e.kind()).isEqualTo(ErrorKind.UNAVAILABLE);
+        assertThat(e.getMessage()).isEqualTo("resources.pidsLimit: this host has no pids controller");
     }
 
     @Test

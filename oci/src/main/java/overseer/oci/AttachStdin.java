@@ -1,5 +1,7 @@
 package overseer.oci;
 
+import overseer.linux.SeqpacketSocket;
+
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,7 +22,7 @@ final class AttachStdin extends OutputStream {
     private static final int PACKET = 8192;
 
     private final ByteArrayOutputStream early = new ByteArrayOutputStream();
-    private int fd = -1;
+    private SeqpacketSocket socket;
     private boolean closed;
 
     /**
@@ -28,21 +30,21 @@ final class AttachStdin extends OutputStream {
      * removes its socket when it exits) has no stdin left: this stream is then closed, and later writes fail.
      */
     synchronized void connect(Path socket) {
-        if (fd >= 0) {
+        if (this.socket != null) {
             return;
         }
         byte[] pending = early.toByteArray();
         early.reset();
         try {
-            fd = LibC.connectSeqpacket(socket.toString());
-            LibC.shutdown(fd, LibC.SHUT_RD);
+            this.socket = SeqpacketSocket.connect(socket);
+            this.socket.shutdownInput();
             send(pending, 0, pending.length);
-        } catch (LibC.Errno | IOException gone) {
+        } catch (IOException gone) {
             closed = true;
         }
-        if (closed && fd >= 0) {
-            LibC.close(fd);
-            fd = -1;
+        if (closed && this.socket != null) {
+            this.socket.close();
+            this.socket = null;
         }
     }
 
@@ -75,7 +77,7 @@ final class AttachStdin extends OutputStream {
         if (closed) {
             throw new IOException("stdin is closed");
         }
-        if (fd < 0) {
+        if (socket == null) {
             early.write(b, off, len);
             return;
         }
@@ -84,11 +86,7 @@ final class AttachStdin extends OutputStream {
 
     private void send(byte[] b, int off, int len) throws IOException {
         for (int i = 0; i < len; i += PACKET) {
-            try {
-                LibC.send(fd, b, off + i, Math.min(PACKET, len - i));
-            } catch (LibC.Errno e) {
-                throw new IOException("writing to stdin: " + e.getMessage(), e);
-            }
+            socket.send(b, off + i, Math.min(PACKET, len - i));
         }
     }
 
@@ -99,9 +97,9 @@ final class AttachStdin extends OutputStream {
             return;
         }
         closed = true;
-        if (fd >= 0) {
-            LibC.close(fd);
-            fd = -1;
+        if (socket != null) {
+            socket.close();
+            socket = null;
         }
     }
 }

@@ -19,19 +19,6 @@ final class Cgroups {
     private Cgroups() {
     }
 
-    /** "v2", "hybrid" or "v1", from the mount table. */
-    static String mode() {
-        boolean v2Root = false;
-        boolean v2Unified = false;
-        for (String[] m : mounts()) {
-            if (m[1].equals("cgroup2")) {
-                v2Root |= m[0].equals("/sys/fs/cgroup");
-                v2Unified |= m[0].equals("/sys/fs/cgroup/unified");
-            }
-        }
-        return v2Root ? "v2" : v2Unified ? "hybrid" : "v1";
-    }
-
     /** The directory of the absolute cgroup {@code path} in every mounted hierarchy. */
     static List<Path> directories(String path) {
         List<Path> dirs = new ArrayList<>();
@@ -63,22 +50,6 @@ final class Cgroups {
         }
     }
 
-    /** The cgroup of {@code pid} in the hierarchy mounted at {@code m}, from /proc/PID/cgroup. */
-    private static java.util.Optional<String> ownPath(List<String> cgroupLines, String[] m) {
-        for (String line : cgroupLines) {
-            String[] f = line.split(":", 3);
-            if (f.length < 3) {
-                continue;
-            }
-            boolean match = m[1].equals("cgroup2") ? f[1].isEmpty()
-                    : List.of(f[1].split(",")).stream().anyMatch(c -> List.of(m[2].split(",")).contains(c));
-            if (match) {
-                return java.util.Optional.of(f[2]);
-            }
-        }
-        return java.util.Optional.empty();
-    }
-
     /** Mount point, file system type and super options of every mount. */
     static List<String[]> mounts() {
         List<String[]> out = new ArrayList<>();
@@ -98,23 +69,5 @@ final class Cgroups {
     /** How many mounts this process sees: the count must not grow when tasks come and go (DESIGN.md). */
     static int mountCount() {
         return mounts().size();
-    }
-
-    /** The cgroup directory of process {@code pid} in the hierarchy of {@code controller} ("" for v2). */
-    static java.util.Optional<Path> of(long pid, String controller) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(Path.of("/proc", Long.toString(pid), "cgroup"));
-        } catch (IOException e) {
-            return java.util.Optional.empty();
-        }
-        for (String[] m : mounts()) {
-            boolean wanted = controller.isEmpty() ? m[1].equals("cgroup2")
-                    : m[1].equals("cgroup") && List.of(m[2].split(",")).contains(controller);
-            if (wanted) {
-                return ownPath(lines, m).map(p -> Path.of(m[0], p));
-            }
-        }
-        return java.util.Optional.empty();
     }
 }

@@ -1,6 +1,9 @@
 package overseer.oci;
 
+import overseer.core.Exit;
 import overseer.core.OverseerException;
+import overseer.linux.Child;
+import overseer.linux.Descriptors;
 import tools.jackson.databind.JsonNode;
 
 import java.nio.charset.StandardCharsets;
@@ -76,24 +79,27 @@ final class Conmon {
         if (mode == Mode.RESTORE) {
             argv.addAll(List.of("--restore", restore.orElseThrow().toString()));
         }
-        String[] env = {Program.ENV[0], "_OCI_SYNCPIPE=3"};
+        List<String> env = List.of(Program.ENV.getFirst(), "_OCI_SYNCPIPE=3");
         int[] sync = null;
         int[] err = null;
         try {
-            sync = LibC.pipe();
-            err = LibC.pipe();
+            sync = Descriptors.pipe();
+            err = Descriptors.pipe();
+            Exit first;
             // conmon's cwd is where it drops a second "oom" marker: keep it in the persist directory too.
-            int pid = LibC.spawn(argv.toArray(String[]::new), env, paths.persist().toString(), new int[] {-1, -1, err[1], sync[1]});
-            LibC.close(sync[1]);
-            sync[1] = -1;
-            LibC.close(err[1]);
-            err[1] = -1;
-            // The first conmon forks its monitor and exits at once; it is Overseer's only child here.
-            int status = LibC.waitpid(pid);
-            String line = LibC.readLine(sync[0]);
+            try (Child child = Child.spawn(argv, env, Optional.of(paths.persist()),
+                    Child.DEV_NULL, Child.DEV_NULL, err[1], sync[1])) {
+                Descriptors.close(sync[1]);
+                sync[1] = -1;
+                Descriptors.close(err[1]);
+                err[1] = -1;
+                // The first conmon forks its monitor and exits at once; it is Overseer's only child here.
+                first = child.awaitExit();
+            }
+            String line = Descriptors.readLine(sync[0]);
             if (line.isEmpty()) {
-                String said = new String(LibC.readAll(err[0]), StandardCharsets.UTF_8).strip();
-                throw OverseerException.internal("conmon exited (status " + Program.exitCode(status) + ") without starting "
+                String said = new String(Descriptors.readAll(err[0]), StandardCharsets.UTF_8).strip();
+                throw OverseerException.internal("conmon exited (status " + first.exitCode() + ") without starting "
                         + paths.containerId() + (said.isEmpty() ? "" : ": " + said), null);
             }
             JsonNode msg = Bundle.JSON.readTree(line);
@@ -106,15 +112,8 @@ final class Conmon {
                 throw OverseerException.internal(runtime.name() + " could not " + verb(mode) + " " + paths.containerId() + ": " + why, null);
             }
             return started;
-        } catch (LibC.Errno e) {
-            throw OverseerException.internal("cannot start conmon: " + e.getMessage(), e);
         } finally {
-            for (int[] p : new int[][] {sync, err}) {
-                if (p != null) {
-                    LibC.close(p[0]);
-                    LibC.close(p[1]);
-                }
-            }
+            Descriptors.closeAll(sync, err);
         }
     }
 

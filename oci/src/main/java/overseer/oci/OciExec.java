@@ -4,6 +4,7 @@ import overseer.core.OverseerException;
 import overseer.core.ProcessOutput;
 import overseer.core.ProcessSpec;
 import overseer.core.Signal;
+import overseer.linux.Pidfd;
 
 import java.util.Optional;
 
@@ -13,7 +14,8 @@ import java.util.Optional;
  * reaches a task's init process.
  */
 final class OciExec extends OciProcess {
-    private int pidfd = -1;
+    /** Empty once it exited before it could be opened: its exit file tells then. */
+    private Optional<Pidfd> pidfd = Optional.empty();
 
     OciExec(OciRuntime runtime, TaskPaths paths, ProcessSpec spec, ProcessOutput output) {
         super(runtime, paths, spec, output);
@@ -23,11 +25,7 @@ final class OciExec extends OciProcess {
     protected long launch() {
         long p = Conmon.start(runtime.conmon(), runtime.binary(), paths, Conmon.Mode.EXEC, spec.stdin() != overseer.core.Redirect.NULL,
                 false, ConmonLog.wanted(spec), Optional.empty());
-        try {
-            pidfd = LibC.pidfdOpen(p);
-        } catch (LibC.Errno e) {
-            pidfd = -1; // it exited already: its exit file will tell
-        }
+        pidfd = Pidfd.open(p);
         return p;
     }
 
@@ -39,37 +37,20 @@ final class OciExec extends OciProcess {
             // Its descendants first, while the process still holds them as its own.
             ProcessHandle.of(pid).ifPresent(h -> h.descendants().forEach(d -> signalPid(d.pid(), signal)));
         }
-        try {
-            if (pidfd < 0) {
-                throw OverseerException.failedPrecondition("process already finished");
-            }
-            LibC.pidfdSendSignal(pidfd, signal.number());
-        } catch (LibC.Errno e) {
-            if (e.errno == LibC.ESRCH) {
-                throw OverseerException.failedPrecondition("process already finished");
-            }
-            throw OverseerException.internal("signal " + signal + " to " + pid, e);
+        if (!pidfd.map(p -> p.signal(signal)).orElse(false)) {
+            throw OverseerException.failedPrecondition("process already finished");
         }
     }
 
     private static void signalPid(long pid, Signal signal) {
-        try {
-            int fd = LibC.pidfdOpen(pid);
-            try {
-                LibC.pidfdSendSignal(fd, signal.number());
-            } finally {
-                LibC.close(fd);
-            }
-        } catch (LibC.Errno gone) {
-            // exited meanwhile
-        }
+        Pidfd.signal(pid, signal); // false when it exited meanwhile: nothing left to signal
     }
 
     @Override
     public synchronized void release() {
         forget();
-        LibC.close(pidfd);
-        pidfd = -1;
+        pidfd.ifPresent(Pidfd::close);
+        pidfd = Optional.empty();
         Files2.deleteTree(paths.dir());
     }
 }

@@ -7,6 +7,7 @@ import overseer.core.ProcessSpec;
 import overseer.core.Redirect;
 import overseer.core.Signal;
 import overseer.core.spi.RuntimeProcess;
+import overseer.linux.ProcStat;
 
 import java.io.FileInputStream;
 import java.io.IOException;
@@ -43,6 +44,8 @@ abstract class OciProcess implements RuntimeProcess {
     private volatile Consumer<Exit> onExit;
     protected volatile Runnable onOom;
     protected volatile long pid;
+    /** Read as soon as the pid is known: later the pid may name another process. */
+    private volatile long startTime;
 
     OciProcess(OciRuntime runtime, TaskPaths paths, ProcessSpec spec, ProcessOutput output) {
         this.runtime = runtime;
@@ -50,6 +53,11 @@ abstract class OciProcess implements RuntimeProcess {
         this.spec = spec;
         this.output = output;
         this.stdin = spec.stdin() == Redirect.NULL ? null : new AttachStdin();
+    }
+
+    @Override
+    public long startTime() {
+        return startTime;
     }
 
     /** Runs the process under conmon and returns its pid once it runs. */
@@ -62,6 +70,7 @@ abstract class OciProcess implements RuntimeProcess {
         try {
             keys = runtime.watcher().register(onChange, paths.dir(), paths.exits());
             pid = launch();
+            startTime = ProcStat.startTime(pid);
         } catch (IOException | RuntimeException e) {
             runtime.watcher().unregister(onChange, keys);
             log.finish();
@@ -92,6 +101,7 @@ abstract class OciProcess implements RuntimeProcess {
      */
     void adopt(long pid, Consumer<Exit> onExit) throws IOException {
         this.pid = pid;
+        this.startTime = ProcStat.startTime(pid);
         this.onExit = onExit;
         this.log = new ConmonLog(paths.log(), spec, output, true);
         if (stdin != null) {

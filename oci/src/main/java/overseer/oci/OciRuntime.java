@@ -1,15 +1,14 @@
 package overseer.oci;
 
 import overseer.core.Exit;
-import overseer.core.Identifiers;
 import overseer.core.Isolation;
 import overseer.core.OverseerException;
 import overseer.core.ProcessOutput;
 import overseer.core.ProcessSpec;
 import overseer.core.TaskSpec;
-import overseer.core.User;
 import overseer.core.spi.TaskRuntime;
 import overseer.core.spi.RuntimeTask;
+import overseer.linux.CgroupLayout;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,8 +20,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
-import java.util.stream.Stream;
 
 /**
  * Isolated tasks: each task is an OCI container (runc or crun) whose processes run under conmon, so that they
@@ -35,17 +32,16 @@ import java.util.stream.Stream;
 public final class OciRuntime implements TaskRuntime {
     private static final Map<String, RuntimeProbe.Found> PROBED = new ConcurrentHashMap<>();
 
-    private final Path state;
+    private final StateDir state;
     private final RuntimeBinary binary;
     private final Path conmon;
     private final String conmonVersion;
     private final List<String> notes;
     private final Isolation defaultIsolation;
     private final String cgroupParent;
-    private final boolean deleteInBackground;
     private final Map<String, Isolation> isolations = new ConcurrentHashMap<>();
     private final Map<String, Path> restores = new ConcurrentHashMap<>();
-    private final Map<String, CompletableFuture<Void>> deleting = new ConcurrentHashMap<>();
+    private final Deletions deletions;
     private final Map<String, OciTask> live = new ConcurrentHashMap<>();
     private final Watcher watcher;
     private volatile Optional<Optional<String>> checkpointProblem = Optional.empty();
@@ -54,7 +50,7 @@ public final class OciRuntime implements TaskRuntime {
         if (!isRoot()) {
             throw OverseerException.unavailable("isolated tasks need root: rootless containers are not supported");
         }
-        this.state = b.stateDir.toAbsolutePath();
+        this.state = new StateDir(b.stateDir);
         this.conmon = b.conmon != null ? b.conmon : RuntimeProbe.which("conmon")
                 .orElseThrow(() -> OverseerException.unavailable("conmon is not installed (apt-get install conmon)"));
         Path unshare = b.unshare != null ? b.unshare : RuntimeProbe.which("unshare")
@@ -64,17 +60,12 @@ public final class OciRuntime implements TaskRuntime {
         }
         this.cgroupParent = b.cgroupParent;
         RuntimeProbe.Found found = PROBED.computeIfAbsent(b.runtime + " " + unshare + " " + cgroupParent,
-                k -> RuntimeProbe.choose(b.runtime, state.resolve("probe"), unshare, cgroupParent));
+                k -> RuntimeProbe.choose(b.runtime, state.root().resolve("probe"), unshare, cgroupParent));
         this.binary = found.binary();
         this.notes = found.notes();
         this.conmonVersion = RuntimeProbe.version(conmon);
         this.defaultIsolation = b.isolation;
-        this.deleteInBackground = b.deleteInBackground;
-        // conmon's attach socket is reached through STATE/sockets/CUUID/attach; a socket path has 107 bytes at most.
-        int socketPath = state.resolve("sockets").toString().length() + 1 + 16 + "/attach".length();
-        if (socketPath > 100) {
-            throw OverseerException.invalidArgument("stateDir: \"%s\" is too long for the tasks' sockets (at most 60 characters)", state);
-        }
+        this.deletions = new Deletions(b.deleteInBackground);
         this.watcher = new Watcher(); // last: its threads must not outlive a constructor that failed
     }
 
@@ -123,9 +114,9 @@ public final class OciRuntime implements TaskRuntime {
     public RuntimeTask create(String namespace, TaskSpec spec, ProcessOutput output) {
         refuseTerminal(spec.process());
         String key = key(namespace, spec.id());
-        awaitDeletion(key);
+        deletions.await(key);
         Isolation iso = spec.isolation().orElseGet(() -> isolations.getOrDefault(key, defaultIsolation));
-        TaskPaths paths = TaskPaths.init(state, namespace, spec.id());
+        TaskPaths paths = state.task(namespace, spec.id());
         if (Files.exists(paths.dir()) && !Files.exists(paths.conmonPidFile()) && !Files.exists(paths.pidFile())) {
             // A task created and never started (the daemon that made it died): no container, only its bundle,
             // which is made again from the spec.
@@ -136,28 +127,9 @@ public final class OciRuntime implements TaskRuntime {
                     namespace, spec.id(), paths.dir());
         }
         try {
-            Bundle.privateDir(paths.dir());
-            Files.createDirectories(paths.exits());
-            Files.createDirectories(paths.persist());
-            Files.createDirectories(paths.runtimeRoot());
-            Files.createDirectories(paths.socketDir());
-            RootfsView view = Bundle.prepareRoot(paths, iso);
-            String program = view.resolveProgram(spec.process()).toString();
-            view.requireCwd(spec.process());
-            RootfsView.requireRedirects(spec.process());
-            view.requireShellForMerge(spec.process());
-            Bundle.Ids ids = ids(view, spec.process());
-            if (ids.uid() != 0 && iso.rootfs().isEmpty()) {
-                List<String> owned = new java.util.ArrayList<>(Bundle.TASK_DIRS);
-                Bundle.ALLOC_DIRS.forEach(d -> owned.add("alloc/" + d));
-                for (String d : owned) {
-                    Path dir = paths.rootfs().resolve(d);
-                    Files.setAttribute(dir, "unix:uid", ids.uid());
-                    Files.setAttribute(dir, "unix:gid", ids.gid());
-                }
-            }
-            OciTask task = new OciTask(this, paths, namespace, spec.id(), spec.process(), output, iso, view, ids, program,
-                    spec.startResources(), cgroupParent + "/" + namespace + "/" + spec.id());
+            TaskFiles.Prepared files = TaskFiles.prepare(paths, iso, spec.process());
+            OciTask task = new OciTask(this, paths, namespace, spec.id(), spec.process(), output, iso, files.view(),
+                    files.ids(), files.program(), spec.startResources(), cgroupParent + "/" + namespace + "/" + spec.id());
             Path image = restores.remove(key);
             if (image != null) {
                 task.restoreFrom(image);
@@ -183,7 +155,7 @@ public final class OciRuntime implements TaskRuntime {
      * its whole log from the beginning. NOT_FOUND if there is no such task here.
      */
     public Reattached reattach(String namespace, TaskSpec spec, ProcessOutput output) {
-        TaskPaths paths = TaskPaths.init(state, namespace, spec.id());
+        TaskPaths paths = state.task(namespace, spec.id());
         if (!Files.isDirectory(paths.dir())) {
             throw OverseerException.notFound("task does not exist: %s/%s (no files in %s)", namespace, spec.id(), paths.dir());
         }
@@ -191,9 +163,9 @@ public final class OciRuntime implements TaskRuntime {
         try {
             RootfsView view = Bundle.prepareRoot(paths, iso);
             OciTask task = new OciTask(this, paths, namespace, spec.id(), spec.process(), output, iso, view,
-                    ids(view, spec.process()), spec.process().args().getFirst(), spec.startResources(),
+                    UserIds.of(view, spec.process()), spec.process().args().getFirst(), spec.startResources(),
                     cgroupParent + "/" + namespace + "/" + spec.id());
-            long pid = awaitPid(paths);
+            long pid = StateDir.awaitPid(paths);
             CompletableFuture<Exit> exit = new CompletableFuture<>();
             if (pid != 0) {
                 task.adopt(pid, exit::complete);
@@ -219,23 +191,6 @@ public final class OciRuntime implements TaskRuntime {
         }
     }
 
-    /**
-     * The container's pid from conmon's pid file. A conmon caught starting by the crash writes it soon: it is
-     * given a few seconds while it lives; 0 when there is none.
-     */
-    private static long awaitPid(TaskPaths paths) throws IOException {
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
-        while (true) {
-            long pid = Files2.read(paths.pidFile()).map(Long::parseLong).orElse(0L);
-            long conmon = Files2.read(paths.conmonPidFile()).map(Long::parseLong).orElse(0L);
-            boolean starting = conmon > 0 && ProcessHandle.of(conmon).isPresent();
-            if (pid != 0 || !starting || System.nanoTime() > deadline || Files.exists(paths.exitFile())) {
-                return pid;
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(20));
-        }
-    }
-
     /** The SPI's reattach: conmon's exit file, not the pid, says whether and how the task ended. */
     @Override
     public Adopted reattach(String namespace, TaskSpec spec, ProcessOutput output, long pid, long startTime) {
@@ -257,17 +212,13 @@ public final class OciRuntime implements TaskRuntime {
 
     /** The ids of the tasks whose files are in this state directory for {@code namespace}. */
     public List<String> stored(String namespace) {
-        try (Stream<Path> s = Files.list(state.resolve("tasks").resolve(Identifiers.require("namespace", namespace)))) {
-            return s.map(p -> p.getFileName().toString()).sorted().toList();
-        } catch (IOException e) {
-            return List.of();
-        }
+        return state.stored(namespace);
     }
 
     /** What the runtime found on this host: the binary, why it was chosen, whether checkpoints work. */
     public OciInfo info() {
         Optional<String> problem = checkpointProblem();
-        return new OciInfo(binary.name(), binary.path(), binary.version(), conmon, conmonVersion, Cgroups.mode(), notes,
+        return new OciInfo(binary.name(), binary.path(), binary.version(), conmon, conmonVersion, CgroupLayout.detect().mode(), notes,
                 problem.isEmpty(), problem.orElse(""));
     }
 
@@ -292,57 +243,24 @@ public final class OciRuntime implements TaskRuntime {
      * for tests and for a deliberate reset, never on a normal close (tasks are meant to outlive Overseer).
      */
     public void destroyAll() {
-        awaitDeletions();
-        try (Stream<Path> roots = Files.exists(state.resolve("runtime")) ? Files.list(state.resolve("runtime")) : Stream.empty()) {
-            for (Path root : roots.toList()) {
-                Program.Result list = Program.run(binary.argv(root, "list", "-q"));
-                for (String id : list.stdout().lines().map(String::strip).filter(l -> !l.isEmpty()).toList()) {
-                    Program.run(binary.argv(root, "delete", "--force", id));
-                }
+        deletions.awaitAll();
+        for (Path root : state.runtimeRoots()) {
+            Program.Result list = Program.run(binary.argv(root, "list", "-q"));
+            for (String id : list.stdout().lines().map(String::strip).filter(l -> !l.isEmpty()).toList()) {
+                Program.run(binary.argv(root, "delete", "--force", id));
             }
-        } catch (IOException e) {
-            // nothing listed, nothing to kill
         }
-        Files2.deleteTree(state.resolve("tasks"));
-        Files2.deleteTree(state.resolve("runtime"));
-        Files2.deleteTree(state.resolve("sockets"));
+        state.deleteAll();
         Cgroups.removeEmpty(cgroupParent);
     }
 
     /** Waits for background deletions, stops watching, and removes empty state and cgroup directories. */
     @Override
     public void close() {
-        awaitDeletions();
+        deletions.awaitAll();
         watcher.close();
-        for (String sub : List.of("tasks", "runtime", "sockets")) {
-            removeEmptyDirs(state.resolve(sub));
-        }
-        removeEmptyDirs(state);
+        state.removeEmpty();
         Cgroups.removeEmpty(cgroupParent);
-    }
-
-    private static void removeEmptyDirs(Path dir) {
-        if (!Files.isDirectory(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.list(dir)) {
-            for (Path p : s.toList()) {
-                if (Files.isDirectory(p) && !Files.isSymbolicLink(p)) {
-                    try (Stream<Path> inner = Files.list(p)) {
-                        if (inner.findAny().isEmpty()) {
-                            Files.deleteIfExists(p);
-                        }
-                    }
-                }
-            }
-            try (Stream<Path> again = Files.list(dir)) {
-                if (again.findAny().isEmpty()) {
-                    Files.deleteIfExists(dir);
-                }
-            }
-        } catch (IOException e) {
-            // kept: something else uses it
-        }
     }
 
     // --- for the tasks -----------------------------------------------------------------------------
@@ -382,32 +300,12 @@ public final class OciRuntime implements TaskRuntime {
             }
             Files2.deleteTree(paths.dir());
         };
-        if (!deleteInBackground || !started) {
-            work.run();
-            return;
-        }
-        CompletableFuture<Void> f = CompletableFuture.runAsync(work, VIRTUAL);
-        deleting.put(key, f);
-        f.whenComplete((v, e) -> deleting.remove(key, f));
-    }
-
-    private static final java.util.concurrent.Executor VIRTUAL = Executors.newVirtualThreadPerTaskExecutor();
-
-    private void awaitDeletion(String key) {
-        CompletableFuture<Void> f = deleting.get(key);
-        if (f != null) {
-            f.join();
-        }
-    }
-
-    private void awaitDeletions() {
-        deleting.values().forEach(CompletableFuture::join);
+        deletions.run(key, started, work);
     }
 
     @Override
     public CompletableFuture<Void> released(String namespace, String id) {
-        CompletableFuture<Void> f = deleting.get(key(namespace, id));
-        return f == null ? CompletableFuture.completedFuture(null) : f.copy();
+        return deletions.done(key(namespace, id));
     }
 
     /**
@@ -418,11 +316,11 @@ public final class OciRuntime implements TaskRuntime {
     @Override
     public void purge(String namespace, TaskSpec spec) {
         String key = key(namespace, spec.id());
-        awaitDeletion(key);
+        deletions.await(key);
         if (live.containsKey(key)) {
             return;
         }
-        TaskPaths paths = TaskPaths.init(state, namespace, spec.id());
+        TaskPaths paths = state.task(namespace, spec.id());
         if (Files.isDirectory(paths.runtimeRoot().resolve(paths.containerId()))) {
             Program.Result r = run(paths, "delete", "--force", paths.containerId());
             if (!r.ok() && !RuntimeBinary.isMissing(r)) {
@@ -434,99 +332,13 @@ public final class OciRuntime implements TaskRuntime {
     }
 
     /**
-     * Every task whose files are in this state directory and that this runtime has not taken back: its pid
-     * while its container runs (0 once it ended, or before it ran), and its process as its bundle's
-     * config.json gives it, isolated by the default isolation.
+     * Every task whose files are in this state directory and that this runtime has not taken back (see
+     * {@link StateDir#found}), isolated by the default isolation.
      */
     @Override
     public List<Found> found() {
-        List<Found> out = new java.util.ArrayList<>();
-        Path tasks = state.resolve("tasks");
-        if (!Files.isDirectory(tasks)) {
-            return out;
-        }
-        try (Stream<Path> namespaces = Files.list(tasks)) {
-            for (Path ns : namespaces.filter(Files::isDirectory).toList()) {
-                for (String id : stored(ns.getFileName().toString())) {
-                    String namespace = ns.getFileName().toString();
-                    if (!live.containsKey(key(namespace, id)) && !deleting.containsKey(key(namespace, id))) {
-                        found(namespace, id).ifPresent(out::add);
-                    }
-                }
-            }
-        } catch (IOException | java.io.UncheckedIOException e) {
-            // a namespace removed while listing: what is left was listed
-        }
-        return out;
-    }
-
-    private Optional<Found> found(String namespace, String id) {
-        TaskPaths paths = TaskPaths.init(state, namespace, id);
-        ProcessSpec process;
-        try {
-            tools.jackson.databind.JsonNode p = tools.jackson.databind.json.JsonMapper.builder().build()
-                    .readTree(paths.config().toFile()).path("process");
-            List<String> args = new java.util.ArrayList<>();
-            p.path("args").forEach(a -> args.add(a.asString()));
-            Map<String, String> env = new java.util.LinkedHashMap<>();
-            p.path("env").forEach(kv -> {
-                String[] f = kv.asString().split("=", 2);
-                env.put(f[0], f.length > 1 ? f[1] : "");
-            });
-            process = ProcessSpec.builder(args.isEmpty() ? List.of("/bin/true") : args).env(env)
-                    .cwd(Path.of(p.path("cwd").asString("/"))).build();
-        } catch (RuntimeException e) {
-            // no bundle yet (a create cut short) or a broken one: still a task's files
-            process = ProcessSpec.of("/bin/true");
-        }
-        long pid = Files.exists(paths.exitFile()) ? 0 : Files2.read(paths.pidFile()).map(Long::parseLong).orElse(0L);
-        long startTime = 0;
-        if (pid > 0) {
-            startTime = Files2.read(Path.of("/proc", Long.toString(pid), "stat")).map(OciRuntime::startTime).orElse(0L);
-            if (startTime == 0) {
-                pid = 0; // ended while no conmon wrote its exit (or the pid file is stale)
-            }
-        }
-        return Optional.of(new Found(namespace, id, pid, startTime,
-                TaskSpec.of(id, process).withIsolation(defaultIsolation), paths.dir().toString()));
-    }
-
-    /** Field 22 of /proc/PID/stat, after the command name in parentheses. */
-    private static long startTime(String stat) {
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return f.length > 19 ? Long.parseLong(f[19]) : 0;
-    }
-
-    /** Numeric ids for the spec's user, names looked up in the task's own /etc/passwd and /etc/group. */
-    Bundle.Ids ids(RootfsView view, ProcessSpec spec) {
-        if (spec.user().isEmpty()) {
-            return Bundle.Ids.ROOT;
-        }
-        User u = spec.user().get();
-        int uid;
-        int gid;
-        if (User.numeric(u.user())) {
-            uid = Integer.parseInt(u.user());
-            gid = passwd(view).stream().filter(f -> f[2].equals(u.user())).findFirst().map(f -> Integer.parseInt(f[3])).orElse(uid);
-        } else {
-            String[] f = passwd(view).stream().filter(x -> x[0].equals(u.user())).findFirst().orElseThrow(() ->
-                    OverseerException.invalidArgument("user: no user \"%s\" in the task's /etc/passwd", u.user()));
-            uid = Integer.parseInt(f[2]);
-            gid = Integer.parseInt(f[3]);
-        }
-        if (u.group().isPresent()) {
-            String g = u.group().get();
-            gid = User.numeric(g) ? Integer.parseInt(g) : view.lines(Path.of("/etc/group")).orElse(List.of()).stream()
-                    .map(l -> l.split(":")).filter(x -> x.length > 2 && x[0].equals(g)).findFirst()
-                    .map(x -> Integer.parseInt(x[2])).orElseThrow(() ->
-                            OverseerException.invalidArgument("user: no group \"%s\" in the task's /etc/group", g));
-        }
-        return new Bundle.Ids(uid, gid);
-    }
-
-    private static List<String[]> passwd(RootfsView view) {
-        return view.lines(Path.of("/etc/passwd")).orElse(List.of()).stream().map(l -> l.split(":"))
-                .filter(f -> f.length > 3).toList();
+        return state.found((namespace, id) -> live.containsKey(key(namespace, id)) || deletions.underWay(key(namespace, id)),
+                defaultIsolation);
     }
 
     private static String key(String namespace, String id) {

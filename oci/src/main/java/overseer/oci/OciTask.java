@@ -11,6 +11,8 @@ import overseer.core.Signal;
 import overseer.core.TaskStats;
 import overseer.core.spi.RuntimeProcess;
 import overseer.core.spi.RuntimeTask;
+import overseer.linux.ProcessCgroup;
+import overseer.linux.ProcessSampler;
 
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -34,6 +36,8 @@ public final class OciTask extends OciProcess implements RuntimeTask {
     private final Bundle.Ids ids;
     private final String program;
     private final String cgroupsPath;
+    /** CPU % of each process since the previous stats call, as the native runtime measures it. */
+    private final ProcessSampler sampler = new ProcessSampler();
     private volatile Resources resources;
     private volatile Path restoreImage;
 
@@ -95,7 +99,7 @@ public final class OciTask extends OciProcess implements RuntimeTask {
         try {
             Files.createDirectories(p.exits());
             Files.createDirectories(p.persist());
-            Bundle.writeProcess(p, execSpec, exe, runtime.ids(view, execSpec), isolation);
+            Bundle.writeProcess(p, execSpec, exe, UserIds.of(view, execSpec), isolation);
         } catch (IOException e) {
             Files2.deleteTree(p.dir());
             throw OverseerException.internal("cannot prepare exec " + execId, e);
@@ -122,12 +126,7 @@ public final class OciTask extends OciProcess implements RuntimeTask {
     /** Every process in the task's cgroup: cheaper than the runtime's ps, and the same list. */
     @Override
     public List<ProcessInfo> pids() {
-        List<ProcessInfo> out = new ArrayList<>();
-        for (long p : TaskCgroup.of(pid).procs()) {
-            String comm = Files2.read(Path.of("/proc", Long.toString(p), "comm")).orElse("");
-            out.add(new ProcessInfo(p, comm));
-        }
-        return out;
+        return ProcessCgroup.of(pid).map(ProcessCgroup::processes).orElse(List.of());
     }
 
     /** Before the start the new limits go into the bundle; after it, through the runtime's update. */
@@ -156,7 +155,8 @@ public final class OciTask extends OciProcess implements RuntimeTask {
     @Override
     public TaskStats stats() {
         requireRunning();
-        return TaskCgroup.of(pid).stats(pids());
+        return ProcessCgroup.of(pid).orElseThrow(() -> OverseerException.failedPrecondition("task %s: its init process is gone, no cgroup to read", id))
+                .stats(sampler);
     }
 
     @Override

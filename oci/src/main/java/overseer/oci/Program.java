@@ -1,18 +1,23 @@
 package overseer.oci;
 
+import overseer.core.Exit;
 import overseer.core.OverseerException;
+import overseer.linux.Child;
+import overseer.linux.Descriptors;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * A program run to completion (the runtime's command line, criu), spawned through posix_spawn. Its stdout is
+ * A program run to completion (the runtime's command line, criu), spawned through linux's posix_spawn and
+ * waited for through a pidfd. Its stdout is
  * read to the end, then its stderr: the programs run here write at most a few lines of diagnostics, far
  * below a pipe's 64 KiB, so the child can never block on a full stderr while stdout is read.
  */
 final class Program {
     /** The environment of every helper: a PATH and nothing of Overseer's own. */
-    static final String[] ENV = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
+    static final List<String> ENV = List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 
     private Program() {
     }
@@ -41,32 +46,26 @@ final class Program {
         int[] out = null;
         int[] err = null;
         try {
-            out = LibC.pipe();
-            err = LibC.pipe();
-            int pid = LibC.spawn(argv.toArray(String[]::new), ENV, null, new int[] {-1, out[1], err[1]});
-            LibC.close(out[1]);
-            out[1] = -1;
-            LibC.close(err[1]);
-            err[1] = -1;
-            byte[] stdout = LibC.readAll(out[0]);
-            byte[] stderr = LibC.readAll(err[0]);
-            return new Result(argv, exitCode(LibC.waitpid(pid)), new String(stdout, StandardCharsets.UTF_8),
+            out = Descriptors.pipe();
+            err = Descriptors.pipe();
+            Exit exit;
+            byte[] stdout;
+            byte[] stderr;
+            try (Child child = Child.spawn(argv, ENV, Optional.empty(), Child.DEV_NULL, out[1], err[1])) {
+                Descriptors.close(out[1]);
+                out[1] = -1;
+                Descriptors.close(err[1]);
+                err[1] = -1;
+                stdout = Descriptors.readAll(out[0]);
+                stderr = Descriptors.readAll(err[0]);
+                exit = child.awaitExit();
+            }
+            return new Result(argv, exit.exitCode(), new String(stdout, StandardCharsets.UTF_8),
                     new String(stderr, StandardCharsets.UTF_8));
-        } catch (LibC.Errno e) {
+        } catch (OverseerException e) {
             throw OverseerException.internal("cannot run " + argv.getFirst() + ": " + e.getMessage(), e);
         } finally {
-            for (int[] p : new int[][] {out, err}) {
-                if (p != null) {
-                    LibC.close(p[0]);
-                    LibC.close(p[1]);
-                }
-            }
+            Descriptors.closeAll(out, err);
         }
-    }
-
-    /** The shell's convention: the exit status, or 128 + the signal that killed it. */
-    static int exitCode(int waitStatus) {
-        int signal = waitStatus & 0x7f;
-        return signal == 0 ? (waitStatus >> 8) & 0xff : 128 + signal;
     }
 }

@@ -7,7 +7,6 @@ import overseer.core.Redirect;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -85,61 +84,22 @@ final class RootfsView {
     }
 
     /**
-     * The path inside the task of the program {@code spec} runs, searched the way the native runtime does
-     * ({@link Executables}): a name with '/' is taken as it is, relative to the working directory; a bare name
-     * is looked up in the spec's PATH or the default one. INVALID_ARGUMENT naming {@code args[0]} when none fits.
+     * The path inside the task of the program {@code spec} runs, searched as the native runtime searches it
+     * ({@link Executables}), with each candidate checked at the host path behind it; the working directory
+     * defaults to the task's "/". INVALID_ARGUMENT naming {@code args[0]} when none fits.
      */
     Path resolveProgram(ProcessSpec spec) {
-        String command = spec.args().getFirst();
-        Path cwd = spec.cwd().orElse(Path.of("/"));
-        if (command.indexOf('/') >= 0) {
-            Path p = cwd.resolve(path(command)).normalize();
-            String problem = problem(p);
-            if (problem != null) {
-                throw OverseerException.invalidArgument("args[0]: %s: \"%s\"", problem, command);
-            }
-            return p;
-        }
-        String firstProblem = null;
-        Path firstRejected = null;
-        for (String dir : spec.env().getOrDefault("PATH", Executables.DEFAULT_PATH).split(":", -1)) {
-            Path candidate;
-            try {
-                candidate = (dir.isEmpty() ? cwd : cwd.resolve(dir)).resolve(command).normalize();
-            } catch (InvalidPathException e) {
-                continue;
-            }
-            String problem = problem(candidate);
-            if (problem == null) {
-                return candidate;
-            }
-            if (firstProblem == null && Files.exists(host(candidate))) {
-                firstProblem = problem;
-                firstRejected = candidate;
-            }
-        }
-        if (firstProblem != null) {
-            throw OverseerException.invalidArgument("args[0]: %s: \"%s\" (found \"%s\" in PATH)", firstProblem, command, firstRejected);
-        }
-        throw OverseerException.invalidArgument("args[0]: no such file or directory: \"%s\"", command);
+        return Executables.resolve(spec, spec.cwd().orElse(Path.of("/")), this::host);
     }
 
     /** INVALID_ARGUMENT naming {@code cwd} unless the working directory exists in the task and is a directory. */
     void requireCwd(ProcessSpec spec) {
-        spec.cwd().ifPresent(dir -> {
-            Path h = host(dir);
-            if (!Files.exists(h)) {
-                throw OverseerException.invalidArgument("cwd: no such file or directory: \"%s\"", dir);
-            }
-            if (!Files.isDirectory(h)) {
-                throw OverseerException.invalidArgument("cwd: not a directory: \"%s\"", dir);
-            }
-        });
+        Executables.requireCwd(spec, this::host);
     }
 
     /** A merged stderr is made with the task's own /bin/sh (see Bundle): INVALID_ARGUMENT if it has none. */
     void requireShellForMerge(ProcessSpec spec) {
-        if (spec.stderr() == Redirect.STDOUT && problem(Path.of("/bin/sh")) != null) {
+        if (spec.stderr() == Redirect.STDOUT && !runnable(Path.of("/bin/sh"))) {
             throw OverseerException.invalidArgument("stderr: merging it into stdout needs /bin/sh in the task's root");
         }
     }
@@ -153,26 +113,10 @@ final class RootfsView {
         }
     }
 
-    private String problem(Path inside) {
+    /** Whether the task can run {@code inside}: an executable regular file behind it on the host. */
+    private boolean runnable(Path inside) {
         Path h = host(inside);
-        if (!Files.exists(h)) {
-            return "no such file or directory";
-        }
-        if (Files.isDirectory(h)) {
-            return "is a directory";
-        }
-        if (!Files.isRegularFile(h, LinkOption.NOFOLLOW_LINKS) || !Files.isExecutable(h)) {
-            return "permission denied, not an executable file";
-        }
-        return null;
-    }
-
-    private static Path path(String value) {
-        try {
-            return Path.of(value);
-        } catch (InvalidPathException e) {
-            throw OverseerException.invalidArgument("args[0]: not a valid path: \"%s\"", value);
-        }
+        return Files.isRegularFile(h, LinkOption.NOFOLLOW_LINKS) && Files.isExecutable(h);
     }
 
     /** Redirect files are the host's: Overseer reads and writes them, not the task. */

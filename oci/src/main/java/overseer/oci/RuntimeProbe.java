@@ -4,6 +4,7 @@ import overseer.core.Isolation;
 import overseer.core.OverseerException;
 import overseer.core.ProcessSpec;
 import overseer.core.Resources;
+import overseer.linux.CgroupLayout;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -35,7 +36,7 @@ final class RuntimeProbe {
             case "runc", "crun" -> List.of(preference);
             default -> throw OverseerException.invalidArgument("runtime: \"%s\" is not auto, runc or crun", preference);
         };
-        String mode = Cgroups.mode();
+        String mode = CgroupLayout.detect().mode();
         List<String> notes = new ArrayList<>();
         for (String name : candidates) {
             Optional<Path> path = which(name);

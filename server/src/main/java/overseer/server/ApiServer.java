@@ -88,15 +88,17 @@ public final class ApiServer implements AutoCloseable {
               java.util.Optional<ServiceDirectory> services, Limits limits) {
         this.socket = socket;
         requireFree(socket);
+        ApiRequests requests = new ApiRequests(); // one for both listeners: /metrics on either shows all
         // One web server per listener: Helidon ends a listener for good when accept fails (EMFILE when the
         // descriptors run out), and each is then started again by itself (Served) without touching the other.
-        this.unix = new Served("unix", limits, false, r -> routing(r.addFilter(new RebindingGuard()), tasks, jobs, services),
+        this.unix = new Served("unix", limits, false,
+                r -> routing(r.addFilter(requests).addFilter(new RebindingGuard()), tasks, jobs, services, requests),
                 (l, before) -> l.bindAddress(UnixDomainSocketAddress.of(stage())), this::restrict, this::bound);
         unix.start();
         java.util.Optional<Served> tcpServed = java.util.Optional.empty();
         try {
             tcpServed = tcp.map(t -> new Served("tcp", limits, true,
-                    r -> routing(r.addFilter(new BearerToken(t.token())), tasks, jobs, services),
+                    r -> routing(r.addFilter(requests).addFilter(new BearerToken(t.token())), tasks, jobs, services, requests),
                     (l, before) -> l.host(t.host()).port(before instanceof Integer was ? was : t.port()),
                     s -> s.port(), s -> accepts(t.host(), s)));
             tcpServed.ifPresent(Served::start);
@@ -198,22 +200,30 @@ public final class ApiServer implements AutoCloseable {
     }
 
     static void routing(HttpRouting.Builder r, TaskService tasks, Supervisor jobs,
-                        java.util.Optional<ServiceDirectory> services) {
-        rules(r, tasks, jobs, services);
-        r.error(OverseerException.class, (req, res, e) -> res.status(ApiError.status(e))
-                        .header("Content-Type", "application/json").send(ApiError.body(e)))
-                .error(Exception.class, (req, res, e) -> {
-                    OverseerException mapped = MalformedRequests.classify(e); // the client's mistake is a 4xx
-                    res.status(ApiError.status(mapped)).header("Content-Type", "application/json")
-                            .send(ApiError.body(mapped));
-                })
-                .any((req, res) -> res.status(Status.NOT_FOUND_404).header("Content-Type", "application/json")
-                        .send(ApiError.body(OverseerException.notFound("no route for %s %s", req.prologue().method().text(),
-                                req.path().path()))));
+                        java.util.Optional<ServiceDirectory> services, ApiRequests requests) {
+        rules(r, tasks, jobs, services, requests);
+        r.error(OverseerException.class, (req, res, e) -> answer(req, res, e))
+                .error(Exception.class, (req, res, e) -> answer(req, res, MalformedRequests.classify(e))) // the client's mistake is a 4xx
+                .any((req, res) -> answer(req, res, OverseerException.notFound("no route for %s %s",
+                        req.prologue().method().text(), req.path().path())));
+    }
+
+    /** An error's answer, {kind, message} with its status, and its line in the log (warn; error for a 5xx). */
+    private static void answer(io.helidon.webserver.http.ServerRequest req, io.helidon.webserver.http.ServerResponse res,
+                               OverseerException e) {
+        Status status = ApiError.status(e);
+        LifecycleLog.apiError(req.prologue().method().text(), ApiRequests.route(req), status.code(),
+                e.kind().name().toLowerCase(java.util.Locale.ROOT), e.getMessage());
+        res.status(status).header("Content-Type", "application/json").send(ApiError.body(e));
     }
 
     /** Every route of the API; docs/openapi.yaml documents exactly these (ApiRoutesTest checks it). */
     static void rules(HttpRules r, TaskService tasks, Supervisor jobs, java.util.Optional<ServiceDirectory> services) {
+        rules(r, tasks, jobs, services, new ApiRequests());
+    }
+
+    static void rules(HttpRules r, TaskService tasks, Supervisor jobs, java.util.Optional<ServiceDirectory> services,
+                      ApiRequests requests) {
         TaskRoutes taskRoutes = new TaskRoutes(tasks);
         StatusPage page = new StatusPage();
         r.get("/", page::index)
@@ -226,7 +236,7 @@ public final class ApiServer implements AutoCloseable {
                 .register("/v1/slices", new SliceRoutes(jobs))
                 .register("/v1/services", new ServiceRoutes(services))
                 .register("/v1/orphans", new OrphanRoutes(tasks))
-                .register("/metrics", new Metrics(tasks));
+                .register("/metrics", new Metrics(tasks, requests));
     }
 
     /** The TCP listener's port (useful when it was 0: any free port). */

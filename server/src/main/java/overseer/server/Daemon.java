@@ -63,9 +63,7 @@ public final class Daemon implements AutoCloseable {
             this.tasks = new Tasks(runtime, new overseer.core.EventBus(store.eventSequence()));
             this.service = made = new TaskService(tasks, store, stateDir.resolve("logs"));
             // Before the API opens: what the last daemon left is taken back, and the exits it missed published.
-            for (String lost : service.recover()) {
-                System.getLogger(Daemon.class.getName()).log(System.Logger.Level.WARNING, "not recovered: " + lost);
-            }
+            LifecycleLog.recovery(service.recover());
             // Then what runs under this daemon's names and the store does not know: reported, stopped or adopted.
             service.orphans(orphans);
             this.supervisor = new Supervisor(tasks);
@@ -75,8 +73,7 @@ public final class Daemon implements AutoCloseable {
             // Jobs and slices the last daemon left: taken back before the API opens (docs/supervision.md).
             this.jobs = new JobLedger(supervisor, store);
             supervisor.ledger(jobs);
-            jobs.recover().forEach(lost -> System.getLogger(Daemon.class.getName()).log(System.Logger.Level.WARNING,
-                    "not recovered: " + lost));
+            jobs.recover().forEach(LifecycleLog::jobsNotRecovered);
             this.services = services.map(dir -> new ServiceDirectory(dir, stateDir, service));
             this.api = new ApiServer(socket, tcp, service, supervisor, this.services, limits);
         } catch (RuntimeException e) {
@@ -115,12 +112,11 @@ public final class Daemon implements AutoCloseable {
 
     private static String apply(ServiceDirectory dir) {
         try {
-            String report = overseer.wire.Json.write(ServiceRoutes.json(dir.reload()));
-            System.getLogger(Daemon.class.getName()).log(System.Logger.Level.INFO, "services of " + dir.dir() + ": " + report);
-            return report;
+            ServiceDirectory.Report r = dir.reload();
+            LifecycleLog.servicesReloaded(dir.dir(), r);
+            return overseer.wire.Json.write(ServiceRoutes.json(r));
         } catch (overseer.core.OverseerException e) {
-            System.getLogger(Daemon.class.getName()).log(System.Logger.Level.WARNING,
-                    "services of " + dir.dir() + " not applied: " + e.getMessage());
+            LifecycleLog.servicesNotApplied(dir.dir(), e.getMessage());
             return e.getMessage();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -51,7 +51,7 @@ final class EventRoutes implements HttpService {
         Predicate<Envelope> inNamespace = e -> namespace.isEmpty() || e.namespace().equals(namespace.get())
                 || e.event() instanceof Event.EventLoss;
         res.header("Content-Type", "text/event-stream").header("Cache-Control", "no-cache");
-        try (Subscription s = bus.subscribe(BUFFER, filter.and(inNamespace));
+        try (Subscription s = bus.subscribe("api-events", BUFFER, filter.and(inNamespace));
              OutputStream out = res.outputStream()) {
             long last = -1;
             Optional<String> since = req.query().first("since").asOptional();

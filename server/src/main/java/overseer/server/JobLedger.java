@@ -56,9 +56,14 @@ final class JobLedger implements Ledger {
         }
     }
 
+    /** The start time of the run's process, as its runtime reports it; 0 when it is not running (or never ran). */
+    private static long startTime(Job job, JobRun run) {
+        return job.task().filter(t -> run.pid() > 0 && t.pid() == run.pid()).map(overseer.core.Task::startTime).orElse(0L);
+    }
+
     @Override
     public void run(Job job, JobRun run) {
-        StateStore.JobRun stored = new StateStore.JobRun(run.pid(), ProcStart.of(run.pid()), run.startedAt(),
+        StateStore.JobRun stored = new StateStore.JobRun(run.pid(), startTime(job, run), run.startedAt(),
                 run.restarts(), run.resurrections(), run.nextRunAt());
         try {
             store.jobRun(job.command().id(), stored);

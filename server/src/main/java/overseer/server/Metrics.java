@@ -22,9 +22,11 @@ import java.util.Map;
  */
 final class Metrics implements HttpService {
     private final TaskService service;
+    private final ApiRequests requests;
 
-    Metrics(TaskService service) {
+    Metrics(TaskService service, ApiRequests requests) {
         this.service = service;
+        this.requests = requests;
     }
 
     @Override
@@ -44,6 +46,14 @@ final class Metrics implements HttpService {
         byStatus.forEach((s, n) -> b.append("overseer_tasks{status=\"" + word(s) + "\"} " + n));
         b.help("overseer_event_subscribers", "gauge", "Subscribers of the event bus.");
         b.append("overseer_event_subscribers " + service.tasks().events().subscriberCount());
+        b.help("overseer_event_bus_dropped_total", "counter",
+                "Events a subscriber lost because its buffer was full (it got one EventLoss for each gap), by subscriber.");
+        service.tasks().events().dropped().forEach((name, n) ->
+                b.append("overseer_event_bus_dropped_total{subscriber=\"" + escape(name) + "\"} " + n));
+        requests.durations().write(b.b);
+        if (service.store() instanceof SqliteStateStore sqlite) {
+            sqlite.writes().write(b.b);
+        }
         var heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
         b.help("overseer_jvm_heap_used_bytes", "gauge", "Heap in use.");
         b.append("overseer_jvm_heap_used_bytes " + heap.getUsed());
@@ -60,19 +70,27 @@ final class Metrics implements HttpService {
                 b.append("overseer_task_state" + labels(t, "state", word(s)) + " " + (t.status() == s ? 1 : 0));
             }
         }
-        b.help("overseer_task_restarts_total", "counter", "Restarts the task's restart policy made.");
-        b.help("overseer_task_healthy", "gauge", "1 when the task's health check passes, 0 when it fails (tasks with a check).");
+        // A family's samples come together, after its TYPE: restarts for every service, then health.
+        Map<Task, Services.View> views = new java.util.LinkedHashMap<>();
         for (Task t : all) {
-            Services.View v;
             try {
-                v = service.services().view(t);
+                views.put(t, service.services().view(t));
             } catch (OverseerException notAService) {
-                continue; // a job's task: the supervisor's, not a service
+                // a job's task: the supervisor's, not a service
             }
-            b.append("overseer_task_restarts_total" + labels(t) + " " + v.restarts());
+        }
+        b.help("overseer_task_restarts_total", "counter", "Restarts the task's restart policy made.");
+        views.forEach((t, v) -> b.append("overseer_task_restarts_total" + labels(t) + " " + v.restarts()));
+        b.help("overseer_task_healthy", "gauge", "1 when the task's health check passes, 0 when it fails (tasks with a check).");
+        views.forEach((t, v) -> {
             if (v.health().equals("healthy") || v.health().equals("unhealthy")) {
                 b.append("overseer_task_healthy" + labels(t) + " " + (v.health().equals("healthy") ? 1 : 0));
             }
+        });
+        b.help("overseer_task_oom_kills_total", "counter",
+                "Processes of the task the kernel killed for memory since the daemon started, over all its runs.");
+        for (Task t : all) {
+            b.append("overseer_task_oom_kills_total" + labels(t) + " " + service.oomKills(t.namespace(), t.id()));
         }
         b.help("overseer_task_exits_total", "counter", "Exits of the task's init process since the daemon started, by exit code.");
         service.exitCounts().forEach((k, n) -> b.append("overseer_task_exits_total{namespace=\"" + escape(k.namespace())
@@ -113,9 +131,7 @@ final class Metrics implements HttpService {
                     TaskStats::memoryMaxUsageBytes),
             new Series("overseer_task_memory_limit_bytes", "gauge", "The task's memory limit (tasks with one).",
                     s -> s.memoryLimitBytes() < 0 ? Double.NaN : s.memoryLimitBytes()),
-            new Series("overseer_task_pids", "gauge", "Processes and threads in the task.", TaskStats::pids),
-            new Series("overseer_task_oom_kills_total", "counter", "Processes of the task the kernel killed for memory.",
-                    TaskStats::oomKills));
+            new Series("overseer_task_pids", "gauge", "Processes and threads in the task.", TaskStats::pids));
 
     private static String labels(Task t, String... more) {
         StringBuilder l = new StringBuilder("{namespace=\"").append(escape(t.namespace())).append("\",id=\"")
@@ -127,7 +143,7 @@ final class Metrics implements HttpService {
     }
 
     /** The text format's label escapes: backslash, quote, newline. */
-    private static String escape(String v) {
+    static String escape(String v) {
         return v.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
     }
 
@@ -137,7 +153,7 @@ final class Metrics implements HttpService {
 
     /** The exposition, line by line. */
     private static final class Text {
-        private final StringBuilder b = new StringBuilder();
+        final StringBuilder b = new StringBuilder();
 
         void help(String name, String type, String help) {
             b.append("# HELP ").append(name).append(' ').append(help).append("\n# TYPE ").append(name).append(' ')
@@ -148,7 +164,7 @@ final class Metrics implements HttpService {
             b.append(line).append('\n');
         }
 
-            @Override
+        @Override
         public String toString() {
             return b.toString();
         }

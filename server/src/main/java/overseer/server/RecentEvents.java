@@ -1,8 +1,6 @@
 package overseer.server;
 
 import overseer.core.Envelope;
-import overseer.core.EventBus;
-import overseer.core.Subscription;
 
 import java.util.ArrayDeque;
 import java.util.List;
@@ -10,33 +8,22 @@ import java.util.List;
 /**
  * The daemon's last events, kept so that a client that connects late (after a restart published the exits
  * it missed, say) can ask for what happened since a sequence number: GET /v1/events?since=N.
+ *
+ * <p>Kept by the bus's journal, synchronously, before any subscriber hears of an event: a stream that
+ * subscribes and then replays from here has no gap between the two. (Kept from a subscription of its own,
+ * an event published just before a stream subscribed could still be on its way here, and so in neither.)
  */
 final class RecentEvents implements AutoCloseable {
     static final int CAPACITY = 10_000;
 
     private final ArrayDeque<Envelope> recent = new ArrayDeque<>();
-    private final Subscription subscription;
-    private final Thread keeper;
 
-    RecentEvents(EventBus bus) {
-        subscription = bus.subscribe(CAPACITY, e -> true);
-        keeper = Thread.ofVirtual().name("recent-events").start(this::keep);
-    }
-
-    private void keep() {
-        try {
-            while (true) {
-                Envelope e = subscription.next();
-                synchronized (this) {
-                    if (recent.size() == CAPACITY) {
-                        recent.poll();
-                    }
-                    recent.add(e);
-                }
-            }
-        } catch (InterruptedException stop) {
-            Thread.currentThread().interrupt();
+    /** From the journal: quick, never blocks on anything but this buffer. */
+    synchronized void add(Envelope e) {
+        if (recent.size() == CAPACITY) {
+            recent.poll();
         }
+        recent.add(e);
     }
 
     /** The kept events with a sequence number above {@code since}, oldest first. */
@@ -46,7 +33,6 @@ final class RecentEvents implements AutoCloseable {
 
     @Override
     public void close() {
-        keeper.interrupt();
-        subscription.close();
+        // nothing runs: the journal stops calling when the daemon closes it
     }
 }

@@ -30,7 +30,9 @@ final class ServiceRoutes implements HttpService {
     private void reload(ServerRequest req, ServerResponse res) throws InterruptedException {
         ServiceDirectory dir = services.orElseThrow(() -> OverseerException.failedPrecondition(
                 "reload: this daemon has no service directory (start it with --services DIR)"));
-        res.status(Status.OK_200).header("Content-Type", "application/json").send(Json.write(json(dir.reload())));
+        ServiceDirectory.Report r = dir.reload();
+        LifecycleLog.servicesReloaded(dir.dir(), r);
+        res.status(Status.OK_200).header("Content-Type", "application/json").send(Json.write(json(r)));
     }
 
     static ObjectNode json(ServiceDirectory.Report r) {

@@ -66,6 +66,8 @@ final class Services implements AutoCloseable {
         ScheduledFuture<?> restart;
         ScheduledFuture<?> deadline;
         ScheduledFuture<?> probe;
+        /** The wait before the restart armed (what its "task restarted" line reports). */
+        Duration delay = Duration.ZERO;
         int healthFailures;
         String health = "none";
         boolean gone;
@@ -201,6 +203,8 @@ final class Services implements AutoCloseable {
             while (k.past.size() > PAST_EXITS) {
                 k.past.removeLast();
             }
+            // Logged once its past runs have it, and under k's monitor: before any "task restarted" of this exit.
+            LifecycleLog.exited(namespace, id, exit);
             if (k.gone || k.state.operatorStopped() || k.state.failure().isPresent()) {
                 return;
             }
@@ -225,11 +229,12 @@ final class Services implements AutoCloseable {
             String why = "start limit hit: " + k.starts.size() + " starts within " + overseer.wire.Json.text(p.startLimitInterval())
                     + ", the last " + exit;
             setState(k, id, new StateStore.ServiceState(k.state.restarts(), false, Optional.of(why)));
-            TaskService.warn(TaskService.key(k.namespace, id) + ": failed: " + why);
+            LifecycleLog.failed(k.namespace, id, why);
             return;
         }
         k.streak++;
         Duration delay = p.delay(k.streak);
+        k.delay = delay;
         k.nextRestartAt = now.plus(delay);
         k.restart = later(() -> restart(k.namespace, id, false), delay);
     }
@@ -262,6 +267,9 @@ final class Services implements AutoCloseable {
             store().restarting(namespace, id, next, Instant.now());
             k.state = next;
             spec = k.spec;
+            if (!byOperator) {
+                LifecycleLog.restarted(namespace, id, next.restarts(), k.delay);
+            }
         }
         try {
             Task fresh = tasks.tasks().replace(namespace, tasks.runnable(namespace, spec));
@@ -272,7 +280,7 @@ final class Services implements AutoCloseable {
                 setState(k, id, new StateStore.ServiceState(k.state.restarts(), false,
                         Optional.of("restart failed: " + e.getMessage())));
             }
-            TaskService.warn(TaskService.key(namespace, id) + ": restart failed: " + e.getMessage());
+            LifecycleLog.failed(namespace, id, "restart failed: " + e.getMessage());
             if (byOperator) {
                 throw e;
             }
@@ -340,7 +348,7 @@ final class Services implements AutoCloseable {
         try {
             Task t = tasks.tasks().get(namespace, id);
             if (t.status() == Status.RUNNING) {
-                TaskService.warn(TaskService.key(namespace, id) + ": stopping it: " + why);
+                LifecycleLog.stopping(namespace, id, why);
                 shutdown(t, s);
             }
         } catch (InterruptedException e) {

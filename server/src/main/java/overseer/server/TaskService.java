@@ -59,9 +59,9 @@ final class TaskService implements AutoCloseable {
         this.logs = PrivateFiles.directory(logs);
         this.rotation = new LogRotation(this.logs, LogLimits.DEFAULT);
         this.services = new Services(this);
-        this.journal = new ExitJournal(store, tasks.events().lastSequence(), this::recordExit);
+        this.recent = new RecentEvents();
+        this.journal = new ExitJournal(store, tasks.events().lastSequence(), this::recordExit, this::lifecycle);
         tasks.events().journal(journal);
-        this.recent = new RecentEvents(tasks.events());
     }
 
     Tasks tasks() {
@@ -106,12 +106,18 @@ final class TaskService implements AutoCloseable {
      * After a restart: every task the store knows is taken back (Nomad's Open) and its supervision re-armed.
      * A task never started is created again; any other is reattached through the runtime, which publishes
      * the exit it missed when it can know it. An exit recorded already stands as it was (no second
-     * /tasks/exit, no new exitedAt). Returns what could not be taken back, one line each.
+     * /tasks/exit, no new exitedAt). Returns what it found, with what could not be taken back, one line each.
      */
-    List<String> recover() {
+    Recovery recover() {
         List<String> lost = new ArrayList<>();
+        int all = 0;
+        int readopted = 0;
+        int exitedWhileDown = 0;
+        int alreadyExited = 0;
+        int created = 0;
         finishDeletes(lost);
         for (StateStore.TaskRecord r : store.tasks()) {
+            all++;
             ServiceSpec spec;
             try {
                 spec = SpecJson.fromStore(r.spec());
@@ -127,11 +133,21 @@ final class TaskService implements AutoCloseable {
             try {
                 if (r.status() == Status.CREATED) {
                     tasks.create(r.namespace(), runnable(r.namespace(), spec));
+                    created++;
                 } else {
                     Task t = tasks.reattach(r.namespace(), runnable(r.namespace(), spec), r.pid(), r.startTime(), r.exit());
                     if (r.pid() == 0 && t.pid() > 0 && r.exit().isEmpty()) {
                         // Found by the runtime although the crash came before its pid was written: now it is.
-                        store.started(r.namespace(), r.id(), t.pid(), ProcStart.of(t.pid()), Instant.now());
+                        store.started(r.namespace(), r.id(), t.pid(), t.startTime(), Instant.now());
+                    }
+                    if (r.exit().isPresent()) {
+                        alreadyExited++;
+                    } else if (t.exit().isPresent() || (r.pid() > 0 && r.startTime() > 0 && overseer.linux.ProcStat.startTime(r.pid()) != r.startTime())) {
+                        // The runtime knew (the monitor's record), or the process it recorded is gone (its exit is
+                        // published as the runtime finds out): either way it ended while no daemon watched.
+                        exitedWhileDown++;
+                    } else {
+                        readopted++;
                     }
                 }
             } catch (RuntimeException e) {
@@ -143,7 +159,14 @@ final class TaskService implements AutoCloseable {
             }
             services.recovered(r.namespace(), r.id(), r.status(), r.exit());
         }
-        return lost;
+        return new Recovery(all, readopted, exitedWhileDown, alreadyExited, created, List.copyOf(lost));
+    }
+
+    /**
+     * What {@link #recover()} found in the store: running tasks taken back, tasks that ended while no daemon
+     * ran (their exit published now), ended before, never started (made again), and those it could not take back.
+     */
+    record Recovery(int tasks, int readopted, int exitedWhileDown, int alreadyExited, int created, List<String> lost) {
     }
 
     /**
@@ -261,7 +284,9 @@ final class TaskService implements AutoCloseable {
             PrivateFiles.directory(logDir(namespace));
             specs.put(key(namespace, spec.id()), spec);
             services.adopt(namespace, spec, StateStore.ServiceState.NEW, List.of(), createdAt);
-            return tasks.create(namespace, runnable(namespace, spec));
+            Task made = tasks.create(namespace, runnable(namespace, spec));
+            LifecycleLog.created(namespace, spec.id());
+            return made;
         } catch (RuntimeException e) {
             specs.remove(key(namespace, spec.id()));
             services.forget(namespace, spec.id());
@@ -310,7 +335,7 @@ final class TaskService implements AutoCloseable {
         }
         try {
             // A quick exit may be recorded already: this write leaves its STOPPED as it is.
-            store.started(namespace, id, t.pid(), ProcStart.of(t.pid()), Instant.now());
+            store.started(namespace, id, t.pid(), t.startTime(), Instant.now());
         } catch (RuntimeException storeFailed) {
             // Not known to the store, so not allowed to run: after a crash nobody could account for it.
             t.kill(Signal.SIGKILL, true);
@@ -323,18 +348,18 @@ final class TaskService implements AutoCloseable {
 
     void pause(String namespace, String id) {
         Task t = tasks.get(namespace, id);
-        store.transition(namespace, id, Status.PAUSING, t.pid(), ProcStart.of(t.pid()), Instant.now());
+        store.transition(namespace, id, Status.PAUSING, t.pid(), t.startTime(), Instant.now());
         try {
             t.pause();
         } finally {
-            store.transition(namespace, id, t.status(), t.pid(), ProcStart.of(t.pid()), Instant.now());
+            store.transition(namespace, id, t.status(), t.pid(), t.startTime(), Instant.now());
         }
     }
 
     void resume(String namespace, String id) {
         Task t = tasks.get(namespace, id);
         t.resume();
-        store.transition(namespace, id, t.status(), t.pid(), ProcStart.of(t.pid()), Instant.now());
+        store.transition(namespace, id, t.status(), t.pid(), t.startTime(), Instant.now());
     }
 
     /** containerd's Update; the new limits are persisted with the spec, so that restarts keep them. */
@@ -369,6 +394,7 @@ final class TaskService implements AutoCloseable {
         }
         store.deleteTask(namespace, id);
         specs.remove(key(namespace, id));
+        LifecycleLog.deleted(namespace, id);
         String k = key(namespace, id);
         CompletableFuture<Void> done = new CompletableFuture<>();
         releasing.put(k, done);
@@ -420,6 +446,34 @@ final class TaskService implements AutoCloseable {
     private final java.util.concurrent.ConcurrentMap<ExitKey, java.util.concurrent.atomic.LongAdder> exits =
             new java.util.concurrent.ConcurrentHashMap<>();
 
+    /** OOM kills of each task's processes since the daemon started, by namespace/id: /metrics's OOM series. */
+    private final ConcurrentMap<String, java.util.concurrent.atomic.LongAdder> ooms = new ConcurrentHashMap<>();
+
+    long oomKills(String namespace, String id) {
+        java.util.concurrent.atomic.LongAdder n = ooms.get(key(namespace, id));
+        return n == null ? 0 : n.sum();
+    }
+
+    /**
+     * The journal's word of every event, before any subscriber's: kept for replays; a start of a task the API
+     * made is logged (here, in the bus's order, not after the spawn returns: a quick exit is published before
+     * that); an OOM kill counted (kept past the run) and logged.
+     */
+    private void lifecycle(Envelope env) {
+        recent.add(env);
+        switch (env.event()) {
+            case Event.TaskStart s when specs.containsKey(key(env.namespace(), s.taskId())) ->
+                    LifecycleLog.started(env.namespace(), s.taskId(), s.pid());
+            case Event.TaskOOM o when specs.containsKey(key(env.namespace(), o.taskId())) -> {
+                ooms.computeIfAbsent(key(env.namespace(), o.taskId()), k -> new java.util.concurrent.atomic.LongAdder())
+                        .increment();
+                LifecycleLog.oomKill(env.namespace(), o.taskId());
+            }
+            default -> {
+            }
+        }
+    }
+
     java.util.Map<ExitKey, Long> exitCounts() {
         java.util.Map<ExitKey, Long> out = new java.util.TreeMap<>(java.util.Comparator.comparing(ExitKey::namespace)
                 .thenComparing(ExitKey::id).thenComparingInt(ExitKey::code));
@@ -449,7 +503,7 @@ final class TaskService implements AutoCloseable {
         if (fresh && execId.equals(id)) {
             exits.computeIfAbsent(new ExitKey(namespace, id, exit.exitCode()), k -> new java.util.concurrent.atomic.LongAdder())
                     .increment();
-            services.exited(namespace, id, exit);
+            services.exited(namespace, id, exit); // and logged there, in order with its restart
         }
     }
 

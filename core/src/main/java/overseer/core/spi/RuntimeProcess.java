@@ -18,6 +18,14 @@ public interface RuntimeProcess {
     long start(Consumer<Exit> onExit);
 
     /**
+     * The kernel's start time of the started (or adopted) process, clock ticks since boot
+     * ({@link overseer.core.TaskProcess#startTime()}); 0 before the start or where the runtime cannot tell.
+     */
+    default long startTime() {
+        return 0;
+    }
+
+    /**
      * Sends {@code signal} to the process, or with {@code all} to every process of it (its process group,
      * its cgroup). Fails with FAILED_PRECONDITION "process already finished" once the exit was collected.
      */
@@ -36,4 +44,13 @@ public interface RuntimeProcess {
 
     /** Frees what the runtime holds for the process. Called once, after exit or without a start. */
     void release();
+
+    /**
+     * The caller is about to wait for the exit: a runtime may collect it on the calling thread, for at most
+     * {@code patience}, and report it through the listener given to {@link #start} as its own thread would,
+     * which saves the hand-over from the runtime's thread to the caller. Returns when the exit was reported,
+     * when another thread has it, or when patience ran out; the default does nothing.
+     */
+    default void awaitExitHere(java.time.Duration patience) {
+    }
 }

@@ -1,0 +1,149 @@
+package overseer.bench;
+
+import overseer.core.ProcessSpec;
+import overseer.core.Resources;
+import overseer.core.Signal;
+import overseer.core.Task;
+import overseer.core.TaskSpec;
+import overseer.core.Tasks;
+import overseer.core.spi.TaskRuntime;
+import overseer.linux.NativeRuntime;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Exit latency in bursts while another task is paused and resumed in a loop: one runtime's exits are all
+ * reported by one event-loop thread, so an exit that waited for a lock a pause holds would delay every
+ * exit behind it. Three conditions, each with bursts of {@code --size} SIGKILLed {@code sleep}s: nothing
+ * else going on; another task (no cgroup) paused with SIGSTOP and resumed, over and over; another task
+ * with a cgroup frozen and thawed through the freezer, over and over (where there is one).
+ *
+ * <p>Usage: {@code PauseExitBench [--bursts=20] [--size=100] [--png=bench/target/pause-exits.png]}; the
+ * first burst of each condition is a warm-up and not counted.
+ */
+public final class PauseExitBench {
+    private static final ProcessSpec SLEEP = ProcessSpec.of("/bin/sleep", "1000");
+    /** A shell with two children in its group: a pause has three processes to stop and confirm. */
+    private static final ProcessSpec FAMILY = ProcessSpec.of("/bin/sh", "-c", "/bin/sleep 1000 & /bin/sleep 1000 & wait");
+    private static final long P99_TARGET_NANOS = 1_000_000;
+    private static final Duration BURST_TIMEOUT = Duration.ofSeconds(30);
+
+    private PauseExitBench() {
+    }
+
+    public static void main(String[] argv) throws Exception {
+        Args args = Args.parse(argv);
+        int bursts = args.intOption("bursts", 20);
+        int size = args.intOption("size", 100);
+        Path png = Path.of(args.option("png", "bench/target/pause-exits.png"));
+        PrintStream out = System.out;
+        Machine machine = Machine.now();
+        out.printf("PauseExitBench: %d bursts of %d exits (+1 warm-up) per condition%n", bursts, size);
+        out.println("machine: " + machine.describe());
+
+        List<Latencies> rows = new ArrayList<>();
+        List<String> verdicts = new ArrayList<>();
+        try (Tasks tasks = new Tasks(new NativeRuntime())) {
+            boolean freezer = tasks.runtime().features().contains(TaskRuntime.Feature.FREEZER);
+            List<Condition> conditions = new ArrayList<>(List.of(
+                    new Condition("no other operation", null),
+                    new Condition("another task paused/resumed (SIGSTOP)", TaskSpec.of("pauser-stop", FAMILY))));
+            if (freezer) {
+                conditions.add(new Condition("another task frozen/thawed (cgroup freezer)", TaskSpec.of("pauser-freezer",
+                        FAMILY).withResources(Resources.builder().pidsLimit(64).build())));
+            } else {
+                out.println("freezer condition skipped: this runtime has no cgroup freezer here");
+            }
+            for (Condition c : conditions) {
+                Result r = run(tasks, c, bursts, size);
+                out.printf("%s: %d pause/resume cycles meanwhile (others used %.1f%% CPU)%n", c.name(), r.cycles(),
+                        r.foreignCpu());
+                r.killToEvent().print(out);
+                r.exitToEvent().print(out);
+                rows.add(new Latencies(c.name() + ": exit → event", r.exitToEvent().sortedNanos()));
+                verdicts.add(String.format("%-48s exit → event p99 %8.1f µs  target ≤ 1 ms: %s", c.name(),
+                        r.exitToEvent().p99() / 1e3, r.exitToEvent().p99() <= P99_TARGET_NANOS ? "met" : "NOT met"));
+            }
+        }
+        out.println();
+        verdicts.forEach(out::println);
+        BarPlot.write(png, "Exit → /tasks/exit in bursts of " + size + ", while another task is paused in a loop",
+                machine.describe(), rows, 0.01, 100);
+        out.println("plot: " + png.toAbsolutePath());
+    }
+
+    /** {@code pauser} empty: no other operation runs during the bursts. */
+    private record Condition(String name, TaskSpec pauser) {
+    }
+
+    private record Result(Latencies killToEvent, Latencies exitToEvent, long cycles, double foreignCpu) {
+    }
+
+    private static Result run(Tasks tasks, Condition c, int bursts, int size) throws Exception {
+        Task pauser = c.pauser() == null ? null : tasks.run(c.pauser());
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong cycles = new AtomicLong();
+        Thread loop = Thread.ofPlatform().name("bench-pauser").start(() -> {
+            while (pauser != null && !stop.get()) {
+                pauser.pause();
+                pauser.resume();
+                cycles.incrementAndGet();
+            }
+        });
+        try {
+            burst(tasks, c, "w", size); // warm-up
+            cycles.set(0);
+            CpuMeter before = CpuMeter.now();
+            long[] killToEvent = new long[bursts * size];
+            long[] exitToEvent = new long[bursts * size];
+            for (int b = 0; b < bursts; b++) {
+                long[][] one = burst(tasks, c, "b" + b + "-", size);
+                System.arraycopy(one[0], 0, killToEvent, b * size, size);
+                System.arraycopy(one[1], 0, exitToEvent, b * size, size);
+            }
+            double foreign = before.foreignPercent(CpuMeter.now());
+            return new Result(Latencies.of("kill() call → /tasks/exit received", killToEvent),
+                    Latencies.of("exit observed → /tasks/exit received", exitToEvent), cycles.get(), foreign);
+        } finally {
+            stop.set(true);
+            loop.join();
+            if (pauser != null) {
+                pauser.kill(Signal.SIGKILL, true);
+                pauser.await();
+                pauser.delete();
+            }
+        }
+    }
+
+    /** Starts {@code size} sleeps, SIGKILLs them all at once, and returns kill → event and exit → event per task. */
+    private static long[][] burst(Tasks tasks, Condition c, String prefix, int size) throws InterruptedException {
+        List<Task> victims = new ArrayList<>(size);
+        String tag = c.pauser() == null ? "quiet-" : c.pauser().id() + "-";
+        for (int i = 0; i < size; i++) {
+            victims.add(tasks.run(TaskSpec.of(tag + prefix + i, SLEEP)));
+        }
+        long[] killedAt = new long[size];
+        long[][] result = new long[2][size];
+        try (ExitRecorder recorder = new ExitRecorder(tasks.events(), victims)) {
+            for (int i = 0; i < size; i++) {
+                killedAt[i] = System.nanoTime();
+                victims.get(i).kill(Signal.SIGKILL, false);
+            }
+            recorder.await(size, BURST_TIMEOUT);
+            for (int i = 0; i < size; i++) {
+                result[0][i] = recorder.receivedNanos(i) - killedAt[i];
+                result[1][i] = recorder.exitToReceiptNanos(i);
+            }
+        }
+        for (Task t : victims) {
+            t.delete();
+        }
+        return result;
+    }
+}

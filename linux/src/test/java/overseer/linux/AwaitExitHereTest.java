@@ -1,0 +1,117 @@
+package overseer.linux;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import overseer.core.Exit;
+import overseer.core.ProcessOutput;
+import overseer.core.ProcessSpec;
+import overseer.core.Signal;
+import overseer.core.Task;
+import overseer.core.TaskSpec;
+import overseer.core.Tasks;
+import overseer.core.spi.RuntimeTask;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A platform thread that waits for a short-lived process collects its exit itself, woken by the kernel as
+ * waitpid would be; a process that outlives the patience goes back to the event loop, which reports it.
+ */
+class AwaitExitHereTest {
+    /** poll and ppoll on x86_64 (7, 271), ppoll on aarch64 (73), as /proc/PID/task/TID/syscall numbers them. */
+    private static final java.util.Set<String> POLL_SYSCALLS = java.util.Set.of("7", "271", "73");
+    private final NativeRuntime runtime = new NativeRuntime(NativeRuntime.Options.defaults().withCgroupParent("overseer-test-await"));
+
+    @AfterEach
+    void close() {
+        runtime.close();
+    }
+
+    @Test
+    void theWaiterCollectsTheExitOnItsOwnThreadAndReapsIt() throws Exception {
+        // It ends when its stdin closes, which happens only once the waiter sits in poll(2): else the loop
+        // could take an exit that came first, as it may.
+        TaskSpec spec = TaskSpec.of("quick", ProcessSpec.builder("/bin/sh", "-c", "read x; exit 7")
+                .stdin(overseer.core.Redirect.PIPE).build());
+        RuntimeTask task = runtime.create("ns", spec, new ProcessOutput(spec.process()));
+        AtomicReference<Thread> reporter = new AtomicReference<>();
+        CompletableFuture<Exit> exit = new CompletableFuture<>();
+        task.start(e -> {
+            reporter.set(Thread.currentThread());
+            exit.complete(e);
+        });
+        CompletableFuture<Integer> waiterTid = new CompletableFuture<>();
+        Thread waiter = Thread.ofPlatform().name("test-waiter").start(() -> {
+            waiterTid.complete(LibC.gettid());
+            task.awaitExitHere(Duration.ofSeconds(10));
+        });
+        Path syscall = Path.of("/proc/self/task/" + waiterTid.get() + "/syscall");
+        await().until(() -> POLL_SYSCALLS.contains(Files.readString(syscall).split(" ")[0]));
+
+        task.closeStdin();
+        waiter.join();
+
+        assertThat(exit).isCompletedWithValueMatching(e -> e.exitCode() == 7);
+        assertThat(reporter.get()).isSameAs(waiter);
+        assertThat(runtime.watched()).as("the pidfd is reaped and no longer watched").isZero();
+        task.release();
+    }
+
+    @Test
+    void aProcessThatOutlivesThePatienceIsLeftToTheEventLoop() throws Exception {
+        TaskSpec spec = TaskSpec.of("long", ProcessSpec.of("/bin/sleep", "1000"));
+        RuntimeTask task = runtime.create("ns", spec, new ProcessOutput(spec.process()));
+        AtomicReference<Thread> reporter = new AtomicReference<>();
+        CompletableFuture<Exit> exit = new CompletableFuture<>();
+        task.start(e -> {
+            reporter.set(Thread.currentThread());
+            exit.complete(e);
+        });
+
+        task.awaitExitHere(Duration.ofMillis(30));
+        assertThat(exit).as("still running").isNotDone();
+        task.signal(Signal.SIGKILL, false);
+
+        assertThat(exit.get().signal()).contains(Signal.SIGKILL);
+        assertThat(reporter.get().getName()).isEqualTo("overseer-epoll");
+        await().until(() -> runtime.watched() == 0);
+        task.release();
+    }
+
+    @Test
+    void anInterruptedWaiterStillGetsItsInterruptPromptly() throws Exception {
+        try (Tasks tasks = new Tasks(runtime)) {
+            Task t = tasks.run(TaskSpec.of("sleeper", ProcessSpec.of("/bin/sleep", "1000")));
+            Thread.currentThread().interrupt();
+            assertThatThrownBy(t::await).isInstanceOf(InterruptedException.class);
+            t.kill(Signal.SIGKILL, false);
+            assertThat(t.await(Duration.ofSeconds(10))).isPresent();
+            t.delete();
+        }
+    }
+
+    @Test
+    void aVirtualThreadWaitsThroughTheEventLoopAndStillGetsTheExit() throws Exception {
+        try (Tasks tasks = new Tasks(runtime)) {
+            Task t = tasks.run(TaskSpec.of("v", ProcessSpec.of("/bin/sh", "-c", "exit 3")));
+            CompletableFuture<Exit> seen = new CompletableFuture<>();
+            Thread.ofVirtual().start(() -> {
+                try {
+                    seen.complete(t.await());
+                } catch (InterruptedException e) {
+                    seen.completeExceptionally(e);
+                }
+            });
+            assertThat(seen.get().exitCode()).isEqualTo(3);
+            t.delete();
+        }
+    }
+}

@@ -6,6 +6,7 @@ import overseer.core.InMemoryStateStore;
 import overseer.core.Tasks;
 import overseer.core.spi.StateStore;
 import overseer.linux.NativeRuntime;
+import overseer.linux.ProcStat;
 import overseer.supervisor.Supervisor;
 
 import java.time.Duration;
@@ -39,7 +40,7 @@ class JobLedgerTest {
         store.createJob("bad", "", """
                 {"id": "bad", "command": "core.system", "arguments": {"name": "/bin/sleep", "colour": "red"}}""",
                 Optional.empty(), Instant.now());
-        store.jobRun("bad", new StateStore.JobRun(pid, ProcStart.of(pid), Instant.now(), 0, 0, Optional.empty()));
+        store.jobRun("bad", new StateStore.JobRun(pid, ProcStat.startTime(pid), Instant.now(), 0, 0, Optional.empty()));
 
         List<String> lost = new JobLedger(supervisor, store).recover();
         assertThat(lost).singleElement().asString().startsWith("job bad: arguments.colour");

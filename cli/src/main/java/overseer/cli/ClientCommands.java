@@ -130,7 +130,7 @@ final class ClientCommands {
         @Override
         public void run() {
             if (!format.equals("table") && !format.equals("json")) {
-                throw overseer.core.OverseerException.invalidArgument("--format: expected table or json, got \"%s\"", format);
+                throw overseer.core.OverseerException.invalidField("--format", "expected table or json, got \"%s\"", format);
             }
             OverseerClient c = t.client();
             JsonNode answer = allNamespaces ? c.allTasks() : c.tasks(t.ns());
@@ -164,7 +164,7 @@ final class ClientCommands {
         for (String kv : env) {
             int eq = kv.indexOf('=');
             if (eq <= 0) {
-                throw overseer.core.OverseerException.invalidArgument("--env: expected NAME=VALUE, got \"%s\"", kv);
+                throw overseer.core.OverseerException.invalidField("--env", "expected NAME=VALUE, got \"%s\"", kv);
             }
             vars.put(kv.substring(0, eq), kv.substring(eq + 1));
         }
@@ -498,7 +498,7 @@ final class ClientCommands {
         public void run() {
             long lines = tail.equals("all") ? -1 : tail.matches("\\d{1,9}") ? Long.parseLong(tail) : -2;
             if (lines == -2) {
-                throw overseer.core.OverseerException.invalidArgument("--tail: expected a number of lines or all, got \"%s\"", tail);
+                throw overseer.core.OverseerException.invalidField("--tail", "expected a number of lines or all, got \"%s\"", tail);
             }
             OverseerClient c = t.client();
             String task = Ids.resolve(c, t.ns(), id);

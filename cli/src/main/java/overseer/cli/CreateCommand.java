@@ -19,11 +19,11 @@ final class CreateCommand extends RunCommand {
     @Override
     public Integer call() {
         if (detach) {
-            throw OverseerException.invalidArgument("-d: create never starts the task (use run -d, or start)");
+            throw OverseerException.invalidField("-d", "create never starts the task (use run -d, or start)");
         }
         if (id == null) {
             if (command.size() < 2 || command.size() == 2 && command.get(1).equals("--")) {
-                throw OverseerException.invalidArgument("ID: expected an id and a command (create ID -- CMD ...), or --id ID");
+                throw OverseerException.invalidField("ID", "expected an id and a command (create ID -- CMD ...), or --id ID");
             }
             command = new ArrayList<>(command);
             id = command.removeFirst();

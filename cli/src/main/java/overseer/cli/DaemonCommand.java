@@ -144,7 +144,7 @@ final class DaemonCommand implements Callable<Integer> {
             try (Reader r = Files.newBufferedReader(config)) {
                 p.load(r);
             } catch (IOException e) {
-                throw OverseerException.invalidArgument("--config: cannot read %s: %s", config, e.getMessage());
+                throw OverseerException.invalidField("--config", "cannot read %s: %s", config, e.getMessage());
             }
         }
         Path sock = Globals.socketFlag(spec, socket)
@@ -154,7 +154,7 @@ final class DaemonCommand implements Callable<Integer> {
         Optional<ApiServer.Tcp> listener = tcp(tcp != null ? tcp : p.getProperty("tcp"),
                 tokenFile != null ? tokenFile : Optional.ofNullable(p.getProperty("token-file")).map(Path::of).orElse(null));
         if (!List.of("auto", "native", "oci", "both").contains(runtime)) {
-            throw OverseerException.invalidArgument("--runtime: expected auto, native, oci or both, got \"%s\"", runtime);
+            throw OverseerException.invalidField("--runtime", "expected auto, native, oci or both, got \"%s\"", runtime);
         }
         overseer.server.Orphans orphanPolicy = overseer.server.Orphans.parse("--orphans", orphans);
         LogLimits logs = logLimits(p); // refused here, before the monitor starts a daemon with it
@@ -171,7 +171,7 @@ final class DaemonCommand implements Callable<Integer> {
             Subreaper.dieWithParent(monitorPid);
         }
         if (services != null && !Files.isDirectory(services)) {
-            throw OverseerException.invalidArgument("--services: %s is not a directory", services);
+            throw OverseerException.invalidField("--services", "%s is not a directory", services);
         }
         CountDownLatch stop = new CountDownLatch(1);
         java.util.concurrent.atomic.AtomicReference<Daemon> up = new java.util.concurrent.atomic.AtomicReference<>();
@@ -237,7 +237,7 @@ final class DaemonCommand implements Callable<Integer> {
         try {
             return Integer.parseInt(maxConnections.strip());
         } catch (NumberFormatException e) {
-            throw OverseerException.invalidArgument("--max-connections: expected a number or auto, got \"%s\"", maxConnections);
+            throw OverseerException.invalidField("--max-connections", "expected a number or auto, got \"%s\"", maxConnections);
         }
     }
 
@@ -259,7 +259,7 @@ final class DaemonCommand implements Callable<Integer> {
         try {
             n = files == null ? LogLimits.DEFAULT.maxFiles() : Integer.parseInt(files.strip());
         } catch (NumberFormatException e) {
-            throw OverseerException.invalidArgument("--log-max-files: expected a number, got \"%s\"", files);
+            throw OverseerException.invalidField("--log-max-files", "expected a number, got \"%s\"", files);
         }
         try {
             return new LogLimits(bytes, n);
@@ -320,23 +320,23 @@ final class DaemonCommand implements Callable<Integer> {
             return Optional.empty();
         }
         if (tokenFile == null) {
-            throw OverseerException.invalidArgument("--tcp: needs --token-file, TCP clients must authenticate");
+            throw OverseerException.invalidField("--tcp", "needs --token-file, TCP clients must authenticate");
         }
         int colon = hostPort.lastIndexOf(':');
         if (colon < 0) {
-            throw OverseerException.invalidArgument("--tcp: expected HOST:PORT, got \"%s\"", hostPort);
+            throw OverseerException.invalidField("--tcp", "expected HOST:PORT, got \"%s\"", hostPort);
         }
         String host = colon == 0 ? "127.0.0.1" : hostPort.substring(0, colon);
         int port;
         try {
             port = Integer.parseInt(hostPort.substring(colon + 1));
         } catch (NumberFormatException e) {
-            throw OverseerException.invalidArgument("--tcp: \"%s\" is not a port", hostPort.substring(colon + 1));
+            throw OverseerException.invalidField("--tcp", "\"%s\" is not a port", hostPort.substring(colon + 1));
         }
         try {
             return Optional.of(new ApiServer.Tcp(host, port, Files.readString(tokenFile).strip()));
         } catch (IOException e) {
-            throw OverseerException.invalidArgument("--token-file: cannot read %s: %s", tokenFile, e.getMessage());
+            throw OverseerException.invalidField("--token-file", "cannot read %s: %s", tokenFile, e.getMessage());
         }
     }
 }

@@ -24,7 +24,7 @@ final class Detached {
     /** A flag that means something in the foreground only: refused by name with -d, never dropped. */
     static void refuse(String flag, boolean given, String why) {
         if (given) {
-            throw OverseerException.invalidArgument("%s: not with -d: %s", flag, why);
+            throw OverseerException.invalidField(flag, "not with -d: %s", why);
         }
     }
 }

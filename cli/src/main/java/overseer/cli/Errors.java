@@ -21,16 +21,12 @@ final class Errors implements CommandLine.IExecutionExceptionHandler {
      * other bad input is a usage error (2); anything else is Overseer's failure (125).
      */
     static int exitCode(OverseerException e) {
-        String m = e.getMessage();
-        if (e.kind() != ErrorKind.INVALID_ARGUMENT) {
-            return Main.EXIT_OVERSEER_ERROR;
-        }
-        if (m.startsWith("args[0]: no such file")) {
-            return 127;
-        }
-        if (m.startsWith("args[0]:")) {
-            return 126;
-        }
-        return CommandLine.ExitCode.USAGE;
+        return switch (e.reason()) {
+            case EXECUTABLE_NOT_FOUND -> 127;
+            case NOT_EXECUTABLE -> 126;
+            // any other fault of args[0] (a path that cannot be one) cannot be invoked either
+            default -> e.kind() != ErrorKind.INVALID_ARGUMENT ? Main.EXIT_OVERSEER_ERROR
+                    : e.field().filter("args[0]"::equals).isPresent() ? 126 : CommandLine.ExitCode.USAGE;
+        };
     }
 }

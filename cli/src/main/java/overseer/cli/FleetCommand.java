@@ -44,7 +44,7 @@ final class FleetCommand implements Runnable {
         FleetClient client() {
             String servers = fleet != null ? fleet : System.getenv("OVERSEER_FLEET");
             if (servers == null || servers.isBlank()) {
-                throw OverseerException.invalidArgument("--fleet: name the fleet's servers, nats://HOST:PORT (or set OVERSEER_FLEET)");
+                throw OverseerException.invalidField("--fleet", "name the fleet's servers, nats://HOST:PORT (or set OVERSEER_FLEET)");
             }
             String n = name != null ? name : System.getenv().getOrDefault("OVERSEER_FLEET_NAME", "default");
             return FleetClient.connect(FleetFlags.servers(servers), n);
@@ -88,7 +88,7 @@ final class FleetCommand implements Runnable {
             try {
                 return Files.readString(p);
             } catch (IOException e) {
-                throw OverseerException.invalidArgument("FILE: cannot read %s: %s", p, e.getMessage());
+                throw OverseerException.invalidField("FILE", "cannot read %s: %s", p, e.getMessage());
             }
         }
     }

@@ -53,7 +53,7 @@ final class FleetFlags {
 
     FleetConfig config() {
         if (ackWait < 1) {
-            throw OverseerException.invalidArgument("--fleet-ack-wait: %d is not at least 1 second", ackWait);
+            throw OverseerException.invalidField("--fleet-ack-wait", "%d is not at least 1 second", ackWait);
         }
         String me = node != null ? node : hostName();
         return FleetConfig.of(servers(fleet), name, me, slots).withTags(tags).withAckWait(Duration.ofSeconds(ackWait))
@@ -68,7 +68,7 @@ final class FleetFlags {
         try {
             return java.net.InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9_-]", "-");
         } catch (java.io.IOException e) {
-            throw OverseerException.invalidArgument("--node: no host name to default to (%s); give one", e.getMessage());
+            throw OverseerException.invalidField("--node", "no host name to default to (%s); give one", e.getMessage());
         }
     }
 }

@@ -29,7 +29,7 @@ final class Ids {
         if (matches.isEmpty()) {
             throw OverseerException.notFound("task does not exist: %s/%s", namespace, given);
         }
-        throw OverseerException.invalidArgument("ID: \"%s\" is the start of %d tasks (%s): give more of it",
+        throw OverseerException.invalidField("ID", "\"%s\" is the start of %d tasks (%s): give more of it",
                 given, matches.size(), String.join(", ", matches.stream().sorted().toList()));
     }
 }

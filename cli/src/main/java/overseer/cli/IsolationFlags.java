@@ -41,7 +41,7 @@ final class IsolationFlags {
             try {
                 b.mount(Isolation.Mount.parse(m));
             } catch (OverseerException e) {
-                throw OverseerException.invalidArgument("--mount: %s", e.getMessage().replaceFirst("^mounts: ", ""));
+                throw e.withField("--mount"); // whichever part of the mount is wrong, the user typed --mount
             }
         }
         if (hostname != null) {
@@ -51,7 +51,7 @@ final class IsolationFlags {
             b.network(switch (network.toLowerCase(Locale.ROOT)) {
                 case "none" -> Isolation.Network.NONE;
                 case "host" -> Isolation.Network.HOST;
-                default -> throw OverseerException.invalidArgument("--network: expected none or host, got \"%s\"", network);
+                default -> throw OverseerException.invalidField("--network", "expected none or host, got \"%s\"", network);
             });
         }
         return b.build();

@@ -39,7 +39,7 @@ final class ResourceFlags {
         }
         if (memorySwap != null && !memorySwap.strip().equals("-1")) {
             if (memory == null) {
-                throw OverseerException.invalidArgument("--memory-swap: needs --memory too");
+                throw OverseerException.invalidField("--memory-swap", "needs --memory too");
             }
             b.swapBytes(overseer.core.Sizes.parse("--memory-swap", memorySwap));
         }
@@ -62,18 +62,19 @@ final class ResourceFlags {
         }
     }
 
-    /** "resources.memoryBytes: ..." becomes "--memory: ...": the user typed a flag, not a field. */
+    /**
+     * An error about resources.memoryBytes is told as one about --memory: the user typed a flag, not a field.
+     * A detail that compares with another limit names that one by its flag too.
+     */
     static OverseerException renamed(OverseerException e) {
-        String m = e.getMessage();
-        for (Map.Entry<String, String> f : FLAGS.entrySet()) {
-            if (m.startsWith(f.getKey() + ":")) {
-                String rest = m.substring(f.getKey().length());
-                for (Map.Entry<String, String> g : FLAGS.entrySet()) {
-                    rest = rest.replace(g.getKey(), g.getValue());
-                }
-                return new OverseerException(e.kind(), f.getValue() + rest, e);
-            }
+        String flag = e.field().map(FLAGS::get).orElse(null);
+        if (flag == null) {
+            return e;
         }
-        return e;
+        String detail = e.detail();
+        for (Map.Entry<String, String> g : FLAGS.entrySet()) {
+            detail = detail.replace(g.getKey(), g.getValue());
+        }
+        return new OverseerException(e.kind(), e.reason(), flag, detail, e);
     }
 }

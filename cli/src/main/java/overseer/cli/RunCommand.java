@@ -305,7 +305,7 @@ class RunCommand implements Callable<Integer> {
         for (String kv : env) {
             int eq = kv.indexOf('=');
             if (eq <= 0) {
-                throw OverseerException.invalidArgument("--env: expected NAME=VALUE, got \"%s\"", kv);
+                throw OverseerException.invalidField("--env", "expected NAME=VALUE, got \"%s\"", kv);
             }
             vars.put(kv.substring(0, eq), kv.substring(eq + 1));
         }
@@ -335,7 +335,7 @@ class RunCommand implements Callable<Integer> {
             // left running (a background job, a daemon that left its process group) is killed with it.
             case "native" -> new NativeRuntime(foreground.map(options::withTerminal).orElse(options));
             case "portable" -> new PortableRuntime();
-            default -> throw OverseerException.invalidArgument("--runtime: expected native or portable, got \"%s\"", runtime);
+            default -> throw OverseerException.invalidField("--runtime", "expected native or portable, got \"%s\"", runtime);
         };
     }
 
@@ -344,7 +344,7 @@ class RunCommand implements Callable<Integer> {
         Redirect in = switch (stdin == null ? "inherit" : stdin) {
             case "inherit" -> Redirect.INHERIT;
             case "null" -> Redirect.NULL;
-            default -> throw OverseerException.invalidArgument("--stdin: expected inherit or null, got \"%s\"", stdin);
+            default -> throw OverseerException.invalidField("--stdin", "expected inherit or null, got \"%s\"", stdin);
         };
         // A terminal's output has no lines to speak of (a prompt ends none): -t records it as it comes.
         String framed = framing != null ? framing : tty ? "raw" : "line";
@@ -352,7 +352,7 @@ class RunCommand implements Callable<Integer> {
             case "line" -> Framing.LINE;
             case "message" -> Framing.MESSAGE;
             case "raw" -> Framing.RAW;
-            default -> throw OverseerException.invalidArgument("--framing: expected line, message or raw, got \"%s\"", framing);
+            default -> throw OverseerException.invalidField("--framing", "expected line, message or raw, got \"%s\"", framing);
         };
         Optional<LogConfig.FileSink> file = Optional.ofNullable(logFile)
                 .map(p -> new LogConfig.FileSink(p.toAbsolutePath(), overseer.core.Sizes.parse("--log-max-bytes", logMaxBytes), logMaxFiles));
@@ -362,7 +362,7 @@ class RunCommand implements Callable<Integer> {
         }
         if (tty) {
             if (stdin != null) {
-                throw OverseerException.invalidArgument("--stdin: with -t the command reads its own terminal, got \"%s\"", stdin);
+                throw OverseerException.invalidField("--stdin", "with -t the command reads its own terminal, got \"%s\"", stdin);
             }
             return b.env(vars)
                     .cwd(cwd == null && isolation.isolate ? null : (cwd == null ? Path.of("") : cwd).toAbsolutePath().normalize())

@@ -120,8 +120,7 @@ public final class SliceCommand implements Callable<Integer> {
     static Duration duration(String option, String text) {
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d{1,9})(ms|s|m)").matcher(text.strip());
         if (!m.matches()) {
-            throw OverseerException.invalidArgument("%s: expected a duration such as 500ms, 10s or 1m, got \"%s\"",
-                    option, text);
+            throw OverseerException.invalidField(option, "expected a duration such as 500ms, 10s or 1m, got \"%s\"", text);
         }
         long v = Long.parseLong(m.group(1));
         return Durations.requireNonNegative(option, switch (m.group(2)) {

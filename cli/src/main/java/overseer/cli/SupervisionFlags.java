@@ -42,7 +42,7 @@ final class SupervisionFlags {
         try {
             return Optional.of(Signal.parse(stopSignal));
         } catch (OverseerException e) {
-            throw OverseerException.invalidArgument("--stop-signal: %s", e.getMessage().replaceFirst("^signal: ", ""));
+            throw e.withField("--stop-signal");
         }
     }
 
@@ -55,10 +55,10 @@ final class SupervisionFlags {
         overseer.wire.RestartPolicy policy = overseer.wire.RestartPolicy.parse("--restart", restart);
         if (maxRestarts != null) {
             if (maxRestarts < 0) {
-                throw OverseerException.invalidArgument("--max-restarts: must not be negative, got %d", maxRestarts);
+                throw OverseerException.invalidField("--max-restarts", "must not be negative, got %d", maxRestarts);
             }
             if (policy.mode() != overseer.wire.RestartPolicy.Mode.ON_FAILURE) {
-                throw OverseerException.invalidArgument("--max-restarts: only with --restart on-failure (docker's on-failure:N), got --restart %s",
+                throw OverseerException.invalidField("--max-restarts", "only with --restart on-failure (docker's on-failure:N), got --restart %s",
                         restart);
             }
             policy = overseer.wire.RestartPolicy.parse("--restart", "on-failure:" + maxRestarts);
@@ -96,7 +96,7 @@ final class SupervisionFlags {
         if (timeout != null) {
             Duration d = Durations.parse("--timeout", timeout);
             if (d.isZero()) {
-                throw OverseerException.invalidArgument("--timeout: must be more than 0, got \"%s\"", timeout);
+                throw OverseerException.invalidField("--timeout", "must be more than 0, got \"%s\"", timeout);
             }
             b.timeout(d);
         }

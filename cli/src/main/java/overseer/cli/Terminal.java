@@ -79,7 +79,7 @@ final class Terminal {
             try {
                 return c.awaitExec(ns, id, name, Duration.ofMinutes(10));
             } catch (OverseerException e) {
-                if (e.kind() != ErrorKind.UNAVAILABLE || e.getMessage() == null || !e.getMessage().contains("did not exit")) {
+                if (e.reason() != OverseerException.Reason.TIMED_OUT) {
                     throw e;
                 }
             }

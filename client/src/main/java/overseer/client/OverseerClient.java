@@ -315,14 +315,24 @@ public final class OverseerClient {
                 socket, e.getMessage());
     }
 
-    private static OverseerException error(int status, String body) {
+    /**
+     * The daemon's error as it was thrown there: its kind, reason and field by name. A message that does not
+     * start with its field (a daemon that words it otherwise) is kept whole, without a field.
+     */
+    static OverseerException error(int status, String body) {
         try {
             JsonNode n = JSON.readTree(body);
             String kind = n.path("kind").asString("");
             String message = n.path("message").asString(body);
+            OverseerException.Reason reason = named(OverseerException.Reason.values(), n.path("reason").asString(""))
+                    .orElse(OverseerException.Reason.GENERAL);
+            String field = n.path("field").asString("");
             for (ErrorKind k : ErrorKind.values()) {
                 if (k.name().toLowerCase(Locale.ROOT).equals(kind)) {
-                    return new OverseerException(k, message);
+                    if (!field.isBlank() && message.startsWith(field + ": ")) {
+                        return new OverseerException(k, reason, field, message.substring(field.length() + 2), null);
+                    }
+                    return new OverseerException(k, reason, message, null);
                 }
             }
             return new OverseerException(status >= 500 ? ErrorKind.INTERNAL : ErrorKind.INVALID_ARGUMENT,
@@ -330,5 +340,14 @@ public final class OverseerClient {
         } catch (JacksonException e) {
             return new OverseerException(ErrorKind.INTERNAL, "HTTP " + status + ": " + body);
         }
+    }
+
+    private static <E extends Enum<E>> java.util.Optional<E> named(E[] values, String name) {
+        for (E v : values) {
+            if (v.name().toLowerCase(Locale.ROOT).equals(name)) {
+                return java.util.Optional.of(v);
+            }
+        }
+        return java.util.Optional.empty();
     }
 }

@@ -16,12 +16,11 @@ public final class Durations {
     public static Duration parse(String field, String text) {
         String t = text == null ? "" : text.strip().toLowerCase(Locale.ROOT);
         if (t.startsWith("-") && DURATION.matcher(t.substring(1)).matches()) {
-            throw OverseerException.invalidArgument("%s: must not be negative, got \"%s\"", field, text);
+            throw OverseerException.invalidField(field, "must not be negative, got \"%s\"", text);
         }
         Matcher m = DURATION.matcher(t);
         if (!m.matches()) {
-            throw OverseerException.invalidArgument("%s: expected a duration such as 500ms, 2s, 1m or 1h, got \"%s\"",
-                    field, text);
+            throw OverseerException.invalidField(field, "expected a duration such as 500ms, 2s, 1m or 1h, got \"%s\"", text);
         }
         long v = Long.parseLong(m.group(1));
         return switch (m.group(2)) {
@@ -34,10 +33,10 @@ public final class Durations {
 
     public static Duration requireNonNegative(String field, Duration d) {
         if (d == null) {
-            throw OverseerException.invalidArgument("%s: must be given", field);
+            throw OverseerException.invalidField(field, "must be given");
         }
         if (d.isNegative()) {
-            throw OverseerException.invalidArgument("%s: must not be negative, got %s", field, d);
+            throw OverseerException.invalidField(field, "must not be negative, got %s", d);
         }
         return d;
     }

@@ -14,6 +14,10 @@ public enum ErrorKind {
     FAILED_PRECONDITION,
     /** The system cannot do it now or here: a deadline passed, a feature is missing on this host. */
     UNAVAILABLE,
+    /** The caller did not prove who it is: the TCP listener's bearer token is missing or wrong (HTTP 401). */
+    UNAUTHENTICATED,
+    /** The caller may not do this, whoever it is: a request to the socket through a foreign Host name (HTTP 403). */
+    PERMISSION_DENIED,
     /** A fault of Overseer or the host it could not classify (Lambda failure). */
     INTERNAL
 }

@@ -43,7 +43,7 @@ public final class EventBus {
     /** Numbers events from {@code after + 1}: a daemon continues its predecessor's sequence. */
     public EventBus(long after) {
         if (after < 0) {
-            throw OverseerException.invalidArgument("after: must not be negative, got %d", after);
+            throw OverseerException.invalidField("after", "must not be negative, got %d", after);
         }
         this.sequence = new AtomicLong(after);
     }
@@ -93,7 +93,7 @@ public final class EventBus {
             throw OverseerException.invalidArgument("name: a subscriber needs a name, got \"%s\"", name);
         }
         if (capacity < 1) {
-            throw OverseerException.invalidArgument("capacity: must be at least 1, got %d", capacity);
+            throw OverseerException.invalidField("capacity", "must be at least 1, got %d", capacity);
         }
         Subscription s = new Subscription(capacity, filter, subscribers::remove,
                 dropped.computeIfAbsent(name, n -> new java.util.concurrent.atomic.LongAdder()));

@@ -19,6 +19,9 @@ public final class Executables {
     /** The PATH searched when the spec's environment has none (the usual root PATH). */
     public static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
+    /** What {@link #problem} says of a path where nothing is. */
+    public static final String NO_SUCH_FILE = "no such file or directory";
+
     private Executables() {
     }
 
@@ -41,7 +44,7 @@ public final class Executables {
             Path p = base.resolve(path("args[0]", command)).normalize();
             String problem = problem(onHost.apply(p));
             if (problem != null) {
-                throw OverseerException.invalidArgument("args[0]: %s: \"%s\"", problem, command);
+                throw unfit(problem, "%s: \"%s\"".formatted(problem, command));
             }
             return p;
         }
@@ -67,10 +70,15 @@ public final class Executables {
             }
         }
         if (firstProblem != null) {
-            throw OverseerException.invalidArgument("args[0]: %s: \"%s\" (found \"%s\" in PATH)",
-                    firstProblem, command, firstRejected);
+            throw unfit(firstProblem, "%s: \"%s\" (found \"%s\" in PATH)".formatted(firstProblem, command, firstRejected));
         }
-        throw OverseerException.invalidArgument("args[0]: no such file or directory: \"%s\"", command);
+        throw OverseerException.executableNotFound("%s: \"%s\"", NO_SUCH_FILE, command);
+    }
+
+    /** args[0] cannot run: 127 if there is nothing by that name, 126 if what is there cannot be executed. */
+    public static OverseerException unfit(String problem, String detail) {
+        return NO_SUCH_FILE.equals(problem) ? OverseerException.executableNotFound("%s", detail)
+                : OverseerException.notExecutable("%s", detail);
     }
 
     /**
@@ -86,13 +94,13 @@ public final class Executables {
         spec.cwd().ifPresent(named -> {
             Path dir = onHost.apply(named);
             if (!Files.exists(dir)) {
-                throw OverseerException.invalidArgument("cwd: no such file or directory: \"%s\"", named);
+                throw OverseerException.invalidField("cwd", "no such file or directory: \"%s\"", named);
             }
             if (!Files.isDirectory(dir)) {
-                throw OverseerException.invalidArgument("cwd: not a directory: \"%s\"", named);
+                throw OverseerException.invalidField("cwd", "not a directory: \"%s\"", named);
             }
             if (!Files.isExecutable(dir)) {
-                throw OverseerException.invalidArgument("cwd: permission denied: \"%s\"", named);
+                throw OverseerException.invalidField("cwd", "permission denied: \"%s\"", named);
             }
         });
     }
@@ -106,13 +114,13 @@ public final class Executables {
         if (spec.stdin() instanceof Redirect.File f) {
             Path p = base.resolve(f.path());
             if (!Files.exists(p)) {
-                throw OverseerException.invalidArgument("stdin: no such file or directory: \"%s\"", f.path());
+                throw OverseerException.invalidField("stdin", "no such file or directory: \"%s\"", f.path());
             }
             if (Files.isDirectory(p)) {
-                throw OverseerException.invalidArgument("stdin: is a directory: \"%s\"", f.path());
+                throw OverseerException.invalidField("stdin", "is a directory: \"%s\"", f.path());
             }
             if (!Files.isReadable(p)) {
-                throw OverseerException.invalidArgument("stdin: permission denied: \"%s\"", f.path());
+                throw OverseerException.invalidField("stdin", "permission denied: \"%s\"", f.path());
             }
         }
         requireOutput("stdout", spec.stdout(), base);
@@ -125,18 +133,18 @@ public final class Executables {
         }
         Path p = base.resolve(f.path()).toAbsolutePath();
         if (Files.isDirectory(p)) {
-            throw OverseerException.invalidArgument("%s: is a directory: \"%s\"", field, f.path());
+            throw OverseerException.invalidField(field, "is a directory: \"%s\"", f.path());
         }
         Path parent = p.getParent();
         if (parent != null && !Files.isDirectory(parent)) {
-            throw OverseerException.invalidArgument("%s: no such directory: \"%s\"", field, parent);
+            throw OverseerException.invalidField(field, "no such directory: \"%s\"", parent);
         }
     }
 
     /** Why {@code p} cannot be executed, or null if it can. */
     private static String problem(Path p) {
         if (!Files.exists(p)) {
-            return "no such file or directory";
+            return NO_SUCH_FILE;
         }
         if (Files.isDirectory(p)) {
             return "is a directory";
@@ -155,7 +163,7 @@ public final class Executables {
         try {
             return Path.of(value);
         } catch (InvalidPathException e) {
-            throw OverseerException.invalidArgument("%s: not a valid path: \"%s\"", field, value);
+            throw OverseerException.invalidField(field, "not a valid path: \"%s\"", value);
         }
     }
 }

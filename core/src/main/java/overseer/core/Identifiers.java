@@ -19,19 +19,16 @@ public final class Identifiers {
     /** Returns {@code value} if it is a valid identifier, else fails naming {@code field}. */
     public static String require(String field, String value) {
         if (value == null || value.isEmpty()) {
-            throw OverseerException.invalidArgument("%s: must not be empty", field);
+            throw OverseerException.invalidField(field, "must not be empty");
         }
         if (value.length() > MAX_LENGTH) {
-            throw OverseerException.invalidArgument("%s: \"%s…\" is %d characters long; at most %d are allowed",
-                    field, value.substring(0, 16), value.length(), MAX_LENGTH);
+            throw OverseerException.invalidField(field, "\"%s…\" is %d characters long; at most %d are allowed", value.substring(0, 16), value.length(), MAX_LENGTH);
         }
         if (value.indexOf('\0') >= 0) {
-            throw OverseerException.invalidArgument("%s: contains a NUL character", field);
+            throw OverseerException.invalidField(field, "contains a NUL character");
         }
         if (!VALID.matcher(value).matches()) {
-            throw OverseerException.invalidArgument(
-                    "%s: \"%s\" is not a valid identifier (letters, digits, '.', '_' and '-', starting with a letter or digit)",
-                    field, value);
+            throw OverseerException.invalidField(field, "\"%s\" is not a valid identifier (letters, digits, '.', '_' and '-', starting with a letter or digit)", value);
         }
         return value;
     }

@@ -43,7 +43,7 @@ public record Isolation(Optional<Path> rootfs, List<Mount> mounts, Set<Namespace
         Objects.requireNonNull(rootfs, "rootfs");
         rootfs.ifPresent(r -> {
             if (!r.isAbsolute()) {
-                throw OverseerException.invalidArgument("isolation.rootfs: must be an absolute path, got \"%s\"", r);
+                throw OverseerException.invalidField("isolation.rootfs", "must be an absolute path, got \"%s\"", r);
             }
         });
         mounts = List.copyOf(mounts);
@@ -51,23 +51,23 @@ public record Isolation(Optional<Path> rootfs, List<Mount> mounts, Set<Namespace
         if (!namespaces.contains(Namespace.MOUNT)) {
             // Without a mount namespace of its own runc rbinds the root onto itself in the caller's namespace
             // on every run (DESIGN.md), and the task dir could not be its root at all.
-            throw OverseerException.invalidArgument("isolation.namespaces: must include mount, got %s", namespaces);
+            throw OverseerException.invalidField("isolation.namespaces", "must include mount, got %s", namespaces);
         }
         Objects.requireNonNull(network, "network");
         if (network == Network.NONE && !namespaces.contains(Namespace.NET)) {
-            throw OverseerException.invalidArgument("isolation.network: none needs the net namespace");
+            throw OverseerException.invalidField("isolation.network", "none needs the net namespace");
         }
         if (network == Network.HOST && namespaces.contains(Namespace.NET)) {
-            throw OverseerException.invalidArgument("isolation.network: host cannot be combined with the net namespace");
+            throw OverseerException.invalidField("isolation.network", "host cannot be combined with the net namespace");
         }
         Objects.requireNonNull(hostname, "hostname");
         if (hostname.isPresent()) {
             String h = hostname.get();
             if (h.length() > 253 || !HOSTNAME.matcher(h).matches()) {
-                throw OverseerException.invalidArgument("isolation.hostname: \"%s\" is not a valid host name", h);
+                throw OverseerException.invalidField("isolation.hostname", "\"%s\" is not a valid host name", h);
             }
             if (!namespaces.contains(Namespace.UTS)) {
-                throw OverseerException.invalidArgument("isolation.hostname: needs the uts namespace");
+                throw OverseerException.invalidField("isolation.hostname", "needs the uts namespace");
             }
         }
         Objects.requireNonNull(capabilities, "capabilities");
@@ -132,18 +132,17 @@ public record Isolation(Optional<Path> rootfs, List<Mount> mounts, Set<Namespace
             Objects.requireNonNull(owner, "owner");
             Objects.requireNonNull(mode, "mode");
             if (!destination.isAbsolute()) {
-                throw OverseerException.invalidArgument("mounts.destination: must be an absolute path, got \"%s\"", destination);
+                throw OverseerException.invalidField("mounts.destination", "must be an absolute path, got \"%s\"", destination);
             }
             if (kind != Kind.TMPFS && !source.isAbsolute()) {
-                throw OverseerException.invalidArgument("mounts.source: must be an absolute path, got \"%s\"", source);
+                throw OverseerException.invalidField("mounts.source", "must be an absolute path, got \"%s\"", source);
             }
             if (kind == Kind.BIND && (owner.isPresent() || mode.isPresent())) {
-                throw OverseerException.invalidArgument(
-                        "mounts: a bind of \"%s\" cannot change owner or mode (host files are not Overseer's); use a drive", source);
+                throw OverseerException.invalidField("mounts", "a bind of \"%s\" cannot change owner or mode (host files are not Overseer's); use a drive", source);
             }
             mode.ifPresent(m -> {
                 if (m < 0 || m > 07777) {
-                    throw OverseerException.invalidArgument("mounts.mode: %o is not a file mode", m);
+                    throw OverseerException.invalidField("mounts.mode", "%o is not a file mode", m);
                 }
             });
         }
@@ -168,7 +167,7 @@ public record Isolation(Optional<Path> rootfs, List<Mount> mounts, Set<Namespace
         public static Mount parse(String text) {
             String[] p = text.split(":", -1);
             if (p.length < 2 || p.length > 3 || (p.length == 3 && !p[2].equals("ro") && !p[2].equals("rw"))) {
-                throw OverseerException.invalidArgument("mounts: \"%s\" is not SRC:DST[:ro]", text);
+                throw OverseerException.invalidField("mounts", "\"%s\" is not SRC:DST[:ro]", text);
             }
             return bind(Path.of(p[0]), Path.of(p[1]), p.length == 3 && p[2].equals("ro"));
         }
@@ -178,7 +177,7 @@ public record Isolation(Optional<Path> rootfs, List<Mount> mounts, Set<Namespace
     public record Owner(int uid, int gid) {
         public Owner {
             if (uid < 0 || gid < 0) {
-                throw OverseerException.invalidArgument("mounts.owner: %d:%d is not a uid:gid", uid, gid);
+                throw OverseerException.invalidField("mounts.owner", "%d:%d is not a uid:gid", uid, gid);
             }
         }
     }
@@ -221,7 +220,7 @@ public record Isolation(Optional<Path> rootfs, List<Mount> mounts, Set<Namespace
     public record Rlimit(String type, long soft, long hard) {
         public Rlimit {
             if (type == null || !type.matches("RLIMIT_[A-Z]+")) {
-                throw OverseerException.invalidArgument("rlimits.type: \"%s\" is not an RLIMIT_ name", type);
+                throw OverseerException.invalidField("rlimits.type", "\"%s\" is not an RLIMIT_ name", type);
             }
             if (soft < 0 || hard < 0 || soft > hard) {
                 throw OverseerException.invalidArgument("rlimits.%s: soft %d must be at most hard %d", type, soft, hard);
@@ -255,11 +254,11 @@ public record Isolation(Optional<Path> rootfs, List<Mount> mounts, Set<Namespace
         public record Rule(Set<String> syscalls, Action action) {
             public Rule {
                 if (syscalls == null || syscalls.isEmpty()) {
-                    throw OverseerException.invalidArgument("seccomp.rules.syscalls: must name at least one call");
+                    throw OverseerException.invalidField("seccomp.rules.syscalls", "must name at least one call");
                 }
                 for (String s : syscalls) {
                     if (s == null || !s.matches("[a-z0-9_]+")) {
-                        throw OverseerException.invalidArgument("seccomp.rules.syscalls: \"%s\" is not a system call name", s);
+                        throw OverseerException.invalidField("seccomp.rules.syscalls", "\"%s\" is not a system call name", s);
                     }
                 }
                 syscalls = Set.copyOf(syscalls);
@@ -279,7 +278,7 @@ public record Isolation(Optional<Path> rootfs, List<Mount> mounts, Set<Namespace
         public Hook {
             Objects.requireNonNull(path, "path");
             if (!path.isAbsolute()) {
-                throw OverseerException.invalidArgument("hooks.path: must be an absolute path, got \"%s\"", path);
+                throw OverseerException.invalidField("hooks.path", "must be an absolute path, got \"%s\"", path);
             }
             args = List.copyOf(args);
             env = Map.copyOf(env);

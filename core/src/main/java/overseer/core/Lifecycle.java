@@ -33,6 +33,9 @@ public final class Lifecycle {
             case EXEC -> status == Status.CREATED || status == Status.RUNNING;
         };
         if (!legal) {
+            if (op == Op.KILL && status == Status.STOPPED) {
+                throw OverseerException.processFinished();
+            }
             throw OverseerException.failedPrecondition("%s", refusal(op, status));
         }
     }
@@ -48,7 +51,7 @@ public final class Lifecycle {
     private static String refusal(Op op, Status status) {
         String s = status.word();
         return switch (op) {
-            case KILL -> status == Status.STOPPED ? "process already finished" : "cannot kill a " + s + " process";
+            case KILL -> "cannot kill a " + s + " process";
             case PAUSE -> switch (status) {
                 case CREATED -> "cannot pause task in created state";
                 case PAUSED, STOPPED -> "cannot pause a " + s + " container";

@@ -19,7 +19,7 @@ public record LogConfig(Framing framing, int tailRecords, Optional<FileSink> fil
         Objects.requireNonNull(framing, "framing");
         Objects.requireNonNull(file, "file");
         if (tailRecords < 0 || tailRecords > 1_000_000) {
-            throw OverseerException.invalidArgument("logs.tailRecords: %d is out of range 0..1000000", tailRecords);
+            throw OverseerException.invalidField("logs.tailRecords", "%d is out of range 0..1000000", tailRecords);
         }
     }
 
@@ -31,10 +31,10 @@ public record LogConfig(Framing framing, int tailRecords, Optional<FileSink> fil
         public FileSink {
             Objects.requireNonNull(path, "path");
             if (maxBytes < 1024) {
-                throw OverseerException.invalidArgument("logs.file.maxBytes: %d is below the minimum of 1024", maxBytes);
+                throw OverseerException.invalidField("logs.file.maxBytes", "%d is below the minimum of 1024", maxBytes);
             }
             if (maxFiles < 0 || maxFiles > 1000) {
-                throw OverseerException.invalidArgument("logs.file.maxFiles: %d is out of range 0..1000", maxFiles);
+                throw OverseerException.invalidField("logs.file.maxFiles", "%d is out of range 0..1000", maxFiles);
             }
         }
     }

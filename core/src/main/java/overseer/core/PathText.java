@@ -14,12 +14,12 @@ public final class PathText {
 
     public static Path of(String field, String text) {
         if (text.indexOf('\0') >= 0) {
-            throw OverseerException.invalidArgument("%s: contains a NUL character", field);
+            throw OverseerException.invalidField(field, "contains a NUL character");
         }
         try {
             return Path.of(text);
         } catch (InvalidPathException e) {
-            throw OverseerException.invalidArgument("%s: not a path: \"%s\"", field, text);
+            throw OverseerException.invalidField(field, "not a path: \"%s\"", text);
         }
     }
 

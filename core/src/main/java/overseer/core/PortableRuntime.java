@@ -145,7 +145,7 @@ public final class PortableRuntime implements TaskRuntime {
                 case Redirect.Pipe _ -> ProcessBuilder.Redirect.PIPE;
                 case Redirect.Inherit _ -> ProcessBuilder.Redirect.INHERIT;
                 case Redirect.File f -> ProcessBuilder.Redirect.from(file(f));
-                case Redirect.ToStdout _ -> throw OverseerException.invalidArgument("stdin: cannot be redirected to stdout");
+                case Redirect.ToStdout _ -> throw OverseerException.invalidField("stdin", "cannot be redirected to stdout");
             });
             pb.redirectOutput(output(spec.stdout()));
             if (spec.stderr() == Redirect.STDOUT) {
@@ -180,7 +180,7 @@ public final class PortableRuntime implements TaskRuntime {
                 case Redirect.Inherit _ -> ProcessBuilder.Redirect.INHERIT;
                 case Redirect.File f -> f.append() ? ProcessBuilder.Redirect.appendTo(created(file(f)))
                         : ProcessBuilder.Redirect.to(created(file(f)));
-                case Redirect.ToStdout _ -> throw OverseerException.invalidArgument("stdout: cannot be redirected to itself");
+                case Redirect.ToStdout _ -> throw OverseerException.invalidField("stdout", "cannot be redirected to itself");
             };
         }
 
@@ -219,7 +219,7 @@ public final class PortableRuntime implements TaskRuntime {
                 throw OverseerException.failedPrecondition("process not started");
             }
             if (delivered) {
-                throw OverseerException.failedPrecondition("process already finished");
+                throw OverseerException.processFinished();
             }
             boolean force = switch (signal.number()) {
                 case 9 -> true;

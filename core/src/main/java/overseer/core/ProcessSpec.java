@@ -28,29 +28,29 @@ public record ProcessSpec(List<String> args, Map<String, String> env, Optional<P
     public ProcessSpec {
         Objects.requireNonNull(args, "args");
         if (args.isEmpty() || args.getFirst() == null || args.getFirst().isBlank()) {
-            throw OverseerException.invalidArgument("args: must name a program to run, got %s", args);
+            throw OverseerException.invalidField("args", "must name a program to run, got %s", args);
         }
         for (int i = 0; i < args.size(); i++) {
             String a = Objects.requireNonNull(args.get(i), "args[" + i + "]");
             if (a.indexOf('\0') >= 0) {
-                throw OverseerException.invalidArgument("args[%d]: contains a NUL character", i);
+                throw OverseerException.invalidField("args[" + i + "]", "contains a NUL character");
             }
         }
         args = List.copyOf(args);
         Objects.requireNonNull(env, "env");
         env.forEach((k, v) -> {
             if (k == null || k.isEmpty() || k.indexOf('=') >= 0 || k.indexOf('\0') >= 0) {
-                throw OverseerException.invalidArgument("env: \"%s\" is not a valid variable name", k);
+                throw OverseerException.invalidField("env", "\"%s\" is not a valid variable name", k);
             }
             if (v == null || v.indexOf('\0') >= 0) {
-                throw OverseerException.invalidArgument("env.%s: value must be a string without NUL", k);
+                throw OverseerException.invalidField("env." + k, "value must be a string without NUL");
             }
         });
         env = Map.copyOf(env);
         Objects.requireNonNull(cwd, "cwd");
         cwd.ifPresent(d -> {
             if (!d.isAbsolute()) {
-                throw OverseerException.invalidArgument("cwd: must be an absolute path, got \"%s\"", d);
+                throw OverseerException.invalidField("cwd", "must be an absolute path, got \"%s\"", d);
             }
         });
         Objects.requireNonNull(stdin, "stdin");
@@ -58,15 +58,14 @@ public record ProcessSpec(List<String> args, Map<String, String> env, Optional<P
         Objects.requireNonNull(stderr, "stderr");
         Objects.requireNonNull(logs, "logs");
         if (stdin == Redirect.STDOUT) {
-            throw OverseerException.invalidArgument("stdin: cannot be redirected to stdout");
+            throw OverseerException.invalidField("stdin", "cannot be redirected to stdout");
         }
         if (stdout == Redirect.STDOUT) {
-            throw OverseerException.invalidArgument("stdout: cannot be redirected to itself");
+            throw OverseerException.invalidField("stdout", "cannot be redirected to itself");
         }
         Objects.requireNonNull(user, "user");
         if (terminal && (stdin != Redirect.PIPE || stdout != Redirect.PIPE || stderr != Redirect.STDOUT)) {
-            throw OverseerException.invalidArgument(
-                    "terminal: a terminal is stdin, stdout and stderr at once (stdin and stdout piped, stderr merged)");
+            throw OverseerException.invalidField("terminal", "a terminal is stdin, stdout and stderr at once (stdin and stdout piped, stderr merged)");
         }
     }
 

@@ -24,23 +24,22 @@ public record Resources(Optional<Double> cpus, OptionalInt cpuWeight, OptionalLo
     public Resources {
         cpus.ifPresent(c -> {
             if (!(c > 0) || c > 4096) {
-                throw OverseerException.invalidArgument("resources.cpus: %s is out of range (0, 4096]", c);
+                throw OverseerException.invalidField("resources.cpus", "%s is out of range (0, 4096]", c);
             }
         });
         cpuWeight.ifPresent(w -> range("resources.cpuWeight", w, 1, 10_000));
         memoryBytes.ifPresent(m -> {
             if (m < MIN_MEMORY) {
-                throw OverseerException.invalidArgument("resources.memoryBytes: %d is below the minimum of %d (4 MiB)",
+                throw OverseerException.invalidField("resources.memoryBytes", "%d is below the minimum of %d (4 MiB)",
                         m, MIN_MEMORY);
             }
         });
         if (swapBytes.isPresent()) {
             if (memoryBytes.isEmpty()) {
-                throw OverseerException.invalidArgument("resources.swapBytes: needs resources.memoryBytes too");
+                throw OverseerException.invalidField("resources.swapBytes", "needs resources.memoryBytes too");
             }
             if (swapBytes.getAsLong() < memoryBytes.getAsLong()) {
-                throw OverseerException.invalidArgument(
-                        "resources.swapBytes: %d is below resources.memoryBytes %d (it is memory plus swap)",
+                throw OverseerException.invalidField("resources.swapBytes", "%d is below resources.memoryBytes %d (it is memory plus swap)",
                         swapBytes.getAsLong(), memoryBytes.getAsLong());
             }
         }
@@ -50,7 +49,7 @@ public record Resources(Optional<Double> cpus, OptionalInt cpuWeight, OptionalLo
 
     private static void range(String field, long v, long min, long max) {
         if (v < min || v > max) {
-            throw OverseerException.invalidArgument("%s: %d is out of range %d..%d", field, v, min, max);
+            throw OverseerException.invalidField(field, "%d is out of range %d..%d", v, min, max);
         }
     }
 

@@ -56,7 +56,7 @@ public final class RotatingFileSink implements LogSink {
             }
             open(StandardOpenOption.APPEND);
         } catch (IOException e) {
-            throw OverseerException.invalidArgument("logs.file.path: cannot open \"%s\": %s", config.path(), e.getMessage());
+            throw OverseerException.invalidField("logs.file.path", "cannot open \"%s\": %s", config.path(), e.getMessage());
         }
     }
 

@@ -40,14 +40,14 @@ public record Signal(int number, String name) {
 
     public Signal {
         if (number < 1 || number > SIGRTMAX) {
-            throw OverseerException.invalidArgument("signal: no such signal number %d", number);
+            throw OverseerException.invalidField("signal", "no such signal number %d", number);
         }
     }
 
     /** The signal with this number; real-time signals are named SIGRTMIN+n. */
     public static Signal of(int number) {
         if (number < 1 || number > SIGRTMAX || (number >= NAMES.length && number < SIGRTMIN)) {
-            throw OverseerException.invalidArgument("signal: no such signal number %d", number);
+            throw OverseerException.invalidField("signal", "no such signal number %d", number);
         }
         String name = number < NAMES.length ? NAMES[number] : "SIGRTMIN+" + (number - SIGRTMIN);
         return new Signal(number, name);
@@ -56,14 +56,14 @@ public record Signal(int number, String name) {
     /** Parses "TERM", "SIGTERM", "sigterm" or "15". */
     public static Signal parse(String text) {
         if (text == null || text.isBlank()) {
-            throw OverseerException.invalidArgument("signal: must not be empty");
+            throw OverseerException.invalidField("signal", "must not be empty");
         }
         String t = text.strip();
         if (t.chars().allMatch(Character::isDigit)) {
             try {
                 return of(Integer.parseInt(t));
             } catch (NumberFormatException e) {
-                throw OverseerException.invalidArgument("signal: no such signal number %s", t);
+                throw OverseerException.invalidField("signal", "no such signal number %s", t);
             }
         }
         String upper = t.toUpperCase(Locale.ROOT);
@@ -73,12 +73,12 @@ public record Signal(int number, String name) {
                 int k = Integer.parseInt(bare.substring(6));
                 return of(bare.startsWith("RTMIN+") ? SIGRTMIN + k : SIGRTMAX - k);
             } catch (NumberFormatException e) {
-                throw OverseerException.invalidArgument("signal: unknown signal name \"%s\"", text);
+                throw OverseerException.invalidField("signal", "unknown signal name \"%s\"", text);
             }
         }
         Integer n = BY_NAME.get(upper.startsWith("SIG") ? upper : "SIG" + upper);
         if (n == null) {
-            throw OverseerException.invalidArgument("signal: unknown signal name \"%s\"", text);
+            throw OverseerException.invalidField("signal", "unknown signal name \"%s\"", text);
         }
         return of(n);
     }

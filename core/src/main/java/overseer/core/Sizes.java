@@ -16,7 +16,7 @@ public final class Sizes {
     public static long parse(String flag, String text) {
         Matcher m = SIZE.matcher(text.strip());
         if (!m.matches()) {
-            throw OverseerException.invalidArgument("%s: expected a size such as 64m (units b, k, m, g), got \"%s\"", flag, text);
+            throw OverseerException.invalidField(flag, "expected a size such as 64m (units b, k, m, g), got \"%s\"", text);
         }
         int shift = switch (m.group(2).toLowerCase(Locale.ROOT)) {
             case "k" -> 10;
@@ -26,7 +26,7 @@ public final class Sizes {
         };
         BigDecimal bytes = new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(1L << shift));
         if (bytes.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
-            throw OverseerException.invalidArgument("%s: \"%s\" is too large", flag, text);
+            throw OverseerException.invalidField(flag, "\"%s\" is too large", text);
         }
         return bytes.longValue();
     }

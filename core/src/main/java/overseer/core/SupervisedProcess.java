@@ -323,7 +323,7 @@ class SupervisedProcess implements TaskProcess {
     @Override
     public void resizePty(int columns, int rows) {
         if (columns < 1 || rows < 1 || columns > 65535 || rows > 65535) {
-            throw OverseerException.invalidArgument("size: %dx%d is out of range 1..65535", columns, rows);
+            throw OverseerException.invalidField("size", "%dx%d is out of range 1..65535", columns, rows);
         }
         runtime.resizePty(columns, rows);
     }

@@ -63,7 +63,10 @@ public interface TaskProcess {
     /** containerd's ResizePty: the size of its terminal. FAILED_PRECONDITION when it has none. */
     void resizePty(int columns, int rows);
 
-    /** Waits for the exit. */
+    /**
+     * Waits for the exit. It completes at the exit: what the process wrote last may still be in its pipes, read
+     * after it; {@code output().drained()} completes once all of it is read ({@link Runner} waits for both).
+     */
     default Exit await() throws InterruptedException {
         try {
             return onExit().get();
@@ -112,7 +115,7 @@ public interface TaskProcess {
         }
         Duration left = Duration.between(Instant.now(), deadline);
         if (left.isNegative() || left.isZero()) {
-            throw OverseerException.invalidArgument("deadline: must be in the future, got %s", deadline);
+            throw OverseerException.invalidField("deadline", "must be in the future, got %s", deadline);
         }
         try {
             kill(Signal.SIGKILL, true);
@@ -150,12 +153,11 @@ public interface TaskProcess {
     }
 
     /**
-     * A signal may race with the exit: the runtime has collected it ("process already finished") while the
-     * exit is still on its way to us. Only that is fine; the exit will arrive.
+     * A signal may race with the exit: the runtime has collected it (PROCESS_FINISHED) while the exit is
+     * still on its way to us. Only that is fine; the exit will arrive.
      */
     private void requireFinishing(OverseerException e) {
-        boolean finished = e.kind() == ErrorKind.FAILED_PRECONDITION && "process already finished".equals(e.getMessage());
-        if (!finished && exit().isEmpty()) {
+        if (e.reason() != OverseerException.Reason.PROCESS_FINISHED && exit().isEmpty()) {
             throw e;
         }
     }

@@ -25,7 +25,7 @@ public record TaskSpec(String id, ProcessSpec process, Resources resources, Opti
         Objects.requireNonNull(startProfile, "startProfile");
         Objects.requireNonNull(isolation, "isolation");
         if (startProfile.isPresent() && profiles.isEmpty()) {
-            throw OverseerException.invalidArgument("startProfile: \"%s\" is set but no cgroup profiles are configured",
+            throw OverseerException.invalidField("startProfile", "\"%s\" is set but no cgroup profiles are configured",
                     startProfile.get().word());
         }
     }

@@ -21,7 +21,7 @@ public record User(String user, Optional<String> group) {
     /** {@code "name"}, {@code "1000"}, {@code "name:group"}, {@code "1000:1000"}. */
     public static User parse(String spec) {
         if (spec == null) {
-            throw OverseerException.invalidArgument("user: must be given");
+            throw OverseerException.invalidField("user", "must be given");
         }
         int colon = spec.indexOf(':');
         if (colon < 0) {
@@ -32,7 +32,7 @@ public record User(String user, Optional<String> group) {
 
     private static void requireName(String field, String v) {
         if (v.isEmpty() || v.indexOf(':') >= 0 || v.indexOf('\0') >= 0 || v.indexOf('\n') >= 0 || v.isBlank()) {
-            throw OverseerException.invalidArgument("%s: \"%s\" is not a valid user or group (name or number)", field, v);
+            throw OverseerException.invalidField(field, "\"%s\" is not a valid user or group (name or number)", v);
         }
     }
 

@@ -28,23 +28,23 @@ public record FleetConfig(List<String> servers, String name, String node, int sl
     public FleetConfig {
         servers = List.copyOf(servers);
         if (servers.isEmpty()) {
-            throw OverseerException.invalidArgument("--fleet: name at least one server, nats://HOST:PORT");
+            throw OverseerException.invalidField("--fleet", "name at least one server, nats://HOST:PORT");
         }
         for (String s : servers) {
             URI u;
             try {
                 u = URI.create(s);
             } catch (IllegalArgumentException e) {
-                throw OverseerException.invalidArgument("--fleet: \"%s\" is not a URL: %s", s, e.getMessage());
+                throw OverseerException.invalidField("--fleet", "\"%s\" is not a URL: %s", s, e.getMessage());
             }
             if (!"nats".equals(u.getScheme()) || u.getHost() == null || u.getPort() <= 0) {
-                throw OverseerException.invalidArgument("--fleet: expected nats://HOST:PORT, got \"%s\"", s);
+                throw OverseerException.invalidField("--fleet", "expected nats://HOST:PORT, got \"%s\"", s);
             }
         }
         Subjects.token("--fleet-name", name);
         Subjects.token("--node", node);
         if (slots < 1 || slots > 10_000) {
-            throw OverseerException.invalidArgument("--fleet-slots: %d is out of range 1..10000", slots);
+            throw OverseerException.invalidField("--fleet-slots", "%d is out of range 1..10000", slots);
         }
         tags = List.copyOf(tags);
         tags.forEach(t -> Subjects.token("--fleet-tags", t));
@@ -55,10 +55,10 @@ public record FleetConfig(List<String> servers, String name, String node, int sl
             throw OverseerException.invalidArgument("max deliver: %d is not at least 1", maxDeliver);
         }
         if (heartbeat.isNegative() || heartbeat.isZero()) {
-            throw OverseerException.invalidArgument("heartbeat: %s is not positive", heartbeat);
+            throw OverseerException.invalidField("heartbeat", "%s is not positive", heartbeat);
         }
         if (replicas != 1 && replicas != 3) {
-            throw OverseerException.invalidArgument("replicas: %d is neither 1 nor 3", replicas);
+            throw OverseerException.invalidField("replicas", "%d is neither 1 nor 3", replicas);
         }
     }
 

@@ -18,9 +18,7 @@ final class Subjects {
     /** Fleet, node, queue and tag names become subject tokens and consumer names: no dots, no wildcards. */
     static String token(String field, String value) {
         if (value == null || !TOKEN.matcher(value).matches()) {
-            throw OverseerException.invalidArgument(
-                    "%s: \"%s\" must be 1 to 64 letters, digits, '_' or '-' (it becomes a NATS subject token)",
-                    field, value);
+            throw OverseerException.invalidField(field, "\"%s\" must be 1 to 64 letters, digits, '_' or '-' (it becomes a NATS subject token)", value);
         }
         return value;
     }

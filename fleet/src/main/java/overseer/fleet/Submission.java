@@ -32,7 +32,7 @@ public record Submission(Command command, String selector) {
     public Submission {
         Identifiers.require("id", command.id());
         if (command.id().endsWith(".")) {
-            throw OverseerException.invalidArgument("id: \"%s\" must not end with '.' (it is a key-value key)", command.id());
+            throw OverseerException.invalidField("id", "\"%s\" must not end with '.' (it is a key-value key)", command.id());
         }
         selector = selector == null ? "" : selector;
         if (selector.startsWith(TAG)) {
@@ -43,8 +43,7 @@ public record Submission(Command command, String selector) {
         if (!command.queue().isEmpty()) {
             Subjects.token("queue", command.queue());
             if (!selector.isEmpty()) {
-                throw OverseerException.invalidArgument(
-                        "node: \"%s\" cannot be combined with queue \"%s\": a queue is served by every node, in order",
+                throw OverseerException.invalidField("node", "\"%s\" cannot be combined with queue \"%s\": a queue is served by every node, in order",
                         selector, command.queue());
             }
         }
@@ -56,21 +55,21 @@ public record Submission(Command command, String selector) {
         try {
             root = FleetJson.MAPPER.readTree(json);
         } catch (JacksonException e) {
-            throw OverseerException.invalidArgument("command: not valid JSON: %s", e.getOriginalMessage());
+            throw OverseerException.invalidField("command", "not valid JSON: %s", e.getOriginalMessage());
         }
         if (root == null || !root.isObject()) {
-            throw OverseerException.invalidArgument("command: expected a JSON object");
+            throw OverseerException.invalidField("command", "expected a JSON object");
         }
         ObjectNode o = (ObjectNode) root;
         JsonNode node = o.remove("node");
         if (node != null && !node.isNull() && !node.isString()) {
-            throw OverseerException.invalidArgument("node: expected a string, got %s", node);
+            throw OverseerException.invalidField("node", "expected a string, got %s", node);
         }
         JsonNode task = o.remove("task");
         Command c;
         if (task != null) {
             if (!task.isObject()) {
-                throw OverseerException.invalidArgument("task: expected a task spec object, got %s", task);
+                throw OverseerException.invalidField("task", "expected a task spec object, got %s", task);
             }
             for (var f : o.properties()) {
                 if (!java.util.Set.of("id", "queue").contains(f.getKey())) {

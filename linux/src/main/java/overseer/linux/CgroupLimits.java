@@ -1,5 +1,6 @@
 package overseer.linux;
 
+import overseer.core.ErrorKind;
 import overseer.core.OverseerException;
 import overseer.core.Resources;
 import overseer.linux.CgroupLayout.Controller;
@@ -125,7 +126,7 @@ final class CgroupLimits {
             }
             tried.add(p);
         }
-        throw OverseerException.unavailable("resources.ioWeight: the IO scheduler takes no weight here (none of %s exists)",
+        throw OverseerException.aboutField(ErrorKind.UNAVAILABLE, "resources.ioWeight", "the IO scheduler takes no weight here (none of %s exists)",
                 tried.stream().map(p -> p.getFileName().toString()).toList());
     }
 
@@ -136,7 +137,7 @@ final class CgroupLimits {
     private Path dir(String field, Controller c) {
         Path d = dirs.get(c);
         if (d == null) {
-            throw OverseerException.unavailable("%s: this host has no %s controller", field, c.word());
+            throw OverseerException.aboutField(ErrorKind.UNAVAILABLE, field, "this host has no %s controller", c.word());
         }
         return d;
     }

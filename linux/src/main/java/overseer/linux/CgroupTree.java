@@ -1,5 +1,6 @@
 package overseer.linux;
 
+import overseer.core.ErrorKind;
 import overseer.core.OverseerException;
 import overseer.core.Resources;
 import overseer.linux.CgroupLayout.Controller;
@@ -96,8 +97,8 @@ final class CgroupTree {
 
     private void requireController(String field, Controller c) {
         if (layout.version(c) == Version.NONE) {
-            throw OverseerException.unavailable("%s: this host has no %s controller (neither cgroup v2 nor v1)",
-                    field, c.v2Name == null ? c.v1Name : c.v2Name);
+            throw OverseerException.aboutField(ErrorKind.UNAVAILABLE, field, "this host has no %s controller (neither cgroup v2 nor v1)",
+                    c.v2Name == null ? c.v1Name : c.v2Name);
         }
     }
 

@@ -384,7 +384,7 @@ class NativeProcess implements RuntimeProcess {
 
     private static void requireSignalable(PidfdLifecycle.Sent sent) {
         switch (sent) {
-            case FINISHED -> throw OverseerException.failedPrecondition("process already finished");
+            case FINISHED -> throw OverseerException.processFinished();
             case NOT_STARTED -> throw OverseerException.failedPrecondition("process not started");
             case SENT, EXITING -> {
             }

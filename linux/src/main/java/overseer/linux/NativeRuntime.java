@@ -43,6 +43,8 @@ public final class NativeRuntime implements TaskRuntime {
     public record Options(Path cgroupRoot, String cgroupParent, boolean cgroupEveryTask, boolean v2Tracking,
                           Optional<Path> exitDir, Optional<ControllingTerminal> terminal) {
         public static final String DEFAULT_PARENT = "overseer";
+        /** The system property that names another parent for the defaults: an embedding application's own. */
+        public static final String PARENT_PROPERTY = "overseer.cgroup.parent";
 
         public Options {
             Objects.requireNonNull(cgroupRoot, "cgroupRoot");
@@ -56,8 +58,10 @@ public final class NativeRuntime implements TaskRuntime {
             this(cgroupRoot, cgroupParent, cgroupEveryTask, v2Tracking, exitDir, Optional.empty());
         }
 
+        /** Tasks under {@code overseer} (or {@code -Doverseer.cgroup.parent=NAME}), a cgroup only for a task with limits. */
         public static Options defaults() {
-            return new Options(CgroupLayout.DEFAULT_ROOT, DEFAULT_PARENT, false, true, Optional.empty());
+            String parent = System.getProperty(PARENT_PROPERTY, DEFAULT_PARENT);
+            return new Options(CgroupLayout.DEFAULT_ROOT, parent.isBlank() ? DEFAULT_PARENT : parent, false, true, Optional.empty());
         }
 
         public Options withTerminal(ControllingTerminal t) {

@@ -99,7 +99,7 @@ public final class PosixSpawn {
 
     private static OverseerException spawnError(String program, int errno) {
         if (Errnos.badProgram(errno)) {
-            return OverseerException.invalidArgument("args[0]: cannot execute \"%s\": %s", program, Errnos.describe(errno));
+            return OverseerException.notExecutable("cannot execute \"%s\": %s", program, Errnos.describe(errno));
         }
         return OverseerException.unavailable("posix_spawn of \"%s\" failed: %s", program, Errnos.describe(errno));
     }

@@ -1,5 +1,6 @@
 package overseer.linux;
 
+import overseer.core.ErrorKind;
 import overseer.core.OverseerException;
 import overseer.core.ProcessStats;
 import overseer.core.Resources;
@@ -107,11 +108,11 @@ final class TaskCgroup {
         try {
             CgroupFs.writeOrErrno(file, value);
         } catch (LibC.Errno e) {
-            String msg = "%s: the kernel refused \"%s\" for %s: %s".formatted(field, value, file, LibC.strerror(e.errno));
+            String msg = "the kernel refused \"%s\" for %s: %s".formatted(value, file, LibC.strerror(e.errno));
             throw switch (e.errno) {
-                case LibC.EINVAL -> OverseerException.invalidArgument("%s", msg);
-                case Errnos.EBUSY -> OverseerException.failedPrecondition("%s", msg);
-                default -> OverseerException.unavailable("%s", msg);
+                case LibC.EINVAL -> OverseerException.aboutField(ErrorKind.INVALID_ARGUMENT, field, "%s", msg);
+                case Errnos.EBUSY -> OverseerException.aboutField(ErrorKind.FAILED_PRECONDITION, field, "%s", msg);
+                default -> OverseerException.aboutField(ErrorKind.UNAVAILABLE, field, "%s", msg);
             };
         }
     }

@@ -38,7 +38,7 @@ final class OciExec extends OciProcess {
             ProcessHandle.of(pid).ifPresent(h -> h.descendants().forEach(d -> signalPid(d.pid(), signal)));
         }
         if (!pidfd.map(p -> p.signal(signal)).orElse(false)) {
-            throw OverseerException.failedPrecondition("process already finished");
+            throw OverseerException.processFinished();
         }
     }
 

@@ -166,7 +166,7 @@ abstract class OciProcess implements RuntimeProcess {
 
     protected void requireRunning() {
         if (exit.isDone()) {
-            throw OverseerException.failedPrecondition("process already finished");
+            throw OverseerException.processFinished();
         }
     }
 

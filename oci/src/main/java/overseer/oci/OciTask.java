@@ -81,7 +81,7 @@ public final class OciTask extends OciProcess implements RuntimeTask {
             String e = r.error();
             if (finished() || e.contains("not running") || e.contains("already finished") || e.contains("no such process")
                     || RuntimeBinary.isMissing(r)) {
-                throw OverseerException.failedPrecondition("process already finished");
+                throw OverseerException.processFinished();
             }
             throw r.failure();
         }

@@ -35,10 +35,10 @@ public final class ApiServer implements AutoCloseable {
     public record Tcp(String host, int port, String token) {
         public Tcp {
             if (token == null || token.length() < 16) {
-                throw OverseerException.invalidArgument("tcp.token: must be at least 16 characters");
+                throw OverseerException.invalidField("tcp.token", "must be at least 16 characters");
             }
             if (port < 0 || port > 65535) {
-                throw OverseerException.invalidArgument("tcp.port: %d is out of range 0..65535", port);
+                throw OverseerException.invalidField("tcp.port", "%d is out of range 0..65535", port);
             }
         }
     }
@@ -53,10 +53,10 @@ public final class ApiServer implements AutoCloseable {
                          Duration idleTimeout) {
         public Limits {
             if (maxConnections < 1) {
-                throw OverseerException.invalidArgument("max-connections: %d must be at least 1", maxConnections);
+                throw OverseerException.invalidField("max-connections", "%d must be at least 1", maxConnections);
             }
             if (maxConnectionsPerPeer < 1) {
-                throw OverseerException.invalidArgument("max-connections-per-peer: %d must be at least 1", maxConnectionsPerPeer);
+                throw OverseerException.invalidField("max-connections-per-peer", "%d must be at least 1", maxConnectionsPerPeer);
             }
             positive("header-timeout", headerTimeout);
             positive("body-timeout", bodyTimeout);
@@ -75,7 +75,7 @@ public final class ApiServer implements AutoCloseable {
 
         private static void positive(String field, Duration d) {
             if (d == null || d.isNegative() || d.isZero()) {
-                throw OverseerException.invalidArgument("%s: %s must be a positive duration", field, d);
+                throw OverseerException.invalidField(field, "%s must be a positive duration", d);
             }
         }
     }

@@ -1,10 +1,10 @@
 package overseer.server;
 
-import io.helidon.http.Status;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
+import overseer.core.OverseerException;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -31,9 +31,10 @@ final class BearerToken implements Filter {
             chain.proceed(); // still a stranger: its connection stays counted against its peer's cap
             return;
         }
-        res.status(Status.UNAUTHORIZED_401).header("Content-Type", "application/json")
+        OverseerException e = OverseerException.unauthenticated("a bearer token is required");
+        res.status(ApiError.status(e)).header("Content-Type", "application/json")
                 .header("WWW-Authenticate", "Bearer")
-                .send("{\"kind\":\"unauthenticated\",\"message\":\"a bearer token is required\"}");
+                .send(ApiError.body(e));
     }
 
     /**

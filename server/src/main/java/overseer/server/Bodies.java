@@ -48,7 +48,7 @@ final class Bodies {
             throw cut(req);
         } catch (IOException | UncheckedIOException | IllegalArgumentException | IllegalStateException e) {
             // Helidon's decoders report a malformed chunked coding or a lying length this way
-            throw OverseerException.invalidArgument("body: cannot be read: %s", message(e));
+            throw OverseerException.invalidField("body", "cannot be read: %s", message(e));
         } catch (RuntimeException e) {
             if (MalformedRequests.causedBy(e, DataReader.InsufficientDataAvailableException.class)) {
                 throw cut(req);
@@ -75,7 +75,7 @@ final class Bodies {
         String[] parts = header.split(";", -1); // -1: ";" alone is ["", ""], not [] (found by ApiFuzzTest)
         String type = parts[0].strip().toLowerCase(Locale.ROOT);
         if (!accepted.contains(type) && !type.endsWith("+json")) {
-            throw OverseerException.invalidArgument("Content-Type: \"%s\" is not accepted here; send %s", abbreviate(header),
+            throw OverseerException.invalidField("Content-Type", "\"%s\" is not accepted here; send %s", abbreviate(header),
                     preferred);
         }
         for (int i = 1; i < parts.length; i++) {
@@ -84,7 +84,7 @@ final class Bodies {
             if (eq > 0 && p.substring(0, eq).strip().equalsIgnoreCase("charset")) {
                 String cs = p.substring(eq + 1).strip().replace("\"", "").toLowerCase(Locale.ROOT);
                 if (!cs.equals("utf-8") && !cs.equals("utf8") && !cs.equals("us-ascii")) {
-                    throw OverseerException.invalidArgument("Content-Type: charset \"%s\" is not supported; send UTF-8",
+                    throw OverseerException.invalidField("Content-Type", "charset \"%s\" is not supported; send UTF-8",
                             abbreviate(cs));
                 }
             }
@@ -93,8 +93,7 @@ final class Bodies {
 
     private static OverseerException cut(ServerRequest req) {
         String length = req.headers().first(HeaderNames.CONTENT_LENGTH).orElse("chunked");
-        return OverseerException.invalidArgument(
-                "body: the connection ended before the whole body arrived (Content-Length: %s)", length);
+        return OverseerException.invalidField("body", "the connection ended before the whole body arrived (Content-Length: %s)", length);
     }
 
     private static String message(Throwable e) {

@@ -10,6 +10,7 @@ import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
 import io.helidon.webserver.http1.Http1ConnectionListener;
+import overseer.core.ErrorKind;
 import overseer.core.OverseerException;
 
 import java.io.IOException;
@@ -18,7 +19,6 @@ import java.net.Socket;
 import java.net.SocketOption;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
@@ -198,8 +198,8 @@ final class ConnectionGuard implements AutoCloseable {
         if (count.get() >= limits.maxConnections()) {
             prune();
             if (count.get() >= limits.maxConnections()) {
-                refuse(ch, 503, "Service Unavailable", "connections: this listener (" + listener + ") already has "
-                        + limits.maxConnections() + " open connections, its limit (--max-connections)");
+                refuse(ch, OverseerException.unavailable("connections: this listener (%s) already has %d open connections,"
+                        + " its limit (--max-connections)", listener, limits.maxConnections()));
             }
         }
         if (peer.isPresent()) {
@@ -207,8 +207,9 @@ final class ConnectionGuard implements AutoCloseable {
             long strangers = open.values().stream()
                     .filter(c -> c.peer.equals(Optional.of(who)) && !c.authenticated && c.channel.isOpen()).count();
             if (strangers >= limits.maxConnectionsPerPeer()) {
-                refuse(ch, 429, "Too Many Requests", "connections: " + who.getHostAddress() + " already has " + strangers
-                        + " unauthenticated connections, the limit per peer (--max-connections-per-peer)");
+                refuse(ch, new OverseerException(ErrorKind.UNAVAILABLE, OverseerException.Reason.TOO_MANY_CONNECTIONS,
+                        "connections: " + who.getHostAddress() + " already has " + strangers
+                        + " unauthenticated connections, the limit per peer (--max-connections-per-peer)", null));
             }
         }
         Conn c = new Conn(ch, peer, deadline(limits.headerTimeout()));
@@ -225,17 +226,15 @@ final class ConnectionGuard implements AutoCloseable {
         count.incrementAndGet();
     }
 
-    /** Answers {@code status} and closes (Helidon closes the channel when configureSocket throws). */
-    private void refuse(SocketChannel ch, int status, String reason, String message) {
-        respond(ch, status, reason, message);
-        throw new RefusedConnection(message);
+    /** Answers the error and closes (Helidon closes the channel when configureSocket throws). */
+    private void refuse(SocketChannel ch, OverseerException e) {
+        respond(ch, e);
+        throw new RefusedConnection(e.getMessage());
     }
 
-    private static void respond(SocketChannel ch, int status, String reason, String message) {
-        byte[] body = ApiError.body(OverseerException.unavailable("%s", message)).getBytes(StandardCharsets.UTF_8);
-        byte[] head = ("HTTP/1.1 " + status + " " + reason + "\r\nContent-Type: application/json\r\nContent-Length: "
-                + body.length + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
-        ByteBuffer b = ByteBuffer.allocate(head.length + body.length).put(head).put(body).flip();
+    /** Written on the channel itself: Helidon has no request here to answer through. */
+    private static void respond(SocketChannel ch, OverseerException e) {
+        ByteBuffer b = ByteBuffer.wrap(ApiError.closingResponse(e));
         try {
             // A few hundred bytes into an empty send buffer: this does not block.
             while (b.hasRemaining() && ch.write(b) > 0) {
@@ -283,10 +282,10 @@ final class ConnectionGuard implements AutoCloseable {
 
     private void expire(Conn c, Phase p) {
         switch (p) {
-            case HEADERS -> respond(c.channel, 408, "Request Timeout", "request: headers not received within "
-                    + limits.headerTimeout().toMillis() + " ms (--header-timeout)");
-            case BODY -> respond(c.channel, 408, "Request Timeout", "request: body not received within "
-                    + limits.bodyTimeout().toMillis() + " ms (--body-timeout)");
+            case HEADERS -> respond(c.channel, OverseerException.timedOut("request: headers not received within %d ms"
+                    + " (--header-timeout)", limits.headerTimeout().toMillis()));
+            case BODY -> respond(c.channel, OverseerException.timedOut("request: body not received within %d ms"
+                    + " (--body-timeout)", limits.bodyTimeout().toMillis()));
             default -> {
                 // idle between requests: closed without a word, as HTTP/1.1 allows
             }

@@ -108,7 +108,7 @@ final class JobRoutes implements HttpService {
         if (r.isPresent()) {
             json(res, Status.OK_200, Commands.toJson(r.get()));
         } else {
-            json(res, Status.REQUEST_TIMEOUT_408, "{\"kind\":\"unavailable\",\"message\":\"job " + id + " is still running\"}");
+            throw OverseerException.timedOut("job %s is still running", id);
         }
     }
 

@@ -46,7 +46,7 @@ final class LogRoutes implements HttpService {
         String suffix = switch (stream) {
             case "stdout" -> ".out";
             case "stderr" -> ".err";
-            default -> throw OverseerException.invalidArgument("stream: expected stdout or stderr, got \"%s\"", stream);
+            default -> throw OverseerException.invalidField("stream", "expected stdout or stderr, got \"%s\"", stream);
         };
         boolean follow = Boolean.parseBoolean(req.query().first("follow").orElse("false"));
         OptionalLong tail = req.query().first("tail").asOptional().map(LogRoutes::tail).orElse(OptionalLong.empty());
@@ -125,7 +125,7 @@ final class LogRoutes implements HttpService {
     /** ?tail=N: a whole number of lines. */
     private static OptionalLong tail(String text) {
         if (!text.matches("\\d{1,9}")) {
-            throw OverseerException.invalidArgument("tail: expected a number of lines, got \"%s\"", text);
+            throw OverseerException.invalidField("tail", "expected a number of lines, got \"%s\"", text);
         }
         return OptionalLong.of(Long.parseLong(text));
     }

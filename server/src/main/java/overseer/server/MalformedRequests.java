@@ -32,10 +32,10 @@ final class MalformedRequests {
     /** The route error for an exception escaping a handler that is not an OverseerException. */
     static OverseerException classify(Throwable e) {
         if (causedBy(e, DataReader.InsufficientDataAvailableException.class)) {
-            return OverseerException.invalidArgument("body: the connection ended before the whole body arrived");
+            return OverseerException.invalidField("body", "the connection ended before the whole body arrived");
         }
         if (e instanceof HttpException h && h.status().code() >= 400 && h.status().code() < 500) {
-            return OverseerException.invalidArgument("request: %s", h.getMessage());
+            return OverseerException.invalidField("request", "%s", h.getMessage());
         }
         return OverseerException.internal(e.getClass().getSimpleName(), e);
     }
@@ -61,10 +61,9 @@ final class MalformedRequests {
         public TransportResponse handle(TransportRequest request, EventType type, Status status,
                                         ServerResponseHeaders headers, String message) {
             if (type == EventType.INTERNAL_ERROR) {
-                return answer(Status.BAD_REQUEST_400, headers, OverseerException.invalidArgument(
-                        "request: cannot be read: the connection ended before the request head was complete, or it is malformed"));
+                return answer(Status.BAD_REQUEST_400, headers, OverseerException.invalidField("request", "cannot be read: the connection ended before the request head was complete, or it is malformed"));
             }
-            return answer(status, headers, OverseerException.invalidArgument("request: %s",
+            return answer(status, headers, OverseerException.invalidField("request", "%s",
                     message == null || message.isBlank() ? "malformed" : message));
         }
 

@@ -22,7 +22,7 @@ public enum Orphans {
         return switch (value) {
             case "stop" -> STOP;
             case "adopt" -> ADOPT;
-            default -> throw OverseerException.invalidArgument("%s: expected stop or adopt, got \"%s\"", field, value);
+            default -> throw OverseerException.invalidField(field, "expected stop or adopt, got \"%s\"", value);
         };
     }
 

@@ -1,11 +1,12 @@
 package overseer.server;
 
 import io.helidon.http.HeaderNames;
-import io.helidon.http.Status;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
 import io.helidon.webserver.http.RoutingRequest;
 import io.helidon.webserver.http.RoutingResponse;
+import overseer.core.ErrorKind;
+import overseer.core.OverseerException;
 
 import java.util.Locale;
 import java.util.regex.Pattern;
@@ -28,10 +29,10 @@ final class RebindingGuard implements Filter {
             chain.proceed();
             return;
         }
-        res.status(Status.FORBIDDEN_403).header("Content-Type", "application/json")
-                .send("{\"kind\":\"forbidden\",\"message\":\"host: " + host.replaceAll("[^A-Za-z0-9.:-]", "?")
-                        + " is not this daemon; open the socket's forwarded port as localhost or 127.0.0.1"
-                        + " (a guard against DNS rebinding)\"}");
+        OverseerException e = OverseerException.aboutField(ErrorKind.PERMISSION_DENIED, "host", "%s is not this daemon; open the"
+                + " socket's forwarded port as localhost or 127.0.0.1 (a guard against DNS rebinding)",
+                host.replaceAll("[^A-Za-z0-9.:-]", "?"));
+        res.status(ApiError.status(e)).header("Content-Type", "application/json").send(ApiError.body(e));
     }
 
     /** Whether {@code host} (with its port, if any) names a machine other than this one by DNS. */

@@ -57,7 +57,7 @@ final class ServiceFiles {
         try (Stream<Path> s = Files.list(dir)) {
             files = s.filter(f -> f.getFileName().toString().matches(".*\\.ya?ml")).sorted().toList();
         } catch (IOException e) {
-            throw OverseerException.invalidArgument("--services: cannot read %s: %s", dir, e.getMessage());
+            throw OverseerException.invalidField("--services", "cannot read %s: %s", dir, e.getMessage());
         }
         ArrayNode sliced = Json.MAPPER.createArrayNode();
         List<JsonNode> extended = new ArrayList<>();
@@ -80,7 +80,7 @@ final class ServiceFiles {
                 JsonNode n = list.get(i);
                 String at = f.getFileName() + ": services[" + i + "]";
                 if (!n.isObject()) {
-                    throw OverseerException.invalidArgument("%s: expected a service, got %s", at, Json.abbreviate(n));
+                    throw OverseerException.invalidField(at, "expected a service, got %s", Json.abbreviate(n));
                 }
                 ObjectNode slice = Json.object();
                 ObjectNode ext = Json.object();
@@ -119,19 +119,19 @@ final class ServiceFiles {
             try {
                 out.add(new Declared(spec(s, extended.get(i)), s));
             } catch (OverseerException e) {
-                throw OverseerException.invalidArgument("%s.%s", origin.get(i), e.getMessage());
+                throw e.under(origin.get(i), ".");
             }
         }
         return out;
     }
 
-    /** "services[3].after[0]: ..." of the combined slice, told as "web.yaml: services[1].after[0]: ...". */
+    /** An error about services[3].after[0] of the combined slice, told as one about "web.yaml: services[1].after[0]". */
     private static OverseerException located(OverseerException e, List<String> origin) {
-        Matcher m = AT.matcher(e.getMessage());
+        Matcher m = AT.matcher(e.field().orElse(""));
         if (m.find()) {
             int i = Integer.parseInt(m.group(1));
             if (i < origin.size()) {
-                return OverseerException.invalidArgument("%s", origin.get(i) + e.getMessage().substring(m.end()));
+                return e.withField(origin.get(i) + e.field().orElseThrow().substring(m.end()));
             }
         }
         return e;
@@ -157,11 +157,12 @@ final class ServiceFiles {
         try {
             return SpecJson.read(task);
         } catch (OverseerException e) {
-            // Told in the file's words, not the API's.
-            throw new OverseerException(e.kind(), e.getMessage().replaceFirst("^stopSignal", "stop_signal")
+            // Told in the file's words, not the API's: the field the API named becomes the file's key.
+            throw e.field().map(f -> e.withField(f.replaceFirst("^stopSignal", "stop_signal")
                     .replaceFirst("^stopGrace", "stop_grace").replaceFirst("^maxRuntime", "max_runtime")
                     .replaceFirst("^healthCheck", "health_check").replaceFirst("^restart\\.(initialDelay|maxDelay|resetAfter)", "backoff")
-                    .replaceFirst("^restart\\.startLimit\\w*", "start_limit").replaceFirst("^process\\.user", "user"));
+                    .replaceFirst("^restart\\.startLimit\\w*", "start_limit").replaceFirst("^process\\.user", "user")))
+                    .orElse(e);
         }
     }
 
@@ -172,7 +173,7 @@ final class ServiceFiles {
         if (max != null) {
             long n = Json.whole(max, "max_restarts");
             if (word != null && !word.equals("on-failure")) {
-                throw OverseerException.invalidArgument("max_restarts: only with restart: on-failure, got restart: %s", word);
+                throw OverseerException.invalidField("max_restarts", "only with restart: on-failure, got restart: %s", word);
             }
             word = "on-failure:" + n;
         }

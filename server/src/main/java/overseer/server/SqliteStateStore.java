@@ -594,11 +594,21 @@ public final class SqliteStateStore implements StateStore {
         }
     }
 
+    /** SQLite's result code says so, on the exception or on one it wraps (the driver's own codes are not all it). */
+    private static boolean full(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            int code = c instanceof org.sqlite.SQLiteException s ? s.getResultCode().code
+                    : c instanceof SQLException q ? q.getErrorCode() : -1;
+            if (code >= 0 && ((code & 0xff) == SQLITE_FULL || code == SQLITE_IOERR_WRITE)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The error as the caller should see it: a full disk says so and names the directory to free. */
     private OverseerException failure(SQLException e) {
-        int code = e.getErrorCode();
-        if ((code & 0xff) == SQLITE_FULL || code == SQLITE_IOERR_WRITE
-                || String.valueOf(e.getMessage()).contains("SQLITE_FULL")) {
+        if (full(e)) {
             return OverseerException.storageFull("state store: the disk of the state directory %s is full; nothing new is recorded until space is freed (%s)"
                     .formatted(file.getParent(), e.getMessage()), e);
         }

@@ -142,7 +142,7 @@ final class TaskRoutes implements HttpService {
             JsonNode a = n.get("all");
             if (a != null && !a.isNull()) {
                 if (!a.isBoolean()) {
-                    throw OverseerException.invalidArgument("all: expected true or false, got %s", a);
+                    throw OverseerException.invalidField("all", "expected true or false, got %s", a);
                 }
                 all = a.asBoolean();
             }
@@ -181,11 +181,11 @@ final class TaskRoutes implements HttpService {
         String path = Json.string(n, "path", true);
         JsonNode leave = n.get("leaveRunning");
         if (leave != null && !leave.isBoolean()) {
-            throw OverseerException.invalidArgument("leaveRunning: expected true or false, got %s", leave);
+            throw OverseerException.invalidField("leaveRunning", "expected true or false, got %s", leave);
         }
         java.nio.file.Path image = Json.path("path", path);
         if (!image.isAbsolute()) {
-            throw OverseerException.invalidArgument("path: must be absolute, got \"%s\"", path);
+            throw OverseerException.invalidField("path", "must be absolute, got \"%s\"", path);
         }
         t.checkpoint(image, leave != null && leave.asBoolean());
         json(res, Status.OK_200, view(t));
@@ -203,7 +203,7 @@ final class TaskRoutes implements HttpService {
         String name = t.id() + "." + Identifiers.require("execId", execId);
         JsonNode start = n.get("start");
         if (start != null && !start.isBoolean()) {
-            throw OverseerException.invalidArgument("start: expected true or false, got %s", start);
+            throw OverseerException.invalidField("start", "expected true or false, got %s", start);
         }
         overseer.core.TaskProcess p = t.exec(execId, TaskService.logged(execSpec(t, n.get("process")), service.logDir(t.namespace()), name));
         if (p.spec().terminal()) {
@@ -310,8 +310,7 @@ final class TaskRoutes implements HttpService {
         if (exit.isPresent()) {
             json(res, Status.OK_200, ApiJson.exit(exit.get()));
         } else {
-            json(res, Status.REQUEST_TIMEOUT_408, Json.object().put("kind", "unavailable")
-                    .put("message", "process " + p.id() + " did not exit within " + Json.text(timeout)));
+            throw OverseerException.timedOut("process %s did not exit within %s", p.id(), Json.text(timeout));
         }
     }
 
@@ -327,8 +326,7 @@ final class TaskRoutes implements HttpService {
         if (exit.isPresent()) {
             json(res, Status.OK_200, ApiJson.exit(exit.get()));
         } else {
-            json(res, Status.REQUEST_TIMEOUT_408, Json.object().put("kind", "unavailable")
-                    .put("message", "task " + t.id() + " did not exit within " + Json.text(timeout)));
+            throw OverseerException.timedOut("task %s did not exit within %s", t.id(), Json.text(timeout));
         }
     }
 

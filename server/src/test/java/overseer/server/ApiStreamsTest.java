@@ -110,6 +110,8 @@ class ApiStreamsTest {
         URI health = URI.create("http://127.0.0.1:" + daemon.api().tcpPort() + "/healthz");
         HttpResponse<String> none = client.send(HttpRequest.newBuilder(health).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(none.statusCode()).isEqualTo(401);
+        assertThat(none.body()).isEqualTo("{\"kind\":\"unauthenticated\",\"message\":\"a bearer token is required\"}");
+        assertThat(none.headers().firstValue("WWW-Authenticate")).contains("Bearer");
         HttpResponse<String> wrong = client.send(HttpRequest.newBuilder(health).header("Authorization", "Bearer nope").build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(wrong.statusCode()).isEqualTo(401);

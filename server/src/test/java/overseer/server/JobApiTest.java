@@ -38,6 +38,9 @@ class JobApiTest extends DaemonFixture {
         assertThat(call("POST", "/v1/jobs", "{\"id\": \"long\", \"command\": \"core.system\", \"arguments\": {\"name\": \"/bin/true\"}}", 409)
                 .get("state").asString()).isEqualTo("DUPILICATE_ID");
         assertThat(call("GET", "/v1/jobs", null, 200)).hasSize(1);
+        JsonNode waited = call("POST", "/v1/jobs/long/wait?timeout=0", null, 408);
+        assertThat(waited.get("message").asString()).isEqualTo("job long is still running");
+        assertThat(waited.get("reason").asString()).isEqualTo("timed_out");
         call("POST", "/v1/jobs/long/kill", null, 202);
         assertThat(call("POST", "/v1/jobs/long/wait?timeout=20", null, 200).get("state").asString()).isEqualTo("KILLED");
         assertThat(call("POST", "/v1/jobs", "{\"command\": \"core.system\", \"max_time\": -1}", 400).get("message").asString())

@@ -72,14 +72,38 @@ class OverseerClientTest {
     }
 
     @Test
+    void errorsComeBackWithTheirFieldAndReason() {
+        OverseerException bad = org.assertj.core.api.Assertions.catchThrowableOfType(OverseerException.class, () -> client.createTask(
+                "default", spec("{\"id\": \"m\", \"resources\": {\"memoryBytes\": 1}, \"process\": {\"args\": [\"/bin/true\"]}}")));
+        assertThat(bad.field()).contains("resources.memoryBytes");
+        assertThat(bad.getMessage()).startsWith("resources.memoryBytes: 1 is below the minimum");
+        OverseerException missing = org.assertj.core.api.Assertions.catchThrowableOfType(OverseerException.class,
+                () -> client.createTask("default", spec("{\"id\": \"gone\", \"process\": {\"args\": [\"/no/such/program\"]}}")));
+        assertThat(missing.reason()).isEqualTo(OverseerException.Reason.EXECUTABLE_NOT_FOUND);
+        assertThat(missing.field()).contains("args[0]");
+        client.createTask("default", spec("{\"id\": \"slow\", \"process\": {\"args\": [\"/bin/sleep\", \"100\"]}}"));
+        client.start("default", "slow");
+        OverseerException waited = org.assertj.core.api.Assertions.catchThrowableOfType(OverseerException.class,
+                () -> client.await("default", "slow", Duration.ofMillis(200)));
+        assertThat(waited.reason()).isEqualTo(OverseerException.Reason.TIMED_OUT);
+        assertThat(waited.getMessage()).isEqualTo("task slow did not exit within 200ms");
+        client.kill("default", "slow", "SIGKILL", true);
+        client.await("default", "slow", Duration.ofSeconds(20));
+        OverseerException late = org.assertj.core.api.Assertions.catchThrowableOfType(OverseerException.class,
+                () -> client.kill("default", "slow", "SIGTERM", false));
+        assertThat(late.reason()).isEqualTo(OverseerException.Reason.PROCESS_FINISHED);
+    }
+
+    @Test
     void eventsThroughTheClient() throws Exception {
         List<String> topics = new java.util.concurrent.CopyOnWriteArrayList<>();
+        int before = daemon.tasks().events().subscriberCount(); // the daemon's own (its exit recorder)
         Thread reader = Thread.ofVirtual().start(() -> client.events(List.of("/tasks/*"), "default", e -> {
             topics.add(e.get("topic").asString());
             return !e.get("topic").asString().equals("/tasks/exit");
         }));
         org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
-                .until(() -> daemon.tasks().events().subscriberCount() >= 2); // the exit recorder and this reader
+                .until(() -> daemon.tasks().events().subscriberCount() > before); // this reader too
         client.createTask("default", spec("{\"id\": \"e\", \"process\": {\"args\": [\"/bin/true\"]}}"));
         client.start("default", "e");
         reader.join(Duration.ofSeconds(10));

@@ -92,7 +92,7 @@ final class JobBuiltIns {
                 return Signal.parse(n.asString());
             }
         } catch (OverseerException e) {
-            throw JobError.badRequest("arguments.signal: " + e.getMessage().replaceFirst("^signal: ", ""));
+            throw JobError.badRequest("arguments.signal: " + e.detail());
         }
         throw JobError.badRequest("arguments.signal: expected a signal number or name, got " + n);
     }

@@ -36,7 +36,7 @@ public record Slice(List<Service> services) {
     public Slice {
         services = List.copyOf(Objects.requireNonNull(services, "services"));
         if (services.isEmpty()) {
-            throw OverseerException.invalidArgument("services: a slice needs at least one service");
+            throw OverseerException.invalidField("services", "a slice needs at least one service");
         }
         Map<String, Integer> index = new HashMap<>();
         for (int i = 0; i < services.size(); i++) {
@@ -44,8 +44,8 @@ public record Slice(List<Service> services) {
             s.check("services[" + i + "]");
             Integer before = index.putIfAbsent(s.name(), i);
             if (before != null) {
-                throw OverseerException.invalidArgument("services[%d].name: \"%s\" is already the name of services[%d]",
-                        i, s.name(), before);
+                throw OverseerException.invalidField("services[" + i + "].name", "\"%s\" is already the name of services[%d]",
+                        s.name(), before);
             }
         }
         for (int i = 0; i < services.size(); i++) {
@@ -53,18 +53,18 @@ public record Slice(List<Service> services) {
             for (int j = 0; j < after.size(); j++) {
                 String dep = after.get(j);
                 if (!index.containsKey(dep)) {
-                    throw OverseerException.invalidArgument("services[%d].after[%d]: no service is named \"%s\"", i, j, dep);
+                    throw OverseerException.invalidField("services[" + i + "].after[" + j + "]", "no service is named \"%s\"", dep);
                 }
                 if (dep.equals(services.get(i).name())) {
-                    throw OverseerException.invalidArgument("services[%d].after: cycle %s -> %s", i, dep, dep);
+                    throw OverseerException.invalidField("services[" + i + "].after", "cycle %s -> %s", dep, dep);
                 }
                 if (after.indexOf(dep) != j) {
-                    throw OverseerException.invalidArgument("services[%d].after[%d]: \"%s\" is listed twice", i, j, dep);
+                    throw OverseerException.invalidField("services[" + i + "].after[" + j + "]", "\"%s\" is listed twice", dep);
                 }
             }
         }
         cycle(services, index).ifPresent(path -> {
-            throw OverseerException.invalidArgument("services[%d].after: cycle %s", index.get(path.getFirst()),
+            throw OverseerException.invalidField("services[" + index.get(path.getFirst()) + "].after", "cycle %s",
                     String.join(" -> ", path));
         });
     }
@@ -279,7 +279,7 @@ public record Slice(List<Service> services) {
         void check(String at) {
             Identifiers.require(at + ".name", name);
             if (name.length() > Identifiers.MAX_LENGTH - 16) {
-                throw OverseerException.invalidArgument("%s.name: \"%s\" is longer than %d characters", at, name,
+                throw OverseerException.invalidField(at + ".name", "\"%s\" is longer than %d characters", name,
                         Identifiers.MAX_LENGTH - 16);
             }
             try {
@@ -293,23 +293,21 @@ public record Slice(List<Service> services) {
             readyTimeout.ifPresent(d -> {
                 duration(at + ".ready_timeout", d);
                 if (d.isZero()) {
-                    throw OverseerException.invalidArgument("%s.ready_timeout: must be positive", at);
+                    throw OverseerException.invalidField(at + ".ready_timeout", "must be positive");
                 }
             });
             if (ready instanceof Readiness.Exited && !oneshot) {
-                throw OverseerException.invalidArgument("%s.oneshot: a service that is ready when it exited is a one-shot",
-                        at);
+                throw OverseerException.invalidField(at + ".oneshot", "a service that is ready when it exited is a one-shot");
             }
             if (maxRestarts < 0 || maxRestarts > Command.MAX_RESTARTS) {
-                throw OverseerException.invalidArgument("%s.max_restarts: %d is out of range 0..%d", at, maxRestarts,
+                throw OverseerException.invalidField(at + ".max_restarts", "%d is out of range 0..%d", maxRestarts,
                         Command.MAX_RESTARTS);
             }
             if (restart == RestartPolicy.Mode.NEVER && maxRestarts > 0) {
-                throw OverseerException.invalidArgument("%s.max_restarts: %d restarts with restart: never", at, maxRestarts);
+                throw OverseerException.invalidField(at + ".max_restarts", "%d restarts with restart: never", maxRestarts);
             }
             if (oneshot && restart == RestartPolicy.Mode.ALWAYS) {
-                throw OverseerException.invalidArgument(
-                        "%s.restart: a one-shot cannot restart always (it would run again after each success)", at);
+                throw OverseerException.invalidField(at + ".restart", "a one-shot cannot restart always (it would run again after each success)");
             }
         }
 
@@ -324,21 +322,22 @@ public record Slice(List<Service> services) {
 
         /** ProcessSpec's "args[1]: ..." as the service's "services[0].command[1]: ...": its fields by their names here. */
         private static OverseerException renamed(String at, OverseerException e) {
-            String m = e.getMessage();
+            String field = e.field().orElse("");
             for (Map.Entry<String, String> f : Map.of("args", "command", "env", "env", "cwd", "dir").entrySet()) {
-                if (m.startsWith(f.getKey() + ":") || m.startsWith(f.getKey() + "[") || m.startsWith(f.getKey() + ".")) {
-                    return new OverseerException(e.kind(), at + "." + f.getValue() + m.substring(f.getKey().length()), e);
+                String k = f.getKey();
+                if (field.equals(k) || field.startsWith(k + "[") || field.startsWith(k + ".")) {
+                    return e.withField(at + "." + f.getValue() + field.substring(k.length()));
                 }
             }
-            return new OverseerException(e.kind(), at + ": " + m, e);
+            return e.under(at, ": ");
         }
 
         private static void duration(String field, Duration d) {
             if (d.isNegative()) {
-                throw OverseerException.invalidArgument("%s: must not be negative, got %s", field, d);
+                throw OverseerException.invalidField(field, "must not be negative, got %s", d);
             }
             if (d.compareTo(MAX_DURATION) > 0) {
-                throw OverseerException.invalidArgument("%s: %s is longer than %s", field, d, MAX_DURATION);
+                throw OverseerException.invalidField(field, "%s is longer than %s", d, MAX_DURATION);
             }
         }
     }

@@ -68,15 +68,15 @@ public final class SliceFile {
         try {
             root = YAML.readTree(yaml);
         } catch (JacksonException e) {
-            throw OverseerException.invalidArgument("slice: not valid YAML: %s", e.getOriginalMessage());
+            throw OverseerException.invalidField("slice", "not valid YAML: %s", e.getOriginalMessage());
         }
         if (root == null || root.isMissingNode() || root.isNull()) {
-            throw OverseerException.invalidArgument("services: the slice file is empty");
+            throw OverseerException.invalidField("services", "the slice file is empty");
         }
         object("slice", root, TOP);
         JsonNode list = root.get("services");
         if (list == null || !list.isArray()) {
-            throw OverseerException.invalidArgument("services: expected a list of services, got %s", describe(list));
+            throw OverseerException.invalidField("services", "expected a list of services, got %s", describe(list));
         }
         List<Slice.Service> services = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
@@ -88,17 +88,16 @@ public final class SliceFile {
     private static Slice.Service service(String at, JsonNode n, Optional<Path> base) {
         object(at, n, FIELDS);
         String name = string(at + ".name", n.get("name"))
-                .orElseThrow(() -> OverseerException.invalidArgument("%s.name: every service needs a name", at));
+                .orElseThrow(() -> OverseerException.invalidField(at + ".name", "every service needs a name"));
         List<String> command = strings(at + ".command", n.get("command"));
         if (command.isEmpty()) {
-            throw OverseerException.invalidArgument("%s.command: must name a program to run", at);
+            throw OverseerException.invalidField(at + ".command", "must name a program to run");
         }
         Map<String, String> env = new LinkedHashMap<>();
         JsonNode vars = n.get("env");
         if (vars != null && !vars.isNull()) {
             if (!vars.isObject()) {
-                throw OverseerException.invalidArgument("%s.env: expected a map of names to strings, got %s", at,
-                        describe(vars));
+                throw OverseerException.invalidField(at + ".env", "expected a map of names to strings, got %s", describe(vars));
             }
             for (Map.Entry<String, JsonNode> v : vars.properties()) {
                 env.put(v.getKey(), scalar(at + ".env." + v.getKey(), v.getValue()));
@@ -115,7 +114,7 @@ public final class SliceFile {
             try {
                 return RestartPolicy.Mode.parse(r);
             } catch (OverseerException e) {
-                throw OverseerException.invalidArgument("%s.restart: expected never, on-failure or always, got \"%s\"", at, r);
+                throw OverseerException.invalidField(at + ".restart", "expected never, on-failure or always, got \"%s\"", r);
             }
         });
         Optional<Integer> max = integer(at + ".max_restarts", n.get("max_restarts"));
@@ -136,20 +135,18 @@ public final class SliceFile {
             if (n.asString().equals("exited")) {
                 return Optional.of(Slice.Readiness.EXITED);
             }
-            throw OverseerException.invalidArgument(
-                    "%s: expected exited, {match: REGEX} or {delay: DURATION}, got \"%s\"", at, n.asString());
+            throw OverseerException.invalidField(at, "expected exited, {match: REGEX} or {delay: DURATION}, got \"%s\"", n.asString());
         }
         object(at, n, READY);
         if (n.size() != 1) {
-            throw OverseerException.invalidArgument("%s: expected exactly one of match or delay, got %s", at,
-                    String.join(", ", n.propertyNames()));
+            throw OverseerException.invalidField(at, "expected exactly one of match or delay, got %s", String.join(", ", n.propertyNames()));
         }
         if (n.has("match")) {
             String regex = string(at + ".match", n.get("match")).orElse("");
             return Optional.of(new Slice.Readiness.Match(Patterns.compile(at + ".match", regex)));
         }
         String d = string(at + ".delay", n.get("delay"))
-                .orElseThrow(() -> OverseerException.invalidArgument("%s.delay: expected a duration such as 2s", at));
+                .orElseThrow(() -> OverseerException.invalidField(at + ".delay", "expected a duration such as 2s"));
         return Optional.of(new Slice.Readiness.Delay(duration(at + ".delay", d)));
     }
 
@@ -157,19 +154,18 @@ public final class SliceFile {
     static Duration duration(String field, String text) {
         Duration d = Durations.parse(field, text);
         if (d.compareTo(Slice.MAX_DURATION) > 0) {
-            throw OverseerException.invalidArgument("%s: %s is longer than %s", field, text, "24h");
+            throw OverseerException.invalidField(field, "%s is longer than %s", text, "24h");
         }
         return d;
     }
 
     private static void object(String at, JsonNode n, Set<String> known) {
         if (n == null || !n.isObject()) {
-            throw OverseerException.invalidArgument("%s: expected a map of %s, got %s", at,
-                    String.join(", ", known.stream().sorted().toList()), describe(n));
+            throw OverseerException.invalidField(at, "expected a map of %s, got %s", String.join(", ", known.stream().sorted().toList()), describe(n));
         }
         for (String f : n.propertyNames()) {
             if (!known.contains(f)) {
-                throw OverseerException.invalidArgument("%s.%s: unknown field (known: %s)", at, f,
+                throw OverseerException.invalidField(at + "." + f, "unknown field (known: %s)",
                         String.join(", ", known.stream().sorted().toList()));
             }
         }
@@ -180,7 +176,7 @@ public final class SliceFile {
             return Optional.empty();
         }
         if (!n.isString()) {
-            throw OverseerException.invalidArgument("%s: expected a string, got %s", field, describe(n));
+            throw OverseerException.invalidField(field, "expected a string, got %s", describe(n));
         }
         return Optional.of(n.asString());
     }
@@ -190,7 +186,7 @@ public final class SliceFile {
         if (n != null && (n.isString() || n.isIntegralNumber())) {
             return n.asString();
         }
-        throw OverseerException.invalidArgument("%s: expected a string (quote it), got %s", field, describe(n));
+        throw OverseerException.invalidField(field, "expected a string (quote it), got %s", describe(n));
     }
 
     private static List<String> strings(String field, JsonNode n) {
@@ -198,7 +194,7 @@ public final class SliceFile {
             return List.of();
         }
         if (!n.isArray()) {
-            throw OverseerException.invalidArgument("%s: expected a list of strings, got %s", field, describe(n));
+            throw OverseerException.invalidField(field, "expected a list of strings, got %s", describe(n));
         }
         List<String> out = new ArrayList<>();
         for (int i = 0; i < n.size(); i++) {
@@ -212,7 +208,7 @@ public final class SliceFile {
             return Optional.empty();
         }
         if (!n.isBoolean()) {
-            throw OverseerException.invalidArgument("%s: expected true or false, got %s", field, describe(n));
+            throw OverseerException.invalidField(field, "expected true or false, got %s", describe(n));
         }
         return Optional.of(n.asBoolean());
     }
@@ -222,7 +218,7 @@ public final class SliceFile {
             return Optional.empty();
         }
         if (!n.isIntegralNumber() || !n.canConvertToInt()) {
-            throw OverseerException.invalidArgument("%s: expected a whole number, got %s", field, describe(n));
+            throw OverseerException.invalidField(field, "expected a whole number, got %s", describe(n));
         }
         return Optional.of(n.asInt());
     }

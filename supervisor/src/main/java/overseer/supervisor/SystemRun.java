@@ -159,7 +159,7 @@ final class SystemRun {
      * failed, base/pm/systemprocess.go), else 400. The runtimes name the field of what is wrong: "args[0]".
      */
     static int spawnCode(OverseerException e) {
-        return e.kind() == ErrorKind.INVALID_ARGUMENT && e.getMessage().startsWith("args[0]:") ? 404 : 400;
+        return e.kind() == ErrorKind.INVALID_ARGUMENT && e.field().filter("args[0]"::equals).isPresent() ? 404 : 400;
     }
 
     private void addSinks(Task task, LevelParser out, LevelParser err) {

@@ -29,18 +29,18 @@ public record HealthCheck(List<String> command, Optional<Pattern> match, Duratio
         Objects.requireNonNull(match, "match");
         command = List.copyOf(command);
         if (command.isEmpty() == match.isEmpty()) {
-            throw OverseerException.invalidArgument("healthCheck: give either command or match");
+            throw OverseerException.invalidField("healthCheck", "give either command or match");
         }
         if (!command.isEmpty() && command.getFirst().isBlank()) {
-            throw OverseerException.invalidArgument("healthCheck.command: must name a command");
+            throw OverseerException.invalidField("healthCheck.command", "must name a command");
         }
         Durations.requireNonNegative("healthCheck.interval", interval);
         Durations.requireNonNegative("healthCheck.timeout", timeout);
         if (interval.isZero() || timeout.isZero()) {
-            throw OverseerException.invalidArgument("healthCheck: interval and timeout must be longer than 0");
+            throw OverseerException.invalidField("healthCheck", "interval and timeout must be longer than 0");
         }
         if (retries < 1) {
-            throw OverseerException.invalidArgument("healthCheck.retries: must be at least 1, got %d", retries);
+            throw OverseerException.invalidField("healthCheck.retries", "must be at least 1, got %d", retries);
         }
     }
 
@@ -59,7 +59,7 @@ public record HealthCheck(List<String> command, Optional<Pattern> match, Duratio
         try {
             return Pattern.compile(regex);
         } catch (PatternSyntaxException e) {
-            throw OverseerException.invalidArgument("%s: not a valid regular expression \"%s\": %s", field, regex,
+            throw OverseerException.invalidField(field, "not a valid regular expression \"%s\": %s", regex,
                     e.getDescription());
         }
     }

@@ -33,16 +33,16 @@ public final class Json {
     /** A JSON object, or INVALID_ARGUMENT saying what the body is instead. */
     public static JsonNode read(String body) {
         if (body == null || body.isBlank()) {
-            throw OverseerException.invalidArgument("body: expected a JSON object, got nothing");
+            throw OverseerException.invalidField("body", "expected a JSON object, got nothing");
         }
         try {
             JsonNode n = MAPPER.readTree(body);
             if (n == null || !n.isObject()) {
-                throw OverseerException.invalidArgument("body: expected a JSON object");
+                throw OverseerException.invalidField("body", "expected a JSON object");
             }
             return n;
         } catch (JacksonException e) {
-            throw OverseerException.invalidArgument("body: not valid JSON: %s", e.getOriginalMessage());
+            throw OverseerException.invalidField("body", "not valid JSON: %s", e.getOriginalMessage());
         }
     }
 
@@ -64,7 +64,7 @@ public final class Json {
 
     public static JsonNode object(JsonNode v, String path) {
         if (v == null || !v.isObject()) {
-            throw OverseerException.invalidArgument("%s: expected an object", path);
+            throw OverseerException.invalidField(path, "expected an object");
         }
         return v;
     }
@@ -77,12 +77,12 @@ public final class Json {
         JsonNode v = field(n, name);
         if (v == null) {
             if (required) {
-                throw OverseerException.invalidArgument("%s: must be given", path);
+                throw OverseerException.invalidField(path, "must be given");
             }
             return null;
         }
         if (!v.isString()) {
-            throw OverseerException.invalidArgument("%s: expected a string, got %s", path, abbreviate(v));
+            throw OverseerException.invalidField(path, "expected a string, got %s", abbreviate(v));
         }
         return v.asString();
     }
@@ -90,12 +90,12 @@ public final class Json {
     public static List<String> strings(JsonNode n, String path, String name) {
         JsonNode v = field(n, name);
         if (v == null || !v.isArray()) {
-            throw OverseerException.invalidArgument("%s: expected a list of strings", path);
+            throw OverseerException.invalidField(path, "expected a list of strings");
         }
         List<String> out = new ArrayList<>();
         for (JsonNode e : v) {
             if (!e.isString()) {
-                throw OverseerException.invalidArgument("%s: expected a list of strings, got %s", path, abbreviate(e));
+                throw OverseerException.invalidField(path, "expected a list of strings, got %s", abbreviate(e));
             }
             out.add(e.asString());
         }
@@ -109,7 +109,7 @@ public final class Json {
             return out;
         }
         if (!v.isObject()) {
-            throw OverseerException.invalidArgument("%s: expected an object of strings", path);
+            throw OverseerException.invalidField(path, "expected an object of strings");
         }
         for (Map.Entry<String, JsonNode> e : v.properties()) {
             if (!e.getValue().isString()) {
@@ -127,21 +127,21 @@ public final class Json {
             return otherwise;
         }
         if (!v.isBoolean()) {
-            throw OverseerException.invalidArgument("%s: expected true or false, got %s", path, abbreviate(v));
+            throw OverseerException.invalidField(path, "expected true or false, got %s", abbreviate(v));
         }
         return v.asBoolean();
     }
 
     public static double number(JsonNode v, String path) {
         if (!v.isNumber()) {
-            throw OverseerException.invalidArgument("%s: expected a number, got %s", path, abbreviate(v));
+            throw OverseerException.invalidField(path, "expected a number, got %s", abbreviate(v));
         }
         return v.asDouble();
     }
 
     public static long whole(JsonNode v, String path) {
         if (!v.isIntegralNumber() || !v.canConvertToLong()) {
-            throw OverseerException.invalidArgument("%s: expected a whole number, got %s", path, abbreviate(v));
+            throw OverseerException.invalidField(path, "expected a whole number, got %s", abbreviate(v));
         }
         return v.asLong();
     }
@@ -155,7 +155,7 @@ public final class Json {
         try {
             return Long.parseLong(text);
         } catch (NumberFormatException e) {
-            throw OverseerException.invalidArgument("%s: expected a whole number, got \"%s\"", field, text);
+            throw OverseerException.invalidField(field, "expected a whole number, got \"%s\"", text);
         }
     }
 

@@ -14,10 +14,10 @@ public record LogLimits(long maxBytes, int maxFiles) {
 
     public LogLimits {
         if (maxBytes < 64 * 1024) {
-            throw OverseerException.invalidArgument("logs.maxBytes: %d is below the minimum of 65536", maxBytes);
+            throw OverseerException.invalidField("logs.maxBytes", "%d is below the minimum of 65536", maxBytes);
         }
         if (maxFiles < 1 || maxFiles > 100) {
-            throw OverseerException.invalidArgument("logs.maxFiles: %d is out of range 1..100", maxFiles);
+            throw OverseerException.invalidField("logs.maxFiles", "%d is out of range 1..100", maxFiles);
         }
     }
 }

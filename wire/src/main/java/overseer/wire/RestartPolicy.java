@@ -52,19 +52,19 @@ public record RestartPolicy(Mode mode, OptionalInt maxRetries, Duration initialD
         Durations.requireNonNegative("restart.resetAfter", resetAfter);
         Durations.requireNonNegative("restart.startLimitInterval", startLimitInterval);
         if (maxRetries.isPresent() && mode != Mode.ON_FAILURE) {
-            throw OverseerException.invalidArgument("restart: a retry count is only for on-failure, got %s:%d",
+            throw OverseerException.invalidField("restart", "a retry count is only for on-failure, got %s:%d",
                     mode.word(), maxRetries.getAsInt());
         }
         if (maxRetries.isPresent() && maxRetries.getAsInt() < 0) {
-            throw OverseerException.invalidArgument("restart: the retry count must not be negative, got %d",
+            throw OverseerException.invalidField("restart", "the retry count must not be negative, got %d",
                     maxRetries.getAsInt());
         }
         if (maxDelay.compareTo(initialDelay) < 0) {
-            throw OverseerException.invalidArgument("restart.maxDelay: %s is shorter than restart.initialDelay %s",
+            throw OverseerException.invalidField("restart.maxDelay", "%s is shorter than restart.initialDelay %s",
                     Json.text(maxDelay), Json.text(initialDelay));
         }
         if (startLimitBurst < 0) {
-            throw OverseerException.invalidArgument("restart.startLimitBurst: must not be negative, got %d", startLimitBurst);
+            throw OverseerException.invalidField("restart.startLimitBurst", "must not be negative, got %d", startLimitBurst);
         }
     }
 
@@ -83,14 +83,13 @@ public record RestartPolicy(Mode mode, OptionalInt maxRetries, Duration initialD
             case "on-failure" -> Mode.ON_FAILURE;
             case "always" -> Mode.ALWAYS;
             case "unless-stopped" -> Mode.UNLESS_STOPPED;
-            default -> throw OverseerException.invalidArgument(
-                    "%s: expected no, on-failure[:N], always or unless-stopped, got \"%s\"", field, text);
+            default -> throw OverseerException.invalidField(field, "expected no, on-failure[:N], always or unless-stopped, got \"%s\"", text);
         };
         if (colon < 0) {
             return of(mode, OptionalInt.empty());
         }
         if (mode != Mode.ON_FAILURE) {
-            throw OverseerException.invalidArgument("%s: only on-failure takes a retry count, got \"%s\"", field, text);
+            throw OverseerException.invalidField(field, "only on-failure takes a retry count, got \"%s\"", text);
         }
         try {
             int n = Integer.parseInt(t.substring(colon + 1));
@@ -99,7 +98,7 @@ public record RestartPolicy(Mode mode, OptionalInt maxRetries, Duration initialD
             }
             return of(mode, OptionalInt.of(n));
         } catch (NumberFormatException e) {
-            throw OverseerException.invalidArgument("%s: the retry count must be a whole number, got \"%s\"", field, text);
+            throw OverseerException.invalidField(field, "the retry count must be a whole number, got \"%s\"", text);
         }
     }
 

@@ -82,7 +82,7 @@ public final class SpecJson {
     /** {"maxBytes", "maxFiles"}: either may be left out, and is then the daemon's default. */
     static LogLimits logs(JsonNode n) {
         if (!n.isObject()) {
-            throw OverseerException.invalidArgument("logs: expected an object with \"maxBytes\" and/or \"maxFiles\", got %s", n);
+            throw OverseerException.invalidField("logs", "expected an object with \"maxBytes\" and/or \"maxFiles\", got %s", n);
         }
         Json.only(n, "logs.", Set.of("maxBytes", "maxFiles"));
         JsonNode b = Json.field(n, "maxBytes");
@@ -90,7 +90,7 @@ public final class SpecJson {
         long bytes = b == null ? LogLimits.DEFAULT.maxBytes() : Json.whole(b, "logs.maxBytes");
         long files = f == null ? LogLimits.DEFAULT.maxFiles() : Json.whole(f, "logs.maxFiles");
         if (files < 1 || files > 100) {
-            throw OverseerException.invalidArgument("logs.maxFiles: %d is out of range 1..100", files);
+            throw OverseerException.invalidField("logs.maxFiles", "%d is out of range 1..100", files);
         }
         return new LogLimits(bytes, (int) files);
     }
@@ -148,7 +148,7 @@ public final class SpecJson {
     public static ProcessSpec process(JsonNode p, String prefix) {
         String path = prefix.isEmpty() ? "process" : prefix.substring(0, prefix.length() - 1);
         if (p == null || !p.isObject()) {
-            throw OverseerException.invalidArgument("%s: expected an object with at least \"args\"", path);
+            throw OverseerException.invalidField(path, "expected an object with at least \"args\"");
         }
         Json.only(p, prefix, Set.of("args", "env", "cwd", "user", "stdin", "terminal"));
         ProcessSpec.Builder b = ProcessSpec.builder(Json.strings(p, prefix + "args", "args"))
@@ -239,7 +239,7 @@ public final class SpecJson {
         if (Json.field(n, "mounts") != null) {
             for (String m : Json.strings(n, "isolation.mounts", "mounts")) {
                 if (m.indexOf('\0') >= 0) {
-                    throw OverseerException.invalidArgument("isolation.mounts: contains a NUL character");
+                    throw OverseerException.invalidField("isolation.mounts", "contains a NUL character");
                 }
                 b.mount(Isolation.Mount.parse(m));
             }
@@ -253,7 +253,7 @@ public final class SpecJson {
             b.network(switch (network) {
                 case "none" -> Isolation.Network.NONE;
                 case "host" -> Isolation.Network.HOST;
-                default -> throw OverseerException.invalidArgument("isolation.network: expected none or host, got \"%s\"", network);
+                default -> throw OverseerException.invalidField("isolation.network", "expected none or host, got \"%s\"", network);
             });
         }
         return b.build();
@@ -265,7 +265,7 @@ public final class SpecJson {
         ArrayNode mounts = o.putArray("mounts");
         for (Isolation.Mount m : iso.mounts()) {
             if (m.kind() != Isolation.Mount.Kind.BIND) {
-                throw OverseerException.invalidArgument("isolation.mounts: a %s mount cannot be sent to the daemon",
+                throw OverseerException.invalidField("isolation.mounts", "a %s mount cannot be sent to the daemon",
                         m.kind().name().toLowerCase(java.util.Locale.ROOT));
             }
             mounts.add(m.source() + ":" + m.destination() + (m.readOnly() ? ":ro" : ""));
@@ -306,7 +306,7 @@ public final class SpecJson {
                 : HealthCheck.of(Json.field(n, "command") == null ? java.util.List.of()
                 : Json.strings(n, "healthCheck.command", "command"));
         if (match != null && Json.field(n, "command") != null) {
-            throw OverseerException.invalidArgument("healthCheck: give either command or match, not both");
+            throw OverseerException.invalidField("healthCheck", "give either command or match, not both");
         }
         JsonNode retries = Json.field(n, "retries");
         return new HealthCheck(d.command(), d.match(), durationOr(n, "healthCheck.", "interval", d.interval()),
@@ -353,7 +353,7 @@ public final class SpecJson {
         Json.object(n, "exit");
         JsonNode code = Json.field(n, "exitCode");
         if (code == null) {
-            throw OverseerException.invalidArgument("exit.exitCode: must be given");
+            throw OverseerException.invalidField("exit.exitCode", "must be given");
         }
         JsonNode signo = Json.field(n, "signo");
         Optional<Signal> signal = signo == null ? Optional.empty() : Optional.of(Signal.of(Math.toIntExact(Json.whole(signo, "exit.signo"))));
@@ -362,7 +362,7 @@ public final class SpecJson {
         try {
             exitedAt = Instant.parse(at);
         } catch (java.time.format.DateTimeParseException ex) {
-            throw OverseerException.invalidArgument("exit.exitedAt: not an instant, got \"%s\"", at);
+            throw OverseerException.invalidField("exit.exitedAt", "not an instant, got \"%s\"", at);
         }
         return new Exit(Math.toIntExact(Json.whole(code, "exit.exitCode")), signal,
                 Json.bool(n, "exit.oomKilled", "oomKilled", false), exitedAt);
@@ -374,7 +374,7 @@ public final class SpecJson {
         try {
             return Signal.parse(text);
         } catch (OverseerException e) {
-            throw OverseerException.invalidArgument("%s: %s", field, e.getMessage().replaceFirst("^signal: ", ""));
+            throw e.withField(field);
         }
     }
 
@@ -390,7 +390,7 @@ public final class SpecJson {
     private static long intValue(JsonNode v, String path) {
         long l = Json.whole(v, path);
         if (l < Integer.MIN_VALUE || l > Integer.MAX_VALUE) {
-            throw OverseerException.invalidArgument("%s: %d is out of range", path, l);
+            throw OverseerException.invalidField(path, "%d is out of range", l);
         }
         return l;
     }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# A/B of the client's buffered response reads: ApiBench's GET phase, before and after, alternating, one run.
+# A/B of two builds of the client (first the buffered reads, then keep-alive): ApiBench's GET rate and native
+# create+start, before and after, alternating, one run.
 # Usage: bench/client-ab.sh BEFORE.jar AFTER.jar (two builds of client/target/overseer-client-*.jar); needs bench/run.sh's build.
 cd "$(dirname "$0")/.."
 J="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}/bin/java"

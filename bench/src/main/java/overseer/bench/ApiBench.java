@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The daemon's API, measured from a client on the same machine: task GET throughput over the Unix socket
- * (8 callers, a connection per request), create+start latency of native and isolated tasks, and the
+ * (8 callers, each with its client's kept-alive connection), create+start latency of native and isolated tasks, and the
  * daemon's heap per 1,000 idle tasks. The daemon runs in this JVM (so the heap figure includes the
  * client's few objects); every task is stopped and deleted at the end.
  *
@@ -80,10 +80,11 @@ public final class ApiBench {
         List<Thread> callers = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
             callers.add(Thread.ofPlatform().start(() -> {
-                OverseerClient c = new OverseerClient(socket);
-                while (System.nanoTime() < end) {
-                    c.task("default", "t0");
-                    done.incrementAndGet();
+                try (OverseerClient c = new OverseerClient(socket)) {
+                    while (System.nanoTime() < end) {
+                        c.task("default", "t0");
+                        done.incrementAndGet();
+                    }
                 }
             }));
         }

@@ -6,6 +6,7 @@ import overseer.core.LogStream;
 import overseer.core.OverseerException;
 import overseer.core.PortableRuntime;
 import overseer.core.ProcessSpec;
+import overseer.core.Signal;
 import overseer.core.Redirect;
 import overseer.core.TaskSpec;
 import overseer.core.Tasks;
@@ -19,6 +20,7 @@ import overseer.supervisor.Job;
 import overseer.supervisor.JobOptions;
 import overseer.supervisor.JobResult;
 import overseer.supervisor.JobSpec;
+import overseer.supervisor.JobState;
 import overseer.supervisor.Supervisor;
 import overseer.wire.ServiceSpec;
 import picocli.CommandLine.Command;
@@ -35,8 +37,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 
 /**
  * {@code overseer run [options] [--] CMD ARGS...}: one supervised process in the foreground. Its output is
@@ -163,10 +167,10 @@ class RunCommand implements Callable<Integer> {
                 }));
             }
             // --timeout is not 0-core's max_time (whole seconds, then SIGKILL) but the options' stop sequence
-            Job job = pm.run(JobSpec.builder(taskId).task(spec).stream(true).options(options.build()).build());
+            Job job = pm.run(JobSpec.builder(taskId).task(spec).command(c -> c.stream(true)).options(options.build()).build());
             started[0] = job;
-            SignalProxy.install(job, supervision.explicitStopSignal(), job.options().stopGrace(), terminal, handOver,
-                    tty ? () -> resize(job, terminal) : null);
+            Supplier<Optional<Signal>> stoppedBy = SignalProxy.install(job, supervision.explicitStopSignal(),
+                    job.options().stopGrace(), terminal, handOver, tty ? () -> resize(job, terminal) : null);
             if (tty) {
                 resize(job, terminal);
                 if (interactive) {
@@ -178,6 +182,10 @@ class RunCommand implements Callable<Integer> {
             out.flush();
             err.flush();
             Optional<Diagnostics.ExitLogEntry> last = job.diagnostics().exitLog().stream().reduce((a, b) -> b);
+            OptionalInt stoppedEarly = stoppedBeforeItRan(result, last, stoppedBy.get());
+            if (stoppedEarly.isPresent()) {
+                return stoppedEarly.getAsInt();
+            }
             if (last.isEmpty() || last.get().exitCode() < 0) {
                 // The command never ran: the task could not be created or started. Its error keeps its kind: a
                 // host that cannot (UNAVAILABLE, 125) is not a usage error (2).
@@ -191,6 +199,18 @@ class RunCommand implements Callable<Integer> {
         } finally {
             terminal.ifPresent(ControllingTerminal::close);
         }
+    }
+
+    /**
+     * The exit code of a job a signal stopped before its process started (KILLED, no run in its exit log, no
+     * error as the cause): 128 + that signal, as a shell ends (130 for ^C, the default when none is known).
+     * Empty for any other end.
+     */
+    static OptionalInt stoppedBeforeItRan(JobResult r, Optional<Diagnostics.ExitLogEntry> last, Optional<Signal> came) {
+        if (r.state() != JobState.KILLED || r.cause().isPresent() || last.isPresent()) {
+            return OptionalInt.empty();
+        }
+        return OptionalInt.of(128 + came.orElse(Signal.SIGINT).number());
     }
 
     /** -t: the command's terminal takes the size of this one (at each start, and at each SIGWINCH). */

@@ -8,7 +8,9 @@ import overseer.supervisor.Job;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * `overseer run`'s sig-proxy (docker's): every signal that reaches Overseer goes to the command's process
@@ -35,6 +37,7 @@ final class SignalProxy implements Consumer<SignalFd.Received> {
     private final Optional<ControllingTerminal> terminal;
     private final boolean jobControl;
     private final Runnable windowChanged;
+    private volatile Signal stoppedBy; // the first signal that stopped the job
 
     /**
      * @param terminal      Overseer's controlling terminal, if it has one
@@ -52,26 +55,35 @@ final class SignalProxy implements Consumer<SignalFd.Received> {
     }
 
     /**
-     * Forwards the signals that reach Overseer to the job. Without bin/overseer's signalfd (a JVM started
+     * Forwards the signals that reach Overseer to the job; returns the first signal that stopped it, once one did. Without bin/overseer's signalfd (a JVM started
      * another way) only SIGINT, SIGTERM and SIGHUP can be caught, through the JVM's handlers.
      */
-    static void install(Job job, Optional<Signal> stopSignal, Duration grace, Optional<ControllingTerminal> terminal,
-                        boolean jobControl, Runnable windowChanged) {
+    static Supplier<Optional<Signal>> install(Job job, Optional<Signal> stopSignal, Duration grace,
+                                              Optional<ControllingTerminal> terminal, boolean jobControl,
+                                              Runnable windowChanged) {
         if (Signals.reading()) {
-            Signals.handle(new SignalProxy(job, stopSignal, grace, terminal, jobControl, windowChanged));
-        } else {
-            jvmHandlers(job, stopSignal, grace);
+            SignalProxy p = new SignalProxy(job, stopSignal, grace, terminal, jobControl, windowChanged);
+            Signals.handle(p);
+            return () -> Optional.ofNullable(p.stoppedBy);
         }
+        return jvmHandlers(job, stopSignal, grace);
+    }
+
+    private void stop(Signal s) {
+        if (stoppedBy == null) {
+            stoppedBy = s;
+        }
+        job.kill(stopSignal.orElse(s), grace);
     }
 
     @Override
     public void accept(SignalFd.Received r) {
         Signal s = r.signal();
         switch (s.name()) {
-            case "SIGINT", "SIGTERM" -> job.kill(stopSignal.orElse(s), grace);
+            case "SIGINT", "SIGTERM" -> stop(s);
             case "SIGHUP" -> {
                 if (terminal.map(ControllingTerminal::hungUp).orElse(false)) {
-                    job.kill(stopSignal.orElse(s), grace);
+                    stop(s);
                 } else {
                     forward(s);
                 }
@@ -130,10 +142,13 @@ final class SignalProxy implements Consumer<SignalFd.Received> {
     }
 
     @SuppressWarnings("removal")
-    private static void jvmHandlers(Job job, Optional<Signal> stopSignal, Duration grace) {
+    private static Supplier<Optional<Signal>> jvmHandlers(Job job, Optional<Signal> stopSignal, Duration grace) {
+        AtomicReference<Signal> stoppedBy = new AtomicReference<>();
         for (Signal s : new Signal[]{Signal.SIGINT, Signal.SIGTERM}) {
-            sun.misc.Signal.handle(new sun.misc.Signal(s.name().substring(3)),
-                    received -> job.kill(stopSignal.orElse(s), grace));
+            sun.misc.Signal.handle(new sun.misc.Signal(s.name().substring(3)), received -> {
+                stoppedBy.compareAndSet(null, s);
+                job.kill(stopSignal.orElse(s), grace);
+            });
         }
         sun.misc.Signal.handle(new sun.misc.Signal("HUP"), received -> {
             try {
@@ -142,5 +157,6 @@ final class SignalProxy implements Consumer<SignalFd.Received> {
                 // no process runs now: nothing to reload
             }
         });
+        return () -> Optional.ofNullable(stoppedBy.get());
     }
 }

@@ -6,6 +6,8 @@ import overseer.core.Tasks;
 import overseer.linux.NativeRuntime;
 import overseer.supervisor.Slice;
 import overseer.supervisor.SliceFile;
+import overseer.supervisor.ServiceChange;
+import overseer.supervisor.ServiceStatus;
 import overseer.supervisor.SliceRun;
 import overseer.supervisor.SliceRunner;
 import overseer.supervisor.Supervisor;
@@ -90,7 +92,7 @@ public final class SliceCommand implements Callable<Integer> {
             run.stop(grace);
             out.flush();
             if (e.exitCode() != 0) {
-                for (SliceRun.ServiceStatus f : run.failures()) {
+                for (ServiceStatus f : run.failures()) {
                     err.println("overseer: " + f.service() + " failed: " + f.reason());
                 }
                 err.flush();
@@ -106,7 +108,7 @@ public final class SliceCommand implements Callable<Integer> {
         end.complete(new End("stopped", 0));
     }
 
-    private static void print(PrintWriter out, int width, SliceRun.Change c) {
+    private static void print(PrintWriter out, int width, ServiceChange c) {
         synchronized (out) {
             out.printf("%s  %-" + Math.max(width, 1) + "s  %-8s  %s%n", TIME.format(c.time()), c.service(), c.to(),
                     c.reason());

@@ -6,6 +6,7 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import overseer.core.OverseerException;
+import overseer.wire.Json;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -25,10 +26,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * `overseer ui`'s listener: 127.0.0.1 only, every request forwarded to the daemon (the status page and its API
  * calls alike). The browser proves itself with a cookie, got once for the one-time token of the printed URL
  * (HttpOnly, SameSite=Strict: no script reads it, no other site's page sends it); a second use of that token
- * is refused. Host must name this port on loopback, so a page whose DNS name was rebound here is refused.
+ * is refused. Host must name this port on loopback, so a page whose DNS name was rebound here is refused; and
+ * as SameSite does not tell ports apart, a request that changes anything must come from this page's origin.
  */
 final class UiProxy implements AutoCloseable {
-    static final String COOKIE = "overseer-ui";
+    /** The cookie's name is this port's: a browser keeps cookies per host, not per port, so two uis would share one. */
+    static final String COOKIE_PREFIX = "overseer-ui-";
     /** The daemon's headers the browser is given; hop-by-hop ones and the rest stay here. */
     private static final List<String> PASSED = List.of("content-type", "cache-control", "etag", "content-security-policy",
             "x-content-type-options", "x-frame-options", "referrer-policy", "www-authenticate", "location", "retry-after");
@@ -95,10 +98,40 @@ final class UiProxy implements AutoCloseable {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
     }
 
+    /** This listener's cookie: {@link #COOKIE_PREFIX} and the port. */
+    String cookie() {
+        return COOKIE_PREFIX + port();
+    }
+
+    /**
+     * Whether {@code host} names this loopback port: 127.0.0.1 or localhost with it, or without it on port 80
+     * (a browser leaves the scheme's default port out of Host).
+     */
+    static boolean loopbackHost(String host, int port) {
+        for (String name : List.of("127.0.0.1", "localhost")) {
+            if (host.equals(name + ":" + port) || (port == 80 && host.equals(name))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether a request that changes something (any method but GET and HEAD) came from this listener's own page:
+     * SameSite=Strict does not tell ports apart, so a page of any other port of 127.0.0.1 would have its POST
+     * sent with the cookie. A browser names the page's origin in Origin, or says same-origin in Sec-Fetch-Site.
+     */
+    static boolean sameOrigin(String method, String host, Optional<String> origin, Optional<String> fetchSite) {
+        if (method.equals("GET") || method.equals("HEAD")) {
+            return true;
+        }
+        return origin.map(("http://" + host)::equals).orElse(false) || fetchSite.map("same-origin"::equals).orElse(false);
+    }
+
     private void handle(ServerRequest req, ServerResponse res) throws IOException {
         String host = req.headers().first(HeaderNames.HOST).orElse("");
-        if (!host.equals("127.0.0.1:" + port()) && !host.equals("localhost:" + port())) {
-            refuse(res, Status.FORBIDDEN_403, "forbidden", "host: \"" + host.replaceAll("[^A-Za-z0-9.:\\[\\]-]", "?")
+        if (!loopbackHost(host, port())) {
+            refuse(res, Status.FORBIDDEN_403, "permission_denied", "host: \"" + host.replaceAll("[^A-Za-z0-9.:\\[\\]-]", "?")
                     + "\" is not this loopback port (a guard against DNS rebinding); open the URL overseer ui printed");
             return;
         }
@@ -112,24 +145,39 @@ final class UiProxy implements AutoCloseable {
                     "open the URL overseer ui printed: its one-time token is exchanged for this browser's cookie");
             return;
         }
-        forward(req, res);
+        String method = req.prologue().method().text();
+        Optional<String> origin = req.headers().first(HeaderNames.ORIGIN);
+        if (!sameOrigin(method, host, origin, req.headers().first(HeaderNames.create("Sec-Fetch-Site")))) {
+            refuse(res, Status.FORBIDDEN_403, "permission_denied", "origin: \"" + origin.orElse("").replaceAll("[^A-Za-z0-9.:/\\[\\]-]", "?")
+                    + "\" is not this page's (http://" + host + "): a " + method + " from another page is refused"
+                    + " (a guard against cross-site requests)");
+            return;
+        }
+        try {
+            forward(req, res);
+        } catch (IOException e) {
+            // a bad answer from the daemon (not HTTP, a head too long, a bad length, closed early)
+            if (!res.isSent()) {
+                refuse(res, Status.BAD_GATEWAY_502, "unavailable", upstream.describe() + " answered badly: " + e.getMessage());
+            }
+        }
     }
 
     /** The one-time token for the cookie, then a redirect that takes the token out of the address bar. */
     private void exchange(String given, ServerResponse res) {
         if (!MessageDigest.isEqual(given.getBytes(StandardCharsets.UTF_8), oneTimeToken.getBytes(StandardCharsets.UTF_8))) {
-            refuse(res, Status.FORBIDDEN_403, "forbidden", "token: not this overseer ui's token");
+            refuse(res, Status.FORBIDDEN_403, "permission_denied", "token: not this overseer ui's token");
             return;
         }
         if (!tokenUsed.compareAndSet(false, true)) {
-            refuse(res, Status.FORBIDDEN_403, "forbidden",
+            refuse(res, Status.FORBIDDEN_403, "permission_denied",
                     "token: this one-time link was used already; run overseer ui again for a new one");
             return;
         }
         String s = secret();
         session = s;
         res.status(Status.SEE_OTHER_303).header("Location", "/")
-                .header("Set-Cookie", COOKIE + "=" + s + "; Path=/; HttpOnly; SameSite=Strict")
+                .header("Set-Cookie", cookie() + "=" + s + "; Path=/; HttpOnly; SameSite=Strict")
                 .header("Cache-Control", "no-store").header("Referrer-Policy", "no-referrer").send();
     }
 
@@ -139,11 +187,12 @@ final class UiProxy implements AutoCloseable {
             return false;
         }
         byte[] expected = s.getBytes(StandardCharsets.UTF_8);
+        String name = cookie() + "=";
         for (String header : req.headers().all(HeaderNames.COOKIE, List::of)) {
             for (String pair : header.split(";")) {
                 String p = pair.strip();
-                if (p.startsWith(COOKIE + "=")
-                        && MessageDigest.isEqual(expected, p.substring(COOKIE.length() + 1).getBytes(StandardCharsets.UTF_8))) {
+                if (p.startsWith(name)
+                        && MessageDigest.isEqual(expected, p.substring(name.length()).getBytes(StandardCharsets.UTF_8))) {
                     return true;
                 }
             }
@@ -182,8 +231,9 @@ final class UiProxy implements AutoCloseable {
             up.flush();
             InputStream in = new BufferedInputStream(Channels.newInputStream(ch));
             int status = status(line(in));
-            res.status(Status.create(status));
-            String length = null;
+            // the whole head is read before anything of it is given to the browser: a bad one is a clean 502
+            List<String[]> passed = new java.util.ArrayList<>();
+            Long length = null;
             boolean chunked = false;
             int size = 0;
             for (String l = line(in); !l.isEmpty(); l = line(in)) {
@@ -197,18 +247,26 @@ final class UiProxy implements AutoCloseable {
                 String name = l.substring(0, colon).strip().toLowerCase(java.util.Locale.ROOT);
                 String value = l.substring(colon + 1).strip();
                 if (name.equals("content-length")) {
-                    length = value;
+                    try {
+                        length = Long.parseLong(value);
+                    } catch (NumberFormatException e) {
+                        throw new IOException("content-length: \"" + value + "\" from the daemon is not a number");
+                    }
                 } else if (name.equals("transfer-encoding")) {
                     chunked = value.equalsIgnoreCase("chunked");
                 } else if (PASSED.contains(name)) {
-                    res.header(name, value);
+                    passed.add(new String[] {name, value});
                 }
+            }
+            res.status(Status.create(status));
+            for (String[] p : passed) {
+                res.header(p[0], p[1]);
             }
             if (status == 204 || status == 304 || method.equals("HEAD")) {
                 res.send();
                 return;
             }
-            InputStream from = chunked ? new ChunkedBody(in) : length != null ? limited(in, Long.parseLong(length)) : in;
+            InputStream from = chunked ? new ChunkedBody(in) : length != null ? limited(in, length) : in;
             copy(from, res);
         }
     }
@@ -270,7 +328,7 @@ final class UiProxy implements AutoCloseable {
 
     private static void refuse(ServerResponse res, Status status, String kind, String message) {
         res.status(status).header("Content-Type", "application/json").header("Cache-Control", "no-store")
-                .send("{\"kind\":\"" + kind + "\",\"message\":\"" + message.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}");
+                .send(Json.write(Json.object().put("kind", kind).put("message", message)));
     }
 
     @Override

@@ -24,17 +24,27 @@ sealed interface UiUpstream {
     /** What an error message calls the daemon. */
     String describe();
 
+    /** How a new channel is connected. */
+    @FunctionalInterface
+    interface Connect {
+        void to(SocketChannel c) throws IOException;
+    }
+
+    /** {@code c} once {@code connect} connected it; closed if it could not. */
+    private static SocketChannel connected(SocketChannel c, Connect connect) throws IOException {
+        try {
+            connect.to(c);
+            return c;
+        } catch (IOException | RuntimeException e) {
+            c.close();
+            throw e;
+        }
+    }
+
     record Socket(Path path) implements UiUpstream {
         @Override
         public SocketChannel connect() throws IOException {
-            SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
-            try {
-                c.connect(UnixDomainSocketAddress.of(path));
-                return c;
-            } catch (IOException e) {
-                c.close();
-                throw e;
-            }
+            return connected(SocketChannel.open(StandardProtocolFamily.UNIX), c -> c.connect(UnixDomainSocketAddress.of(path)));
         }
 
         @Override
@@ -56,14 +66,7 @@ sealed interface UiUpstream {
     record Tcp(String address, int port, String token) implements UiUpstream {
         @Override
         public SocketChannel connect() throws IOException {
-            SocketChannel c = SocketChannel.open();
-            try {
-                c.socket().connect(new InetSocketAddress(address, port), 5000);
-                return c;
-            } catch (IOException e) {
-                c.close();
-                throw e;
-            }
+            return connected(SocketChannel.open(), c -> c.socket().connect(new InetSocketAddress(address, port), 5000));
         }
 
         @Override

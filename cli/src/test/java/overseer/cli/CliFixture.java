@@ -42,9 +42,25 @@ abstract class CliFixture {
 
     @AfterEach
     void stop() throws java.io.IOException {
-        tasks.close();
-        for (String parent : cgroupParents) {
-            RealDaemon.removeCgroupParent(parent);
+        try {
+            tasks.close();
+        } finally {
+            // even when a JVM would not close: what its daemons left in the cgroups is killed and removed
+            java.io.IOException failed = null;
+            for (String parent : cgroupParents) {
+                try {
+                    RealDaemon.removeCgroupParent(parent);
+                } catch (java.io.IOException | RuntimeException e) {
+                    if (failed == null) {
+                        failed = new java.io.IOException("cgroup parent " + parent + ": " + e.getMessage(), e);
+                    } else {
+                        failed.addSuppressed(e);
+                    }
+                }
+            }
+            if (failed != null) {
+                throw failed;
+            }
         }
     }
 

@@ -160,7 +160,11 @@ final class RealDaemon implements AutoCloseable {
         }
     }
 
-    /** The parent's now empty directories, deepest first, in every hierarchy. */
+    /**
+     * The parent's directories in every hierarchy, deepest first, each emptied before its rmdir: what is left in
+     * it (a test that failed half-way) is killed, by cgroup.kill where the kernel has it, else each pid of
+     * cgroup.procs through a pidfd, until it holds none.
+     */
     static void removeCgroupParent(String cgroupParent) throws IOException {
         try (java.util.stream.Stream<Path> hierarchies = Files.list(Path.of("/sys/fs/cgroup"))) {
             for (Path h : hierarchies.toList()) {
@@ -168,13 +172,39 @@ final class RealDaemon implements AutoCloseable {
                 if (!Files.isDirectory(parent)) {
                     continue;
                 }
+                List<Path> deepestFirst;
                 try (java.util.stream.Stream<Path> dirs = Files.walk(parent)) {
-                    for (Path d : dirs.filter(Files::isDirectory).sorted(java.util.Comparator.reverseOrder()).toList()) {
-                        Files.deleteIfExists(d); // rmdir: a cgroup directory with processes refuses, and stays to be seen
-                    }
+                    deepestFirst = dirs.filter(Files::isDirectory).sorted(java.util.Comparator.reverseOrder()).toList();
+                }
+                for (Path d : deepestFirst) {
+                    await().atMost(WAIT).until(() -> killAll(d));
+                    Files.deleteIfExists(d);
                 }
             }
         }
+    }
+
+    /** Kills what {@code cgroup} holds; true once it holds nothing (or is gone). */
+    private static boolean killAll(Path cgroup) throws IOException {
+        Path procs = cgroup.resolve("cgroup.procs");
+        List<String> pids;
+        try {
+            pids = Files.readAllLines(procs).stream().map(String::strip).filter(l -> !l.isEmpty()).toList();
+        } catch (java.nio.file.NoSuchFileException gone) {
+            return true;
+        }
+        if (pids.isEmpty()) {
+            return true;
+        }
+        Path kill = cgroup.resolve("cgroup.kill");
+        if (Files.exists(kill)) {
+            Files.writeString(kill, "1");
+        } else {
+            for (String pid : pids) {
+                Pidfd.kill(Long.parseLong(pid));
+            }
+        }
+        return false;
     }
 
     /** A signal to a JVM that may have ended by itself meanwhile (a monitor with no tasks left goes). */

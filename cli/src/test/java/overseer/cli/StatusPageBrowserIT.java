@@ -92,6 +92,14 @@ class StatusPageBrowserIT extends CliFixture {
             assertThat(api.task("default", "sleeper").get("exit").get("signal").asString()).isEqualTo("SIGTERM");
             assertThat(cell(chromium, "default/sleeper", "exit")).isEqualTo("SIGTERM (143)");
 
+            // a megabyte of output without a newline: the log view keeps at most its character cap
+            create(api, "default", "flood", null, "head -c 1000000 /dev/zero | tr -c x x; printf END; exec sleep 100000");
+            await().atMost(UI).until(() -> "running".equals(status(chromium, "default/flood")));
+            chromium.eval(row("default/flood") + ".querySelector('td.name button').click()");
+            await().atMost(UI).until(() -> chromium.text("document.getElementById('log').textContent.endsWith('END') ? 'all' : 'not yet'")
+                    .equals("all"));
+            assertThat(Integer.parseInt(chromium.text("String(document.getElementById('log').textContent.length)")))
+                    .as("the log view's characters").isPositive().isLessThanOrEqualTo(256 * 1024);
 
             // DNS rebinding: a name of the attacker's that resolves to 127.0.0.1 (the browser's resolver is told
             // so), its page then reading the forwarded port as its own origin: the daemon refuses it
@@ -127,6 +135,9 @@ class StatusPageBrowserIT extends CliFixture {
             chromium.eval("document.getElementById('token').value = 'wrong-token-0000000000'; "
                     + "document.getElementById('token-form').requestSubmit()");
             await().atMost(UI).until(() -> chromium.text("document.getElementById('token-error').textContent").contains("refused"));
+            // and it stays: the page's 2 s poll and its event stream do not ask again (and wipe it) meanwhile
+            await().during(Duration.ofSeconds(5)).atMost(UI)
+                    .until(() -> chromium.text("document.getElementById('token-error').textContent").contains("refused"));
             chromium.eval("document.getElementById('token').value = '" + token + "'; "
                     + "document.getElementById('token-form').requestSubmit()");
             await().atMost(UI).until(() -> "running".equals(status(chromium, "default/web")));

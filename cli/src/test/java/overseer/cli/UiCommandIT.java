@@ -42,7 +42,7 @@ class UiCommandIT extends CliFixture {
         assertThat(first.statusCode()).isEqualTo(303);
         assertThat(first.headers().firstValue("Location")).contains("/");
         String setCookie = first.headers().firstValue("Set-Cookie").orElseThrow();
-        assertThat(setCookie).startsWith(UiProxy.COOKIE + "=").contains("HttpOnly", "SameSite=Strict", "Path=/");
+        assertThat(setCookie).startsWith(UiProxy.COOKIE_PREFIX + url.getPort() + "=").contains("HttpOnly", "SameSite=Strict", "Path=/");
         String cookie = setCookie.substring(0, setCookie.indexOf(';'));
 
         HttpResponse<String> again = get(url, null);
@@ -52,7 +52,7 @@ class UiCommandIT extends CliFixture {
 
         URI root = url.resolve("/");
         assertThat(get(root, null).statusCode()).isEqualTo(401);
-        assertThat(get(root, "overseer-ui=guessed").statusCode()).isEqualTo(401);
+        assertThat(get(root, UiProxy.COOKIE_PREFIX + url.getPort() + "=guessed").statusCode()).isEqualTo(401);
         HttpResponse<String> page = get(root, cookie);
         assertThat(page.statusCode()).isEqualTo(200);
         assertThat(page.headers().firstValue("Content-Type")).contains("text/html; charset=utf-8");
@@ -65,7 +65,8 @@ class UiCommandIT extends CliFixture {
         assertThat(get(url.resolve("/v1/tasks"), null).statusCode()).isEqualTo(401);
 
         HttpResponse<String> stop = http.send(HttpRequest.newBuilder(url.resolve("/v1/namespaces/default/tasks/web/stop"))
-                .header("Cookie", cookie).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+                .header("Cookie", cookie).header("Origin", "http://127.0.0.1:" + url.getPort())
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(stop.statusCode()).as(stop.body()).isEqualTo(200);
         assertThat(daemonApi.task("default", "web").get("status").asString()).isEqualTo("stopped");
         HttpResponse<String> missing = get(url.resolve("/v1/namespaces/default/tasks/nope"), cookie);
@@ -94,6 +95,31 @@ class UiCommandIT extends CliFixture {
             assertThat(answer).startsWith("HTTP/1.1 403").contains("DNS rebinding").doesNotContain("Set-Cookie");
         }
         assertThat(get(url, null).statusCode()).as("the token was not spent by the refused request").isEqualTo(303);
+    }
+
+    /**
+     * SameSite=Strict does not tell ports apart: a page on another port of 127.0.0.1 has its POST sent with the
+     * cookie. Its Origin (or Sec-Fetch-Site) gives it away: refused before the daemon sees it.
+     */
+    @Test
+    void aPostFromAnotherOriginIsRefusedEvenWithTheCookie() throws Exception {
+        String cookie = cookie(get(url, null));
+        URI stop = url.resolve("/v1/namespaces/default/tasks/web/stop");
+        for (String[] from : List.of(new String[] {"Origin", "http://127.0.0.1:9"}, new String[] {"Origin", "http://evil.example"},
+                new String[] {"Sec-Fetch-Site", "same-site"}, new String[] {"Origin", "null"})) {
+            HttpResponse<String> refused = http.send(HttpRequest.newBuilder(stop).header("Cookie", cookie).header(from[0], from[1])
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(refused.statusCode()).as(from[1]).isEqualTo(403);
+            assertThat(refused.body()).as(from[1]).contains("\"kind\":\"permission_denied\"", "origin: ");
+        }
+        HttpResponse<String> noOrigin = http.send(HttpRequest.newBuilder(stop).header("Cookie", cookie)
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(noOrigin.statusCode()).as("a POST that names no origin").isEqualTo(403);
+        assertThat(daemonApi.task("default", "web").get("status").asString()).isEqualTo("running");
+        HttpResponse<String> own = http.send(HttpRequest.newBuilder(stop).header("Cookie", cookie).header("Sec-Fetch-Site", "same-origin")
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(own.statusCode()).as(own.body()).isEqualTo(200);
+        assertThat(get(url.resolve("/v1/tasks"), cookie).statusCode()).as("a GET needs no Origin").isEqualTo(200);
     }
 
     /** Events and a followed log come through as they happen, not when the stream ends. */
@@ -129,15 +155,26 @@ class UiCommandIT extends CliFixture {
     void aTcpDaemonIsReachedWithTheTokenFromTheFile() throws Exception {
         String token = "ui-upstream-token-" + System.nanoTime();
         java.nio.file.Path tokenFile = java.nio.file.Files.writeString(dir.resolve("token"), token);
-        int port;
-        try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
-            port = free.getLocalPort();
-        }
         java.nio.file.Path tcpSocket = dir.resolve("tcp.sock");
-        jvm("daemon", "--socket", tcpSocket.toString(), "--state-dir", dir.resolve("tcp-state").toString(), "--stop-tasks",
-                "--tcp", "127.0.0.1:" + port, "--token-file", tokenFile.toString(), "--cgroup-parent", newCgroupParent());
         OverseerClient tcpDaemon = new OverseerClient(tcpSocket);
-        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> tcpDaemon.health().get("status").asString().equals("ok"));
+        int port = -1;
+        // The daemon does not say which port --tcp :0 bound, so a free one is picked here; another process may
+        // take it between its close and the daemon's bind: the daemon then ends, and another port is tried.
+        for (int attempt = 0; attempt < 5 && port < 0; attempt++) {
+            int candidate;
+            try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+                candidate = free.getLocalPort();
+            }
+            overseer.core.Task d = jvm("daemon", "--socket", tcpSocket.toString(), "--state-dir", dir.resolve("tcp-state").toString(),
+                    "--stop-tasks", "--tcp", "127.0.0.1:" + candidate, "--token-file", tokenFile.toString(), "--cgroup-parent",
+                    newCgroupParent());
+            await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> d.exit().isPresent()
+                    || tcpDaemon.health().get("status").asString().equals("ok"));
+            if (d.exit().isEmpty()) {
+                port = candidate;
+            }
+        }
+        assertThat(port).as("a daemon listening on a free TCP port").isPositive();
         tcpDaemon.createTask("ops", Json.MAPPER.readTree("{\"id\": \"over-tcp\", \"process\": {\"args\": [\"/bin/true\"]}}"));
 
         java.nio.file.Path wrong = java.nio.file.Files.writeString(dir.resolve("wrong-token"), "not-the-token-0123456789");

@@ -21,9 +21,9 @@ import java.util.Locale;
 /**
  * The daemon's API for Java. Answers are the API's JSON; failures come back as the
  * {@link OverseerException} the daemon raised, with its kind, and UNAVAILABLE when the daemon cannot be
- * reached.
+ * reached. Requests share a few kept-alive connections ({@link UnixHttp}); close the client to close them.
  */
-public final class OverseerClient {
+public final class OverseerClient implements AutoCloseable {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private final UnixHttp http;
     private final Path socket;
@@ -31,6 +31,12 @@ public final class OverseerClient {
     public OverseerClient(Path socket) {
         this.socket = socket;
         this.http = new UnixHttp(socket);
+    }
+
+    /** Closes the idle connections kept for the next requests. */
+    @Override
+    public void close() {
+        http.close();
     }
 
     public JsonNode health() {

@@ -4,28 +4,70 @@ import java.io.BufferedInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.lang.ref.Cleaner;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A small HTTP/1.1 client for a Unix domain socket, which the JDK's HttpClient cannot dial. One request per
- * connection; bodies are read by Content-Length or chunked transfer coding, or streamed for event streams.
+ * A small HTTP/1.1 client for a Unix domain socket, which the JDK's HttpClient cannot dial. Bodies are read by
+ * Content-Length or chunked transfer coding, or streamed for event streams.
+ *
+ * <p>Connections are kept alive: a connection goes back to a small pool of idle ones once its response has been
+ * read to the end, and the next request takes it instead of connecting again. A connection is never reused after
+ * an error, after a response that says {@code Connection: close} or that ends only where the connection ends,
+ * nor after a streamed response ({@link #stream}: events, log follow, attach), whose connection is always its own.
+ * The server closes idle connections (the daemon after its idle timeout, 120 s by default), and this client drops
+ * the ones idle longer than {@link #DEFAULT_MAX_IDLE_TIME}; a request on an idle connection the server had closed
+ * is sent again, once and on a new connection, when nothing of it was sent or its method is idempotent.
+ *
+ * <p>Close the client to close its idle connections; one left unreachable has them closed by a cleaner.
  */
-public final class UnixHttp {
+public final class UnixHttp implements AutoCloseable {
     private static final int MAX_HEADER = 64 * 1024;
+    /** Idle connections kept; callers beyond this many at once open connections that are closed after use. */
+    public static final int DEFAULT_MAX_IDLE = 8;
+    /** Well under the daemon's default idle timeout, so that the server is not closing it as it is reused. */
+    public static final Duration DEFAULT_MAX_IDLE_TIME = Duration.ofSeconds(30);
+    /** RFC 9110 §9.2.2: sending one of these twice has the effect of sending it once. */
+    private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE");
+    private static final Cleaner CLEANER = Cleaner.create(r -> Thread.ofPlatform().daemon().name("overseer-client-cleaner")
+            .unstarted(r));
 
     private final Path socket;
+    private final Pool pool;
+    private final Cleaner.Cleanable cleanable;
+    private final AtomicLong opened = new AtomicLong();
 
     public UnixHttp(Path socket) {
+        this(socket, DEFAULT_MAX_IDLE, DEFAULT_MAX_IDLE_TIME);
+    }
+
+    /** {@code maxIdle} 0 turns keep-alive off: every request on a connection of its own. */
+    public UnixHttp(Path socket, int maxIdle, Duration maxIdleTime) {
+        if (maxIdle < 0) {
+            throw new IllegalArgumentException("maxIdle: " + maxIdle + " must not be negative");
+        }
+        if (maxIdleTime.isNegative() || maxIdleTime.isZero()) {
+            throw new IllegalArgumentException("maxIdleTime: " + maxIdleTime + " must be positive");
+        }
         this.socket = socket;
+        this.pool = new Pool(maxIdle, maxIdleTime.toNanos());
+        this.cleanable = CLEANER.register(this, pool);
     }
 
     /** A response read whole. */
@@ -35,25 +77,50 @@ public final class UnixHttp {
         }
     }
 
+    /** How many connections this client has opened, reused ones counted once. */
+    public long connectionsOpened() {
+        return opened.get();
+    }
+
+    /** How many idle connections wait in the pool now. */
+    int idleConnections() {
+        return pool.size();
+    }
+
+    /** Closes the idle connections; requests after this still work, on connections that are not kept. */
+    @Override
+    public void close() {
+        cleanable.clean();
+    }
+
     public Response send(String method, String path, String contentType, byte[] body) throws IOException {
-        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            ch.connect(UnixDomainSocketAddress.of(socket));
-            OutputStream out = Channels.newOutputStream(ch);
-            IOException writeFailure = null;
-            try {
-                writeRequest(out, method, path, contentType, body);
-            } catch (IOException e) {
-                writeFailure = e; // a server may answer (413) and close before it read the whole body
+        byte[] head = head(method, path, contentType, body, pool.max > 0);
+        boolean idempotent = IDEMPOTENT.contains(method);
+        Conn c = pool.take();
+        while (true) {
+            boolean reused = c != null;
+            if (c == null) {
+                c = open();
             }
-            InputStream in = buffered(ch);
             try {
-                Head head = readHead(in);
-                return new Response(head.status, head.headers, readBody(in, head.headers));
-            } catch (IOException e) {
-                if (writeFailure != null) {
-                    writeFailure.addSuppressed(e);
-                    throw writeFailure;
+                Exchange x = exchange(c, method, head, body, reused);
+                if (x.keep) {
+                    pool.give(c);
+                } else {
+                    c.close();
                 }
+                return x.response;
+            } catch (Stale e) {
+                c.close();
+                // Idle connections older than this one are likely closed as well: a restarted daemon closed them all.
+                pool.clear();
+                if (!(e.nothingSent || idempotent)) {
+                    throw new IOException("the server closed an idle connection as " + method + " " + path
+                            + " was sent on it; not sent again, since it may have been acted on", e.getCause());
+                }
+                c = null; // once, on a new connection: a failure there is not stale
+            } catch (IOException | RuntimeException e) {
+                c.close();
                 throw e;
             }
         }
@@ -61,26 +128,17 @@ public final class UnixHttp {
 
     /** Sends a request and hands the open response body to {@code reader}, for streams such as events and logs. */
     public <T> T stream(String method, String path, BodyReader<T> reader) throws IOException {
-        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            ch.connect(UnixDomainSocketAddress.of(socket));
-            writeRequest(Channels.newOutputStream(ch), method, path, null, null);
-            InputStream in = buffered(ch);
-            Head head = readHead(in);
+        // Its own connection, closed when the reader returns, however much of the body it read: never pooled.
+        try (Conn c = open()) {
+            write(c.channel, head(method, path, null, null, false), null);
+            Head head = readHead(c.in, method);
             String length = head.headers.get("content-length");
             // A body with a length ends there, whether or not the server closes the connection after it.
-            InputStream body = "chunked".equalsIgnoreCase(head.headers.get("transfer-encoding")) ? new Chunked(in)
-                    : length != null ? new java.io.ByteArrayInputStream(in.readNBytes(Integer.parseInt(length))) : in;
+            InputStream body = !head.hasBody ? InputStream.nullInputStream()
+                    : "chunked".equalsIgnoreCase(head.headers.get("transfer-encoding")) ? new Chunked(c.in)
+                    : length != null ? new java.io.ByteArrayInputStream(c.in.readNBytes(contentLength(length))) : c.in;
             return reader.read(head.status, head.headers, body);
         }
-    }
-
-    /**
-     * The response side of the connection, buffered: the head is read a byte at a time ({@link #line}), and
-     * straight from the channel each byte was a read(2) of its own, some 200 per response. A buffered read still
-     * returns as soon as any bytes arrived, so an event stream's lines are not held back.
-     */
-    private static InputStream buffered(SocketChannel ch) {
-        return new BufferedInputStream(Channels.newInputStream(ch), 8192);
     }
 
     @FunctionalInterface
@@ -88,55 +146,178 @@ public final class UnixHttp {
         T read(int status, Map<String, String> headers, InputStream body) throws IOException;
     }
 
-    private static void writeRequest(OutputStream out, String method, String path, String contentType, byte[] body)
-            throws IOException {
+    private Conn open() throws IOException {
+        SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+        opened.incrementAndGet();
+        return new Conn(ch);
+    }
+
+    private record Exchange(Response response, boolean keep) {
+    }
+
+    /** The request on {@code c} and its response, read whole. */
+    private static Exchange exchange(Conn c, String method, byte[] head, byte[] body, boolean reused) throws IOException {
+        IOException writeFailure = null;
+        try {
+            write(c.channel, head, body);
+        } catch (ClosedChannelException e) {
+            throw e; // interrupted or closed by this process: not the server's doing
+        } catch (WriteFailed e) {
+            if (reused && e.written == 0) {
+                throw new Stale(true, e.getCause()); // the server had closed it: broken pipe before any byte went
+            }
+            writeFailure = e.getCause(); // a server may answer (413) and close before it read the whole body
+        }
+        try {
+            if (reused) {
+                awaitFirstByte(c.in);
+            }
+            Head h = readHead(c.in, method);
+            byte[] bytes;
+            boolean delimited = true;
+            if (!h.hasBody) {
+                bytes = new byte[0];
+            } else if ("chunked".equalsIgnoreCase(h.headers.get("transfer-encoding"))) {
+                bytes = new Chunked(c.in).readAllBytes();
+            } else if (h.headers.get("content-length") != null) {
+                int n = contentLength(h.headers.get("content-length"));
+                bytes = c.in.readNBytes(n);
+                if (bytes.length < n) {
+                    throw new IOException("connection closed after " + bytes.length + " of the body's " + n + " bytes");
+                }
+            } else {
+                bytes = c.in.readAllBytes(); // Connection: close delimits it
+                delimited = false;
+            }
+            boolean keep = delimited && writeFailure == null && h.persistent;
+            return new Exchange(new Response(h.status, h.headers, bytes), keep);
+        } catch (Stale e) {
+            throw e;
+        } catch (IOException e) {
+            if (writeFailure != null) {
+                writeFailure.addSuppressed(e);
+                throw writeFailure;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * On a reused connection, the response's first byte: an end of stream or a reset instead means the server
+     * closed the connection before it read the request.
+     */
+    private static void awaitFirstByte(BufferedInputStream in) throws IOException {
+        in.mark(1);
+        int b;
+        try {
+            b = in.read();
+        } catch (ClosedChannelException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new Stale(false, e);
+        }
+        if (b < 0) {
+            throw new Stale(false, new IOException("connection closed by the server before any response"));
+        }
+        in.reset();
+    }
+
+    /** The head and the body in one gathering write; a failure tells how many bytes went before it. */
+    private static void write(SocketChannel ch, byte[] head, byte[] body) throws IOException {
+        ByteBuffer[] b = body == null || body.length == 0 ? new ByteBuffer[] {ByteBuffer.wrap(head)}
+                : new ByteBuffer[] {ByteBuffer.wrap(head), ByteBuffer.wrap(body)};
+        long total = head.length + (body == null ? 0 : body.length);
+        long written = 0;
+        try {
+            while (written < total) {
+                written += ch.write(b);
+            }
+        } catch (ClosedChannelException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new WriteFailed(written, e);
+        }
+    }
+
+    /** The request head; without {@code keepAlive}, it asks the server to close the connection after its answer. */
+    private static byte[] head(String method, String path, String contentType, byte[] body, boolean keepAlive) {
         StringBuilder h = new StringBuilder();
-        h.append(method).append(' ').append(path).append(" HTTP/1.1\r\nHost: overseer\r\nConnection: close\r\n");
+        h.append(method).append(' ').append(path).append(" HTTP/1.1\r\nHost: overseer\r\n");
+        if (!keepAlive) {
+            h.append("Connection: close\r\n");
+        }
         if (body != null) {
             h.append("Content-Type: ").append(contentType == null ? "application/json" : contentType).append("\r\n");
             h.append("Content-Length: ").append(body.length).append("\r\n");
         }
         h.append("\r\n");
-        out.write(h.toString().getBytes(StandardCharsets.ISO_8859_1));
-        if (body != null) {
-            out.write(body);
-        }
-        out.flush();
+        return h.toString().getBytes(StandardCharsets.ISO_8859_1);
     }
 
-    private record Head(int status, Map<String, String> headers) {
+    /** {@code hasBody}: false for HEAD, 204 and 304; {@code persistent}: whether the server keeps the connection. */
+    private record Head(int status, Map<String, String> headers, boolean hasBody, boolean persistent) {
     }
 
-    private static Head readHead(InputStream in) throws IOException {
-        String status = line(in);
-        String[] parts = status.split(" ", 3);
-        if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) {
-            throw new IOException("not an HTTP response: " + status);
-        }
-        Map<String, String> headers = new LinkedHashMap<>();
-        int size = 0;
-        for (String l = line(in); !l.isEmpty(); l = line(in)) {
-            size += l.length();
-            if (size > MAX_HEADER) {
-                throw new IOException("response headers larger than " + MAX_HEADER + " bytes");
+    private static Head readHead(InputStream in, String method) throws IOException {
+        while (true) {
+            String status = line(in);
+            String[] parts = status.split(" ", 3);
+            if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) {
+                throw new IOException("not an HTTP response: " + status);
             }
-            int colon = l.indexOf(':');
-            if (colon > 0) {
-                headers.put(l.substring(0, colon).strip().toLowerCase(Locale.ROOT), l.substring(colon + 1).strip());
+            int code;
+            try {
+                code = Integer.parseInt(parts[1]);
+            } catch (NumberFormatException e) {
+                throw new IOException("not an HTTP response: " + status);
             }
+            Map<String, String> headers = new LinkedHashMap<>();
+            int size = 0;
+            for (String l = line(in); !l.isEmpty(); l = line(in)) {
+                size += l.length();
+                if (size > MAX_HEADER) {
+                    throw new IOException("response headers larger than " + MAX_HEADER + " bytes");
+                }
+                int colon = l.indexOf(':');
+                if (colon > 0) {
+                    headers.put(l.substring(0, colon).strip().toLowerCase(Locale.ROOT), l.substring(colon + 1).strip());
+                }
+            }
+            if (code >= 100 && code < 200 && code != 101) {
+                continue; // an interim answer (100 Continue): the final one follows
+            }
+            String connection = headers.getOrDefault("connection", "").toLowerCase(Locale.ROOT);
+            boolean persistent = parts[0].equals("HTTP/1.1") ? !token(connection, "close") : token(connection, "keep-alive");
+            boolean hasBody = !method.equals("HEAD") && code != 204 && code != 304 && code >= 200;
+            return new Head(code, headers, hasBody, persistent && code != 101);
         }
-        return new Head(Integer.parseInt(parts[1]), headers);
     }
 
-    private static byte[] readBody(InputStream in, Map<String, String> headers) throws IOException {
-        if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
-            return new Chunked(in).readAllBytes();
+    private static boolean token(String list, String token) {
+        for (String t : list.split(",")) {
+            if (t.strip().equals(token)) {
+                return true;
+            }
         }
-        String length = headers.get("content-length");
-        if (length != null) {
-            return in.readNBytes(Integer.parseInt(length));
+        return false;
+    }
+
+    private static int contentLength(String value) throws IOException {
+        try {
+            int n = Integer.parseInt(value.strip());
+            if (n >= 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // below
         }
-        return in.readAllBytes(); // Connection: close delimits it
+        throw new IOException("response header Content-Length: not a length: " + value);
     }
 
     static String line(InputStream in) throws IOException {
@@ -153,7 +334,119 @@ public final class UnixHttp {
         return b.toString(StandardCharsets.ISO_8859_1);
     }
 
-    /** The chunked transfer coding, decoded. */
+    /** One connection and the buffered reader of its responses, which stays with it from request to request. */
+    private static final class Conn implements AutoCloseable {
+        final SocketChannel channel;
+        /**
+         * Buffered: the head is read a byte at a time ({@link #line}), and straight from the channel each byte was
+         * a read(2) of its own. A buffered read still returns as soon as any bytes arrived, so an event stream's
+         * lines are not held back.
+         */
+        final BufferedInputStream in;
+        long idleSince;
+
+        Conn(SocketChannel channel) {
+            this.channel = channel;
+            this.in = new BufferedInputStream(Channels.newInputStream(channel), 8192);
+        }
+
+        @Override
+        public void close() {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // closing: nothing more to do with it
+            }
+        }
+    }
+
+    /** The idle connections, most recently used first; the cleaner's action closes them. */
+    private static final class Pool implements Runnable {
+        final int max;
+        private final long maxIdleNanos;
+        private final ArrayDeque<Conn> idle = new ArrayDeque<>();
+        private boolean closed;
+
+        Pool(int max, long maxIdleNanos) {
+            this.max = max;
+            this.maxIdleNanos = maxIdleNanos;
+        }
+
+        /** The most recently used idle connection that has not been idle too long, or null. */
+        Conn take() {
+            List<Conn> old = new ArrayList<>();
+            Conn c;
+            synchronized (this) {
+                long now = System.nanoTime();
+                // The oldest are at the end: those idle too long go.
+                while (!idle.isEmpty() && now - idle.peekLast().idleSince > maxIdleNanos) {
+                    old.add(idle.pollLast());
+                }
+                c = idle.pollFirst();
+            }
+            old.forEach(Conn::close);
+            return c;
+        }
+
+        void give(Conn c) {
+            synchronized (this) {
+                if (!closed && idle.size() < max) {
+                    c.idleSince = System.nanoTime();
+                    idle.addFirst(c);
+                    return;
+                }
+            }
+            c.close();
+        }
+
+        void clear() {
+            List<Conn> all;
+            synchronized (this) {
+                all = new ArrayList<>(idle);
+                idle.clear();
+            }
+            all.forEach(Conn::close);
+        }
+
+        synchronized int size() {
+            return idle.size();
+        }
+
+        @Override
+        public void run() {
+            synchronized (this) {
+                closed = true;
+            }
+            clear();
+        }
+    }
+
+    /** An idle connection found closed by the server; {@code nothingSent}: not a byte of the request went out. */
+    private static final class Stale extends IOException {
+        final boolean nothingSent;
+
+        Stale(boolean nothingSent, IOException cause) {
+            super(cause.getMessage(), cause);
+            this.nothingSent = nothingSent;
+        }
+    }
+
+    /** A write that failed after {@code written} bytes of the request had gone. */
+    private static final class WriteFailed extends IOException {
+        final long written;
+
+        WriteFailed(long written, IOException cause) {
+            super(cause.getMessage(), cause);
+            this.written = written;
+        }
+
+        @Override
+        public synchronized IOException getCause() {
+            return (IOException) super.getCause();
+        }
+    }
+
+    /** The chunked transfer coding, decoded, trailers included, so that the connection is left at the next response. */
     private static final class Chunked extends InputStream {
         private final InputStream in;
         private long left;
@@ -174,11 +467,25 @@ public final class UnixHttp {
             if (done) {
                 return -1;
             }
+            if (len == 0) {
+                return 0;
+            }
             if (left == 0) {
                 String size = line(in);
                 int semi = size.indexOf(';');
-                left = Long.parseLong((semi < 0 ? size : size.substring(0, semi)).strip(), 16);
+                try {
+                    left = Long.parseLong((semi < 0 ? size : size.substring(0, semi)).strip(), 16);
+                } catch (NumberFormatException e) {
+                    throw new IOException("chunked body: not a chunk size: " + size);
+                }
+                if (left < 0) {
+                    throw new IOException("chunked body: not a chunk size: " + size);
+                }
                 if (left == 0) {
+                    // The trailer section, then the empty line that ends the body.
+                    for (String t = line(in); !t.isEmpty(); t = line(in)) {
+                        // trailers are not used
+                    }
                     done = true;
                     return -1;
                 }

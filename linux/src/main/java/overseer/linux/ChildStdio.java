@@ -80,6 +80,11 @@ final class ChildStdio implements AutoCloseable {
         return take(stderr, 0);
     }
 
+    /** The pseudo-terminal's master, still ours ({@code NONE} without a terminal): to be duplicated. */
+    int terminalMaster() {
+        return pty[0];
+    }
+
     /** The pseudo-terminal's master, to the caller, which closes it. */
     int takeTerminal() {
         return take(pty, 0);

@@ -12,8 +12,6 @@ import overseer.core.spi.RuntimeProcess;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
@@ -36,10 +34,7 @@ import java.util.function.Consumer;
  */
 class NativeProcess implements RuntimeProcess {
     private static final int UNSET = -1;
-    /** struct pollfd (int fd, short events, short revents), one per waiting thread. */
-    private static final ThreadLocal<MemorySegment> POLLFD = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(8, 4));
-    /** How long an adopted process's exit file is waited for after it ended: the monitor writes it at once. */
-    static final java.time.Duration RECORDED_EXIT_PATIENCE = java.time.Duration.ofSeconds(5);
+    private static final int NONE = ProcessPlans.ChildEnds.NONE;
     private static final TaskCgroup.Placement NOWHERE = new TaskCgroup.Placement(List.of(), List.of());
 
     protected final Host host;
@@ -54,7 +49,7 @@ class NativeProcess implements RuntimeProcess {
     // Found again after a restart: not our child (as a rule), so its group id is not pinned by an unreaped
     // leader and its status comes from the monitor's exits directory. Signals go to it alone, through its pidfd.
     private volatile boolean adopted;
-    private volatile long[] exitFile; // (pid, start time) of the monitor's exit file read for this process
+    private final AdoptedExit adoptedExit;
     private FdOutputStream stdin;
     private int terminalFd = UNSET; // a descriptor of the terminal's master, for its size
     // The controlling terminal this process was born the foreground group of; given back when it ends.
@@ -71,6 +66,7 @@ class NativeProcess implements RuntimeProcess {
         this.user = user;
         this.lifecycle = new PidfdLifecycle(loop);
         this.pump = new OutputPump(loop, output);
+        this.adoptedExit = new AdoptedExit(host);
     }
 
     /** The cgroups the process is born in; none for a task without limits. */
@@ -99,9 +95,8 @@ class NativeProcess implements RuntimeProcess {
         this.adopted = true;
         this.adoptedStartTime = startTime;
         try {
-            lifecycle.watch(pid, fd, this::collectExit);
+            lifecycle.watch(pid, fd, this::collectExit); // which closes and forgets fd if it fails
         } catch (LibC.Errno e) {
-            LibC.close(fd);
             throw OverseerException.internal("cannot watch process " + pid + ": " + e.getMessage(), e);
         }
         return true;
@@ -124,7 +119,7 @@ class NativeProcess implements RuntimeProcess {
         // Like a shell's job: the child takes the terminal only if Overseer has it (not when run with &).
         foreground = host.terminal().filter(t -> !spec.terminal() && spec.stdin() == Redirect.INHERIT
                 && t.inForeground());
-        int tty = foreground.map(ControllingTerminal::fd).orElse(ProcessPlans.ChildEnds.NONE);
+        int tty = foreground.map(ControllingTerminal::fd).orElse(NONE);
         try (ChildStdio stdio = new ChildStdio(spec, gated)) {
             SpawnPlan plan = ProcessPlans.plan(spec, executable, user, host.setpriv(), stdio.childEnds(tty));
             try {
@@ -132,40 +127,44 @@ class NativeProcess implements RuntimeProcess {
             } finally {
                 stdio.closeChildEnds();
             }
-            if (gated) {
-                int gate = stdio.takeGate();
-                try {
-                    openGate(placement.gateProcs(), gate);
-                } finally {
-                    LibC.close(gate);
-                }
+            // From here on the child runs: it is ours until we reap it, so its pid cannot be reused. Whatever
+            // fails from here on kills and reaps it before the error is thrown (see abandon).
+            int pidfd;
+            try {
+                pidfd = PidfdLifecycle.open(pid);
+            } catch (LibC.Errno e) {
+                throw abandon(stdio, NONE, e);
             }
-            // From here on the child runs: it is ours until we reap it, so its pid cannot be reused.
-            watch(stdio);
+            if (gated) {
+                openGate(placement.gateProcs(), stdio, pidfd);
+            }
+            watch(stdio, pidfd);
         }
         return pid;
     }
 
     /** The spawned child's descriptors go to their users: stdin, the terminal, the output pump, the pidfd. */
-    private void watch(ChildStdio stdio) {
+    private void watch(ChildStdio stdio, int pidfd) {
         try {
             int in = stdio.takeStdin();
-            if (in != ProcessPlans.ChildEnds.NONE) {
+            if (in != NONE) {
                 stdin = new FdOutputStream(in);
             }
-            int out = stdio.takeStdout();
-            int master = stdio.takeTerminal();
-            if (master != ProcessPlans.ChildEnds.NONE) {
+            int master = stdio.terminalMaster();
+            if (master != NONE) {
                 // One open file, three descriptors: the loop reads output, stdin writes input, resize sets the size.
-                out = master;
-                stdin = new FdOutputStream(LibC.dupCloexec(master));
                 terminalFd = LibC.dupCloexec(master);
+                stdin = new FdOutputStream(LibC.dupCloexec(master));
             }
-            pump.watch(LogStream.STDOUT, out);
+            pump.watch(LogStream.STDOUT, master != NONE ? stdio.takeTerminal() : stdio.takeStdout());
             pump.watch(LogStream.STDERR, stdio.takeStderr());
-            lifecycle.watch(pid, PidfdLifecycle.open(pid), this::collectExit);
         } catch (LibC.Errno e) {
-            throw OverseerException.internal("cannot watch process " + pid + ": " + e.getMessage(), e);
+            throw abandon(stdio, pidfd, e);
+        }
+        try {
+            lifecycle.watch(pid, pidfd, this::collectExit);
+        } catch (LibC.Errno e) {
+            throw abandon(stdio, NONE, e); // the lifecycle closed the pidfd
         }
     }
 
@@ -173,7 +172,8 @@ class NativeProcess implements RuntimeProcess {
      * The gated child waits: move it into each of the task's cgroups, then let it exec. If it cannot be
      * moved it must not run at all: it is killed and reaped before the error is thrown.
      */
-    private void openGate(List<Path> procsFiles, int gateFd) {
+    private void openGate(List<Path> procsFiles, ChildStdio stdio, int pidfd) {
+        int gate = stdio.takeGate();
         Path at = null;
         try {
             for (Path procs : procsFiles) {
@@ -182,30 +182,38 @@ class NativeProcess implements RuntimeProcess {
             }
             at = null;
             try (Arena a = Arena.ofConfined()) {
-                LibC.write(gateFd, a.allocateFrom("go\n"), 3);
+                LibC.write(gate, a.allocateFrom("go\n"), 3);
             }
         } catch (IOException | LibC.Errno e) {
             int child = pid;
-            killAndReap(child);
-            pid = 0;
+            abandon(stdio, pidfd, e);
             throw OverseerException.unavailable("cannot place process %d in %s: %s", child,
                     at == null ? "its cgroups" : at.getParent(), e instanceof IOException io ? CgroupFs.reason(io) : e.getMessage());
+        } finally {
+            LibC.close(gate);
         }
     }
 
-    private static void killAndReap(int pid) {
-        try (Arena a = Arena.ofConfined()) {
-            int fd = LibC.pidfdOpen(pid);
-            try {
-                LibC.pidfdSendSignal(fd, Signal.SIGKILL.number());
-                LibC.waitidPidfd(fd, a.allocate(LibC.SIGINFO_SIZE, 8), LibC.WEXITED);
-            } finally {
-                LibC.close(fd);
-            }
-        } catch (LibC.Errno e) {
-            System.getLogger(NativeProcess.class.getName()).log(System.Logger.Level.ERROR,
-                    "cannot kill the gated child " + pid + ": " + e.getMessage());
+    /**
+     * The spawned child cannot be watched or placed, so it must not run at all: what it was given goes back
+     * (stdin, the terminal, the pump's pipes, every descriptor not handed out), then it is killed and reaped,
+     * through {@code pidfd} ({@code NONE}: one opened now), and its pid forgotten. Returns the error to throw.
+     */
+    private OverseerException abandon(ChildStdio stdio, int pidfd, Exception cause) {
+        int child = pid;
+        if (stdin != null) {
+            stdin.close();
+            stdin = null;
         }
+        if (terminalFd != UNSET) {
+            LibC.close(terminalFd);
+            terminalFd = UNSET;
+        }
+        pump.stop();
+        stdio.close(); // first: when descriptors ran out, these make room for the kill's pidfd
+        PidfdLifecycle.killAndReap(child, pidfd);
+        pid = 0;
+        return OverseerException.internal("cannot watch process " + child + ": " + cause.getMessage(), cause);
     }
 
     // --- exit -----------------------------------------------------------------------------------------
@@ -231,15 +239,18 @@ class NativeProcess implements RuntimeProcess {
             case PidfdLifecycle.Peeked.Taken t -> {
             }
             case PidfdLifecycle.Peeked.NotOurs n -> {
-                if (adopted) {
-                    takeRecordedExit();
+                if (adopted) { // its exit is read from the exits directory, off the loop thread
+                    adoptedExit.take(pid, adoptedStartTime, this::withOomKill, e -> {
+                        beforeExitReported();
+                        onExit.accept(e);
+                    });
                     return;
                 }
                 System.getLogger(NativeProcess.class.getName()).log(System.Logger.Level.ERROR,
                         "cannot collect the exit status of pid " + pid + ": " + n.reason());
                 report(() -> Exit.unknown(Instant.now()), onLoop);
             }
-            case PidfdLifecycle.Peeked.Status st -> report(() -> toExit(st.code(), st.status()), onLoop);
+            case PidfdLifecycle.Peeked.Status st -> report(() -> withOomKill(st.exit()), onLoop);
         }
     }
 
@@ -262,24 +273,8 @@ class NativeProcess implements RuntimeProcess {
         if (adopted || Thread.currentThread().isVirtual() || patience.isZero() || patience.isNegative()) {
             return; // an adopted process's exit comes from the exits directory, through the loop
         }
-        int fd = lifecycle.borrow();
-        if (fd == ProcessPlans.ChildEnds.NONE) {
-            return;
-        }
-        boolean ready;
-        try {
-            MemorySegment pollfd = POLLFD.get();
-            pollfd.set(ValueLayout.JAVA_INT, 0, fd);
-            pollfd.set(ValueLayout.JAVA_SHORT, 4, (short) LibC.POLLIN);
-            long ms = Math.max(1, Math.min(Integer.MAX_VALUE, patience.toMillis()));
-            ready = LibC.poll(pollfd, 1, (int) ms) > 0;
-        } catch (LibC.Errno e) {
-            ready = false;
-        }
-        if (ready) {
+        if (lifecycle.awaitExit(patience)) {
             collectExit(false);
-        } else {
-            lifecycle.rearm(); // still running (or interrupted): the loop takes the exit when it comes
         }
     }
 
@@ -299,58 +294,14 @@ class NativeProcess implements RuntimeProcess {
                 .ifPresent(ControllingTerminal::takeBack);
     }
 
-    /**
-     * An adopted process ended: its status is in the exits directory, or about to be (the monitor writes it
-     * just after the exit). Waited for off the loop thread; unknown when no file ever appears.
-     */
-    private void takeRecordedExit() {
-        long startTime = adoptedStartTime;
-        int p = pid;
-        Thread.ofVirtual().name("overseer-exit-" + p).start(() -> {
-            keepExitFile(p, startTime);
-            Exit exit = recordedExit(host, p, startTime).map(this::withOomKill).orElseGet(() -> Exit.unknown(Instant.now()));
-            beforeExitReported();
-            onExit.accept(exit);
-            forgetExitFile(); // reported, so recorded: as a child is reaped only after its exit is
-        });
+    /** Its exit file in the exits directory, if it was found again after a restart. */
+    AdoptedExit adoptedExit() {
+        return adoptedExit;
     }
 
-    /**
-     * The exit the monitor recorded for the process, read from the exits directory; empty if none comes. Its
-     * file stays until the process is released ({@link #keepExitFile}), so that no crash in between loses it.
-     */
-    static Optional<Exit> recordedExit(Host host, long pid, long startTime) {
-        return host.exitDir().flatMap(d -> ExitFiles.await(d, pid, startTime, RECORDED_EXIT_PATIENCE));
-    }
-
-    /**
-     * The exit file of (pid, start time) is removed once the exit was reported ({@link #forgetExitFile}), or
-     * at the latest when this process is released.
-     */
-    void keepExitFile(long pid, long startTime) {
-        exitFile = new long[] {pid, startTime};
-    }
-
-    /** The exit read from the exits directory was reported (and so recorded): its file goes. */
-    void forgetExitFile() {
-        long[] f = exitFile;
-        if (f != null) {
-            host.exitDir().ifPresent(d -> ExitFiles.forget(d, f[0], f[1]));
-            exitFile = null;
-        }
-    }
-
-    /** A SIGKILL recorded by the monitor, while the task's cgroup counted an OOM kill, was the OOM killer's. */
+    /** A SIGKILL (collected, or recorded by the monitor) while the task's cgroup counted an OOM kill was the OOM killer's. */
     Exit withOomKill(Exit e) {
         return e.signal().filter(s -> oomKilled(s.number())).map(s -> Exit.killed(s, true, e.exitedAt())).orElse(e);
-    }
-
-    private Exit toExit(int code, int status) {
-        Instant now = Instant.now();
-        return switch (code) {
-            case LibC.CLD_KILLED, LibC.CLD_DUMPED -> Exit.killed(Signal.of(status), oomKilled(status), now);
-            default -> Exit.exited(status, now);
-        };
     }
 
     /**
@@ -435,7 +386,7 @@ class NativeProcess implements RuntimeProcess {
 
     @Override
     public void release() {
-        forgetExitFile();
+        adoptedExit.forget();
         closeStdin();
         synchronized (this) {
             if (terminalFd != UNSET) {

@@ -17,13 +17,16 @@ import java.lang.foreign.ValueLayout;
  */
 final class PidfdLifecycle {
     private static final int NONE = -1;
+    private static final int SIGKILL = overseer.core.Signal.SIGKILL.number();
+    /** struct pollfd (int fd, short events, short revents), one per waiting thread. */
+    private static final ThreadLocal<MemorySegment> POLLFD = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(8, 4));
     private static final ThreadLocal<MemorySegment> SIGINFO =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(LibC.SIGINFO_SIZE, 8));
 
     /** What a look at an exited process found. */
     sealed interface Peeked {
-        /** siginfo's si_code (CLD_EXITED, CLD_KILLED, CLD_DUMPED) and si_status (exit code or signal). */
-        record Status(int code, int status) implements Peeked {
+        /** The exit the status tells (see {@link Child#exitOf}); not yet told apart from an OOM kill. */
+        record Status(overseer.core.Exit exit) implements Peeked {
         }
 
         /** Not exited after all: an early wake-up. */
@@ -62,7 +65,9 @@ final class PidfdLifecycle {
 
     /**
      * Takes {@code fd}, the pidfd of {@code pid}, and watches it: {@code exited} runs on the loop thread when
-     * it becomes readable (it may run before this returns).
+     * it becomes readable (it may run before this returns). If it cannot be watched, {@code fd} is closed
+     * and forgotten before the error is thrown: no later signal or reap may act on its number, which the
+     * next descriptor opened anywhere in the JVM may get.
      */
     void watch(int pid, int fd, Runnable exited) throws LibC.Errno {
         long t = loop.newToken();
@@ -71,7 +76,15 @@ final class PidfdLifecycle {
             this.pidfd = fd;
             this.token = t;
         }
-        loop.register(fd, t, EVENTS, ev -> exited.run());
+        try {
+            loop.register(fd, t, EVENTS, ev -> exited.run());
+        } catch (LibC.Errno e) {
+            synchronized (this) { // never registered, so no handler ran: the number is still ours
+                pidfd = NONE;
+                LibC.close(fd);
+            }
+            throw e;
+        }
     }
 
     int pid() {
@@ -96,8 +109,7 @@ final class PidfdLifecycle {
             return new Peeked.NotOurs(e.getMessage());
         }
         reporting = true;
-        return new Peeked.Status(info.get(ValueLayout.JAVA_INT, LibC.SIGINFO_CODE),
-                info.get(ValueLayout.JAVA_INT, LibC.SIGINFO_STATUS));
+        return new Peeked.Status(Child.exitOf(info));
     }
 
     /** After a {@link Peeked.NotYet}: the loop watches the pidfd again (it fires once per arming). */
@@ -114,13 +126,38 @@ final class PidfdLifecycle {
     }
 
     /**
-     * For a caller about to wait for the exit itself: the pidfd's number, with the loop's registration
-     * silenced so that the exit wakes one thread, the caller, as waitpid would. {@code NONE} when the exit is
-     * already being reported or gone. The number is only polled, never acted on: should another thread
-     * collect the exit and close the pidfd meanwhile, the caller's {@link #peek} says so under this lock.
-     * A caller that did not collect the exit calls {@link #rearm}.
+     * The caller waits for the exit itself, for up to {@code patience}, in poll(2) on the pidfd, with the
+     * loop's registration silenced meanwhile so that the exit wakes one thread, the caller, as waitpid would.
+     * True when the pidfd became readable: the caller collects the exit ({@link #peek}). Else (still running,
+     * interrupted, or the exit already being reported) the loop watches on and takes the exit when it comes.
      */
-    synchronized int borrow() {
+    boolean awaitExit(java.time.Duration patience) {
+        int fd = borrow();
+        if (fd == NONE) {
+            return false;
+        }
+        boolean ready;
+        try {
+            MemorySegment pollfd = POLLFD.get();
+            pollfd.set(ValueLayout.JAVA_INT, 0, fd);
+            pollfd.set(ValueLayout.JAVA_SHORT, 4, (short) LibC.POLLIN);
+            long ms = Math.max(1, Math.min(Integer.MAX_VALUE, patience.toMillis()));
+            ready = LibC.poll(pollfd, 1, (int) ms) > 0;
+        } catch (LibC.Errno e) {
+            ready = false;
+        }
+        if (!ready) {
+            rearm();
+        }
+        return ready;
+    }
+
+    /**
+     * The pidfd's number, with the loop's registration silenced. {@code NONE} when the exit is already being
+     * reported or gone. The number is only polled, never acted on: should another thread collect the exit
+     * and close the pidfd meanwhile, the caller's {@link #peek} says so under this lock.
+     */
+    private synchronized int borrow() {
         if (reaped || reporting || pidfd == NONE) {
             return NONE;
         }
@@ -129,6 +166,43 @@ final class PidfdLifecycle {
             return pidfd;
         } catch (LibC.Errno e) {
             return NONE; // still armed: the loop keeps the exit
+        }
+    }
+
+    /**
+     * SIGKILL to the unreaped child {@code pid}, then its reap, through {@code pidfd} (closed here) or one
+     * opened now. With no descriptor to be had at all (EMFILE, ENFILE) by its pid: an unreaped child's pid
+     * names it and no other process, so kill and waitid on it cannot reach another.
+     */
+    static void killAndReap(int pid, int pidfd) {
+        int fd = pidfd;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment info = a.allocate(LibC.SIGINFO_SIZE, 8);
+            if (fd == NONE) {
+                try {
+                    fd = LibC.pidfdOpen(pid);
+                } catch (LibC.Errno e) {
+                    LibC.kill(pid, SIGKILL);
+                    LibC.waitid(LibC.P_PID, pid, info, LibC.WEXITED);
+                    return;
+                }
+            }
+            try {
+                LibC.pidfdSendSignal(fd, SIGKILL);
+            } catch (LibC.Errno e) {
+                if (e.errno != Errnos.ESRCH) {
+                    throw e;
+                }
+                // exited already: reaped below
+            }
+            LibC.waitidPidfd(fd, info, LibC.WEXITED);
+        } catch (LibC.Errno e) {
+            System.getLogger(PidfdLifecycle.class.getName()).log(System.Logger.Level.ERROR,
+                    "cannot kill the child " + pid + " that failed to start: " + e.getMessage());
+        } finally {
+            if (fd != NONE) {
+                LibC.close(fd);
+            }
         }
     }
 

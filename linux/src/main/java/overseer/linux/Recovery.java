@@ -59,9 +59,9 @@ final class Recovery {
             // the zombie). Its cgroups, if any, are removed when the task is deleted.
             task.adoptGone(cgroup);
             if (plausible && host.exitDir().isPresent()) {
-                task.keepExitFile(found, foundStart);
+                task.adoptedExit().keep(found, foundStart);
                 Thread.ofVirtual().name("overseer-exit-" + found).start(() -> {
-                    Optional<Exit> e = NativeProcess.recordedExit(host, found, foundStart).map(task::withOomKill);
+                    Optional<Exit> e = AdoptedExit.recorded(host, found, foundStart).map(task::withOomKill);
                     // The caller watches the exit right after this returns: once it does, completing runs its
                     // recording here, and only then may the file go (a crash before leaves it to the next).
                     long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(1);
@@ -71,7 +71,7 @@ final class Recovery {
                     boolean watched = exit.getNumberOfDependents() > 0;
                     exit.complete(e);
                     if (watched && e.isPresent()) {
-                        task.forgetExitFile();
+                        task.adoptedExit().forget();
                     }
                 });
             } else {

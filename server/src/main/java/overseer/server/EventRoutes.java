@@ -24,10 +24,17 @@ import java.util.function.Predicate;
  * GET /v1/events: the event bus as Server-Sent Events, filtered by {@code ?topic=} (repeatable; a trailing
  * '*' matches a prefix) and {@code ?namespace=}; with {@code ?since=N} the kept events after sequence N come
  * first (each event carries its sequence as the SSE id). A client that reads too slowly gets an /events/loss event
- * with the number it missed, as every subscriber of the bus does.
+ * with the number it missed, as every subscriber of the bus does. A stream with nothing to send for
+ * {@link #KEEPALIVE} gets an SSE comment ({@code : keepalive}), so that a client that closed it is noticed.
  */
 final class EventRoutes implements HttpService {
     private static final int BUFFER = 4096;
+    /**
+     * How long a stream may stay quiet before an SSE comment is written: only a write tells a closed client
+     * apart, so without it an idle stream would hold its connection and subscription until the next event.
+     */
+    static final java.time.Duration KEEPALIVE = java.time.Duration.ofSeconds(15);
+    private static final byte[] KEEPALIVE_COMMENT = ": keepalive\n\n".getBytes(StandardCharsets.UTF_8);
     /** What containerd's shim reports for an exit it could not collect (runtime/v2/shim.go). */
     static final int UNKNOWN_EXIT_STATUS = 255;
     private final EventBus bus;
@@ -67,7 +74,13 @@ final class EventRoutes implements HttpService {
             out.write(": subscribed\n\n".getBytes(StandardCharsets.UTF_8)); // lets the client know it is listening
             out.flush();
             while (true) {
-                Envelope e = s.next();
+                Optional<Envelope> next = s.poll(KEEPALIVE);
+                if (next.isEmpty()) {
+                    out.write(KEEPALIVE_COMMENT); // a client that went away is noticed here, within KEEPALIVE
+                    out.flush();
+                    continue;
+                }
+                Envelope e = next.get();
                 if (e.sequence() == 0 || e.sequence() > last) {
                     send(out, e);
                 }

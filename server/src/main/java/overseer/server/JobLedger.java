@@ -116,7 +116,9 @@ final class JobLedger implements Ledger {
             }
             try {
                 Job job = supervisor.adopt(Commands.parse(r.command()).withId(r.id()), JobOptions.DEFAULT, left);
-                job.lastResult().filter(x -> x.state() == JobState.UNKNOWN_CMD || x.state() == JobState.DUPILICATE_ID)
+                // refused (unknown kind, duplicate id, arguments refused): whatever process it had is not taken back
+                job.lastResult().filter(x -> x.state() == JobState.UNKNOWN_CMD || x.state() == JobState.DUPILICATE_ID
+                                || x.state() == JobState.ERROR && x.cause().isPresent())
                         .ifPresent(refused -> lost.add("job " + r.id() + ": " + refused.data()));
             } catch (RuntimeException e) {
                 lost.add("job " + r.id() + ": " + e.getMessage());

@@ -7,6 +7,7 @@ import io.helidon.webserver.http.HttpService;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import overseer.core.internal.Identifiers;
+import overseer.supervisor.ServiceStatus;
 import overseer.supervisor.SliceRun;
 import overseer.supervisor.Supervisor;
 import tools.jackson.databind.node.ArrayNode;
@@ -60,7 +61,7 @@ final class SliceRoutes implements HttpService {
     private static ObjectNode view(String name, SliceRun run) {
         ObjectNode o = Json.object().put("name", name);
         ArrayNode services = o.putArray("services");
-        for (SliceRun.ServiceStatus s : run.statuses()) {
+        for (ServiceStatus s : run.statuses()) {
             services.addObject().put("service", s.service()).put("state", s.state().name())
                     .put("reason", s.reason()).put("since", s.since().toString()).put("job", s.jobId());
         }

@@ -16,7 +16,7 @@ import java.util.HexFormat;
 import java.util.Map;
 
 /**
- * GET / and GET /ui/{asset}: the status page (docs/observability.md), three files served from the jar. They
+ * GET / and GET /ui/{asset}: the status page (docs/observability.md), five files served from the jar. They
  * hold no data (the page fetches it from the API with the listener's own auth), so on TCP they load without
  * the token and the page asks for it when the API answers 401 (see {@link BearerToken#open}).
  */
@@ -47,6 +47,8 @@ final class StatusPage implements HttpService {
     private final Asset index = Asset.load("index.html", "text/html; charset=utf-8");
     private final Map<String, Asset> assets = Map.of(
             "app.js", Asset.load("app.js", "text/javascript; charset=utf-8"),
+            "table.js", Asset.load("table.js", "text/javascript; charset=utf-8"),
+            "detail.js", Asset.load("detail.js", "text/javascript; charset=utf-8"),
             "app.css", Asset.load("app.css", "text/css; charset=utf-8"));
 
     @Override

@@ -45,6 +45,7 @@ class StatusPageIT {
     @Test
     void theSocketServesThePageItsScriptAndItsStyleWithTheirTypesAndAStrictPolicy() throws IOException {
         Map<String, String> types = Map.of("/", "text/html; charset=utf-8", "/ui/app.js", "text/javascript; charset=utf-8",
+                "/ui/table.js", "text/javascript; charset=utf-8", "/ui/detail.js", "text/javascript; charset=utf-8",
                 "/ui/app.css", "text/css; charset=utf-8");
         for (Map.Entry<String, String> e : types.entrySet()) {
             UnixHttp.Response r = http.send("GET", e.getKey(), null, null);
@@ -78,7 +79,7 @@ class StatusPageIT {
         String page = http.send("GET", "/", null, null).text();
         Matcher m = Pattern.compile("(?:src|href)=\"([^\"]+)\"").matcher(page);
         List<String> refs = m.results().map(r -> r.group(1)).toList();
-        assertThat(refs).contains("ui/app.js", "ui/app.css");
+        assertThat(refs).containsSubsequence("ui/app.js", "ui/table.js", "ui/detail.js").contains("ui/app.css");
         for (String ref : refs) {
             if (ref.startsWith("data:")) {
                 continue;
@@ -86,14 +87,16 @@ class StatusPageIT {
             assertThat(ref).as("relative, so the page works under any forwarded origin").doesNotStartWith("/").doesNotContain("//");
             assertThat(http.send("GET", "/" + ref, null, null).status()).as(ref).isEqualTo(200);
         }
-        String script = http.send("GET", "/ui/app.js", null, null).text();
-        assertThat(Pattern.compile("(?:fetch|api|json)\\('/").matcher(script).find()).as("API calls are relative").isFalse();
+        for (String js : List.of("app.js", "table.js", "detail.js")) {
+            String script = http.send("GET", "/ui/" + js, null, null).text();
+            assertThat(Pattern.compile("(?:fetch|api|json)\\('/").matcher(script).find()).as("%s: API calls are relative", js).isFalse();
+        }
     }
 
     @Test
     void onTcpThePageLoadsWithoutTheTokenButItsDataDoesNot() throws Exception {
         String base = "http://127.0.0.1:" + daemon.api().tcpPort();
-        for (String open : List.of("/", "/ui/app.js", "/ui/app.css")) {
+        for (String open : List.of("/", "/ui/app.js", "/ui/table.js", "/ui/detail.js", "/ui/app.css")) {
             assertThat(get(base + open, null).statusCode()).as(open).isEqualTo(200);
         }
         HttpResponse<String> data = get(base + "/v1/tasks", null);
@@ -110,7 +113,8 @@ class StatusPageIT {
     /** A page whose DNS name was rebound to the forwarded port still names itself in Host: refused. */
     @Test
     void theSocketRefusesAForeignHostName() throws IOException {
-        for (String host : List.of("evil.example", "evil.example:8080", "attacker.example.com.")) {
+        for (String host : List.of("evil.example", "evil.example:8080", "attacker.example.com.", "a_b.attacker.tld",
+                "a_b.attacker.tld:8080", "x.y_z", "localhost.evil.example")) {
             RawHttp.Answer a = raw("GET /v1/tasks HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n");
             assertThat(a.status()).as(host).isEqualTo(403);
             assertThat(a.body()).contains("DNS rebinding");
@@ -120,6 +124,80 @@ class StatusPageIT {
             assertThat(raw("GET /v1/tasks HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n").status())
                     .as(host).isEqualTo(200);
         }
+    }
+
+    /**
+     * Any web page's {@code fetch('http://127.0.0.1:8080/v1/namespaces/default/tasks', {mode: 'no-cors', method:
+     * 'POST', body})} through {@code ssh -L 8080:socket}: no Content-Type, no preflight, and its Host is the
+     * forwarded port. Its browser says where it came from: refused, nothing is created.
+     */
+    @Test
+    void aCrossSitePostThroughAForwardedSocketIsRefusedByItsHeaders() throws IOException {
+        String body = "{\"id\": \"pwned\", \"process\": {\"args\": [\"/bin/true\"]}}";
+        for (String headers : List.of("Sec-Fetch-Site: cross-site\r\nOrigin: http://evil.example\r\n",
+                "Sec-Fetch-Site: same-site\r\n", "Origin: http://evil.example\r\n", "Origin: http://127.0.0.1:9090\r\n",
+                "Origin: null\r\n")) {
+            RawHttp.Answer a = raw("POST /v1/namespaces/default/tasks HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n" + headers
+                    + "Content-Length: " + body.length() + "\r\nConnection: close\r\n\r\n" + body);
+            assertThat(a.status()).as(headers).isEqualTo(403);
+            assertThat(a.body()).as(headers).containsAnyOf("sec-fetch-site: ", "origin: ").contains("\"kind\":\"permission_denied\"");
+        }
+        assertThat(http.send("GET", "/v1/namespaces/default/tasks/pwned", null, null).status()).isEqualTo(404);
+        // the page itself (same-origin, or the address bar), and the CLI that sends neither header
+        for (String headers : List.of("Sec-Fetch-Site: same-origin\r\nOrigin: http://127.0.0.1:8080\r\n",
+                "Sec-Fetch-Site: none\r\n", "Origin: http://localhost\r\n", "")) {
+            String host = headers.contains("localhost") ? "localhost" : "127.0.0.1:8080";
+            assertThat(raw("GET /v1/tasks HTTP/1.1\r\nHost: " + host + "\r\n" + headers + "Connection: close\r\n\r\n")
+                    .status()).as(headers).isEqualTo(200);
+        }
+    }
+
+    /**
+     * A quiet host: no event for the page's stream to carry. The daemon writes an SSE comment after
+     * {@link EventRoutes#KEEPALIVE}, so a stream whose page went away (a reload) is noticed and its
+     * subscription closed, not held until some event.
+     */
+    @Test
+    void anIdleEventStreamIsKeptAliveAndItsClosingIsNoticed() throws Exception {
+        overseer.core.EventBus bus = daemon.tasks().events();
+        int before = bus.subscriberCount();
+        StringBuilder seen = new StringBuilder();
+        try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            ch.connect(java.net.UnixDomainSocketAddress.of(daemon.socket()));
+            ch.write(java.nio.ByteBuffer.wrap("GET /v1/events?topic=/tasks/* HTTP/1.1\r\nHost: overseer\r\n\r\n"
+                    .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)));
+            java.io.InputStream in = java.nio.channels.Channels.newInputStream(ch);
+            Thread reader = Thread.ofVirtual().start(() -> {
+                try {
+                    for (int c = in.read(); c >= 0; c = in.read()) {
+                        synchronized (seen) {
+                            seen.append((char) c);
+                        }
+                    }
+                } catch (IOException closed) {
+                    // the test closed it
+                }
+            });
+            try {
+                org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(20)).until(() -> {
+                    synchronized (seen) {
+                        return seen.indexOf(": subscribed") >= 0;
+                    }
+                });
+                assertThat(bus.subscriberCount()).isEqualTo(before + 1);
+                org.awaitility.Awaitility.await().atMost(EventRoutes.KEEPALIVE.plusSeconds(10)).until(() -> {
+                    synchronized (seen) {
+                        return seen.indexOf(": keepalive") >= 0;
+                    }
+                });
+            } finally {
+                ch.close();
+                reader.join();
+            }
+        }
+        // closed by the client with nothing published: gone at the next keepalive, not held
+        org.awaitility.Awaitility.await().atMost(EventRoutes.KEEPALIVE.multipliedBy(2).plusSeconds(10))
+                .until(() -> bus.subscriberCount() == before);
     }
 
     private RawHttp.Answer raw(String request) throws IOException {

@@ -4,9 +4,9 @@ import overseer.core.OverseerException;
 import overseer.core.ProcessSpec;
 import overseer.core.TaskSpec;
 
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * A job for {@link Supervisor#run(JobSpec)}: what each run runs, typed, and how the job is run. A 0-core
@@ -41,13 +41,14 @@ public record JobSpec(Command command, JobProcess process, JobOptions options) {
     }
 
     public static final class Builder {
-        private final Command.Builder command = Command.builder(null);
+        private final Command.Builder command = Command.builder(CommandRegistry.SYSTEM);
+        private final String id;
         private String kind;
         private JobProcess process;
         private JobOptions options = JobOptions.DEFAULT;
 
         private Builder(String id) {
-            command.id(id);
+            this.id = id;
         }
 
         /** Each run is a task of this spec (its id is the job's): limits and isolation included. */
@@ -82,55 +83,14 @@ public record JobSpec(Command command, JobProcess process, JobOptions options) {
             return this;
         }
 
-        /** Jobs of the same queue run one at a time, in order (0-core's queue). */
-        public Builder queue(String queue) {
-            command.queue(queue);
-            return this;
-        }
-
-        /** Seconds a run may take, then SIGKILL and TIMEOUT (0-core's max_time); see {@link JobOptions#timeout}. */
-        public Builder maxTime(int seconds) {
-            command.maxTime(seconds);
-            return this;
-        }
-
-        /** Restarts after a failed run, when {@link JobOptions#restart} says nothing (0-core's max_restart). */
-        public Builder maxRestart(int restarts) {
-            command.maxRestart(restarts);
-            return this;
-        }
-
-        /** Seconds between a run's end and the next run (0-core's recurring_period). */
-        public Builder recurringPeriod(int seconds) {
-            command.recurringPeriod(seconds);
-            return this;
-        }
-
-        /** Seconds between process statistics samples (0-core's stats_interval). */
-        public Builder statsInterval(int seconds) {
-            command.statsInterval(seconds);
-            return this;
-        }
-
-        public Builder stream(boolean stream) {
-            command.stream(stream);
-            return this;
-        }
-
-        /** The message levels its subscribers get; all when empty (0-core's log_levels). */
-        public Builder logLevels(List<Integer> levels) {
-            command.logLevels(levels);
-            return this;
-        }
-
-        public Builder tags(List<String> tags) {
-            command.tags(tags);
-            return this;
-        }
-
-        /** Left alone by job.killall (0-core's protected). */
-        public Builder protect(boolean protect) {
-            command.protect(protect);
+        /**
+         * 0-core's fields of the job (queue, max_time, max_restart, recurring_period, stats_interval, stream,
+         * log_levels, tags, protected), set on its {@link Command.Builder}: {@code command(c -> c.queue("q"))}.
+         * Its id is the one given to {@link #builder(String)} and its kind the one {@link #kind} or
+         * {@link #builtIn} names, whatever this sets.
+         */
+        public Builder command(UnaryOperator<Command.Builder> fields) {
+            fields.apply(command);
             return this;
         }
 
@@ -143,7 +103,7 @@ public record JobSpec(Command command, JobProcess process, JobOptions options) {
                 case JobProcess.BuiltIn b -> throw OverseerException.invalidArgument(
                         "command: a built-in job needs a kind to name it in its results");
             };
-            return new JobSpec(command.kind(k).build(), process, options);
+            return new JobSpec(command.id(id).kind(k).build(), process, options);
         }
     }
 }

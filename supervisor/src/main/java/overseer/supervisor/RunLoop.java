@@ -5,7 +5,9 @@ import overseer.core.Signal;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A job's life, on its own virtual thread: it waits for its attach (run-block) and its queue, then runs,
@@ -13,6 +15,11 @@ import java.util.Optional;
  * Each run's end is written to the exit log with what comes next.
  */
 final class RunLoop {
+    /**
+     * For tests: what runs, on the job's thread, between the loop's check for a kill and the run's start
+     * (by job id), to put a kill in that gap.
+     */
+    static final Map<String, Runnable> BEFORE_RUN = new ConcurrentHashMap<>();
     private final SupervisedJob job;
     private final Command cmd;
     private final RestartPolicy policy;
@@ -51,6 +58,7 @@ final class RunLoop {
             if (job.killRequested()) {
                 return killedBeforeRun();
             }
+            Optional.ofNullable(BEFORE_RUN.get(cmd.id())).ifPresent(Runnable::run);
             Instant began = adopting.map(a -> a.run().startedAt()).orElseGet(Instant::now);
             Run.Outcome o = runOnce(adopting);
             adopting = Optional.empty();

@@ -31,7 +31,7 @@ import java.util.function.Consumer;
  * keep running. Restarts are the job's business: a service whose job restarts stays in its state until the
  * job ends for good.
  * <p>
- * Listeners get every {@link Change} in order, one at a time, on a thread of the run's own (never the
+ * Listeners get every {@link ServiceChange} in order, one at a time, on a thread of the run's own (never the
  * caller's), so a listener may call back into the run.
  */
 public final class SliceRun implements AutoCloseable {
@@ -65,23 +65,6 @@ public final class SliceRun implements AutoCloseable {
         }
     }
 
-    /**
-     * One change of a service's state.
-     *
-     * @param reason what caused it, in plain words ("matched \"ready\"", "exit status 1",
-     *               "dependency db failed: exit status 1")
-     */
-    public record Change(Instant time, String service, State from, State to, String reason) {
-    }
-
-    /**
-     * A service's state now.
-     *
-     * @param jobId the id of its job (whether or not it was started)
-     */
-    public record ServiceStatus(String service, State state, String reason, Instant since, String jobId) {
-    }
-
     /** A service's bookkeeping; guarded by the run's monitor. */
     private static final class Entry {
         final Slice.Service service;
@@ -103,7 +86,7 @@ public final class SliceRun implements AutoCloseable {
     private final Slice slice;
     private final Launcher launcher;
     private final Map<String, Entry> entries = new LinkedHashMap<>();
-    private final List<Consumer<Change>> listeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<ServiceChange>> listeners = new CopyOnWriteArrayList<>();
     /** The listeners' thread: changes reach them in order, one at a time, never on the caller's thread. */
     private final SerialExecutor events = new SerialExecutor("slice-events");
     private boolean stopping;
@@ -113,7 +96,7 @@ public final class SliceRun implements AutoCloseable {
         Job launch(Slice.Service service, String jobId, SliceRun run);
     }
 
-    SliceRun(Slice slice, String prefix, Launcher launcher, List<Consumer<Change>> initial) {
+    SliceRun(Slice slice, String prefix, Launcher launcher, List<Consumer<ServiceChange>> initial) {
         this.slice = slice;
         this.launcher = launcher;
         for (Slice.Service s : slice.services()) {
@@ -156,7 +139,7 @@ public final class SliceRun implements AutoCloseable {
     }
 
     /** Adds a listener for the changes from now on. */
-    public void addListener(Consumer<Change> listener) {
+    public void addListener(Consumer<ServiceChange> listener) {
         listeners.add(listener);
     }
 
@@ -377,7 +360,7 @@ public final class SliceRun implements AutoCloseable {
         e.state = to;
         e.reason = reason;
         e.since = Instant.now();
-        Change c = new Change(e.since, e.service.name(), from, to, reason);
+        ServiceChange c = new ServiceChange(e.since, e.service.name(), from, to, reason);
         events.execute(() -> tell(c)); // under the run's monitor: in the order the changes were made
         notifyAll();
     }
@@ -390,8 +373,8 @@ public final class SliceRun implements AutoCloseable {
         return e;
     }
 
-    private void tell(Change c) {
-        for (Consumer<Change> l : listeners) {
+    private void tell(ServiceChange c) {
+        for (Consumer<ServiceChange> l : listeners) {
             try {
                 l.accept(c);
             } catch (RuntimeException ex) {

@@ -47,7 +47,7 @@ public final class SliceRunner {
     }
 
     /** Starts the slice with {@code listener} in place, so that it sees every change from the first. */
-    public SliceRun start(Slice slice, Consumer<SliceRun.Change> listener) {
+    public SliceRun start(Slice slice, Consumer<ServiceChange> listener) {
         return start(slice, List.of(listener));
     }
 
@@ -69,11 +69,11 @@ public final class SliceRunner {
         return start(slice, List.of(), running, names);
     }
 
-    private SliceRun start(Slice slice, List<Consumer<SliceRun.Change>> listeners) {
+    private SliceRun start(Slice slice, List<Consumer<ServiceChange>> listeners) {
         return start(slice, listeners, java.util.Map.of(), java.util.Set.of());
     }
 
-    private SliceRun start(Slice slice, List<Consumer<SliceRun.Change>> listeners, java.util.Map<String, Adoption> running,
+    private SliceRun start(Slice slice, List<Consumer<ServiceChange>> listeners, java.util.Map<String, Adoption> running,
                            java.util.Set<String> runningNames) {
         Objects.requireNonNull(slice, "slice");
         // everything that can be known wrong is checked before the first job starts

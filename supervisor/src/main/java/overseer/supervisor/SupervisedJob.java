@@ -16,6 +16,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
@@ -35,7 +36,9 @@ final class SupervisedJob implements Job {
     private final List<Consumer<Message>> subscribers = new CopyOnWriteArrayList<>();
     private final CompletableFuture<JobResult> result = new CompletableFuture<>();
     private final CountDownLatch attached;
-    private final CountDownLatch killed = new CountDownLatch(1);
+    // Completed by a kill. Waits end on it, never on an interrupt: a kill that came between the loop's check
+    // and the run's start would interrupt the run's own waits (its task started, then never awaited or deleted).
+    private final CompletableFuture<Void> killed = new CompletableFuture<>();
     private final Optional<Adoption> left; // what an earlier supervisor left of it, when taken back
     private volatile JobResult last;
     private volatile Thread runner;
@@ -64,10 +67,8 @@ final class SupervisedJob implements Job {
     /** A job that ended before it began: unknown command, bad arguments, duplicate id. */
     static SupervisedJob finished(Supervisor supervisor, Command cmd, JobOptions options, JobResult r) {
         SupervisedJob j = new SupervisedJob(supervisor, cmd, options, null, Optional.empty());
-        j.killed.countDown();
-        j.last = r;
-        j.runExitHooks(r);
-        j.result.complete(r);
+        j.killed.complete(null);
+        j.end(r);
         return j;
     }
 
@@ -109,11 +110,11 @@ final class SupervisedJob implements Job {
         return left;
     }
 
-    /** Waits for its attach (run-block), then for its turn in its queue. */
+    /** Waits for its attach (run-block), then for its turn in its queue; a kill ends either wait. */
     void awaitTurn() throws InterruptedException, ExecutionException {
         attached.await();
         if (ticket != null) {
-            ticket.get();
+            CompletableFuture.anyOf(ticket, killed).get();
         }
     }
 
@@ -125,12 +126,19 @@ final class SupervisedJob implements Job {
     }
 
     boolean killRequested() {
-        return killed.getCount() == 0;
+        return killed.isDone();
     }
 
     /** Waits up to {@code d} for a kill; true if the job was killed. */
     boolean awaitKill(Duration d) throws InterruptedException {
-        return killed.await(d.toNanos(), TimeUnit.NANOSECONDS);
+        try {
+            killed.get(d.toNanos(), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e); // never completed exceptionally
+        }
     }
 
     void last(JobResult r) {
@@ -179,14 +187,11 @@ final class SupervisedJob implements Job {
     public void kill(Signal stopSignal, Duration grace) {
         overseer.core.internal.Durations.requireNonNegative("grace", grace);
         stopWith = new StopWith(stopSignal, grace);
-        killed.countDown();
+        killed.complete(null); // a job waiting for its turn stops waiting; a run about to start sees it
         attached.countDown();
-        Thread t = runner;
         Run r = run;
         if (r != null) {
             stop(r);
-        } else if (t != null) {
-            t.interrupt(); // waiting for its queue: it never ran
         }
     }
 
@@ -199,13 +204,7 @@ final class SupervisedJob implements Job {
         Task task = r.task;
         StopWith how = stopWith != null ? stopWith : new StopWith(options.stopSignal(), options.stopGrace());
         if (task != null) {
-            Thread.ofVirtual().name("stop-" + cmd.id()).start(() -> {
-                try {
-                    task.shutdown(how.signal(), how.grace());
-                } catch (InterruptedException | OverseerException e) {
-                    killQuietly(task, Signal.SIGKILL);
-                }
-            });
+            shutdownInBackground(task, how.signal(), how.grace(), "stop-" + cmd.id());
         }
         Thread b = r.builtIn;
         if (b != null) {
@@ -224,7 +223,8 @@ final class SupervisedJob implements Job {
 
     /** SIGKILL now, for shutdown's deadline. */
     void forceKill() {
-        killed.countDown();
+        killed.complete(null);
+        attached.countDown();
         Run r = run;
         if (r != null) {
             r.stopping = true;
@@ -237,10 +237,17 @@ final class SupervisedJob implements Job {
                 b.interrupt();
             }
         }
-        Thread t = runner;
-        if (t != null && run == null) {
-            t.interrupt();
-        }
+    }
+
+    /** The stop sequence on a thread of its own: {@code signal}, then SIGKILL after {@code grace}. */
+    static void shutdownInBackground(Task task, Signal signal, Duration grace, String thread) {
+        Thread.ofVirtual().name(thread).start(() -> {
+            try {
+                task.shutdown(signal, grace);
+            } catch (InterruptedException | OverseerException e) {
+                killQuietly(task, Signal.SIGKILL);
+            }
+        });
     }
 
     static void killQuietly(Task task, Signal s) {
@@ -291,15 +298,12 @@ final class SupervisedJob implements Job {
     @Override
     public Optional<Task> task() {
         Run r = run;
-        Task t = r == null ? null : r.task;
-        return t == null || t.status() != Status.RUNNING ? Optional.empty() : Optional.of(t);
+        return Optional.ofNullable(r == null ? null : r.task).filter(t -> t.status() == Status.RUNNING);
     }
 
     @Override
     public long pid() {
-        Run r = run;
-        Task t = r == null ? null : r.task;
-        return t == null || t.status() != Status.RUNNING ? 0 : t.pid();
+        return task().map(Task::pid).orElse(0L);
     }
 
     @Override
@@ -320,14 +324,12 @@ final class SupervisedJob implements Job {
 
     /** What the processes of the current run use now; empty between runs, for a built-in or without STATS. */
     List<ProcessStats> processStats() {
-        Run r = run;
-        Task t = r == null ? null : r.task;
-        if (t == null || t.status() != Status.RUNNING
-                || !supervisor.tasks().runtime().features().contains(TaskRuntime.Feature.STATS)) {
+        Optional<Task> t = task();
+        if (t.isEmpty() || !supervisor.tasks().runtime().features().contains(TaskRuntime.Feature.STATS)) {
             return List.of();
         }
         try {
-            return t.stats().processes();
+            return t.get().stats().processes();
         } catch (OverseerException ended) {
             return List.of(); // it ended between the status read and the stats
         }

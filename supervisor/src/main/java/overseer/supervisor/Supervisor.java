@@ -114,6 +114,9 @@ public final class Supervisor implements AutoCloseable {
         if (factory.isEmpty()) {
             return refused(c, options, JobResult.notRun(c, JobState.UNKNOWN_CMD, "unknown command kind: " + c.command(), 0));
         }
+        if (jobs.containsKey(c.id())) {
+            return duplicate(c, options); // as 0-core: the id is checked before the factory reads the arguments
+        }
         JobProcess process;
         try {
             process = factory.get().create(c);
@@ -129,8 +132,7 @@ public final class Supervisor implements AutoCloseable {
         Identifiers.require("id", s.id());
         SupervisedJob job = new SupervisedJob(this, s, left);
         if (jobs.putIfAbsent(s.id(), job) != null) {
-            return refused(s.command(), s.options(),
-                    JobResult.notRun(s.command(), JobState.DUPILICATE_ID, "duplicate job id: " + s.id(), 0));
+            return duplicate(s.command(), s.options());
         }
         job.launch();
         return job;
@@ -157,11 +159,13 @@ public final class Supervisor implements AutoCloseable {
         return run(Commands.parse(json));
     }
 
+    private Job duplicate(Command c, JobOptions options) {
+        return refused(c, options, JobResult.notRun(c, JobState.DUPILICATE_ID, "duplicate job id: " + c.id(), 0));
+    }
+
+    /** A job that ends before it begins: its result goes to the handlers as every job's does ({@link #ended}). */
     private Job refused(Command c, JobOptions options, JobResult r) {
-        resultHandlers.forEach(h -> h.accept(r));
-        SupervisedJob j = SupervisedJob.finished(this, c, options, r);
-        endHandlers.forEach(h -> h.accept(j));
-        return j;
+        return SupervisedJob.finished(this, c, options, r);
     }
 
     /** The live jobs, by id. */
@@ -278,6 +282,12 @@ public final class Supervisor implements AutoCloseable {
         if (detached) {
             return; // a detached job has not ended: a new supervisor takes it back
         }
+        notifyEnded(job, r);
+        jobs.remove(job.command().id(), job);
+    }
+
+    /** The result handlers, then the end handlers; one that fails is logged and the others still run. */
+    private void notifyEnded(SupervisedJob job, JobResult r) {
         for (Consumer<JobResult> h : resultHandlers) {
             try {
                 h.accept(r);
@@ -294,6 +304,5 @@ public final class Supervisor implements AutoCloseable {
                         "end handler failed: " + e, e);
             }
         }
-        jobs.remove(job.command().id(), job);
     }
 }

@@ -139,13 +139,7 @@ final class SystemRun {
             Duration left = options.timeout().get().minus(Duration.between(r.start, Instant.now()));
             r.schedule(() -> {
                 r.timedOut = true;
-                Thread.ofVirtual().name("timeout-" + cmd.id()).start(() -> {
-                    try {
-                        task.shutdown(options.stopSignal(), options.stopGrace());
-                    } catch (InterruptedException | OverseerException e) {
-                        SupervisedJob.killQuietly(task, Signal.SIGKILL);
-                    }
-                });
+                SupervisedJob.shutdownInBackground(task, options.stopSignal(), options.stopGrace(), "timeout-" + cmd.id());
             }, left.isNegative() ? Duration.ZERO : left);
         } else if (cmd.maxTime() > 0) {
             // from the run's start, which for a job taken back was under an earlier supervisor

@@ -30,7 +30,7 @@ class JobSpecTest extends SupervisorFixture {
         List<String> kinds = supervisor.registry().names();
         ProcessSpec p = ProcessSpec.builder("/bin/sh", "-c", "echo \"$ONLY\"; echo \"home=$HOME\"")
                 .env(Map.of("ONLY", "given")).captureOutput().build();
-        Job job = supervisor.run(JobSpec.builder(uniqueId("typed")).process(p).tags(List.of("t1")).build());
+        Job job = supervisor.run(JobSpec.builder(uniqueId("typed")).process(p).command(c -> c.tags(List.of("t1"))).build());
 
         JobResult r = job.await();
         assertThat(r.state()).isEqualTo(JobState.SUCCESS);
@@ -45,9 +45,9 @@ class JobSpecTest extends SupervisorFixture {
     @Test
     void aTypedJobKeepsZeroCoresSchedulingFields() throws Exception {
         String q = uniqueId("q");
-        Job first = supervisor.run(JobSpec.builder(uniqueId("first")).queue(q)
+        Job first = supervisor.run(JobSpec.builder(uniqueId("first")).command(c -> c.queue(q))
                 .process(ProcessSpec.builder("/bin/sleep", "1000").build()).build());
-        Job second = supervisor.run(JobSpec.builder(uniqueId("second")).queue(q)
+        Job second = supervisor.run(JobSpec.builder(uniqueId("second")).command(c -> c.queue(q))
                 .process(ProcessSpec.builder("/bin/true").build()).build());
         assertThat(second.await(Duration.ofMillis(300))).as("queued behind the first").isEmpty();
         first.kill();
@@ -70,10 +70,14 @@ class JobSpecTest extends SupervisorFixture {
         assertThat(e.getMessage()).isEqualTo("process: a job needs a task or a built-in to run");
     }
 
+    private JobResult missingProgram() throws InterruptedException {
+        return supervisor.run(JobSpec.builder(uniqueId("nobin"))
+                .process(ProcessSpec.builder("/no/such/program").build()).build()).await();
+    }
+
     @Test
     void aProgramThatIsNotThereKeepsItsKindBesideZeroCoresCode() throws Exception {
-        JobResult r = supervisor.run(JobSpec.builder(uniqueId("nobin"))
-                .process(ProcessSpec.builder("/no/such/program").build()).build()).await();
+        JobResult r = missingProgram();
         assertThat(r.state()).isEqualTo(JobState.ERROR);
         assertThat(r.code()).isEqualTo(404);
         assertThat(r.errorKind()).contains(ErrorKind.INVALID_ARGUMENT);
@@ -111,8 +115,7 @@ class JobSpecTest extends SupervisorFixture {
 
     @Test
     void theCauseStaysOffZeroCoresWireAndIsAbsentWhenReadBack() throws Exception {
-        JobResult r = supervisor.run(JobSpec.builder(uniqueId("nobin"))
-                .process(ProcessSpec.builder("/no/such/program").build()).build()).await();
+        JobResult r = missingProgram();
         JsonNode json = Commands.JSON.readTree(Commands.toJson(r));
         assertThat(json.properties()).extracting(Map.Entry::getKey).containsExactlyInAnyOrderElementsOf(WIRE_FIELDS);
 

@@ -33,7 +33,7 @@ class SliceRunnerTest {
     private Tasks tasks;
     private Supervisor supervisor;
     private SliceRunner runner;
-    private final List<SliceRun.Change> changes = new CopyOnWriteArrayList<>();
+    private final List<ServiceChange> changes = new CopyOnWriteArrayList<>();
     @TempDir
     Path dir;
     private Path log;
@@ -89,7 +89,7 @@ class SliceRunnerTest {
         try (SliceRun run = start(slice)) {
             assertThat(run.state("b")).isIn(SliceRun.State.PENDING, STARTING); // not before a is ready
             assertThat(run.awaitSettled(SETTLE)).isTrue();
-            assertThat(run.statuses()).extracting(SliceRun.ServiceStatus::state).containsExactly(READY, READY);
+            assertThat(run.statuses()).extracting(ServiceStatus::state).containsExactly(READY, READY);
             assertThat(log()).containsExactly("a-up", "a-ready", "b-up");
             assertThat(run.status("a").reason()).isEqualTo("matched \"Ready to accept\"");
             assertThat(run.status("b").reason()).isEqualTo("matched \"b ready\"");
@@ -142,8 +142,8 @@ class SliceRunnerTest {
             assertThat(run.awaitSettled(SETTLE)).isTrue();
             assertThat(run.status("slow").reason()).isEqualTo("running for 300ms");
             await().until(() -> seen().size() == 4);
-            SliceRun.Change started = changes.stream().filter(c -> c.service().equals("slow") && c.to() == STARTING).findFirst().orElseThrow();
-            SliceRun.Change ready = changes.stream().filter(c -> c.service().equals("slow") && c.to() == READY).findFirst().orElseThrow();
+            ServiceChange started = changes.stream().filter(c -> c.service().equals("slow") && c.to() == STARTING).findFirst().orElseThrow();
+            ServiceChange ready = changes.stream().filter(c -> c.service().equals("slow") && c.to() == READY).findFirst().orElseThrow();
             assertThat(Duration.between(started.time(), ready.time())).isGreaterThanOrEqualTo(Duration.ofMillis(250));
             assertThat(log()).containsExactly("slow-up", "next-up");
         }
@@ -158,14 +158,14 @@ class SliceRunnerTest {
                 daemon("other"));
         try (SliceRun run = start(slice)) {
             assertThat(run.awaitSettled(SETTLE)).isTrue();
-            assertThat(run.status("db")).extracting(SliceRun.ServiceStatus::state, SliceRun.ServiceStatus::reason)
+            assertThat(run.status("db")).extracting(ServiceStatus::state, ServiceStatus::reason)
                     .containsExactly(FAILED, "exit status 3");
-            assertThat(run.status("api")).extracting(SliceRun.ServiceStatus::state, SliceRun.ServiceStatus::reason)
+            assertThat(run.status("api")).extracting(ServiceStatus::state, ServiceStatus::reason)
                     .containsExactly(FAILED, "dependency db failed: exit status 3");
-            assertThat(run.status("web")).extracting(SliceRun.ServiceStatus::state, SliceRun.ServiceStatus::reason)
+            assertThat(run.status("web")).extracting(ServiceStatus::state, ServiceStatus::reason)
                     .containsExactly(FAILED, "dependency api failed: dependency db failed: exit status 3");
             assertThat(run.state("other")).isEqualTo(READY);
-            assertThat(run.failures()).extracting(SliceRun.ServiceStatus::service).containsExactly("db", "api", "web");
+            assertThat(run.failures()).extracting(ServiceStatus::service).containsExactly("db", "api", "web");
             assertThat(run.job("api")).isEmpty();
             assertThat(supervisor.jobs()).containsOnlyKeys("slice-other");
             assertThat(log()).containsExactlyInAnyOrder("db-up", "other-up");
@@ -205,7 +205,7 @@ class SliceRunnerTest {
             assertThat(run.awaitSettled(SETTLE)).isTrue();
             // Settled may already hold while flaky is READY: its failure comes after the ready line.
             await().until(() -> run.state("flaky") == FAILED);
-            assertThat(run.status("flaky")).extracting(SliceRun.ServiceStatus::state, SliceRun.ServiceStatus::reason)
+            assertThat(run.status("flaky")).extracting(ServiceStatus::state, ServiceStatus::reason)
                     .containsExactly(FAILED, "exit status 7");
             assertThat(run.state("web")).isEqualTo(READY); // started when flaky was ready; a later failure does not stop it
             await().until(() -> seen().contains("flaky:FAILED"));
@@ -220,7 +220,7 @@ class SliceRunnerTest {
                 daemon("web").withAfter("quick"));
         try (SliceRun run = start(slice)) {
             assertThat(run.awaitSettled(SETTLE)).isTrue();
-            assertThat(run.status("quick")).extracting(SliceRun.ServiceStatus::state, SliceRun.ServiceStatus::reason)
+            assertThat(run.status("quick")).extracting(ServiceStatus::state, ServiceStatus::reason)
                     .containsExactly(EXITED, "exited successfully before it was ready");
             assertThat(run.state("web")).isEqualTo(READY);
         }
@@ -252,7 +252,7 @@ class SliceRunnerTest {
         // start order is db, api, web, cache (of the services free to start, the first given); stop is its reverse
         assertThat(slice.startOrder()).extracting(Slice.Service::name).containsExactly("db", "api", "web", "cache");
         assertThat(log().subList(4, 8)).containsExactly("cache-stopped", "web-stopped", "api-stopped", "db-stopped");
-        assertThat(run.statuses()).extracting(SliceRun.ServiceStatus::state).containsOnly(STOPPED);
+        assertThat(run.statuses()).extracting(ServiceStatus::state).containsOnly(STOPPED);
         assertThat(supervisor.jobs()).isEmpty();
         await().until(() -> changes.size() == 16); // 4 STARTING, 4 READY, then the stop's
         assertThat(seen().subList(8, 16)).containsExactly("cache:STOPPING", "cache:STOPPED", "web:STOPPING", "web:STOPPED",
@@ -283,7 +283,7 @@ class SliceRunnerTest {
         self[0] = run;
         started.countDown();
         assertThat(stoppedByListener.get(20, java.util.concurrent.TimeUnit.SECONDS)).isNull();
-        assertThat(run.statuses()).extracting(SliceRun.ServiceStatus::state).containsOnly(STOPPED);
+        assertThat(run.statuses()).extracting(ServiceStatus::state).containsOnly(STOPPED);
         run.stop(Duration.ofSeconds(5)); // from here: returns after the listener got every change, no waiting needed
         assertThat(seen()).containsExactly("db:STARTING", "db:READY", "web:STARTING", "web:READY",
                 "web:STOPPING", "web:STOPPED", "db:STOPPING", "db:STOPPED");
@@ -311,7 +311,7 @@ class SliceRunnerTest {
         SliceRun run = start(slice);
         await().until(() -> run.state("db") == STARTING);
         run.stop(Duration.ofSeconds(5));
-        assertThat(run.status("web")).extracting(SliceRun.ServiceStatus::state, SliceRun.ServiceStatus::reason)
+        assertThat(run.status("web")).extracting(ServiceStatus::state, ServiceStatus::reason)
                 .containsExactly(STOPPED, "the slice was stopped before it started");
         assertThat(run.state("db")).isEqualTo(STOPPED);
         assertThat(run.awaitSettled(Duration.ZERO)).isTrue();

@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
 /** What a failed test leaves in its cgroups is killed, and the directories removed, deepest first. */
-class CgroupCleanupTest {
+class CgroupCleanupIT {
     @Test
     void processesLeftInTheParentAndItsChildrenAreKilledAndTheDirectoriesRemoved() throws Exception {
         String parent = "overseer-test-cleanup-" + ProcessHandle.current().pid() + "-" + System.nanoTime();

@@ -18,7 +18,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** The client's kept-alive connections against the real daemon: Helidon's HTTP/1 and the connection guard. */
-class ClientKeepAliveTest {
+class ClientKeepAliveIT {
     @TempDir
     Path dir;
     private Daemon daemon;

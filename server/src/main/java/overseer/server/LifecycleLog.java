@@ -48,7 +48,7 @@ public final class LifecycleLog {
     }
 
     /** What a start found of the last daemon's tasks. */
-    static void recovery(TaskService.Recovery r) {
+    static void recovery(TaskRecovery.Recovery r) {
         LOG.atInfo().addKeyValue("tasks", r.tasks()).addKeyValue("readopted", r.readopted())
                 .addKeyValue("exited_while_down", r.exitedWhileDown()).addKeyValue("already_exited", r.alreadyExited())
                 .addKeyValue("created", r.created()).addKeyValue("lost", r.lost().size()).log("recovery");

@@ -5,16 +5,13 @@ import overseer.core.OverseerException;
 import overseer.core.Status;
 import overseer.core.Task;
 import overseer.core.spi.StateStore;
-import overseer.wire.HealthCheck;
 import overseer.wire.RestartPolicy;
 import overseer.wire.ServiceSpec;
 import overseer.wire.Supervision;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,7 +24,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Supervision of the daemon's tasks: restart with backoff by policy, the start limit, an operator's stop,
  * the maximum run time and the health check. Its state is written to the store before it is acted on, and
- * {@link #recovered} re-arms it after a daemon restart.
+ * {@link #recovered} re-arms it after a daemon restart. A run's deadline and health probes are {@link RunWatches}'.
  */
 final class Services implements AutoCloseable {
     static final int PAST_EXITS = 10;
@@ -47,90 +44,49 @@ final class Services implements AutoCloseable {
     }
 
     private final TaskService tasks;
-    private final ConcurrentMap<String, Kept> kept = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, KeptService> kept = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("service-timer").factory());
     private final HealthProbe health;
 
-    /** One task's supervision; every field is guarded by the object's monitor. */
-    private static final class Kept {
-        final String namespace;
-        final Instant createdAt;
-        ServiceSpec spec;
-        StateStore.ServiceState state;
-        final Deque<Exit> past = new ArrayDeque<>();
-        final Deque<Instant> starts = new ArrayDeque<>();
-        int streak;
-        Instant startedAt;
-        Instant nextRestartAt;
-        ScheduledFuture<?> restart;
-        ScheduledFuture<?> deadline;
-        ScheduledFuture<?> probe;
-        /** The wait before the restart armed (what its "task restarted" line reports). */
-        Duration delay = Duration.ZERO;
-        int healthFailures;
-        String health = "none";
-        boolean gone;
-        /** The number of the current run, and whether its exit has come: timers of an ended run do nothing. */
-        long run;
-        boolean ended;
-        /** Where this run's output begins in the task's .out and .err files (they hold every run's). */
-        long outFrom;
-        long errFrom;
-
-        Kept(String namespace, ServiceSpec spec, StateStore.ServiceState state, List<Exit> past, Instant createdAt) {
-            this.createdAt = createdAt;
-            this.namespace = namespace;
-            this.spec = spec;
-            this.state = state;
-            this.past.addAll(past);
-        }
-
-        RestartPolicy policy() {
-            return spec.supervision().restart();
-        }
-
-        void disarm() {
-            for (ScheduledFuture<?> f : new ScheduledFuture<?>[]{restart, deadline, probe}) {
-                if (f != null) {
-                    f.cancel(false);
-                }
-            }
-            restart = deadline = probe = null;
-            nextRestartAt = null;
-        }
-    }
+    private final RunWatches watches;
 
     Services(TaskService tasks) {
         this.tasks = tasks;
         this.health = new HealthProbe(tasks);
+        this.watches = new RunWatches(this, tasks, health, timer);
     }
 
     private StateStore store() {
         return tasks.store();
     }
 
-    private Kept kept(String namespace, String id) {
-        Kept k = kept.get(TaskService.key(namespace, id));
+    private KeptService kept(String namespace, String id) {
+        KeptService k = kept.get(TaskService.key(namespace, id));
         if (k == null) {
             throw OverseerException.notFound("task does not exist: %s/%s", namespace, id);
         }
         return k;
     }
 
+    /** The task's supervision, or null once it is forgotten (or was never kept). */
+    KeptService find(String namespace, String id) {
+        return kept.get(TaskService.key(namespace, id));
+    }
+
     void adopt(String namespace, ServiceSpec spec, StateStore.ServiceState state, List<Exit> past, Instant createdAt) {
-        kept.put(TaskService.key(namespace, spec.id()), new Kept(namespace, spec, state, past, createdAt));
+        kept.put(TaskService.key(namespace, spec.id()), new KeptService(namespace, spec, state, past, createdAt));
     }
 
     void respec(String namespace, ServiceSpec spec) {
-        Kept k = kept(namespace, spec.id());
+        KeptService k = kept(namespace, spec.id());
         synchronized (k) {
             k.spec = spec;
         }
     }
 
     void forget(String namespace, String id) {
-        Kept k = kept.remove(TaskService.key(namespace, id));
+        KeptService k = kept.remove(TaskService.key(namespace, id));
         if (k != null) {
             synchronized (k) {
                 k.gone = true;
@@ -140,7 +96,7 @@ final class Services implements AutoCloseable {
     }
 
     boolean restartable(String namespace, String id) {
-        Kept k = kept(namespace, id);
+        KeptService k = kept(namespace, id);
         synchronized (k) {
             return k.policy().mode() != RestartPolicy.Mode.NO;
         }
@@ -148,7 +104,7 @@ final class Services implements AutoCloseable {
 
     /** An operator's start: an earlier stop and failure no longer hold. */
     void operatorStart(String namespace, String id) {
-        Kept k = kept(namespace, id);
+        KeptService k = kept(namespace, id);
         synchronized (k) {
             if (k.state.operatorStopped() || k.state.failure().isPresent()) {
                 setState(k, id, new StateStore.ServiceState(k.state.restarts(), false, Optional.empty()));
@@ -160,7 +116,7 @@ final class Services implements AutoCloseable {
 
     /** A run is about to be spawned: it counts toward the start limit before its exit can come. */
     void starting(String namespace, String id) {
-        Kept k = kept.get(TaskService.key(namespace, id));
+        KeptService k = kept.get(TaskService.key(namespace, id));
         if (k == null) {
             return;
         }
@@ -176,13 +132,13 @@ final class Services implements AutoCloseable {
 
     /** The run is spawned: its maximum run time and its health are watched, unless it ended already. */
     void started(String namespace, String id) {
-        Kept k = kept.get(TaskService.key(namespace, id));
+        KeptService k = kept.get(TaskService.key(namespace, id));
         if (k == null) {
             return;
         }
         synchronized (k) {
             if (!k.ended) {
-                armWatches(k, namespace, id);
+                watches.armWatches(k, namespace, id);
             }
         }
     }
@@ -192,7 +148,7 @@ final class Services implements AutoCloseable {
      * operator's stop and a failure are never overridden.
      */
     void exited(String namespace, String id, Exit exit) {
-        Kept k = kept.get(TaskService.key(namespace, id));
+        KeptService k = kept.get(TaskService.key(namespace, id));
         if (k == null) {
             return;
         }
@@ -213,7 +169,7 @@ final class Services implements AutoCloseable {
     }
 
     /** Under k's monitor: arms the next restart, or fails the service at its start limit. */
-    private void schedule(Kept k, String id, Exit exit) {
+    private void schedule(KeptService k, String id, Exit exit) {
         RestartPolicy p = k.policy();
         if (k.startedAt != null && Duration.between(k.startedAt, exit.exitedAt()).compareTo(p.resetAfter()) >= 0) {
             k.streak = 0; // it ran long enough: the next restart is quick again
@@ -251,7 +207,7 @@ final class Services implements AutoCloseable {
      * the spec, and started. A policy restart counts; an operator's does not (as in docker).
      */
     private Optional<Task> restart(String namespace, String id, boolean byOperator) {
-        Kept k = kept.get(TaskService.key(namespace, id));
+        KeptService k = kept.get(TaskService.key(namespace, id));
         if (k == null) {
             return Optional.empty();
         }
@@ -298,7 +254,7 @@ final class Services implements AutoCloseable {
 
     /** An operator's stop, with {@code grace} instead of the task's own when given (docker stop -t). */
     Optional<Exit> stop(String namespace, String id, Optional<Duration> grace) throws InterruptedException {
-        Kept k = kept(namespace, id);
+        KeptService k = kept(namespace, id);
         Supervision s;
         synchronized (k) {
             k.disarm();
@@ -311,7 +267,7 @@ final class Services implements AutoCloseable {
             if (t.status() == Status.PAUSED) {
                 t.resume();
             }
-            return Optional.of(shutdown(t, s));
+            return Optional.of(RunWatches.shutdown(t, s));
         }
         return t.exit();
     }
@@ -327,79 +283,13 @@ final class Services implements AutoCloseable {
         return startAgain(namespace, id);
     }
 
-    private static Exit shutdown(Task t, Supervision s) throws InterruptedException {
-        try {
-            return t.shutdown(s.stopSignal(), s.stopGrace());
-        } catch (OverseerException ended) {
-            return t.exit().orElseThrow(() -> ended);
-        }
-    }
-
-    /** The maximum run time is over, or the health check failed: this run ends; its policy decides what follows. */
-    private void stopRun(String namespace, String id, String why) {
-        Kept k = kept.get(TaskService.key(namespace, id));
-        if (k == null) {
-            return;
-        }
-        Supervision s;
-        synchronized (k) {
-            s = k.spec.supervision();
-        }
-        try {
-            Task t = tasks.tasks().get(namespace, id);
-            if (t.status() == Status.RUNNING) {
-                LifecycleLog.stopping(namespace, id, why);
-                shutdown(t, s);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (OverseerException gone) {
-            // deleted or ended meanwhile
-        }
-    }
-
-    /** One health probe, and what its verdict does: a failure streak, unhealthy, the run stopped. */
-    private void probe(String namespace, String id, HealthCheck h) {
-        Kept k = kept.get(TaskService.key(namespace, id));
-        if (k == null) {
-            return;
-        }
-        HealthProbe.Run run;
-        synchronized (k) {
-            if (h.match().isPresent() && k.health.equals("healthy")) {
-                return; // the line came: a match is looked for once per run
-            }
-            run = new HealthProbe.Run(k.startedAt, k.outFrom, k.errFrom);
-        }
-        HealthProbe.Verdict v = health.probe(namespace, id, h, run);
-        if (v == HealthProbe.Verdict.PENDING) {
-            return;
-        }
-        boolean restart = false;
-        synchronized (k) {
-            if (k.probe == null) {
-                return; // the run ended meanwhile
-            }
-            k.healthFailures = v == HealthProbe.Verdict.HEALTHY ? 0 : k.healthFailures + 1;
-            if (v == HealthProbe.Verdict.HEALTHY) {
-                k.health = "healthy";
-            } else if (v == HealthProbe.Verdict.GAVE_UP || k.healthFailures >= h.retries()) {
-                k.health = "unhealthy";
-                restart = h.restart();
-            }
-        }
-        if (restart) {
-            stopRun(namespace, id, HealthProbe.why(h));
-        }
-    }
-
     /**
      * After a daemon restart, once the task is taken back: a service that ended while no daemon watched
      * has its policy applied now; one caught between the records of a restart is started; `always` comes
      * back even after an operator's stop (docker's meaning), `unless-stopped` does not.
      */
     void recovered(String namespace, String id, Status recorded, Optional<Exit> exit) {
-        Kept k = kept(namespace, id);
+        KeptService k = kept(namespace, id);
         synchronized (k) {
             if (k.policy().mode() == RestartPolicy.Mode.ALWAYS && k.state.operatorStopped()) {
                 setState(k, id, new StateStore.ServiceState(k.state.restarts(), false, k.state.failure()));
@@ -424,40 +314,13 @@ final class Services implements AutoCloseable {
             } else if (recorded == Status.RUNNING || recorded == Status.PAUSED) {
                 k.run++;
                 k.startedAt = Instant.now();
-                armWatches(k, namespace, id);
+                watches.armWatches(k, namespace, id);
             }
-        }
-    }
-
-    /** Under k's monitor: the run's deadline and health probes, which act only while that run lasts. */
-    private void armWatches(Kept k, String namespace, String id) {
-        long run = k.run;
-        k.spec.supervision().maxRuntime().ifPresent(d -> k.deadline = later(() -> {
-            if (current(k, run)) {
-                stopRun(namespace, id, "its maximum run time of " + overseer.wire.Json.text(d) + " is over");
-            }
-        }, d));
-        k.spec.supervision().healthCheck().ifPresent(h -> {
-            k.health = "starting";
-            k.healthFailures = 0;
-            if (!timer.isShutdown()) {
-                k.probe = timer.scheduleWithFixedDelay(() -> Thread.ofVirtual().start(() -> {
-                    if (current(k, run)) {
-                        probe(namespace, id, h);
-                    }
-                }), h.interval().toNanos(), h.interval().toNanos(), TimeUnit.NANOSECONDS);
-            }
-        });
-    }
-
-    private static boolean current(Kept k, long run) {
-        synchronized (k) {
-            return k.run == run && !k.ended && !k.gone;
         }
     }
 
     /** Runs {@code work} on a virtual thread after {@code delay}; nothing once the daemon is closing. */
-    private ScheduledFuture<?> later(Runnable work, Duration delay) {
+    ScheduledFuture<?> later(Runnable work, Duration delay) {
         if (timer.isShutdown()) {
             return null;
         }
@@ -468,13 +331,13 @@ final class Services implements AutoCloseable {
         }
     }
 
-    private void setState(Kept k, String id, StateStore.ServiceState next) {
+    private void setState(KeptService k, String id, StateStore.ServiceState next) {
         store().service(k.namespace, id, next);
         k.state = next;
     }
 
     View view(Task t) {
-        Kept k = kept.get(TaskService.key(t.namespace(), t.id()));
+        KeptService k = kept.get(TaskService.key(t.namespace(), t.id()));
         if (k == null) {
             throw OverseerException.notFound("task does not exist: %s/%s", t.namespace(), t.id());
         }

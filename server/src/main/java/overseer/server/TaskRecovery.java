@@ -1,7 +1,7 @@
 package overseer.server;
 
 import overseer.core.Exit;
-import overseer.core.Identifiers;
+import overseer.core.internal.Identifiers;
 import overseer.core.OverseerException;
 import overseer.core.Status;
 import overseer.core.Task;

@@ -13,11 +13,11 @@ import java.util.Set;
 public final class Main implements Runnable {
     /** Every verb, in the order help lists them. */
     private static final List<Class<?>> VERBS = List.of(RunCommand.class, SliceCommand.class, InfoCommand.class,
-            DaemonCommand.class, ClientCommands.Ps.class, CreateCommand.class, ClientCommands.Start.class,
-            ClientCommands.Stop.class, ClientCommands.Restart.class, ClientCommands.Reload.class,
-            ClientCommands.Kill.class, ClientCommands.Pause.class, ClientCommands.Resume.class,
-            ClientCommands.Rm.class, ClientCommands.Inspect.class, ClientCommands.Top.class,
-            ClientCommands.Wait.class, ClientCommands.Logs.class, ClientCommands.Events.class,
+            DaemonCommand.class, InspectionVerbs.Ps.class, CreateCommand.class, LifecycleVerbs.Start.class,
+            LifecycleVerbs.Stop.class, LifecycleVerbs.Restart.class, LifecycleVerbs.Reload.class,
+            LifecycleVerbs.Kill.class, LifecycleVerbs.Pause.class, LifecycleVerbs.Resume.class,
+            LifecycleVerbs.Rm.class, InspectionVerbs.Inspect.class, InspectionVerbs.Top.class,
+            InspectionVerbs.Wait.class, InspectionVerbs.Logs.class, InspectionVerbs.Events.class,
             ClientCommands.Exec.class, StatsCommand.class, ClientCommands.Update.class,
             FleetCommand.class, UiCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class);
     /** The options before the verb that take a value (the verb is the first word after them). */

@@ -5,6 +5,7 @@ import io.helidon.http.Status;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import overseer.client.Http1;
 import overseer.core.OverseerException;
 import overseer.wire.Json;
 
@@ -64,11 +65,10 @@ final class UiProxy implements AutoCloseable {
      */
     static void check(UiUpstream upstream) {
         try (SocketChannel ch = upstream.connect()) {
-            StringBuilder h = new StringBuilder("GET /healthz HTTP/1.1\r\nHost: ").append(upstream.host())
-                    .append("\r\nConnection: close\r\n");
-            upstream.authorization().ifPresent(a -> h.append("Authorization: ").append(a).append("\r\n"));
+            Http1.RequestHead h = new Http1.RequestHead("GET", "/healthz", upstream.host()).header("Connection", "close");
+            upstream.authorization().ifPresent(a -> h.header("Authorization", a));
             OutputStream out = Channels.newOutputStream(ch);
-            out.write(h.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
+            out.write(h.bytes());
             out.flush();
             int status = status(line(new BufferedInputStream(Channels.newInputStream(ch))));
             if (status == 401) {
@@ -214,17 +214,16 @@ final class UiProxy implements AutoCloseable {
             return;
         }
         try (ch) {
-            StringBuilder h = new StringBuilder().append(method).append(' ').append(target).append(" HTTP/1.1\r\n")
-                    .append("Host: ").append(upstream.host()).append("\r\nConnection: close\r\n");
-            upstream.authorization().ifPresent(a -> h.append("Authorization: ").append(a).append("\r\n"));
+            Http1.RequestHead h = new Http1.RequestHead(method, target, upstream.host()).header("Connection", "close");
+            upstream.authorization().ifPresent(a -> h.header("Authorization", a));
             for (String name : List.of("Content-Type", "If-None-Match", "Accept")) {
-                req.headers().first(HeaderNames.create(name)).ifPresent(v -> h.append(name).append(": ").append(v).append("\r\n"));
+                req.headers().first(HeaderNames.create(name)).ifPresent(v -> h.header(name, v));
             }
             if (body != null) {
-                h.append("Content-Length: ").append(body.length).append("\r\n");
+                h.header("Content-Length", body.length);
             }
             OutputStream up = Channels.newOutputStream(ch);
-            up.write(h.append("\r\n").toString().getBytes(StandardCharsets.ISO_8859_1));
+            up.write(h.bytes());
             if (body != null) {
                 up.write(body);
             }
@@ -240,12 +239,12 @@ final class UiProxy implements AutoCloseable {
                 if ((size += l.length()) > MAX_HEAD) {
                     throw new IOException("the daemon's response headers exceed " + MAX_HEAD + " bytes");
                 }
-                int colon = l.indexOf(':');
-                if (colon <= 0) {
+                Http1.Header field = Http1.Header.parse(l);
+                if (field == null) {
                     continue;
                 }
-                String name = l.substring(0, colon).strip().toLowerCase(java.util.Locale.ROOT);
-                String value = l.substring(colon + 1).strip();
+                String name = field.name();
+                String value = field.value();
                 if (name.equals("content-length")) {
                     try {
                         length = Long.parseLong(value);
@@ -266,7 +265,7 @@ final class UiProxy implements AutoCloseable {
                 res.send();
                 return;
             }
-            InputStream from = chunked ? new ChunkedBody(in) : length != null ? limited(in, length) : in;
+            InputStream from = chunked ? Http1.chunked(in) : length != null ? limited(in, length) : in;
             copy(from, res);
         }
     }
@@ -311,19 +310,7 @@ final class UiProxy implements AutoCloseable {
     }
 
     static String line(InputStream in) throws IOException {
-        StringBuilder b = new StringBuilder();
-        for (int c = in.read(); c != '\n'; c = in.read()) {
-            if (c < 0) {
-                throw new IOException("the daemon closed the connection in a response head");
-            }
-            if (b.length() > MAX_HEAD) {
-                throw new IOException("a response line longer than " + MAX_HEAD + " bytes");
-            }
-            if (c != '\r') {
-                b.append((char) c);
-            }
-        }
-        return b.toString();
+        return Http1.line(in, MAX_HEAD, "the daemon closed the connection in a response head");
     }
 
     private static void refuse(ServerResponse res, Status status, String kind, String message) {

@@ -1,27 +1,24 @@
 package overseer.client;
 
 import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.ref.Cleaner;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.Channels;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+
+import overseer.client.ConnectionPool.Conn;
 
 /**
  * A small HTTP/1.1 client for a Unix domain socket, which the JDK's HttpClient cannot dial. Bodies are read by
@@ -49,7 +46,7 @@ public final class UnixHttp implements AutoCloseable {
             .unstarted(r));
 
     private final Path socket;
-    private final Pool pool;
+    private final ConnectionPool pool;
     private final Cleaner.Cleanable cleanable;
     private final AtomicLong opened = new AtomicLong();
 
@@ -66,7 +63,7 @@ public final class UnixHttp implements AutoCloseable {
             throw new IllegalArgumentException("maxIdleTime: " + maxIdleTime + " must be positive");
         }
         this.socket = socket;
-        this.pool = new Pool(maxIdle, maxIdleTime.toNanos());
+        this.pool = new ConnectionPool(maxIdle, maxIdleTime.toNanos());
         this.cleanable = CLEANER.register(this, pool);
     }
 
@@ -135,7 +132,7 @@ public final class UnixHttp implements AutoCloseable {
             String length = head.headers.get("content-length");
             // A body with a length ends there, whether or not the server closes the connection after it.
             InputStream body = !head.hasBody ? InputStream.nullInputStream()
-                    : "chunked".equalsIgnoreCase(head.headers.get("transfer-encoding")) ? new Chunked(c.in)
+                    : "chunked".equalsIgnoreCase(head.headers.get("transfer-encoding")) ? Http1.chunked(c.in)
                     : length != null ? new java.io.ByteArrayInputStream(c.in.readNBytes(contentLength(length))) : c.in;
             return reader.read(head.status, head.headers, body);
         }
@@ -184,7 +181,7 @@ public final class UnixHttp implements AutoCloseable {
             if (!h.hasBody) {
                 bytes = new byte[0];
             } else if ("chunked".equalsIgnoreCase(h.headers.get("transfer-encoding"))) {
-                bytes = new Chunked(c.in).readAllBytes();
+                bytes = Http1.chunked(c.in).readAllBytes();
             } else if (h.headers.get("content-length") != null) {
                 int n = contentLength(h.headers.get("content-length"));
                 bytes = c.in.readNBytes(n);
@@ -247,17 +244,15 @@ public final class UnixHttp implements AutoCloseable {
 
     /** The request head; without {@code keepAlive}, it asks the server to close the connection after its answer. */
     private static byte[] head(String method, String path, String contentType, byte[] body, boolean keepAlive) {
-        StringBuilder h = new StringBuilder();
-        h.append(method).append(' ').append(path).append(" HTTP/1.1\r\nHost: overseer\r\n");
+        Http1.RequestHead h = new Http1.RequestHead(method, path, "overseer");
         if (!keepAlive) {
-            h.append("Connection: close\r\n");
+            h.header("Connection", "close");
         }
         if (body != null) {
-            h.append("Content-Type: ").append(contentType == null ? "application/json" : contentType).append("\r\n");
-            h.append("Content-Length: ").append(body.length).append("\r\n");
+            h.header("Content-Type", contentType == null ? "application/json" : contentType);
+            h.header("Content-Length", body.length);
         }
-        h.append("\r\n");
-        return h.toString().getBytes(StandardCharsets.ISO_8859_1);
+        return h.bytes();
     }
 
     /** {@code hasBody}: false for HEAD, 204 and 304; {@code persistent}: whether the server keeps the connection. */
@@ -266,7 +261,7 @@ public final class UnixHttp implements AutoCloseable {
 
     private static Head readHead(InputStream in, String method) throws IOException {
         while (true) {
-            String status = line(in);
+            String status = Http1.line(in);
             String[] parts = status.split(" ", 3);
             if (parts.length < 2 || !parts[0].startsWith("HTTP/1.")) {
                 throw new IOException("not an HTTP response: " + status);
@@ -279,14 +274,14 @@ public final class UnixHttp implements AutoCloseable {
             }
             Map<String, String> headers = new LinkedHashMap<>();
             int size = 0;
-            for (String l = line(in); !l.isEmpty(); l = line(in)) {
+            for (String l = Http1.line(in); !l.isEmpty(); l = Http1.line(in)) {
                 size += l.length();
                 if (size > MAX_HEADER) {
                     throw new IOException("response headers larger than " + MAX_HEADER + " bytes");
                 }
-                int colon = l.indexOf(':');
-                if (colon > 0) {
-                    headers.put(l.substring(0, colon).strip().toLowerCase(Locale.ROOT), l.substring(colon + 1).strip());
+                Http1.Header f = Http1.Header.parse(l);
+                if (f != null) {
+                    headers.put(f.name(), f.value());
                 }
             }
             if (code >= 100 && code < 200 && code != 101) {
@@ -320,105 +315,9 @@ public final class UnixHttp implements AutoCloseable {
         throw new IOException("response header Content-Length: not a length: " + value);
     }
 
+    /** Kept for the tests' servers: {@link Http1#line(InputStream)}. */
     static String line(InputStream in) throws IOException {
-        ByteArrayOutputStream b = new ByteArrayOutputStream();
-        int c;
-        while ((c = in.read()) != -1 && c != '\n') {
-            if (c != '\r') {
-                b.write(c);
-            }
-        }
-        if (c == -1 && b.size() == 0) {
-            throw new IOException("connection closed before the end of the response head");
-        }
-        return b.toString(StandardCharsets.ISO_8859_1);
-    }
-
-    /** One connection and the buffered reader of its responses, which stays with it from request to request. */
-    private static final class Conn implements AutoCloseable {
-        final SocketChannel channel;
-        /**
-         * Buffered: the head is read a byte at a time ({@link #line}), and straight from the channel each byte was
-         * a read(2) of its own. A buffered read still returns as soon as any bytes arrived, so an event stream's
-         * lines are not held back.
-         */
-        final BufferedInputStream in;
-        long idleSince;
-
-        Conn(SocketChannel channel) {
-            this.channel = channel;
-            this.in = new BufferedInputStream(Channels.newInputStream(channel), 8192);
-        }
-
-        @Override
-        public void close() {
-            try {
-                channel.close();
-            } catch (IOException e) {
-                // closing: nothing more to do with it
-            }
-        }
-    }
-
-    /** The idle connections, most recently used first; the cleaner's action closes them. */
-    private static final class Pool implements Runnable {
-        final int max;
-        private final long maxIdleNanos;
-        private final ArrayDeque<Conn> idle = new ArrayDeque<>();
-        private boolean closed;
-
-        Pool(int max, long maxIdleNanos) {
-            this.max = max;
-            this.maxIdleNanos = maxIdleNanos;
-        }
-
-        /** The most recently used idle connection that has not been idle too long, or null. */
-        Conn take() {
-            List<Conn> old = new ArrayList<>();
-            Conn c;
-            synchronized (this) {
-                long now = System.nanoTime();
-                // The oldest are at the end: those idle too long go.
-                while (!idle.isEmpty() && now - idle.peekLast().idleSince > maxIdleNanos) {
-                    old.add(idle.pollLast());
-                }
-                c = idle.pollFirst();
-            }
-            old.forEach(Conn::close);
-            return c;
-        }
-
-        void give(Conn c) {
-            synchronized (this) {
-                if (!closed && idle.size() < max) {
-                    c.idleSince = System.nanoTime();
-                    idle.addFirst(c);
-                    return;
-                }
-            }
-            c.close();
-        }
-
-        void clear() {
-            List<Conn> all;
-            synchronized (this) {
-                all = new ArrayList<>(idle);
-                idle.clear();
-            }
-            all.forEach(Conn::close);
-        }
-
-        synchronized int size() {
-            return idle.size();
-        }
-
-        @Override
-        public void run() {
-            synchronized (this) {
-                closed = true;
-            }
-            clear();
-        }
+        return Http1.line(in);
     }
 
     /** An idle connection found closed by the server; {@code nothingSent}: not a byte of the request went out. */
@@ -443,62 +342,6 @@ public final class UnixHttp implements AutoCloseable {
         @Override
         public synchronized IOException getCause() {
             return (IOException) super.getCause();
-        }
-    }
-
-    /** The chunked transfer coding, decoded, trailers included, so that the connection is left at the next response. */
-    private static final class Chunked extends InputStream {
-        private final InputStream in;
-        private long left;
-        private boolean done;
-
-        Chunked(InputStream in) {
-            this.in = in;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (done) {
-                return -1;
-            }
-            if (len == 0) {
-                return 0;
-            }
-            if (left == 0) {
-                String size = line(in);
-                int semi = size.indexOf(';');
-                try {
-                    left = Long.parseLong((semi < 0 ? size : size.substring(0, semi)).strip(), 16);
-                } catch (NumberFormatException e) {
-                    throw new IOException("chunked body: not a chunk size: " + size);
-                }
-                if (left < 0) {
-                    throw new IOException("chunked body: not a chunk size: " + size);
-                }
-                if (left == 0) {
-                    // The trailer section, then the empty line that ends the body.
-                    for (String t = line(in); !t.isEmpty(); t = line(in)) {
-                        // trailers are not used
-                    }
-                    done = true;
-                    return -1;
-                }
-            }
-            int n = in.read(b, off, (int) Math.min(len, left));
-            if (n < 0) {
-                throw new IOException("connection closed inside a chunk");
-            }
-            left -= n;
-            if (left == 0) {
-                line(in); // the CRLF after the chunk
-            }
-            return n;
         }
     }
 }

@@ -18,7 +18,6 @@ import overseer.supervisor.Supervisor;
 
 import java.io.IOException;
 import java.lang.System.Logger.Level;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,7 +44,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class FleetNode implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(FleetNode.class.getName());
-    private static final Duration IDLE = Duration.ofSeconds(1);
+    static final Duration IDLE = Duration.ofSeconds(1);
 
     private final Supervisor supervisor;
     private final Optional<java.nio.file.Path> daemonSocket;
@@ -60,7 +59,7 @@ public final class FleetNode implements AutoCloseable {
     private final Dispatcher advisories;
     private final overseer.core.Subscription taskEvents;
     private final Thread fetcher;
-    private final String host;
+    private final NodeReports reports;
     private volatile boolean closing;
     private volatile long queuesListedAt;
     private int next;
@@ -70,8 +69,8 @@ public final class FleetNode implements AutoCloseable {
         this.daemonSocket = daemonSocket;
         this.config = config;
         this.slots = new Semaphore(config.slots());
-        this.host = hostName();
         this.fleet = Fleet.open(config.servers(), config.name(), config.replicas());
+        this.reports = new NodeReports(fleet, config);
         try {
             consumer(Subjects.ANY_CONSUMER, Subjects.any(config.name()), -1);
             consumer(Subjects.consumer("node", config.node()), Subjects.node(config.name(), config.node()), -1);
@@ -93,12 +92,12 @@ public final class FleetNode implements AutoCloseable {
         this.advisories = fleet.nc.createDispatcher(m -> Thread.ofVirtual().start(() -> gaveUp(m.getData())));
         advisories.subscribe("$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES." + Subjects.stream(config.name()) + ".*");
         long beat = config.heartbeat().toMillis();
-        ticker.scheduleAtFixedRate(this::heartbeat, 0, beat, TimeUnit.MILLISECONDS);
+        ticker.scheduleAtFixedRate(() -> reports.heartbeat(running()), 0, beat, TimeUnit.MILLISECONDS);
         this.fetcher = Thread.ofPlatform().daemon().name("fleet-fetch-" + config.node()).start(this::fetchLoop);
         // The daemon's task events go to the fleet too, from a bounded subscription: a slow NATS costs this
         // node's event stream an EventLoss, never the bus a block.
         this.taskEvents = supervisor.tasks().events().subscribe("fleet-node", overseer.core.EventBus.DEFAULT_CAPACITY, e -> true);
-        Thread.ofVirtual().name("fleet-events-" + config.node()).start(this::forwardTaskEvents);
+        Thread.ofVirtual().name("fleet-events-" + config.node()).start(() -> reports.forwardTaskEvents(taskEvents, () -> closing));
     }
 
     /** Joins the fleet: from now on this node takes commands. */
@@ -253,10 +252,10 @@ public final class FleetNode implements AutoCloseable {
             return;
         }
         running.put(cmd.id(), msg);
-        event("started", cmd.id(), delivery, FleetResult.RUNNING);
+        reports.event("started", cmd.id(), delivery, FleetResult.RUNNING);
         JobResult r;
         try {
-            r = cmd.command().equals(Submission.TASK) ? runTask(cmd) : supervisor.run(cmd).onResult().join();
+            r = cmd.command().equals(Submission.TASK) ? FleetTasks.run(daemonSocket, cmd) : supervisor.run(cmd).onResult().join();
         } catch (RuntimeException e) {
             alive.cancel(false);
             running.remove(cmd.id());
@@ -272,7 +271,7 @@ public final class FleetNode implements AutoCloseable {
             FleetResult stored = store(cmd.id(), delivery, r);
             msg.ackSync(Duration.ofSeconds(5));
             fleet.nc.publish(Subjects.results(config.name(), cmd.id()), stored.toJson());
-            event("ended", cmd.id(), delivery, r.state().name());
+            reports.event("ended", cmd.id(), delivery, r.state().name());
         } catch (Exception e) {
             // Not acked: redelivered after AckWait, when the stored result (if it was) makes the rerun a no-op.
             LOG.log(Level.WARNING, "fleet: cannot store or ack the result of " + cmd.id() + ": " + e.getMessage());
@@ -280,52 +279,6 @@ public final class FleetNode implements AutoCloseable {
             alive.cancel(false);
             running.remove(cmd.id());
         }
-    }
-
-    /** A task spec, run to its exit through the daemon's own API, so that the daemon persists it as any task. */
-    private JobResult runTask(Command cmd) {
-        long start = System.currentTimeMillis();
-        if (daemonSocket.isEmpty()) {
-            return new JobResult(cmd.id(), cmd.command(), "this node runs no daemon API: task specs are refused",
-                    List.of("", ""), "", 0, JobState.UNKNOWN_CMD, 0, start, 0, List.of(), 0);
-        }
-        var c = new overseer.client.OverseerClient(daemonSocket.get());
-        String ns = Submission.TASK_NAMESPACE;
-        try {
-            var spec = ((tools.jackson.databind.node.ObjectNode) cmd.arguments()).deepCopy();
-            spec.put("id", cmd.id());
-            c.createTask(ns, spec);
-            c.start(ns, cmd.id());
-            overseer.core.Exit exit;
-            while (true) {
-                try {
-                    exit = c.await(ns, cmd.id(), Duration.ofSeconds(30));
-                    break;
-                } catch (OverseerException stillRunning) {
-                    if (stillRunning.kind() != overseer.core.ErrorKind.UNAVAILABLE) {
-                        throw stillRunning;
-                    }
-                }
-            }
-            String out = tail(c, ns, cmd.id(), "stdout");
-            String err = tail(c, ns, cmd.id(), "stderr");
-            c.delete(ns, cmd.id()); // its result is the fleet's now; a redelivery here may create it again
-            return new JobResult(cmd.id(), cmd.command(), exit.toString(), List.of(out, err), "", 0,
-                    exit.success() ? JobState.SUCCESS : JobState.ERROR, JobResult.code(exit), start,
-                    System.currentTimeMillis() - start, List.of(), 0);
-        } catch (OverseerException e) {
-            return new JobResult(cmd.id(), cmd.command(), e.getMessage(), List.of("", ""), e.getMessage(), 0,
-                    JobState.ERROR, e.kind() == overseer.core.ErrorKind.INVALID_ARGUMENT ? 400 : 500, start,
-                    System.currentTimeMillis() - start, List.of(), 0);
-        }
-    }
-
-    /** The last 4 KiB of a task's stream, as 0-core keeps the last lines of a job's. */
-    private static String tail(overseer.client.OverseerClient c, String ns, String id, String stream) {
-        var out = new java.io.ByteArrayOutputStream();
-        c.logs(ns, id, stream, false, out);
-        String s = out.toString(StandardCharsets.UTF_8).strip();
-        return s.length() <= 4096 ? s : s.substring(s.length() - 4096);
     }
 
     /**
@@ -391,65 +344,6 @@ public final class FleetNode implements AutoCloseable {
         throw last != null ? last : OverseerException.unavailable("fleet %s: node is closing", config.name());
     }
 
-    private void event(String type, String id, long delivery, String state) {
-        var o = FleetJson.MAPPER.createObjectNode();
-        o.put("type", type);
-        o.put("id", id);
-        o.put("node", config.node());
-        o.put("delivery", delivery);
-        o.put("state", state);
-        o.put("at", System.currentTimeMillis());
-        try {
-            fleet.nc.publish(Subjects.events(config.name(), config.node()), FleetJson.MAPPER.writeValueAsBytes(o));
-        } catch (RuntimeException e) {
-            LOG.log(Level.DEBUG, "fleet: event not published", e);
-        }
-    }
-
-    private void forwardTaskEvents() {
-        while (!closing) {
-            try {
-                taskEvents.poll(IDLE).ifPresent(e -> {
-                    var o = FleetJson.MAPPER.createObjectNode();
-                    o.put("type", "task");
-                    o.put("node", config.node());
-                    o.put("topic", e.topic());
-                    o.put("namespace", e.namespace());
-                    o.put("sequence", e.sequence());
-                    o.put("at", e.timestamp().toEpochMilli());
-                    try {
-                        o.set("event", FleetJson.MAPPER.valueToTree(e.event()));
-                    } catch (RuntimeException notJson) {
-                        o.put("event", e.event().toString());
-                    }
-                    fleet.nc.publish(Subjects.events(config.name(), config.node()), FleetJson.MAPPER.writeValueAsBytes(o));
-                });
-            } catch (InterruptedException e) {
-                return;
-            } catch (RuntimeException e) {
-                LOG.log(Level.DEBUG, "fleet: task event not published", e);
-            }
-        }
-    }
-
-    private void heartbeat() {
-        Heartbeat h = new Heartbeat(config.node(), host, ProcessHandle.current().pid(), config.tags(), config.slots(),
-                running(), System.currentTimeMillis());
-        try {
-            fleet.nodes.put(config.node(), FleetJson.MAPPER.writeValueAsBytes(h));
-        } catch (IOException | JetStreamApiException | RuntimeException e) {
-            LOG.log(Level.DEBUG, "fleet: heartbeat not written", e);
-        }
-    }
-
-    private static String hostName() {
-        try {
-            return InetAddress.getLocalHost().getHostName();
-        } catch (IOException e) {
-            return "unknown";
-        }
-    }
-
     /**
      * Leaves the fleet: takes no more commands, hands the ones it runs back to the stream at once (a nak, so
      * another node need not wait for AckWait) and removes its heartbeat. The local jobs are the daemon's to
@@ -468,11 +362,7 @@ public final class FleetNode implements AutoCloseable {
         ticker.shutdownNow();
         taskEvents.close();
         running.values().forEach(Message::nak);
-        try {
-            fleet.nodes.delete(config.node());
-        } catch (IOException | JetStreamApiException | RuntimeException e) {
-            LOG.log(Level.DEBUG, "fleet: heartbeat not removed", e);
-        }
+        reports.removeHeartbeat();
         fleet.close();
     }
 }

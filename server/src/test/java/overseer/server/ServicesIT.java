@@ -79,7 +79,9 @@ class ServicesIT {
     @Test
     void onFailureRestartsUpToItsCountThenLetsItRest() {
         run(service("flaky", RestartPolicy.parse("restart", "on-failure:2"), "/bin/sh", "-c", "exit 3"));
+        // The count moves when a restart is decided, before its run starts: wait for the third run's exit too.
         await().atMost(Duration.ofSeconds(20)).until(() -> service("flaky").get("restarts").asInt() == 2
+                && service("flaky").get("lastExits").size() == 3
                 && client.task("default", "flaky").get("status").asString().equals("stopped"));
         JsonNode s = service("flaky");
         assertThat(s.get("state").asString()).isEqualTo("exited");

@@ -201,7 +201,7 @@ final class RealDaemon implements AutoCloseable {
             Files.writeString(kill, "1");
         } else {
             for (String pid : pids) {
-                Pidfd.kill(Long.parseLong(pid));
+                overseer.linux.Pidfd.signal(Long.parseLong(pid), overseer.core.Signal.of(9));
             }
         }
         return false;

@@ -130,6 +130,17 @@ class SliceTest {
     }
 
     @Test
+    void aCharacterOutsideTheBmpAtTheReadersBufferEdgeParses() {
+        // The YAML reader fills 1024 chars at a time; a surrogate pair split by that edge once threw
+        // IndexOutOfBoundsException (found by bin/fuzz), which a file with an emoji at the wrong offset would hit.
+        String emoji = "\uD83D\uDE00";
+        String yaml = "#" + "x".repeat(1023) + emoji + "\nservices:\n  - name: a\n    command: [/bin/echo, " + emoji + "]\n";
+        assertThat(yaml.indexOf(emoji)).isEqualTo(1024);
+        Slice slice = SliceFile.parse(yaml);
+        assertThat(slice.services().getFirst().command()).containsExactly("/bin/echo", emoji);
+    }
+
+    @Test
     void unknownFieldsAreRejectedNamingThem() {
         rejected("services:\n  - name: a\n" + OK + "    restarts: 3\n", "services[0].restarts: unknown field");
         rejected("services:\n  - name: a\n" + OK + "    ready: {regex: x}\n", "services[0].ready.regex: unknown field");

@@ -55,21 +55,30 @@ public final class ApiBench {
         }
     }
 
-    /** Creates and starts {@code n} sleeping tasks named PREFIX0.., timing each create+start pair. */
+    /** Creates and starts {@code n} sleeping tasks named PREFIX0.., timing each create+start pair and its halves. */
     private static Timed createAndStart(OverseerClient c, String prefix, int n) {
         long[] nanos = new long[n];
+        long[] creates = new long[n];
         for (int i = 0; i < n; i++) {
             long t0 = System.nanoTime();
             c.createTask("default", spec(prefix + i, "/bin/sleep", "100000"));
+            long t1 = System.nanoTime();
             c.start("default", prefix + i);
             nanos[i] = System.nanoTime() - t0;
+            creates[i] = t1 - t0;
         }
-        return new Timed(nanos);
+        return new Timed(nanos, creates);
     }
 
-    private record Timed(long[] nanos) {
+    private record Timed(long[] nanos, long[] creates) {
         void print(String what) {
             Latencies.of(what, nanos).print(System.out);
+            long[] starts = new long[nanos.length];
+            for (int i = 0; i < nanos.length; i++) {
+                starts[i] = nanos[i] - creates[i];
+            }
+            Latencies.of("  of which create", creates).print(System.out);
+            Latencies.of("  of which start", starts).print(System.out);
         }
     }
 

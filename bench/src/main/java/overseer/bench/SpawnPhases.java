@@ -37,17 +37,21 @@ public final class SpawnPhases {
         boolean everyTask = Boolean.parseBoolean(args.option("every-task-cgroup", "false"));
         try (Tasks tasks = new Tasks(new NativeRuntime()); FfmSpawner ffm = new FfmSpawner();
              Tasks cgrouped = new Tasks(new NativeRuntime(NativeRuntime.Options.defaults()
-                     .withCgroupParent("overseer-bench-phases").withCgroupEveryTask(true)))) {
+                     .withCgroupParent("overseer-bench-phases").withCgroupEveryTask(true)));
+             Tasks v1Tracked = new Tasks(new NativeRuntime(NativeRuntime.Options.defaults()
+                     .withCgroupParent("overseer-bench-phases-v1").withCgroupEveryTask(true).withV2Tracking(false)))) {
             overseer(tasks, "w", spawns); // warm-up, not counted
             ffm(ffm, spawns);
             if (everyTask) {
                 overseer(cgrouped, "w", spawns);
+                overseer(v1Tracked, "w", spawns);
             }
             for (int s = 0; s < slices; s++) {
                 out.println("Overseer  " + overseer(tasks, "s" + s + "-", spawns));
                 out.println("FFM       " + ffm(ffm, spawns));
                 if (everyTask) {
                     out.println("cgrouped  " + overseer(cgrouped, "s" + s + "-", spawns));
+                    out.println("v1-only   " + overseer(v1Tracked, "s" + s + "-", spawns));
                 }
             }
         }

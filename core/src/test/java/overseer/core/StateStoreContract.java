@@ -66,6 +66,22 @@ public abstract class StateStoreContract {
     }
 
     @Test
+    void startingRecordsRunningWithNoPidYet() {
+        store.createTask(record("default", "a"));
+        store.starting("default", "a", t0.plusMillis(1));
+        assertThat(store.task("default", "a").orElseThrow()).satisfies(t -> {
+            assertThat(t.status()).isEqualTo(Status.RUNNING);
+            assertThat(t.pid()).isZero();
+        });
+        store.started("default", "a", 42, 1234, t0.plusMillis(2));
+        assertThat(store.task("default", "a").orElseThrow().pid()).isEqualTo(42);
+        assertThat(store.history("default", "a")).extracting(StateStore.Transition::status)
+                .containsExactly(Status.CREATED, Status.RUNNING, Status.RUNNING);
+        assertThatThrownBy(() -> store.starting("default", "x", t0))
+                .isInstanceOfSatisfying(OverseerException.class, e -> assertThat(e.kind()).isEqualTo(ErrorKind.NOT_FOUND));
+    }
+
+    @Test
     void exitOfTheInitProcessIsKept() {
         store.createTask(record("default", "a"));
         Exit killed = Exit.killed(Signal.SIGKILL, true, t0);

@@ -50,6 +50,11 @@ public final class SqliteStateStore implements StateStore {
     }
 
     @Override
+    public void starting(String namespace, String id, Instant at) {
+        tasks.starting(namespace, id, at);
+    }
+
+    @Override
     public void started(String namespace, String id, long pid, long startTime, Instant at) {
         tasks.started(namespace, id, pid, startTime, at);
     }

@@ -33,6 +33,11 @@ final class StoreConnection {
 
     private final Path file;
     private final Connection db;
+    /**
+     * The checkpoints' own connection: a checkpoint fsyncs the WAL and the database file, and on the writers'
+     * connection it would hold their lock meanwhile. In WAL mode a PASSIVE checkpoint runs beside a writer.
+     */
+    private final Connection checkpointer;
     private final ReentrantLock lock = new ReentrantLock();
     private final ScheduledExecutorService checkpoints;
     /** SQLite's synchronous=FULL commit is an fsync: tens of microseconds on tmpfs, milliseconds on a disk. */
@@ -58,6 +63,10 @@ final class StoreConnection {
                 s.execute("PRAGMA busy_timeout=5000");
             }
             Migrations.apply(db);
+            checkpointer = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+            try (Statement s = checkpointer.createStatement()) {
+                s.execute("PRAGMA synchronous=FULL");
+            }
         } catch (SQLException e) {
             throw OverseerException.unavailable("state store %s: cannot open: %s", file, e.getMessage());
         }
@@ -76,23 +85,28 @@ final class StoreConnection {
 
     void close() {
         checkpoints.shutdownNow();
+        try {
+            // a checkpoint under way finishes first: closing its connection under it would fail the statement
+            checkpoints.awaitTermination(1, TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         locked(() -> {
+            checkpointer.close();
             db.close();
             return null;
         });
     }
 
-    /** Folds the WAL into the database file (PASSIVE: it never waits for, nor blocks, a reader). */
+    /**
+     * Folds the WAL into the database file. PASSIVE: it never waits for, nor blocks, a reader or the writer,
+     * so the writers' connection and lock stay free while it syncs the two files.
+     */
     private void checkpoint() {
-        lock.lock();
-        try {
-            if (!db.isClosed()) {
-                execute("PRAGMA wal_checkpoint(PASSIVE)");
-            }
+        try (Statement s = checkpointer.createStatement()) {
+            s.execute("PRAGMA wal_checkpoint(PASSIVE)");
         } catch (SQLException e) {
             // a full disk or a busy file: the next round tries again, and SQLite's own checkpoint still runs
-        } finally {
-            lock.unlock();
         }
     }
 
@@ -163,18 +177,47 @@ final class StoreConnection {
      * later commit failing with "no transaction is active"). The first failure is the one reported.
      */
     void transaction(SqlStep body) throws SQLException {
-        execute("BEGIN IMMEDIATE");
-        try {
-            body.run();
-            execute("COMMIT");
-        } catch (SQLException | RuntimeException e) {
-            try {
-                execute("ROLLBACK");
-            } catch (SQLException alreadyRolledBack) {
-                e.addSuppressed(alreadyRolledBack);
-            }
-            throw e;
+        transaction(Commit.SYNCED, body);
+    }
+
+    /**
+     * {@link #transaction(SqlStep)}, committed as far as {@code commit} says. The WAL is one file written in
+     * order, its frames checksummed in a chain: a later synced commit, or the next checkpoint, takes an
+     * unsynced one to the disk with it, and no crash can keep a later commit while losing an earlier one.
+     */
+    void transaction(Commit commit, SqlStep body) throws SQLException {
+        if (commit == Commit.WRITTEN) {
+            execute("PRAGMA synchronous=NORMAL");
         }
+        try {
+            execute("BEGIN IMMEDIATE");
+            try {
+                body.run();
+                execute("COMMIT");
+            } catch (SQLException | RuntimeException e) {
+                try {
+                    execute("ROLLBACK");
+                } catch (SQLException alreadyRolledBack) {
+                    e.addSuppressed(alreadyRolledBack);
+                }
+                throw e;
+            }
+        } finally {
+            if (commit == Commit.WRITTEN) {
+                execute("PRAGMA synchronous=FULL");
+            }
+        }
+    }
+
+    /** How far a commit goes before it returns. */
+    enum Commit {
+        /** To the disk (an fsync of the WAL, synchronous=FULL): it survives the machine's crash. */
+        SYNCED,
+        /**
+         * To the OS's page cache (synchronous=NORMAL in WAL mode): it survives the daemon's crash, and goes to
+         * the disk with the next synced commit or checkpoint, within {@link #CHECKPOINT_EVERY}.
+         */
+        WRITTEN
     }
 
     void execute(String sql) throws SQLException {

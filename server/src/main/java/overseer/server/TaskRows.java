@@ -68,8 +68,18 @@ final class TaskRows {
     }
 
     void transition(String namespace, String id, Status status, long pid, long startTime, Instant at) {
-        store.written("transition", () -> {
-            store.transaction(() -> {
+        transition("transition", StoreConnection.Commit.SYNCED, namespace, id, status, pid, startTime, at);
+    }
+
+    /** {@link overseer.core.spi.StateStore#starting}: written before the spawn, synced by the start's next write. */
+    void starting(String namespace, String id, Instant at) {
+        transition("starting", StoreConnection.Commit.WRITTEN, namespace, id, Status.RUNNING, 0, 0, at);
+    }
+
+    private void transition(String operation, StoreConnection.Commit commit, String namespace, String id, Status status,
+                            long pid, long startTime, Instant at) {
+        store.written(operation, () -> {
+            store.transaction(commit, () -> {
                 try (PreparedStatement p = db.prepareStatement(
                         "UPDATE tasks SET status = ?, pid = ?, start_time = ? WHERE namespace = ? AND id = ?")) {
                     p.setString(1, status.name());

@@ -186,7 +186,7 @@ final class TaskService implements AutoCloseable {
     Task launch(Task t) {
         String namespace = t.namespace();
         String id = t.id();
-        store.transition(namespace, id, Status.RUNNING, 0, 0, Instant.now());
+        store.starting(namespace, id, Instant.now());
         services.starting(namespace, id);
         try {
             t.start();

@@ -60,6 +60,17 @@ public interface StateStore extends AutoCloseable {
     void transition(String namespace, String id, Status status, long pid, long startTime, Instant at);
 
     /**
+     * Records, just before the spawn, that the task is about to run: RUNNING with pid 0, so that recovery
+     * after a crash between the spawn and {@link #started} knows a process may exist. This write needs to
+     * survive a crash of the daemon, not of the machine: a machine that goes down takes the process with it.
+     * So a store may skip waiting for the disk here; {@code started}, which follows, is durable and makes
+     * this one durable with it.
+     */
+    default void starting(String namespace, String id, Instant at) {
+        transition(namespace, id, Status.RUNNING, 0, 0, at);
+    }
+
+    /**
      * Records the pid and start time of the task's init process once it is spawned. The status is left as
      * it is: RUNNING as recorded before the spawn, or STOPPED if its exit was recorded meanwhile.
      */

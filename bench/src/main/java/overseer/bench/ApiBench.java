@@ -18,7 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The daemon's API, measured from a client on the same machine: task GET throughput over the Unix socket
  * (8 callers, each with its client's kept-alive connection), create+start latency of native and isolated tasks, and the
  * daemon's heap per 1,000 idle tasks. The daemon runs in this JVM (so the heap figure includes the
- * client's few objects); every task is stopped and deleted at the end.
+ * client's few objects), its native runtime configured as {@code overseer daemon} configures it (a cgroup
+ * for every task); every task is stopped and deleted at the end.
  *
  * <pre>bench/run.sh api [TASKS] [SECONDS]</pre>
  */
@@ -32,7 +33,10 @@ public final class ApiBench {
         System.out.printf("ApiBench: %d idle tasks, %d s of GETs, %s%n", tasks, seconds, Machine.now().describe());
 
         long heapBefore = usedHeapAfterGc();
-        try (Daemon d = new Daemon(new NativeRuntime(), dir.resolve("n.sock"), dir.resolve("n"), true)) {
+        // As `overseer daemon` runs it: a cgroup for every task (without limits, the tracking hierarchy's alone).
+        NativeRuntime.Options daemonLike = NativeRuntime.Options.defaults().withCgroupParent("overseer-bench-api")
+                .withCgroupEveryTask(true);
+        try (Daemon d = new Daemon(new NativeRuntime(daemonLike), dir.resolve("n.sock"), dir.resolve("n"), true)) {
             OverseerClient client = new OverseerClient(d.socket());
             client.health();
             long heapEmpty = usedHeapAfterGc();

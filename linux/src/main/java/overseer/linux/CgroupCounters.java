@@ -121,8 +121,11 @@ final class CgroupCounters {
         }
     }
 
-    /** The cgroup's half of {@link TaskStats}, with {@code processes} as the per-process half. */
-    TaskStats stats(List<ProcessStats> processes) {
+    /**
+     * The cgroup's half of {@link TaskStats}, with {@code processes} as the per-process half; where no cgroup
+     * counts CPU or memory, the processes' own sums ({@code processCpuNs}, {@code processRss}) stand in.
+     */
+    TaskStats stats(List<ProcessStats> processes, long processCpuNs, long processRss) {
         long throttledNs = 0;
         long throttledPeriods = 0;
         switch (layout.version(Controller.CPU)) {
@@ -139,7 +142,7 @@ final class CgroupCounters {
             case NONE -> {
             }
         }
-        long usage = -1;
+        long usage = processRss;
         long limit = -1;
         Path m = dirs.get(Controller.MEMORY);
         switch (layout.version(Controller.MEMORY)) {
@@ -157,6 +160,7 @@ final class CgroupCounters {
         }
         long pids = layout.version(Controller.PIDS) != CgroupLayout.Version.NONE
                 ? CgroupFs.readLong(dirs.get(Controller.PIDS).resolve("pids.current"), 0) : processCount.getAsInt();
-        return new TaskStats(cpuUsageNs(), throttledNs, throttledPeriods, usage, peakBytes(), limit, pids, oomKills(), processes);
+        boolean cpuCounted = layout.version(Controller.CPUACCT) != CgroupLayout.Version.NONE || v2.isPresent();
+        return new TaskStats(cpuCounted ? cpuUsageNs() : processCpuNs, throttledNs, throttledPeriods, usage, peakBytes(), limit, pids, oomKills(), processes);
     }
 }

@@ -147,6 +147,22 @@ public record CgroupLayout(Path root, Map<Controller, Path> v1, Optional<V2> v2,
     }
 
     /**
+     * This layout cut down to one hierarchy, which is all a task without limits needs to have every process
+     * of its own found, frozen and killed: the v2 tree where tasks get one there, else the v1 freezer, else
+     * the pids hierarchy, else the first v1 one. One directory instead of one per controller: the mkdir,
+     * the placement and the rmdir of every other hierarchy are spared on each spawn.
+     */
+    public CgroupLayout tracking() {
+        if (usesV2()) {
+            return new CgroupLayout(root, Map.of(), v2, writable);
+        }
+        return java.util.stream.Stream.of(Controller.FREEZER, Controller.PIDS).filter(v1::containsKey).findFirst()
+                .or(() -> Arrays.stream(Controller.values()).filter(v1::containsKey).findFirst())
+                .map(c -> new CgroupLayout(root, Map.of(c, v1.get(c)), Optional.empty(), writable))
+                .orElse(this);
+    }
+
+    /**
      * How a process is placed in its cgroups before it runs, in words: through a gate wherever there is a
      * v2 cgroup (v2 takes only whole processes), which then places it in the v1 cgroups as well; else from
      * a spawning thread moved into the v1 cgroups first.

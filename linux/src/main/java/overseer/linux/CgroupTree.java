@@ -31,10 +31,13 @@ final class CgroupTree {
     private static final long REMOVE_RETRY_NANOS = TimeUnit.SECONDS.toNanos(2);
 
     private final CgroupLayout layout;
+    /** {@link CgroupLayout#tracking()}: the one hierarchy of a task without limits, which every task has a cgroup in. */
+    private final CgroupLayout tracking;
     private final String parent;
 
     CgroupTree(CgroupLayout layout, String parent) {
         this.layout = layout;
+        this.tracking = layout.tracking();
         this.parent = requireParent(parent);
     }
 
@@ -102,24 +105,87 @@ final class CgroupTree {
         }
     }
 
-    /**
-     * Creates the task's cgroups, fresh. A leftover directory of the same name (from an Overseer that died)
-     * is removed first when it is empty; one that still holds processes is FAILED_PRECONDITION.
-     */
     TaskCgroup create(String namespace, String id) {
+        return create(namespace, id, false);
+    }
+
+    /** Whether {@code cg} is a task's tracking cgroup alone, where the full layout has more hierarchies. */
+    boolean trackingOnly(TaskCgroup cg) {
+        return !tracking.equals(layout) && cg.layout().equals(tracking);
+    }
+
+    /**
+     * A tracking-only task given limits (an update): its cgroups in every other hierarchy are made and each of
+     * its processes moved into them, all frozen meanwhile so that no fork is missed. On failure the task
+     * keeps its tracking cgroup alone, and what was made is emptied back into the parent and removed.
+     */
+    TaskCgroup widen(TaskCgroup narrow, String namespace, String id) {
         List<Path> made = new ArrayList<>();
         try {
             for (Path h : layout.v1Hierarchies()) {
-                made.add(mkdir(h, namespace, id));
+                if (!Files.isDirectory(dir(h, namespace, id))) {
+                    made.add(mkdir(h, namespace, id));
+                }
             }
             Optional<Path> v2 = Optional.empty();
             if (layout.usesV2()) {
                 Path mount = layout.v2().orElseThrow().mount();
-                enableV2Controllers(mount, namespace);
+                enableV2Controllers(layout, mount, namespace);
+                v2 = Optional.of(dir(mount, namespace, id));
+                if (!Files.isDirectory(v2.get())) {
+                    made.add(mkdir(mount, namespace, id));
+                }
+            }
+            narrow.frozen(() -> moveInto(narrow.procs(), made));
+            return new TaskCgroup(layout, narrow.name(), dirsByController(layout, namespace, id), v2);
+        } catch (IOException | RuntimeException e) {
+            for (Path d : made) {
+                moveInto(CgroupFs.pids(d.resolve("cgroup.procs")), List.of(d.getParent().getParent()));
+                tryRemoveDir(d);
+            }
+            if (e instanceof OverseerException o) {
+                throw o;
+            }
+            throw OverseerException.unavailable("cannot give task %s/%s the cgroups its limits need: %s", namespace, id,
+                    e instanceof FileSystemException f ? f.getFile() + ": " + CgroupFs.reason(f) : e.toString());
+        }
+    }
+
+    /** Writes each of {@code pids} to the cgroup.procs of each of {@code cgroups}; a pid gone meanwhile is skipped. */
+    private static void moveInto(List<Long> pids, List<Path> cgroups) {
+        for (Path d : cgroups) {
+            for (long pid : pids) {
+                try {
+                    CgroupFs.writeOrErrno(d.resolve("cgroup.procs"), Long.toString(pid));
+                } catch (LibC.Errno e) {
+                    if (e.errno != Errnos.ESRCH) {
+                        throw OverseerException.unavailable("cannot move pid %d into %s: %s", pid, d, LibC.strerror(e.errno));
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Creates the task's cgroups, fresh: in every hierarchy, or with {@code trackingOnly} in the tracking one
+     * alone (a task without limits). A leftover directory of the same name (from an Overseer that died) is
+     * removed first when it is empty; one that still holds processes is FAILED_PRECONDITION.
+     */
+    TaskCgroup create(String namespace, String id, boolean trackingOnly) {
+        CgroupLayout l = trackingOnly ? tracking : layout;
+        List<Path> made = new ArrayList<>();
+        try {
+            for (Path h : l.v1Hierarchies()) {
+                made.add(mkdir(h, namespace, id));
+            }
+            Optional<Path> v2 = Optional.empty();
+            if (l.usesV2()) {
+                Path mount = l.v2().orElseThrow().mount();
+                enableV2Controllers(l, mount, namespace);
                 v2 = Optional.of(mkdir(mount, namespace, id));
                 made.add(v2.get());
             }
-            return new TaskCgroup(layout, namespace + "/" + id, dirsByController(namespace, id), v2);
+            return new TaskCgroup(l, namespace + "/" + id, dirsByController(l, namespace, id), v2);
         } catch (IOException e) {
             for (Path d : made) {
                 tryRemoveDir(d);
@@ -134,25 +200,30 @@ final class CgroupTree {
      * processes kept), when every directory this layout gives a task exists; else empty (the task had none).
      */
     Optional<TaskCgroup> existing(String namespace, String id) {
+        return existing(layout, namespace, id).or(() -> existing(tracking, namespace, id));
+    }
+
+    /** The task's cgroups in every hierarchy of {@code l}, if each of them exists. */
+    private Optional<TaskCgroup> existing(CgroupLayout l, String namespace, String id) {
         List<Path> expected = new ArrayList<>();
-        for (Path h : layout.v1Hierarchies()) {
+        for (Path h : l.v1Hierarchies()) {
             expected.add(dir(h, namespace, id));
         }
-        Optional<Path> v2 = layout.usesV2() ? Optional.of(dir(layout.v2().orElseThrow().mount(), namespace, id)) : Optional.empty();
+        Optional<Path> v2 = l.usesV2() ? Optional.of(dir(l.v2().orElseThrow().mount(), namespace, id)) : Optional.empty();
         v2.ifPresent(expected::add);
         if (expected.isEmpty() || !expected.stream().allMatch(Files::isDirectory)) {
             return Optional.empty();
         }
-        return Optional.of(new TaskCgroup(layout, namespace + "/" + id, dirsByController(namespace, id), v2));
+        return Optional.of(new TaskCgroup(l, namespace + "/" + id, dirsByController(l, namespace, id), v2));
     }
 
     /**
-     * The (namespace, id) of every task cgroup under the parent, as one hierarchy lists them: the v2 tree
-     * where tasks get one there, else the first v1 hierarchy. A directory that is no task's (deeper, or a
+     * The (namespace, id) of every task cgroup under the parent, as the tracking hierarchy lists them (every
+     * task has a cgroup there, with limits or without). A directory that is no task's (deeper, or a
      * namespace with a file) is skipped.
      */
     List<String[]> taskNames() {
-        Optional<Path> h = layout.usesV2() ? layout.v2().map(CgroupLayout.V2::mount) : layout.v1Hierarchies().stream().findFirst();
+        Optional<Path> h = tracking.usesV2() ? tracking.v2().map(CgroupLayout.V2::mount) : tracking.v1Hierarchies().stream().findFirst();
         List<String[]> out = new ArrayList<>();
         if (h.isEmpty() || !Files.isDirectory(h.get().resolve(parent))) {
             return out;
@@ -170,12 +241,12 @@ final class CgroupTree {
         return out;
     }
 
-    private Map<Controller, Path> dirsByController(String namespace, String id) {
+    private Map<Controller, Path> dirsByController(CgroupLayout l, String namespace, String id) {
         Map<Controller, Path> dirs = new EnumMap<>(Controller.class);
         for (Controller c : Controller.values()) {
-            switch (layout.version(c)) {
-                case V1 -> dirs.put(c, dir(layout.v1().get(c), namespace, id));
-                case V2 -> dirs.put(c, dir(layout.v2().orElseThrow().mount(), namespace, id));
+            switch (l.version(c)) {
+                case V1 -> dirs.put(c, dir(l.v1().get(c), namespace, id));
+                case V2 -> dirs.put(c, dir(l.v2().orElseThrow().mount(), namespace, id));
                 case NONE -> {
                 }
             }
@@ -219,10 +290,10 @@ final class CgroupTree {
      * In v2 a controller reaches a cgroup only when every ancestor enables it for its children. The v2 root
      * enables it already (that is what "enabled" means here); enable it in the two levels this tree owns.
      */
-    private void enableV2Controllers(Path mount, String namespace) throws IOException {
+    private void enableV2Controllers(CgroupLayout l, Path mount, String namespace) throws IOException {
         List<String> wanted = new ArrayList<>();
         for (Controller c : Controller.values()) {
-            if (c.v2Name != null && layout.version(c) == Version.V2 && !wanted.contains(c.v2Name)) {
+            if (c.v2Name != null && l.version(c) == Version.V2 && !wanted.contains(c.v2Name)) {
                 wanted.add(c.v2Name);
             }
         }

@@ -114,13 +114,18 @@ final class NativeTask extends NativeProcess implements RuntimeTask {
     }
 
     private boolean needsCgroup() {
-        return tree.isPresent() && (!resources.isEmpty() || taskSpec.profiles().isPresent() || cgroupEveryTask);
+        return tree.isPresent() && (limited() || cgroupEveryTask);
+    }
+
+    /** Limits or profiles to apply: else a cgroup per task needs the tracking hierarchy alone. */
+    private boolean limited() {
+        return !resources.isEmpty() || taskSpec.profiles().isPresent();
     }
 
     @Override
     public synchronized long start(Consumer<Exit> exitListener) {
         if (needsCgroup()) {
-            TaskCgroup cg = tree.orElseThrow().create(namespace, taskSpec.id());
+            TaskCgroup cg = tree.orElseThrow().create(namespace, taskSpec.id(), !limited());
             try {
                 cg.apply(resources);
             } catch (RuntimeException e) {
@@ -311,13 +316,14 @@ final class NativeTask extends NativeProcess implements RuntimeTask {
     public TaskStats stats() {
         List<ProcessSampler.Sample> samples = sampler.sample(members());
         List<ProcessStats> processes = samples.stream().map(ProcessSampler.Sample::stats).toList();
-        TaskCgroup cg = cgroup;
-        if (cg != null) {
-            return cg.stats(processes);
-        }
-        // No cgroup: what the live processes use, from /proc; no peak, no limit, no OOM count to read.
+        // What the live processes use, from /proc: where no cgroup counts CPU or memory (none, or only the
+        // tracking one), the task's figures are their sums; no peak, no limit, no OOM count to read then.
         long cpu = samples.stream().mapToLong(ProcessSampler.Sample::cpuNs).sum();
         long rss = processes.stream().mapToLong(ProcessStats::rss).sum();
+        TaskCgroup cg = cgroup;
+        if (cg != null) {
+            return cg.stats(processes, cpu, rss);
+        }
         return new TaskStats(cpu, 0, 0, rss, -1, -1, processes.size(), 0, processes);
     }
 
@@ -328,6 +334,9 @@ final class NativeTask extends NativeProcess implements RuntimeTask {
         tree.orElseThrow(() -> OverseerException.unavailable("update: cgroups cannot be used on this host"))
                 .requireSupported(r);
         TaskCgroup cg = cgroup;
+        if (cg != null && !r.isEmpty() && tree.orElseThrow().trackingOnly(cg)) {
+            cg = widened(cg);
+        }
         if (cg != null) {
             cg.apply(r);
         } else if (started()) {
@@ -336,6 +345,18 @@ final class NativeTask extends NativeProcess implements RuntimeTask {
                             + "give it resources (or cgroup profiles) when creating it", namespace, taskSpec.id());
         }
         resources = r;
+    }
+
+    /** A task started without limits gets its cgroups in the other hierarchies once it is given some. */
+    private TaskCgroup widened(TaskCgroup narrow) {
+        TaskCgroup wide = tree.orElseThrow().widen(narrow, namespace, taskSpec.id());
+        cgroup = wide;
+        if (oom != null) {
+            oom.close();
+        }
+        oom = new OomWatch(loop, wide, () -> oomListener.run());
+        oom.start();
+        return wide;
     }
 
     @Override

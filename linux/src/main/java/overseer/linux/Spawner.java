@@ -111,13 +111,19 @@ final class Spawner implements AutoCloseable {
             }
             return spawn.getAsInt();
         } finally {
-            park(tid);
+            park(tid, tasksFiles);
         }
     }
 
-    /** Out of the task's cgroups, so that they can be removed: into the parent, made again if another runtime removed it. */
-    private void park(String tid) {
+    /**
+     * Out of the task's cgroups, so that they can be removed: into the parent of each hierarchy it entered
+     * (a task with a tracking cgroup alone enters one), made again if another runtime removed it.
+     */
+    private void park(String tid, List<Path> entered) {
         for (Path f : parking) {
+            if (entered.stream().noneMatch(t -> t.startsWith(f.getParent()))) {
+                continue;
+            }
             try {
                 CgroupFs.write(f, tid);
             } catch (IOException e) {

@@ -58,6 +58,14 @@ final class TaskCgroup {
         this.counters = new CgroupCounters(layout, this.dirs, v2, () -> procs().size(), name);
     }
 
+    CgroupLayout layout() {
+        return layout;
+    }
+
+    String name() {
+        return name;
+    }
+
     /** Every directory of the task, v1 then v2. */
     List<Path> directories() {
         List<Path> all = new ArrayList<>(v1Dirs);
@@ -143,6 +151,20 @@ final class TaskCgroup {
                         this::thaw);
             }
             case NONE -> throw OverseerException.unavailable("freeze: this host has no freezer");
+        }
+    }
+
+    /** Runs {@code body} with every process frozen, where a freezer is at hand: none can fork or exit meanwhile. */
+    void frozen(Runnable body) {
+        if (!canFreeze()) {
+            body.run();
+            return;
+        }
+        freeze();
+        try {
+            body.run();
+        } finally {
+            thaw();
         }
     }
 
@@ -242,7 +264,15 @@ final class TaskCgroup {
 
     /** The cgroup's half of {@link TaskStats}: everything but the per-process figures. */
     TaskStats stats(List<ProcessStats> processes) {
-        return counters.stats(processes);
+        return stats(processes, 0, processes.stream().mapToLong(ProcessStats::rss).sum());
+    }
+
+    /**
+     * {@link #stats(List)}, with what the processes use by /proc ({@code processCpuNs}, {@code processRss})
+     * standing in where no cgroup of the task counts CPU or memory: a tracking-only cgroup counts neither.
+     */
+    TaskStats stats(List<ProcessStats> processes, long processCpuNs, long processRss) {
+        return counters.stats(processes, processCpuNs, processRss);
     }
 
     // --- removal --------------------------------------------------------------------------------------

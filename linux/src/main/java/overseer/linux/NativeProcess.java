@@ -77,14 +77,18 @@ class NativeProcess implements RuntimeProcess {
     /**
      * Watches a process a previous Overseer started: {@code startTime} must still match, read after the
      * pidfd is open, so that the pidfd is known to name that very process and not one that got its pid.
-     * Returns false when it is gone.
+     * Returns false when it is gone; UNAVAILABLE when it cannot be watched now (no descriptor left: EMFILE,
+     * ENFILE), which says nothing of whether it still runs.
      */
     synchronized boolean adopt(int pid, long startTime, Consumer<Exit> exitListener) {
         int fd;
         try {
             fd = PidfdLifecycle.open(pid);
         } catch (LibC.Errno e) {
-            return false; // no such process
+            if (e.errno == LibC.ESRCH) {
+                return false; // no such process
+            }
+            throw OverseerException.unavailable("cannot watch pid %d again: pidfd_open: %s", pid, e.getMessage());
         }
         if (ProcFs.startTime(pid).orElse(-1) != startTime) {
             LibC.close(fd);

@@ -1,6 +1,7 @@
 package overseer.server;
 
 import overseer.core.Exit;
+import overseer.core.ErrorKind;
 import overseer.core.internal.Identifiers;
 import overseer.core.OverseerException;
 import overseer.core.Status;
@@ -92,6 +93,13 @@ final class TaskRecovery {
                     }
                 }
             } catch (RuntimeException e) {
+                if (e instanceof OverseerException o && o.kind() == ErrorKind.UNAVAILABLE) {
+                    // Not watchable now (no descriptor left, its runtime gone): whether it still runs is not
+                    // known, so no exit is invented; its record stays as it is, for the next start to take back.
+                    lost.add(TaskService.key(r.namespace(), r.id()) + ": " + e.getMessage()
+                            + " (left as recorded: the next start tries again)");
+                    continue;
+                }
                 lost.add(TaskService.key(r.namespace(), r.id()) + ": " + e.getMessage());
                 if (r.exit().isEmpty()) {
                     owner.recordExit(r.namespace(), r.id(), r.id(), Exit.unknown(Instant.now()));

@@ -40,7 +40,8 @@ probe() {
     switches) shift; "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$CP" overseer.bench.SwitchProbe "$@" ;;
     closefrom) shift; "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$CP" overseer.bench.CloseFromProbe "$@" ;;
     phases) shift; "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$CP" overseer.bench.SpawnPhases "$@" ;;
-    *) echo "usage: bench/run.sh probe switches|closefrom|phases [N]" >&2; exit 64 ;;
+    placement) shift; "$JAVA" -cp "$CP" overseer.bench.PlacementFloor "$@" ;;
+    *) echo "usage: bench/run.sh probe switches|closefrom|phases|placement [N]" >&2; exit 64 ;;
   esac
 }
 

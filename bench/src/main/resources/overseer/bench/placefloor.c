@@ -1,0 +1,81 @@
+// What placing a process in a cgroup and creating its log files cost, without Overseer: the floor under a
+// daemon task's start. Usage: placefloor migrate HIERARCHY_DIR GAP_US N | placefloor create DIR N
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_us(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
+}
+
+static int cmp(const void *a, const void *b) {
+    double x = *(const double *) a, y = *(const double *) b;
+    return x < y ? -1 : x > y;
+}
+
+static void report(const char *what, double *v, int n) {
+    qsort(v, n, sizeof *v, cmp);
+    printf("%s p50 %.1f p99 %.1f max %.1f us\n", what, v[n / 2], v[(int) (n * 0.99)], v[n - 1]);
+}
+
+// A fresh child moved into a fresh cgroup, GAP_US after the previous move: cgroup.procs takes the
+// kernel's threadgroup rwsem for writing, which without favordynmods may wait for an RCU grace period.
+static int migrate(const char *hierarchy, int gap, int n) {
+    char base[512], dir[600], procs[700], pid[32];
+    double *v = calloc(n, sizeof *v);
+    snprintf(base, sizeof base, "%s/overseer-bench-placefloor", hierarchy);
+    mkdir(base, 0755);
+    for (int i = 0; i < n; i++) {
+        snprintf(dir, sizeof dir, "%s/t%d", base, i);
+        if (mkdir(dir, 0755) != 0) { perror(dir); return 1; }
+        pid_t child = fork();
+        if (child == 0) { pause(); _exit(0); }
+        usleep(gap);
+        snprintf(procs, sizeof procs, "%s/cgroup.procs", dir);
+        int len = snprintf(pid, sizeof pid, "%d", child);
+        double t0 = now_us();
+        int fd = open(procs, O_WRONLY);
+        if (fd < 0 || write(fd, pid, len) != len) { perror(procs); return 1; }
+        close(fd);
+        v[i] = now_us() - t0;
+        kill(child, SIGKILL);
+        waitpid(child, NULL, 0);
+        rmdir(dir);
+    }
+    rmdir(base);
+    report("migrate", v, n);
+    return 0;
+}
+
+// What a task's two log files cost to create where the daemon keeps them (O_CREAT|O_APPEND, as its spawn does).
+static int create(const char *dir, int n) {
+    char path[600];
+    double *v = calloc(n, sizeof *v);
+    for (int i = 0; i < n; i++) {
+        snprintf(path, sizeof path, "%s/f%d", dir, i);
+        double t0 = now_us();
+        int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+        v[i] = now_us() - t0;
+        if (fd < 0) { perror(path); return 1; }
+        close(fd);
+        unlink(path);
+    }
+    report("create", v, n);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc == 5 && strcmp(argv[1], "migrate") == 0) return migrate(argv[2], atoi(argv[3]), atoi(argv[4]));
+    if (argc == 4 && strcmp(argv[1], "create") == 0) return create(argv[2], atoi(argv[3]));
+    fprintf(stderr, "usage: placefloor migrate HIERARCHY GAP_US N | placefloor create DIR N\n");
+    return 64;
+}

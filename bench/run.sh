@@ -5,7 +5,7 @@
 #   bench/run.sh pause-exits [--bursts=20]    exit latency in bursts of 100 while another task is paused in a loop
 #   bench/run.sh plot                          bench/target/spawn.csv → docs/spawn-rates.png
 #   bench/run.sh all                           spawn, then plot, then scale
-#   bench/run.sh probe switches|closefrom|phases [N]  the diagnostics behind the findings in docs/benchmarks.md
+#   bench/run.sh probe switches|closefrom|phases|placement [N]  the diagnostics behind the findings in docs/benchmarks.md
 #   bench/run.sh api [TASKS] [SECONDS]         the daemon's API: GET rate, create+start latency, heap per 1,000 tasks
 #   bench/run.sh services [TASKS] [CRASHES]    plain task vs durable service vs isolated task; crash -> running again
 #   bench/run.sh logflood [MiB] [ROUNDS]       overseer run --log-file beside cat, for a flood of output

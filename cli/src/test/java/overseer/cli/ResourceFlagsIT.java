@@ -155,6 +155,15 @@ class ResourceFlagsIT {
         JsonNode cgroups = JsonMapper.builder().build().readTree(lines(json, LogStream.STDOUT).getFirst()).get("cgroups");
         assertThat(cgroups.get("root").asString()).isEqualTo("/sys/fs/cgroup");
         assertThat(cgroups.get("controllers").has("memory")).isTrue();
+        if (cgroups.get("v2").isNull()) {
+            return; // no v2 tree on this host: nothing more to compare
+        }
+        // The v2 mount's favordynmods, as the kernel lists the mount's options.
+        String mount = cgroups.get("v2").get("mount").asString();
+        boolean listed = Files.readAllLines(Path.of("/proc/self/mounts")).stream().map(l -> l.split(" "))
+                .anyMatch(f -> f[1].equals(mount) && List.of(f[3].split(",")).contains("favordynmods"));
+        assertThat(cgroups.get("v2").get("favordynmods").asBoolean()).isEqualTo(listed);
+        assertThat(text).contains("v2 mount", listed ? "favordynmods" : "without favordynmods");
     }
 
     @Test

@@ -161,6 +161,7 @@ final class CgroupCounters {
         long pids = layout.version(Controller.PIDS) != CgroupLayout.Version.NONE
                 ? CgroupFs.readLong(dirs.get(Controller.PIDS).resolve("pids.current"), 0) : processCount.getAsInt();
         boolean cpuCounted = layout.version(Controller.CPUACCT) != CgroupLayout.Version.NONE || v2.isPresent();
-        return new TaskStats(cpuCounted ? cpuUsageNs() : processCpuNs, throttledNs, throttledPeriods, usage, peakBytes(), limit, pids, oomKills(), processes);
+        return new TaskStats(cpuCounted ? cpuUsageNs() : processCpuNs, throttledNs, throttledPeriods, usage, peakBytes(),
+                limit, pids, oomKills(), processes);
     }
 }

@@ -206,6 +206,7 @@ public record CgroupLayout(Path root, Map<Controller, Path> v1, Optional<V2> v2,
             vm.put("cgroup.kill", v.kill());
             vm.put("cgroup.freeze", v.freeze());
             vm.put("cgroup.events", v.events());
+            vm.put("favordynmods", favordynmods(v.mount()));
             m.put("v2", vm);
         }, () -> m.put("v2", null));
         m.put("tracking", usesV2() ? "v2 cgroup.procs" : version(Controller.FREEZER) == Version.V1
@@ -278,6 +279,20 @@ public record CgroupLayout(Path root, Map<Controller, Path> v1, Optional<V2> v2,
         Set<String> enabled = words(mount.resolve("cgroup.subtree_control"));
         boolean[] files = CHILD_FILES.computeIfAbsent(mount, CgroupLayout::probeChildFiles);
         return new V2(mount, controllers, enabled, files[0], files[1], files[2]);
+    }
+
+    /**
+     * Whether {@code mount} is mounted with favordynmods (/proc/self/mounts): without it, each move of a process
+     * into a cgroup may wait for an RCU grace period, milliseconds when spawns are seconds apart (docs/cgroups.md).
+     */
+    static boolean favordynmods(Path mount) {
+        try {
+            return Files.readAllLines(Path.of("/proc/self/mounts")).stream().map(l -> l.split(" "))
+                    .anyMatch(f -> f.length > 3 && f[1].equals(mount.toString())
+                            && Arrays.asList(f[3].split(",")).contains("favordynmods"));
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** What a kernel offers child cgroups does not change while it runs: probed once per mount. */

@@ -11,7 +11,6 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -25,7 +24,18 @@ final class ExitRecorder implements AutoCloseable {
     private final Map<String, Integer> index = new HashMap<>();
     private final long[] receivedNanos;
     private final long[] exitToReceiptNanos;
-    private final Semaphore arrived = new Semaphore(0);
+    /**
+     * The bus's publication (Envelope.timestamp) → receipt, both to the microsecond: the subscriber's part.
+     * (Exit.exitedAt is kept to the millisecond, as the store keeps it, so exit → receipt overstates by 0–1 ms.)
+     */
+    private final long[] publishToReceiptNanos;
+    /**
+     * Arrivals, and how many the waiter wants: it is woken once, when they are all in, not at every event
+     * (a wake-up per event put the waiting thread on the CPUs during the very burst being measured).
+     */
+    private int arrived;
+    private int wanted = Integer.MAX_VALUE;
+    private int taken;
     private final AtomicLong lost = new AtomicLong();
     private final Thread thread;
 
@@ -35,6 +45,7 @@ final class ExitRecorder implements AutoCloseable {
         }
         receivedNanos = new long[tasks.size()];
         exitToReceiptNanos = new long[tasks.size()];
+        publishToReceiptNanos = new long[tasks.size()];
         // Room for every exit: a loss would mean the figures measure the buffer, not the runtime.
         subscription = bus.subscribe(tasks.size() + 1, EventBus.topics("/tasks/exit"));
         thread = Thread.ofPlatform().name("bench-exit-recorder").daemon(true).start(this::run);
@@ -51,7 +62,8 @@ final class ExitRecorder implements AutoCloseable {
                         int i = index.get(x.taskId());
                         receivedNanos[i] = now;
                         exitToReceiptNanos[i] = Duration.between(x.exit().exitedAt(), wall).toNanos();
-                        arrived.release();
+                        publishToReceiptNanos[i] = Duration.between(e.timestamp(), wall).toNanos();
+                        arrivedOne();
                     }
                     case Event.EventLoss loss -> lost.addAndGet(loss.count());
                     default -> {
@@ -63,11 +75,28 @@ final class ExitRecorder implements AutoCloseable {
         }
     }
 
-    /** Waits for {@code n} more exit events; the release/acquire pair also publishes the arrays to the caller. */
-    void await(int n, Duration timeout) throws InterruptedException {
-        if (!arrived.tryAcquire(n, timeout.toNanos(), TimeUnit.NANOSECONDS)) {
-            throw new IllegalStateException(n + " exit events did not all arrive within " + timeout
-                    + " (events lost by the subscription: " + lost.get() + ")");
+    private synchronized void arrivedOne() {
+        if (++arrived >= wanted) {
+            notifyAll();
+        }
+    }
+
+    /** Waits for {@code n} more exit events; the monitor also publishes the arrays to the caller. */
+    synchronized void await(int n, Duration timeout) throws InterruptedException {
+        wanted = taken + n;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try {
+            while (arrived < wanted) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new IllegalStateException(n + " exit events did not all arrive within " + timeout
+                            + " (events lost by the subscription: " + lost.get() + ")");
+                }
+                TimeUnit.NANOSECONDS.timedWait(this, left);
+            }
+            taken = wanted;
+        } finally {
+            wanted = Integer.MAX_VALUE;
         }
     }
 
@@ -77,6 +106,10 @@ final class ExitRecorder implements AutoCloseable {
 
     long exitToReceiptNanos(int i) {
         return exitToReceiptNanos[i];
+    }
+
+    long publishToReceiptNanos(int i) {
+        return publishToReceiptNanos[i];
     }
 
     @Override

@@ -66,9 +66,14 @@ public final class PauseExitBench {
                         r.foreignCpu());
                 r.killToEvent().print(out);
                 r.exitToEvent().print(out);
+                r.publishToReceipt().print(out);
                 rows.add(new Latencies(c.name() + ": exit → event", r.exitToEvent().sortedNanos()));
-                verdicts.add(String.format("%-48s exit → event p99 %8.1f µs  target ≤ 1 ms: %s", c.name(),
-                        r.exitToEvent().p99() / 1e3, r.exitToEvent().p99() <= P99_TARGET_NANOS ? "met" : "NOT met"));
+                // exitedAt is to the millisecond: the true p99 lies within 1 ms below the measured one.
+                long p99 = r.exitToEvent().p99();
+                String verdict = p99 <= P99_TARGET_NANOS ? "met" : p99 - 1_000_000 > P99_TARGET_NANOS ? "NOT met"
+                        : "not decided (within exitedAt's millisecond)";
+                verdicts.add(String.format("%-48s exit → event p99 %8.1f µs (true p99 ≥ %.1f µs)  target ≤ 1 ms: %s",
+                        c.name(), p99 / 1e3, Math.max(0, p99 - 1_000_000) / 1e3, verdict));
             }
         }
         out.println();
@@ -82,7 +87,8 @@ public final class PauseExitBench {
     private record Condition(String name, TaskSpec pauser) {
     }
 
-    private record Result(Latencies killToEvent, Latencies exitToEvent, long cycles, double foreignCpu) {
+    private record Result(Latencies killToEvent, Latencies exitToEvent, Latencies publishToReceipt, long cycles,
+                          double foreignCpu) {
     }
 
     private static Result run(Tasks tasks, Condition c, int bursts, int size) throws Exception {
@@ -102,14 +108,17 @@ public final class PauseExitBench {
             CpuMeter before = CpuMeter.now();
             long[] killToEvent = new long[bursts * size];
             long[] exitToEvent = new long[bursts * size];
+            long[] publishToReceipt = new long[bursts * size];
             for (int b = 0; b < bursts; b++) {
                 long[][] one = burst(tasks, c, "b" + b + "-", size);
                 System.arraycopy(one[0], 0, killToEvent, b * size, size);
                 System.arraycopy(one[1], 0, exitToEvent, b * size, size);
+                System.arraycopy(one[2], 0, publishToReceipt, b * size, size);
             }
             double foreign = before.foreignPercent(CpuMeter.now());
             return new Result(Latencies.of("kill() call → /tasks/exit received", killToEvent),
-                    Latencies.of("exit observed → /tasks/exit received", exitToEvent), cycles.get(), foreign);
+                    Latencies.of("exit observed → /tasks/exit received", exitToEvent),
+                    Latencies.of("  of which published → received", publishToReceipt), cycles.get(), foreign);
         } finally {
             stop.set(true);
             loop.join();
@@ -129,7 +138,7 @@ public final class PauseExitBench {
             victims.add(tasks.run(TaskSpec.of(tag + prefix + i, SLEEP)));
         }
         long[] killedAt = new long[size];
-        long[][] result = new long[2][size];
+        long[][] result = new long[3][size];
         try (ExitRecorder recorder = new ExitRecorder(tasks.events(), victims)) {
             for (int i = 0; i < size; i++) {
                 killedAt[i] = System.nanoTime();
@@ -139,6 +148,7 @@ public final class PauseExitBench {
             for (int i = 0; i < size; i++) {
                 result[0][i] = recorder.receivedNanos(i) - killedAt[i];
                 result[1][i] = recorder.exitToReceiptNanos(i);
+                result[2][i] = recorder.publishToReceiptNanos(i);
             }
         }
         for (Task t : victims) {

@@ -34,6 +34,9 @@ public final class PauseExitBench {
     private static final long P99_TARGET_NANOS = 1_000_000;
     private static final Duration BURST_TIMEOUT = Duration.ofSeconds(30);
 
+    /** How long the kill() calls of the bursts took, summed: the window in which the exits are measured. */
+    private static final AtomicLong KILL_LOOP_NANOS = new AtomicLong();
+
     private PauseExitBench() {
     }
 
@@ -65,6 +68,8 @@ public final class PauseExitBench {
                 out.printf("%s: %d pause/resume cycles meanwhile (others used %.1f%% CPU)%n", c.name(), r.cycles(),
                         r.foreignCpu());
                 r.killToEvent().print(out);
+                out.printf("the %d kill() calls of a burst took %.1f ms on average (the victims' teardown shares the CPUs)%n",
+                        size, KILL_LOOP_NANOS.getAndSet(0) / 1e6 / (bursts + 1));
                 r.exitToEvent().print(out);
                 r.publishToReceipt().print(out);
                 rows.add(new Latencies(c.name() + ": exit → event", r.exitToEvent().sortedNanos()));
@@ -144,6 +149,7 @@ public final class PauseExitBench {
                 killedAt[i] = System.nanoTime();
                 victims.get(i).kill(Signal.SIGKILL, false);
             }
+            KILL_LOOP_NANOS.addAndGet(System.nanoTime() - killedAt[0]);
             recorder.await(size, BURST_TIMEOUT);
             for (int i = 0; i < size; i++) {
                 result[0][i] = recorder.receivedNanos(i) - killedAt[i];

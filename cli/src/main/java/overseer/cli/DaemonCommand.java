@@ -49,7 +49,8 @@ final class DaemonCommand implements Callable<Integer> {
     Path stateDir;
 
     @Option(names = "--config", paramLabel = "FILE",
-            description = "A properties file with socket=, state-dir=, tcp=HOST:PORT, token-file=; flags win.")
+            description = "A properties file with socket=, state-dir=, tcp=HOST:PORT, token-file=, log-format=, "
+                    + "log-level=, log-max-size=, log-max-files=; flags win.")
     Path config;
 
     @Option(names = "--tcp", paramLabel = "HOST:PORT", description = "Also listen on TCP (needs --token-file); loopback if HOST is empty.")
@@ -111,12 +112,12 @@ final class DaemonCommand implements Callable<Integer> {
             description = "A connection idle this long between requests is closed (default: ${DEFAULT-VALUE}).")
     String idleTimeout;
 
-    @Option(names = "--log-format", paramLabel = "logfmt|json", defaultValue = "logfmt",
-            description = "The daemon's log on stderr, one line per event: logfmt or json (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--log-format", paramLabel = "logfmt|json",
+            description = "The daemon's log on stderr, one line per event: logfmt or json (default: logfmt).")
     String logFormat;
 
-    @Option(names = "--log-level", paramLabel = "LEVEL", defaultValue = "info",
-            description = "Least level logged: trace, debug, info, warn or error (default: ${DEFAULT-VALUE}); "
+    @Option(names = "--log-level", paramLabel = "LEVEL",
+            description = "Least level logged: trace, debug, info, warn or error (default: info); "
                     + "libraries' lines show from warn unless debug or trace.")
     String logLevel;
 
@@ -136,9 +137,6 @@ final class DaemonCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        // First: every line from here on, the monitor's and the libraries' included, reads one way.
-        overseer.server.DaemonLog.configure(overseer.server.LogFormat.parse("--log-format", logFormat),
-                overseer.server.DaemonLog.level("--log-level", logLevel));
         Properties p = new Properties();
         if (config != null) {
             try (Reader r = Files.newBufferedReader(config)) {
@@ -147,6 +145,11 @@ final class DaemonCommand implements Callable<Integer> {
                 throw OverseerException.invalidField("--config", "cannot read %s: %s", config, e.getMessage());
             }
         }
+        // First after the file: every line from here on, the monitor's and the libraries' included, reads one way.
+        String format = orDefault(logFormat, p, "log-format", "logfmt");
+        String level = orDefault(logLevel, p, "log-level", "info");
+        overseer.server.DaemonLog.configure(overseer.server.LogFormat.parse(setting("--log-format", logFormat, p, "log-format"), format),
+                overseer.server.DaemonLog.level(setting("--log-level", logLevel, p, "log-level"), level));
         Path sock = Globals.socketFlag(spec, socket)
                 .orElse(Optional.ofNullable(p.getProperty("socket")).map(Path::of).orElse(Daemon.defaultSocket()));
         Path state = stateDir != null ? stateDir
@@ -248,6 +251,16 @@ final class DaemonCommand implements Callable<Integer> {
     static int autoConnections(FileLimit nofile) {
         long soft = nofile.soft() == FileLimit.UNLIMITED ? Long.MAX_VALUE : nofile.soft();
         return (int) Math.clamp((soft - 256) / 4, 16, 4096);
+    }
+
+    /** The flag's value, else the --config file's {@code key}, else {@code fallback}. */
+    private static String orDefault(String flag, Properties p, String key, String fallback) {
+        return flag != null ? flag : p.getProperty(key, fallback);
+    }
+
+    /** How an error names where a value came from: the flag, or the key of the --config file. */
+    private String setting(String flagName, String flag, Properties p, String key) {
+        return flag == null && p.getProperty(key) != null ? key + " (in " + config + ")" : flagName;
     }
 
     /** --log-max-size and --log-max-files, or log-max-size and log-max-files in the --config file. */

@@ -185,6 +185,28 @@ class DaemonLogIT {
         assertThat(dir.resolve("st/state.db")).as("refused before anything was made").doesNotExist();
     }
 
+    /** The log's two settings from the --config file, as the other daemon settings; a flag still wins. */
+    @Test
+    void theLogSettingsComeFromTheConfigFileToo() throws Exception {
+        Path conf = dir.resolve("daemon.properties");
+        Files.writeString(conf, "log-format=json\nlog-level=debug\n");
+        Task daemon = jvm("from-config", "daemon", "--serve", "--socket", sock().toString(), "--state-dir",
+                dir.resolve("st").toString(), "--runtime", "native", "--cgroup-parent", cgroupParent, "--config", conf.toString());
+        OverseerClient c = client();
+        await().atMost(WAIT).ignoreExceptions().until(() -> c.health().get("status").asString().equals("ok"));
+        stop(daemon);
+        List<String> lines = Files.readAllLines(err("from-config"));
+        assertThat(lines).isNotEmpty().allSatisfy(l -> assertThat(l).startsWith("{").endsWith("}"));
+        assertThat(lines).anyMatch(l -> l.contains("\"level\":\"debug\""));
+
+        Files.writeString(conf, "log-level=loud\n");
+        Task bad = jvm("bad-config", "daemon", "--serve", "--socket", sock().toString(), "--state-dir",
+                dir.resolve("st").toString(), "--config", conf.toString());
+        assertThat(bad.await(WAIT).map(Exit::exitCode)).contains(2);
+        assertThat(Files.readString(err("bad-config")))
+                .contains("log-level (in " + conf + "): expected trace, debug, info, warn or error, got \"loud\"");
+    }
+
     private static Map<String, String> created(String id) {
         return Map.of("level", "info", "msg", "task created", "namespace", "default", "id", id);
     }

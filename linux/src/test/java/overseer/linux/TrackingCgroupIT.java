@@ -2,7 +2,10 @@ package overseer.linux;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import overseer.core.LogStream;
+import overseer.core.Redirect;
 import overseer.core.Resources;
+import overseer.core.Signal;
 import overseer.core.Task;
 import overseer.core.TaskSpec;
 import overseer.core.TaskStats;
@@ -14,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -47,15 +51,14 @@ class TrackingCgroupIT extends CgroupTestBase {
                 .withCgroupEveryTask(true), layout);
         try (Tasks tasks = new Tasks(every)) {
             Task t = tasks.create(CgroupFixture.NS, TaskSpec.of(CgroupFixture.uniqueId("track"),
-                    sh(FAMILY).stdout(overseer.core.Redirect.PIPE).build()));
+                    sh(FAMILY).stdout(Redirect.PIPE).build()));
             t.start();
-            long child = Long.parseLong(await().atMost(WAIT).until(() -> t.output().tail(overseer.core.LogStream.STDOUT)
+            long child = Long.parseLong(await().atMost(WAIT).until(() -> t.output().tail(LogStream.STDOUT)
                     .lines(), l -> !l.isEmpty()).getFirst().strip());
 
-            CgroupLayout tracking = layout.tracking();
             List<Path> made = taskDirs(layout, t);
             assertThat(made).as("one directory: the tracking hierarchy's").hasSize(1);
-            assertThat(made.getFirst()).isEqualTo(taskDirs(tracking, t).getFirst());
+            assertThat(made.getFirst()).isEqualTo(taskDirs(layout.tracking(), t).getFirst());
             if (!layout.usesV2()) {
                 assertThat(made.getFirst().startsWith(layout.v1().get(Controller.FREEZER))).isTrue();
             }
@@ -68,17 +71,16 @@ class TrackingCgroupIT extends CgroupTestBase {
 
             t.update(Resources.builder().memoryBytes(256L << 20).pidsLimit(64).build());
 
-            CgroupFixture full = cg;
-            Path memory = full.dir(Controller.MEMORY, t);
+            Path memory = cg.dir(Controller.MEMORY, t);
             assertThat(Files.isDirectory(memory)).isTrue();
             assertThat(CgroupFixture.read(memory.resolve(layout.version(Controller.MEMORY) == CgroupLayout.Version.V2
                     ? "memory.max" : "memory.limit_in_bytes"))).isEqualTo(Long.toString(256L << 20));
             assertThat(CgroupFs.pids(memory.resolve("cgroup.procs"))).as("every process moved in")
                     .contains(child, (long) t.pid());
-            assertThat(CgroupFs.pids(full.dir(Controller.PIDS, t).resolve("cgroup.procs"))).contains(child, (long) t.pid());
+            assertThat(CgroupFs.pids(cg.dir(Controller.PIDS, t).resolve("cgroup.procs"))).contains(child, (long) t.pid());
             assertThat(t.stats().memoryLimitBytes()).isEqualTo(256L << 20);
 
-            t.kill(overseer.core.Signal.SIGKILL, false);
+            t.kill(Signal.SIGKILL, false);
             t.await(WAIT);
             t.delete();
             await().atMost(WAIT).until(() -> !ProcessHandle.of(child).map(ProcessHandle::isAlive).orElse(false));
@@ -88,9 +90,9 @@ class TrackingCgroupIT extends CgroupTestBase {
 
     /** The task's directories that exist, in every hierarchy of {@code layout}. */
     private List<Path> taskDirs(CgroupLayout layout, Task t) {
-        java.util.stream.Stream<Path> hs = layout.v1Hierarchies().stream();
+        Stream<Path> hs = layout.v1Hierarchies().stream();
         if (layout.usesV2()) {
-            hs = java.util.stream.Stream.concat(hs, java.util.stream.Stream.of(layout.v2().orElseThrow().mount()));
+            hs = Stream.concat(hs, Stream.of(layout.v2().orElseThrow().mount()));
         }
         return hs.map(h -> h.resolve(cg.parent).resolve(t.namespace()).resolve(t.id())).filter(Files::isDirectory).toList();
     }

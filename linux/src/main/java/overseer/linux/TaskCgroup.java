@@ -31,6 +31,8 @@ final class TaskCgroup {
     private static final System.Logger LOG = System.getLogger(TaskCgroup.class.getName());
     private static final long CONFIRM_NANOS = TimeUnit.SECONDS.toNanos(2);
     private static final long EMPTY_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** Polls (200 µs apart) of a v1 freezer still FREEZING before it is thawed and frozen again: 50 ms. */
+    private static final int V1_REFREEZE_POLLS = 250;
     private static final int SIGKILL = 9;
 
     private final CgroupLayout layout;
@@ -146,9 +148,21 @@ final class TaskCgroup {
                         this::thaw);
             }
             case V1 -> {
-                set("freeze", d.resolve("freezer.state"), "FROZEN");
-                confirm("freeze", () -> "FROZEN".equals(CgroupFs.readIfExists(d.resolve("freezer.state")).orElse("")),
-                        this::thaw);
+                Path state = d.resolve("freezer.state");
+                set("freeze", state, "FROZEN");
+                int[] polls = {0};
+                confirm("freeze", () -> {
+                    if ("FROZEN".equals(CgroupFs.readIfExists(state).orElse(""))) {
+                        return true;
+                    }
+                    if (++polls[0] % V1_REFREEZE_POLLS == 0) {
+                        // As runc does (libcontainer's fs freezer): a v1 cgroup can stay FREEZING for good, a task
+                        // caught in a vfork or a migration; thawing it and freezing it again gets it unstuck.
+                        set("freeze", state, "THAWED");
+                        set("freeze", state, "FROZEN");
+                    }
+                    return false;
+                }, this::thaw);
             }
             case NONE -> throw OverseerException.unavailable("freeze: this host has no freezer");
         }

@@ -105,10 +105,6 @@ final class CgroupTree {
         }
     }
 
-    TaskCgroup create(String namespace, String id) {
-        return create(namespace, id, false);
-    }
-
     /** Whether {@code cg} is a task's tracking cgroup alone, where the full layout has more hierarchies. */
     boolean trackingOnly(TaskCgroup cg) {
         return !tracking.equals(layout) && cg.layout().equals(tracking);

@@ -146,7 +146,7 @@ class FakeCgroupTreeTest {
     void v2LimitsAreWrittenToTheV2FilesWithTheControllersEnabledOnTheWay() throws IOException {
         pureV2();
         CgroupTree tree = new CgroupTree(CgroupLayout.detect(root), "overseer-test");
-        TaskCgroup cg = tree.create("ns", "t1");
+        TaskCgroup cg = tree.create("ns", "t1", false);
         Path dir = root.resolve("overseer-test/ns/t1");
         assertThat(dir).isDirectory();
         assertThat(read(root.resolve("overseer-test/cgroup.subtree_control"))).isEqualTo("+cpu +memory +pids +io");
@@ -227,7 +227,7 @@ class FakeCgroupTreeTest {
     @Test
     void v2StatsAndOomKillsComeFromTheV2Files() throws IOException {
         pureV2();
-        TaskCgroup cg = new CgroupTree(CgroupLayout.detect(root), "overseer-test").create("ns", "t2");
+        TaskCgroup cg = new CgroupTree(CgroupLayout.detect(root), "overseer-test").create("ns", "t2", false);
         Path dir = root.resolve("overseer-test/ns/t2");
         write(dir.resolve("cpu.stat"), "usage_usec 1500\nuser_usec 1000\nsystem_usec 500\nnr_periods 10\n"
                 + "nr_throttled 3\nthrottled_usec 700\n");
@@ -253,7 +253,7 @@ class FakeCgroupTreeTest {
     @Test
     void v2OomKillsAreReportedOnceEach() throws IOException {
         pureV2();
-        TaskCgroup cg = new CgroupTree(CgroupLayout.detect(root), "overseer-test").create("ns", "oom");
+        TaskCgroup cg = new CgroupTree(CgroupLayout.detect(root), "overseer-test").create("ns", "oom", false);
         Path events = root.resolve("overseer-test/ns/oom/memory.events");
         write(events, "oom 0\noom_kill 0\n");
         java.util.concurrent.atomic.AtomicInteger reported = new java.util.concurrent.atomic.AtomicInteger();
@@ -272,7 +272,7 @@ class FakeCgroupTreeTest {
     @Test
     void v2CyclePeakIsReadThroughTheDescriptorThatResetIt() throws IOException {
         pureV2();
-        TaskCgroup cg = new CgroupTree(CgroupLayout.detect(root), "overseer-test").create("ns", "peak");
+        TaskCgroup cg = new CgroupTree(CgroupLayout.detect(root), "overseer-test").create("ns", "peak", false);
         Path peak = root.resolve("overseer-test/ns/peak/memory.peak");
         write(peak, "99999999\n");
 
@@ -285,7 +285,7 @@ class FakeCgroupTreeTest {
     @Test
     void v2FreezeWaitsForFrozenAndKillWritesCgroupKill() throws IOException {
         pureV2();
-        TaskCgroup cg = new CgroupTree(CgroupLayout.detect(root), "overseer-test").create("ns", "fz");
+        TaskCgroup cg = new CgroupTree(CgroupLayout.detect(root), "overseer-test").create("ns", "fz", false);
         Path dir = root.resolve("overseer-test/ns/fz");
         write(dir.resolve("cgroup.events"), "populated 1\nfrozen 1\n");
 
@@ -308,7 +308,7 @@ class FakeCgroupTreeTest {
     void v1LimitsUseTheV1FilesAndKeepMemswAboveTheMemoryLimit() throws IOException {
         hybrid();
         CgroupLayout l = CgroupLayout.detect(root);
-        TaskCgroup cg = new CgroupTree(l, "overseer-test").create("ns", "v1");
+        TaskCgroup cg = new CgroupTree(l, "overseer-test").create("ns", "v1", false);
         Path memory = l.v1().get(Controller.MEMORY).resolve("overseer-test/ns/v1");
         Path cpu = l.v1().get(Controller.CPU).resolve("overseer-test/ns/v1");
         Path blkio = l.v1().get(Controller.IO).resolve("overseer-test/ns/v1");
@@ -329,7 +329,7 @@ class FakeCgroupTreeTest {
         assertThat(cg.placement().gateProcs()).hasSize(5).contains(memory.resolve("cgroup.procs"),
                 root.resolve("unified/overseer-test/ns/v1/cgroup.procs"));
 
-        TaskCgroup v1Only = new CgroupTree(l.withoutV2(), "overseer-test").create("ns", "v1only");
+        TaskCgroup v1Only = new CgroupTree(l.withoutV2(), "overseer-test").create("ns", "v1only", false);
         assertThat(v1Only.placement().gateProcs()).isEmpty();
         assertThat(v1Only.placement().threadTasks()).as("cpu,cpuacct + memory + pids + blkio + freezer").hasSize(5)
                 .allSatisfy(f -> assertThat(f.getFileName().toString()).isEqualTo("tasks"));

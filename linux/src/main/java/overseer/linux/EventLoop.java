@@ -102,11 +102,6 @@ final class EventLoop implements AutoCloseable {
         LibC.epollCtl(epfd, EPOLL_CTL_MOD, fd, events | EPOLLONESHOT, token, ctlScratch.get());
     }
 
-    /** Keeps {@code fd} registered but silent: someone else waits on it for now; {@link #rearm} undoes it. */
-    void disarm(int fd, long token) throws LibC.Errno {
-        LibC.epollCtl(epfd, EPOLL_CTL_MOD, fd, EPOLLONESHOT, token, ctlScratch.get());
-    }
-
     /** Stops watching {@code fd}; call before closing it. */
     void unregister(int fd, long token) {
         handlers.remove(token);

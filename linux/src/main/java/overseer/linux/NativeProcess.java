@@ -124,6 +124,7 @@ class NativeProcess implements RuntimeProcess {
         foreground = host.terminal().filter(t -> !spec.terminal() && spec.stdin() == Redirect.INHERIT
                 && t.inForeground());
         int tty = foreground.map(ControllingTerminal::fd).orElse(NONE);
+        boolean exited;
         try (ChildStdio stdio = new ChildStdio(spec, gated)) {
             SpawnPlan plan = ProcessPlans.plan(spec, executable, user, host.setpriv(), stdio.childEnds(tty));
             try {
@@ -142,13 +143,19 @@ class NativeProcess implements RuntimeProcess {
             if (gated) {
                 openGate(placement.gateProcs(), stdio, pidfd);
             }
-            watch(stdio, pidfd);
+            exited = !watch(stdio, pidfd);
+        }
+        if (exited) {
+            collectExit(false); // reported before the start returns: the task publishes it after its start
         }
         return pid;
     }
 
-    /** The spawned child's descriptors go to their users: stdin, the terminal, the output pump, the pidfd. */
-    private void watch(ChildStdio stdio, int pidfd) {
+    /**
+     * The spawned child's descriptors go to their users: stdin, the terminal, the output pump, the pidfd.
+     * False when the child has exited already and its exit is the caller's to collect.
+     */
+    private boolean watch(ChildStdio stdio, int pidfd) {
         try {
             int in = stdio.takeStdin();
             if (in != NONE) {
@@ -166,7 +173,7 @@ class NativeProcess implements RuntimeProcess {
             throw abandon(stdio, pidfd, e);
         }
         try {
-            lifecycle.watch(pid, pidfd, this::collectExit);
+            return lifecycle.watchUnlessExited(pid, pidfd, this::collectExit);
         } catch (LibC.Errno e) {
             throw abandon(stdio, NONE, e); // the lifecycle closed the pidfd
         }

@@ -53,6 +53,8 @@ final class PidfdLifecycle {
     private volatile int pid;
     private boolean reaped;
     private boolean reporting; // the exit was peeked and is being reported; the zombie is reaped after
+    private boolean registered; // in the loop's set: not while a caller waits here, nor if it exited before
+    private Runnable exited; // what the loop runs when the pidfd becomes readable
 
     PidfdLifecycle(EventLoop loop) {
         this.loop = loop;
@@ -70,14 +72,42 @@ final class PidfdLifecycle {
      * next descriptor opened anywhere in the JVM may get.
      */
     void watch(int pid, int fd, Runnable exited) throws LibC.Errno {
-        long t = loop.newToken();
-        synchronized (this) {
-            this.pid = pid;
-            this.pidfd = fd;
-            this.token = t;
-        }
+        take(pid, fd, exited);
+        register(fd);
+    }
+
+    /**
+     * As {@link #watch}, for the child just spawned, unless it has exited already (a short program may end
+     * before its spawn returns): then nothing is registered, so the loop is not woken for an exit the
+     * starter can collect at once, and false says the caller must collect it ({@link #peek}) and report it.
+     */
+    boolean watchUnlessExited(int pid, int fd, Runnable exited) throws LibC.Errno {
+        take(pid, fd, exited);
+        boolean gone;
         try {
-            loop.register(fd, t, EVENTS, ev -> exited.run());
+            gone = LibC.waitidPidfd(fd, SIGINFO.get(), LibC.WEXITED | LibC.WNOHANG | LibC.WNOWAIT);
+        } catch (LibC.Errno e) {
+            gone = false; // the loop's peek meets the same error and reports it
+        }
+        if (!gone) {
+            register(fd);
+        }
+        return !gone;
+    }
+
+    private synchronized void take(int pid, int fd, Runnable exited) {
+        this.pid = pid;
+        this.pidfd = fd;
+        this.token = loop.newToken();
+        this.exited = exited;
+    }
+
+    private void register(int fd) throws LibC.Errno {
+        try {
+            synchronized (this) {
+                loop.register(fd, token, EVENTS, this::fired);
+                registered = true;
+            }
         } catch (LibC.Errno e) {
             synchronized (this) { // never registered, so no handler ran: the number is still ours
                 pidfd = NONE;
@@ -85,6 +115,10 @@ final class PidfdLifecycle {
             }
             throw e;
         }
+    }
+
+    private void fired(int events) {
+        exited.run();
     }
 
     int pid() {
@@ -114,7 +148,7 @@ final class PidfdLifecycle {
 
     /** After a {@link Peeked.NotYet}: the loop watches the pidfd again (it fires once per arming). */
     synchronized void rearm() {
-        if (reaped || reporting || pidfd == NONE) {
+        if (reaped || reporting || pidfd == NONE || !registered) {
             return;
         }
         try {
@@ -127,7 +161,7 @@ final class PidfdLifecycle {
 
     /**
      * The caller waits for the exit itself, for up to {@code patience}, in poll(2) on the pidfd, with the
-     * loop's registration silenced meanwhile so that the exit wakes one thread, the caller, as waitpid would.
+     * pidfd out of the loop's set meanwhile so that the exit wakes one thread, the caller, as waitpid would.
      * True when the pidfd became readable: the caller collects the exit ({@link #peek}). Else (still running,
      * interrupted, or the exit already being reported) the loop watches on and takes the exit when it comes.
      */
@@ -147,25 +181,42 @@ final class PidfdLifecycle {
             ready = false;
         }
         if (!ready) {
-            rearm();
+            giveBack();
         }
         return ready;
     }
 
     /**
-     * The pidfd's number, with the loop's registration silenced. {@code NONE} when the exit is already being
-     * reported or gone. The number is only polled, never acted on: should another thread collect the exit
-     * and close the pidfd meanwhile, the caller's {@link #peek} says so under this lock.
+     * The pidfd's number, out of the loop's set. Disarming it would not do: epoll reports a hang-up whatever
+     * it was asked to watch, and the reap makes a pidfd hang up, which would wake the loop for an exit the
+     * caller collected. {@code NONE} when the exit is already being reported or gone. Several callers may
+     * borrow it at once; whichever peeks first collects. The number is only
+     * polled, never acted on: should another thread collect the exit and close the pidfd meanwhile, the
+     * caller's {@link #peek} says so under this lock.
      */
     private synchronized int borrow() {
         if (reaped || reporting || pidfd == NONE) {
             return NONE;
         }
+        if (registered) {
+            loop.unregister(pidfd, token);
+            registered = false;
+        }
+        return pidfd;
+    }
+
+    /** The caller stopped waiting before the exit: the loop watches the pidfd again. */
+    private synchronized void giveBack() {
+        if (reaped || reporting || pidfd == NONE || registered) {
+            return;
+        }
         try {
-            loop.disarm(pidfd, token);
-            return pidfd;
+            loop.register(pidfd, token, EVENTS, this::fired);
+            registered = true;
         } catch (LibC.Errno e) {
-            return NONE; // still armed: the loop keeps the exit
+            System.getLogger(PidfdLifecycle.class.getName()).log(System.Logger.Level.ERROR,
+                    "cannot watch pid " + pid + " again; only a caller that awaits it will collect its exit: "
+                            + e.getMessage());
         }
     }
 
@@ -231,7 +282,10 @@ final class PidfdLifecycle {
     private void forget() {
         reaped = true;
         if (pidfd != NONE) {
-            loop.unregister(pidfd, token);
+            if (registered) {
+                loop.unregister(pidfd, token);
+                registered = false;
+            }
             LibC.close(pidfd);
             pidfd = NONE;
         }

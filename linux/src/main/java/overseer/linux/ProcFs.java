@@ -1,6 +1,9 @@
 package overseer.linux;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,6 +16,9 @@ final class ProcFs {
     private static final Path PROC = Path.of("/proc");
     private static final long CLOCK_TICKS = LibC.sysconf(LibC.SC_CLK_TCK);
     private static final long PAGE_SIZE = LibC.sysconf(LibC.SC_PAGESIZE);
+    private static final int START_TIME_FIELD = 22;
+    /** A stat line is a few hundred bytes: the comm is at most 64, the 50 numbers at most 20 digits each. */
+    private static final ThreadLocal<MemorySegment> STAT_LINE = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(2048));
 
     /** The fields of /proc/PID/stat that Overseer uses. */
     record Stat(long pid, String comm, char state, long ppid, long pgrp) {
@@ -78,8 +84,53 @@ final class ProcFs {
      * what names an exit in the exits directory. Empty when there is no such process.
      */
     static java.util.OptionalLong startTimeEvenIfZombie(long pid) {
-        return statFields(pid).map(f -> java.util.OptionalLong.of(Long.parseLong(f.rest[19])))
-                .orElse(java.util.OptionalLong.empty());
+        // Read as bytes into a buffer of the thread's, without a string or a split: it is on every spawn's path.
+        MemorySegment line = STAT_LINE.get();
+        long n;
+        try {
+            int fd = LibC.open("/proc/" + pid + "/stat", LibC.O_RDONLY);
+            try {
+                n = LibC.read(fd, line, line.byteSize());
+            } finally {
+                LibC.close(fd);
+            }
+        } catch (LibC.Errno e) {
+            return java.util.OptionalLong.empty(); // no such process
+        }
+        return startTimeField(line, n);
+    }
+
+    /**
+     * Field 22 of a /proc/PID/stat line of {@code length} bytes: counted from the comm's closing parenthesis,
+     * the last one on the line, since the comm may itself hold spaces and parentheses.
+     */
+    static java.util.OptionalLong startTimeField(MemorySegment line, long length) {
+        long at = length - 1;
+        while (at >= 0 && line.get(ValueLayout.JAVA_BYTE, at) != ')') {
+            at--;
+        }
+        if (at < 0) {
+            return java.util.OptionalLong.empty();
+        }
+        int field = 2; // the parenthesis ends field 2, the comm
+        long value = 0;
+        boolean digits = false;
+        for (long i = at + 1; i < length; i++) {
+            byte b = line.get(ValueLayout.JAVA_BYTE, i);
+            if (b == ' ') {
+                if (field == START_TIME_FIELD) {
+                    break;
+                }
+                field++;
+            } else if (field == START_TIME_FIELD) {
+                if (b < '0' || b > '9') {
+                    return java.util.OptionalLong.empty();
+                }
+                value = value * 10 + (b - '0');
+                digits = true;
+            }
+        }
+        return digits ? java.util.OptionalLong.of(value) : java.util.OptionalLong.empty();
     }
 
     /** /proc/PID/stat cut after comm, which is in parentheses and may itself hold spaces and parentheses. */

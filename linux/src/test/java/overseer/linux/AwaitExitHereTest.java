@@ -66,6 +66,52 @@ class AwaitExitHereTest {
     }
 
     @Test
+    void anExitTheWaiterCollectedDoesNotWakeTheEventLoop() throws Exception {
+        int loopTid = loopThreadId();
+        long before = voluntarySwitches(loopTid);
+
+        TaskSpec spec = TaskSpec.of("quiet", ProcessSpec.builder("/bin/sh", "-c", "read x; exit 4")
+                .stdin(overseer.core.Redirect.PIPE).build());
+        RuntimeTask task = runtime.create("ns", spec, new ProcessOutput(spec.process()));
+        CompletableFuture<Exit> exit = new CompletableFuture<>();
+        task.start(exit::complete);
+        CompletableFuture<Integer> waiterTid = new CompletableFuture<>();
+        Thread waiter = Thread.ofPlatform().name("test-waiter").start(() -> {
+            waiterTid.complete(LibC.gettid());
+            task.awaitExitHere(Duration.ofSeconds(10));
+        });
+        Path syscall = Path.of("/proc/self/task/" + waiterTid.get() + "/syscall");
+        await().until(() -> POLL_SYSCALLS.contains(Files.readString(syscall).split(" ")[0]));
+        task.closeStdin();
+        waiter.join();
+        task.release();
+
+        assertThat(exit).isCompletedWithValueMatching(e -> e.exitCode() == 4);
+        // epoll reports a hang-up whatever it is asked to watch, and the reap hangs the pidfd up: a pidfd
+        // merely disarmed while the waiter polled it woke the loop once the waiter had reaped the child.
+        assertThat(voluntarySwitches(loopTid)).as("the loop slept through it").isEqualTo(before);
+    }
+
+    /** The kernel id of this runtime's loop thread, from the exit it reports. */
+    private int loopThreadId() throws Exception {
+        TaskSpec spec = TaskSpec.of("probe", ProcessSpec.of("/bin/sleep", "1000"));
+        RuntimeTask task = runtime.create("ns", spec, new ProcessOutput(spec.process()));
+        CompletableFuture<Integer> tid = new CompletableFuture<>();
+        task.start(e -> tid.complete(LibC.gettid()));
+        task.signal(Signal.SIGKILL, false);
+        int loopTid = tid.get();
+        await().until(() -> runtime.watched() == 0);
+        task.release();
+        return loopTid;
+    }
+
+    private static long voluntarySwitches(int tid) throws java.io.IOException {
+        return Files.readAllLines(Path.of("/proc/self/task/" + tid + "/status")).stream()
+                .filter(l -> l.startsWith("voluntary_ctxt_switches:"))
+                .mapToLong(l -> Long.parseLong(l.substring(l.indexOf(':') + 1).strip())).findFirst().orElseThrow();
+    }
+
+    @Test
     void aProcessThatOutlivesThePatienceIsLeftToTheEventLoop() throws Exception {
         TaskSpec spec = TaskSpec.of("long", ProcessSpec.of("/bin/sleep", "1000"));
         RuntimeTask task = runtime.create("ns", spec, new ProcessOutput(spec.process()));

@@ -4,9 +4,11 @@ import overseer.core.OverseerException;
 import overseer.core.ProcessSpec;
 import overseer.core.Redirect;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.function.UnaryOperator;
 
 /**
@@ -147,13 +149,16 @@ public final class Executables {
 
     /** Why {@code p} cannot be executed, or null if it can. */
     private static String problem(Path p) {
-        if (!Files.exists(p)) {
-            return NO_SUCH_FILE;
+        BasicFileAttributes file; // one stat, and one access(X_OK) below: this is on every create's path
+        try {
+            file = Files.readAttributes(p, BasicFileAttributes.class);
+        } catch (IOException e) {
+            return NO_SUCH_FILE; // as Files.exists says of a file that is missing or cannot be looked up
         }
-        if (Files.isDirectory(p)) {
+        if (file.isDirectory()) {
             return "is a directory";
         }
-        if (!Files.isRegularFile(p) || !Files.isExecutable(p)) {
+        if (!file.isRegularFile() || !Files.isExecutable(p)) {
             return "permission denied, not an executable file";
         }
         return null;

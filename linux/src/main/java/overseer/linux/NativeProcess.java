@@ -45,7 +45,8 @@ class NativeProcess implements RuntimeProcess {
     private final PidfdLifecycle lifecycle;
     private final OutputPump pump;
     protected volatile int pid;
-    private long adoptedStartTime;
+    /** Read while the child cannot have been reaped (at its spawn), or given at its adoption; 0 if unknown. */
+    private volatile long startTime;
     // Found again after a restart: not our child (as a rule), so its group id is not pinned by an unreaped
     // leader and its status comes from the monitor's exits directory. Signals go to it alone, through its pidfd.
     private volatile boolean adopted;
@@ -97,7 +98,7 @@ class NativeProcess implements RuntimeProcess {
         this.onExit = exitListener;
         this.pid = pid;
         this.adopted = true;
-        this.adoptedStartTime = startTime;
+        this.startTime = startTime;
         try {
             lifecycle.watch(pid, fd, this::collectExit); // which closes and forgets fd if it fails
         } catch (LibC.Errno e) {
@@ -140,6 +141,8 @@ class NativeProcess implements RuntimeProcess {
             } catch (LibC.Errno e) {
                 throw abandon(stdio, NONE, e);
             }
+            // Our child, unreaped: nobody else can reap it, and the loop does not watch it yet.
+            startTime = ProcFs.startTimeEvenIfZombie(pid).orElse(0);
             if (gated) {
                 openGate(placement.gateProcs(), stdio, pidfd);
             }
@@ -251,7 +254,7 @@ class NativeProcess implements RuntimeProcess {
             }
             case PidfdLifecycle.Peeked.NotOurs n -> {
                 if (adopted) { // its exit is read from the exits directory, off the loop thread
-                    adoptedExit.take(pid, adoptedStartTime, this::withOomKill, e -> {
+                    adoptedExit.take(pid, startTime, this::withOomKill, e -> {
                         beforeExitReported();
                         onExit.accept(e);
                     });
@@ -351,6 +354,11 @@ class NativeProcess implements RuntimeProcess {
             case SENT, EXITING -> {
             }
         }
+    }
+
+    @Override
+    public long startTime() {
+        return startTime;
     }
 
     /** Whether the process was found again after a restart rather than spawned by this runtime. */

@@ -144,8 +144,6 @@ final class NativeTask extends NativeProcess implements RuntimeTask {
             removeCgroup();
             throw e;
         }
-        // Read at once, while the child is most likely unreaped (a zombie keeps its stat): 0 if it is gone.
-        startTime = ProcFs.startTimeEvenIfZombie(started).orElse(0);
         return started;
     }
 
@@ -164,7 +162,6 @@ final class NativeTask extends NativeProcess implements RuntimeTask {
         if (!super.adopt(pid, startTime, exitListener)) {
             return false;
         }
-        this.startTime = startTime;
         cg.ifPresent(c -> {
             oom = new OomWatch(loop, c, () -> oomListener.run());
             oom.start();
@@ -272,14 +269,6 @@ final class NativeTask extends NativeProcess implements RuntimeTask {
             return;
         }
         signal(Signal.SIGCONT, true);
-    }
-
-    /** The init's start time, read once at its start or adoption; never taken lock-step with its exit. */
-    private volatile long startTime;
-
-    @Override
-    public long startTime() {
-        return startTime;
     }
 
     // --- pids and stats -------------------------------------------------------------------------------

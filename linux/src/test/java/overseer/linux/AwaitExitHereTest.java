@@ -112,6 +112,20 @@ class AwaitExitHereTest {
     }
 
     @Test
+    void aProgramThatEndsBeforeItsStartReturnsStillHasItsStartTime() throws Exception {
+        // /bin/true often ends before its spawn returns; its start time must be read before anyone reaps it.
+        for (int i = 0; i < 50; i++) {
+            TaskSpec spec = TaskSpec.of("brief-" + i, ProcessSpec.of("/bin/true"));
+            RuntimeTask task = runtime.create("ns", spec, new ProcessOutput(spec.process()));
+            CompletableFuture<Exit> exit = new CompletableFuture<>();
+            long pid = task.start(exit::complete);
+            exit.get();
+            assertThat(task.startTime()).as("start time of pid %d", pid).isPositive();
+            task.release();
+        }
+    }
+
+    @Test
     void aProcessThatOutlivesThePatienceIsLeftToTheEventLoop() throws Exception {
         TaskSpec spec = TaskSpec.of("long", ProcessSpec.of("/bin/sleep", "1000"));
         RuntimeTask task = runtime.create("ns", spec, new ProcessOutput(spec.process()));

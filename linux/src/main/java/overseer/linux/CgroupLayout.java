@@ -169,10 +169,17 @@ public record CgroupLayout(Path root, Map<Controller, Path> v1, Optional<V2> v2,
      */
     public String placement() {
         if (usesV2()) {
-            return (v1Hierarchies().isEmpty() ? "v2" : "v1 and v2")
-                    + ": a gate (/bin/sh waits until Overseer wrote its pid to each cgroup.procs, then execs)";
+            return (v1Hierarchies().isEmpty() ? "v2" : "v1 and v2") + ": a gate (" + gateName()
+                    + " waits until Overseer wrote its pid to each cgroup.procs, then execs)";
         }
         return v1Hierarchies().isEmpty() ? "none" : "v1: spawned from a thread moved into the task's cgroups first";
+    }
+
+    private static String gateName() {
+        return switch (Gate.best()) {
+            case Gate.Program p -> "overseer-gate";
+            case Gate.Shell sh -> "/bin/sh";
+        };
     }
 
     /** What `overseer info` prints, as an ordered map (also its JSON shape). */

@@ -37,6 +37,13 @@ final class LibC {
     static final int O_NONBLOCK = 0x800;
     static final int O_CLOEXEC = 0x80000;
     static final int F_DUPFD_CLOEXEC = 1030;
+    static final int F_ADD_SEALS = 1033;
+    /** No more seals, no shrinking, no growing, no writing: the memfd's contents are fixed for good. */
+    static final int F_SEALS_ALL = 1 | 2 | 4 | 8;
+    static final int MFD_CLOEXEC = 1;
+    static final int MFD_ALLOW_SEALING = 2;
+    /** Executable even where vm.memfd_noexec seals new memfds against it (Linux 6.3+; older kernels: EINVAL). */
+    static final int MFD_EXEC = 0x10;
     static final int F_GETFL = 3;
     static final int F_SETFL = 4;
 
@@ -196,6 +203,7 @@ final class LibC {
             Linker.Option.firstVariadicArg(2));
     private static final MethodHandle IOCTL_PTR = errno("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
             Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle MEMFD_CREATE = errno("memfd_create", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle FALLOCATE = errno("fallocate",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle OPENPTY = errno("openpty",
@@ -478,6 +486,19 @@ final class LibC {
     /** fallocate(2) with {@code mode}, e.g. {@link #FALLOC_FL_COLLAPSE_RANGE}. */
     static void fallocate(int fd, int mode, long offset, long len) throws Errno {
         retried("fallocate", c -> (int) FALLOCATE.invokeExact(c, fd, mode, offset, len));
+    }
+
+    /** memfd_create(2): an anonymous file in memory, named {@code name} in /proc/PID/fd. */
+    static int memfdCreate(String name, int flags) throws Errno {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment n = a.allocateFrom(name);
+            return (int) checked("memfd_create", c -> (int) MEMFD_CREATE.invokeExact(c, n, flags));
+        }
+    }
+
+    /** fcntl(F_ADD_SEALS) on a memfd made with MFD_ALLOW_SEALING. */
+    static void addSeals(int fd, int seals) throws Errno {
+        checked("fcntl(F_ADD_SEALS)", c -> (int) FCNTL.invokeExact(c, fd, F_ADD_SEALS, seals));
     }
 
     /** A second descriptor for the same open file, close-on-exec. */

@@ -127,7 +127,7 @@ class NativeProcess implements RuntimeProcess {
         int tty = foreground.map(ControllingTerminal::fd).orElse(NONE);
         boolean exited;
         try (ChildStdio stdio = new ChildStdio(spec, gated)) {
-            SpawnPlan plan = ProcessPlans.plan(spec, executable, user, host.setpriv(), stdio.childEnds(tty));
+            SpawnPlan plan = ProcessPlans.plan(spec, executable, user, host.setpriv(), host.gate(), stdio.childEnds(tty));
             try {
                 pid = host.spawner().spawn(placement.threadTasks(), () -> PosixSpawn.spawn(plan));
             } finally {

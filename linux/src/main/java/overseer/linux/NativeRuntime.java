@@ -120,7 +120,9 @@ public final class NativeRuntime implements TaskRuntime {
         this.layout = layout;
         this.tree = layout.usable() ? Optional.of(new CgroupTree(layout, options.cgroupParent())) : Optional.empty();
         this.spawner = new Spawner(tree.map(CgroupTree::parking).orElse(List.of()));
-        this.host = new Host(loop, spawner, SETPRIV.stream().sorted().filter(Files::isExecutable).findFirst(),
+        // The gate is tried (one spawn, once per JVM) only where processes are gated: a host with a v2 tree.
+        Gate gate = tree.isPresent() && layout.v2().isPresent() ? Gate.best() : new Gate.Shell();
+        this.host = new Host(loop, spawner, SETPRIV.stream().sorted().filter(Files::isExecutable).findFirst(), gate,
                 options.exitDir(), options.terminal());
         this.recovery = new Recovery(host, tree, options.cgroupEveryTask());
     }

@@ -16,8 +16,9 @@ import java.util.Optional;
  * made for it; pure, so every rule here is unit tested without spawning.
  *
  * <p>No instruction of the program of a task with a v2 cgroup runs outside it: such a process is spawned
- * {@link #gated}: {@code /bin/sh} runs instead of the program, blocked reading descriptor 3 until Overseer
- * has written its pid to each of the task's cgroup.procs, and only then execs the program (the same pid).
+ * gated: a {@link Gate} (overseer-gate, or {@code /bin/sh}) runs instead of the program, blocked reading
+ * descriptor 3 until Overseer has written its pid to each of the task's cgroup.procs, and only then execs the
+ * program (the same pid).
  * A process run as another user goes through setpriv(1). Behind the gate or setpriv, args[0] becomes the
  * resolved path of the program.
  */
@@ -30,7 +31,7 @@ final class ProcessPlans {
     static final String GATE_SCRIPT = "read -r gate <&3 || exit 125; unset PWD; exec 3<&- \"$@\"";
     /** {@link #GATE_SCRIPT} for a spec that sets PWD itself: its value, the first argument, is put back. */
     static final String GATE_SCRIPT_PWD = "read -r gate <&3 || exit 125; PWD=$1; shift; export PWD; exec 3<&- \"$@\"";
-    /** The descriptor the gated shell reads its go-ahead from. */
+    /** The descriptor the gate reads its go-ahead from. */
     static final int GATE_FD = 3;
     static final String DEV_NULL = "/dev/null";
 
@@ -58,30 +59,25 @@ final class ProcessPlans {
 
     /**
      * The plan for {@code spec}, whose program resolved to {@code executable}; {@code setpriv} is needed
-     * only when {@code user} is set.
+     * only when {@code user} is set, {@code gate} only when {@code ends} has a gate.
      */
     static SpawnPlan plan(ProcessSpec spec, Path executable, Optional<Credentials> user, Optional<Path> setpriv,
-                          ChildEnds ends) {
-        String program = ends.gated() ? SH : user.isPresent() ? setpriv(setpriv).toString() : executable.toString();
-        return new SpawnPlan(program, argv(spec, executable, user, setpriv, ends.gated()),
+                          Gate gate, ChildEnds ends) {
+        Optional<Gate> gated = ends.gated() ? Optional.of(gate) : Optional.empty();
+        String program = gated.isPresent() ? gate.path() : user.isPresent() ? setpriv(setpriv).toString() : executable.toString();
+        return new SpawnPlan(program, argv(spec, executable, user, setpriv, gated),
                 SpawnPlan.environment(spec.env()), actions(spec, ends),
                 ends.terminal().isPresent() ? SpawnPlan.Group.NEW_SESSION : SpawnPlan.Group.NEW_GROUP);
     }
 
     /** The command line posix_spawn runs: the spec's, behind setpriv and the gate when they are needed. */
     static List<String> argv(ProcessSpec spec, Path executable, Optional<Credentials> user, Optional<Path> setpriv,
-                             boolean gated) {
-        if (!gated && user.isEmpty()) {
+                             Optional<Gate> gate) {
+        if (gate.isEmpty() && user.isEmpty()) {
             return spec.args();
         }
         List<String> a = new ArrayList<>();
-        if (gated) {
-            String pwd = spec.env().get("PWD");
-            a.addAll(List.of(SH, "-c", pwd == null ? GATE_SCRIPT : GATE_SCRIPT_PWD, "overseer-gate"));
-            if (pwd != null) {
-                a.add(pwd);
-            }
-        }
+        gate.ifPresent(g -> a.addAll(g.argv(spec.env())));
         if (user.isPresent()) {
             a.add(setpriv(setpriv).toString());
             a.addAll(user.get().setprivArgs());

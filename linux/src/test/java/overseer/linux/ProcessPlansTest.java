@@ -26,9 +26,10 @@ class ProcessPlansTest {
     private static final int NONE = ChildEnds.NONE;
     private static final Credentials NOBODY = new Credentials(65534, 65534, List.of());
     private static final Optional<Path> SETPRIV = Optional.of(Path.of("/usr/bin/setpriv"));
+    private static final Gate SHELL = new Gate.Shell();
 
     private static SpawnPlan plan(ProcessSpec spec, ChildEnds ends) {
-        return ProcessPlans.plan(spec, TRUE, Optional.empty(), Optional.empty(), ends);
+        return ProcessPlans.plan(spec, TRUE, Optional.empty(), Optional.empty(), SHELL, ends);
     }
 
     @Test
@@ -130,6 +131,20 @@ class ProcessPlansTest {
     }
 
     @Test
+    void behindTheNativeGateTheCommandLineIsTheGateThenTheResolvedProgram() {
+        Gate.Program gate = new Gate.Program("/proc/1/fd/9");
+        ProcessSpec spec = ProcessSpec.builder("true", "a b").env("PWD", "/srv").build();
+
+        SpawnPlan p = ProcessPlans.plan(spec, TRUE, Optional.empty(), Optional.empty(), gate,
+                new ChildEnds(NONE, NONE, NONE, 11, Optional.empty(), NONE));
+
+        assertThat(p.program()).isEqualTo("/proc/1/fd/9");
+        assertThat(p.argv()).containsExactly("overseer-gate", "/usr/bin/true", "a b"); // PWD is left as the spec set it
+        assertThat(p.env()).containsExactly("PWD=/srv");
+        assertThat(p.actions()).endsWith(new Dup2(11, 3), new CloseFrom(4));
+    }
+
+    @Test
     void aGatedProcessWhoseSpecSetsPwdGetsItBack() {
         ProcessSpec spec = ProcessSpec.builder("true").env("PWD", "/srv").build();
 
@@ -141,7 +156,7 @@ class ProcessPlansTest {
 
     @Test
     void anotherUserGoesThroughSetpriv() {
-        SpawnPlan p = ProcessPlans.plan(ProcessSpec.of("true", "x"), TRUE, Optional.of(NOBODY), SETPRIV, ChildEnds.NOTHING);
+        SpawnPlan p = ProcessPlans.plan(ProcessSpec.of("true", "x"), TRUE, Optional.of(NOBODY), SETPRIV, SHELL, ChildEnds.NOTHING);
 
         assertThat(p.program()).isEqualTo("/usr/bin/setpriv");
         assertThat(p.argv()).containsExactly("/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
@@ -150,7 +165,7 @@ class ProcessPlansTest {
 
     @Test
     void gatedAndAnotherUserIsTheGateThenSetprivThenTheProgram() {
-        SpawnPlan p = ProcessPlans.plan(ProcessSpec.of("true"), TRUE, Optional.of(NOBODY), SETPRIV,
+        SpawnPlan p = ProcessPlans.plan(ProcessSpec.of("true"), TRUE, Optional.of(NOBODY), SETPRIV, SHELL,
                 new ChildEnds(NONE, NONE, NONE, 4, Optional.empty(), NONE));
 
         assertThat(p.program()).isEqualTo("/bin/sh");
@@ -159,7 +174,7 @@ class ProcessPlansTest {
 
     @Test
     void anotherUserWithoutSetprivIsRefusedNamingTheField() {
-        assertThatThrownBy(() -> ProcessPlans.plan(ProcessSpec.of("true"), TRUE, Optional.of(NOBODY), Optional.empty(),
+        assertThatThrownBy(() -> ProcessPlans.plan(ProcessSpec.of("true"), TRUE, Optional.of(NOBODY), Optional.empty(), SHELL,
                 ChildEnds.NOTHING))
                 .isInstanceOf(OverseerException.class).hasMessageStartingWith("user: ").hasMessageContaining("setpriv");
     }

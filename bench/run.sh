@@ -5,7 +5,7 @@
 #   bench/run.sh pause-exits [--bursts=20]    exit latency in bursts of 100 while another task is paused in a loop
 #   bench/run.sh plot                          bench/target/spawn.csv → docs/spawn-rates.png
 #   bench/run.sh all                           spawn, then plot, then scale
-#   bench/run.sh probe switches|closefrom|phases|placement [N]  the diagnostics behind the findings in docs/benchmarks.md
+#   bench/run.sh probe switches|closefrom|phases|placement|gate [N]  the diagnostics behind the findings in docs/benchmarks.md
 #   bench/run.sh api [TASKS] [SECONDS]         the daemon's API: GET rate, create+start latency, heap per 1,000 tasks
 #   bench/run.sh services [TASKS] [CRASHES]    plain task vs durable service vs isolated task; crash -> running again
 #   bench/run.sh logflood [MiB] [ROUNDS]       overseer run --log-file beside cat, for a flood of output
@@ -41,7 +41,8 @@ probe() {
     closefrom) shift; "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$CP" overseer.bench.CloseFromProbe "$@" ;;
     phases) shift; "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$CP" overseer.bench.SpawnPhases "$@" ;;
     placement) shift; "$JAVA" -cp "$CP" overseer.bench.PlacementFloor "$@" ;;
-    *) echo "usage: bench/run.sh probe switches|closefrom|phases|placement [N]" >&2; exit 64 ;;
+    gate) shift; "$JAVA" -cp "$CP" overseer.bench.GateFloor "$@" ;;
+    *) echo "usage: bench/run.sh probe switches|closefrom|phases|placement|gate [N]" >&2; exit 64 ;;
   esac
 }
 

@@ -21,7 +21,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * client's few objects), its native runtime configured as {@code overseer daemon} configures it (a cgroup
  * for every task); every task is stopped and deleted at the end.
  *
- * <pre>bench/run.sh api [TASKS] [SECONDS]</pre>
+ * <pre>bench/run.sh api [TASKS] [SECONDS] [WARM-UP]</pre>
+ * WARM-UP (1000) create/start/kill/await/delete cycles run first, untimed: the figures are a warm daemon's.
  */
 public final class ApiBench {
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -29,6 +30,7 @@ public final class ApiBench {
     public static void main(String[] args) throws Exception {
         int tasks = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        int warmup = args.length > 2 ? Integer.parseInt(args[2]) : 1000;
         Path dir = Files.createTempDirectory("ovb");
         System.out.printf("ApiBench: %d idle tasks, %d s of GETs, %s%n", tasks, seconds, Machine.now().describe());
 
@@ -39,6 +41,7 @@ public final class ApiBench {
         try (Daemon d = new Daemon(new NativeRuntime(daemonLike), dir.resolve("n.sock"), dir.resolve("n"), true)) {
             OverseerClient client = new OverseerClient(d.socket());
             client.health();
+            warmUp(client, warmup);
             long heapEmpty = usedHeapAfterGc();
             createAndStart(client, "t", tasks).print("native create+start (HTTP round trips)");
             long heapFull = usedHeapAfterGc();
@@ -56,6 +59,22 @@ public final class ApiBench {
             }
         } else {
             System.out.println("isolated create+start: skipped (needs root and conmon)");
+        }
+    }
+
+    /**
+     * The daemon's create, start, kill, await and delete, {@code n} times, not timed: what is measured afterwards is
+     * a daemon whose request paths the JIT has compiled, as on a host where it has been running (without this the
+     * first thousand creates run largely interpreted, with C2 compiling on the same two CPUs).
+     */
+    private static void warmUp(OverseerClient c, int n) {
+        for (int i = 0; i < n; i++) {
+            String id = "warm" + i;
+            c.createTask("default", spec(id, "/bin/sleep", "100000"));
+            c.start("default", id);
+            c.kill("default", id, "SIGKILL", false);
+            c.await("default", id, java.time.Duration.ofSeconds(10));
+            c.delete("default", id);
         }
     }
 

@@ -18,7 +18,11 @@ import java.util.Optional;
  * peers each time; the medians of the rounds are reported, with the share of CPU that other work on the
  * machine took while each was measured.
  *
- * <p>Options: {@code --spawns=2000 --warmup=300 --rounds=5 --callers=8 --csv=bench/target/spawn.csv}, and
+ * <p>The warm-up is long enough for C2 to compile the hot paths of every peer (with 300, JFR and perf showed the
+ * compiler threads taking a fifth of both CPUs during the measured rounds, and the peer with the most code paid
+ * for it): what is measured is the cost per spawn of a JVM that has been running, as a supervisor has.
+ *
+ * <p>Options: {@code --spawns=2000 --warmup=3000 --rounds=5 --callers=8 --csv=bench/target/spawn.csv}, and
  * {@code --peers=Overseer,FFM} to measure only the peers whose names start with one of those words (a
  * profiling run: the full comparison is every peer).
  */
@@ -36,7 +40,7 @@ public final class SpawnBench {
     public static void main(String[] argv) throws Exception {
         Args args = Args.parse(argv);
         int spawns = args.intOption("spawns", 2000);
-        int warmup = args.intOption("warmup", 300);
+        int warmup = args.intOption("warmup", 3000);
         int rounds = args.intOption("rounds", 5);
         int callers = args.intOption("callers", 8);
         Path csv = Path.of(args.option("csv", "bench/target/spawn.csv"));

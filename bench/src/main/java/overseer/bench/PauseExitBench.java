@@ -24,11 +24,18 @@ import java.util.concurrent.atomic.AtomicLong;
  * else going on; another task (no cgroup) paused with SIGSTOP and resumed, over and over; another task
  * with a cgroup frozen and thawed through the freezer, over and over (where there is one).
  *
- * <p>Usage: {@code PauseExitBench [--bursts=20] [--size=100] [--png=bench/target/pause-exits.png]}; the
+ * <p>Usage: {@code PauseExitBench [--bursts=20] [--size=100] [--burst=kill|eof] [--victim-nice=0]
+ * [--png=bench/target/pause-exits.png]}; the
  * first burst of each condition is a warm-up and not counted.
  */
 public final class PauseExitBench {
-    private static final ProcessSpec SLEEP = ProcessSpec.of("/bin/sleep", "1000");
+    /**
+     * {@code --burst=eof}: the victims are cats reading one FIFO, and a burst is the close of its only writer,
+     * one system call, so that no killing thread shares the CPUs with the exits being measured.
+     */
+    private static boolean eof;
+    /** The victims, at the niceness {@code --victim-nice} gives them (0: as everything else runs). */
+    private static ProcessSpec victim = ProcessSpec.of("/bin/sleep", "1000");
     /** A shell with two children in its group: a pause has three processes to stop and confirm. */
     private static final ProcessSpec FAMILY = ProcessSpec.of("/bin/sh", "-c", "/bin/sleep 1000 & /bin/sleep 1000 & wait");
     private static final long P99_TARGET_NANOS = 1_000_000;
@@ -44,10 +51,16 @@ public final class PauseExitBench {
         Args args = Args.parse(argv);
         int bursts = args.intOption("bursts", 20);
         int size = args.intOption("size", 100);
+        int nice = Integer.parseInt(args.option("victim-nice", "0"));
+        eof = args.option("burst", "kill").equals("eof");
+        if (nice != 0) {
+            // exec'd by nice(1): the same sleep, whose teardown then yields the CPUs to the JVM's threads.
+            victim = ProcessSpec.of("/usr/bin/nice", "-n", Integer.toString(nice), "/bin/sleep", "1000");
+        }
         Path png = Path.of(args.option("png", "bench/target/pause-exits.png"));
         PrintStream out = System.out;
         Machine machine = Machine.now();
-        out.printf("PauseExitBench: %d bursts of %d exits (+1 warm-up) per condition%n", bursts, size);
+        out.printf("PauseExitBench: %d bursts of %d exits (+1 warm-up) per condition, victims at nice %d%n", bursts, size, nice);
         out.println("machine: " + machine.describe());
 
         List<Latencies> rows = new ArrayList<>();
@@ -68,7 +81,8 @@ public final class PauseExitBench {
                 out.printf("%s: %d pause/resume cycles meanwhile (others used %.1f%% CPU)%n", c.name(), r.cycles(),
                         r.foreignCpu());
                 r.killToEvent().print(out);
-                out.printf("the %d kill() calls of a burst took %.1f ms on average (the victims' teardown shares the CPUs)%n",
+                out.printf(eof ? "the close() that ends %d cats took %.1f ms on average (the victims' teardown shares the CPUs)%n"
+                        : "the %d kill() calls of a burst took %.1f ms on average (the victims' teardown shares the CPUs)%n",
                         size, KILL_LOOP_NANOS.getAndSet(0) / 1e6 / (bursts + 1));
                 r.exitToEvent().print(out);
                 r.publishToReceipt().print(out);
@@ -136,18 +150,29 @@ public final class PauseExitBench {
     }
 
     /** Starts {@code size} sleeps, SIGKILLs them all at once, and returns kill → event and exit → event per task. */
-    private static long[][] burst(Tasks tasks, Condition c, String prefix, int size) throws InterruptedException {
+    private static long[][] burst(Tasks tasks, Condition c, String prefix, int size) throws Exception {
         List<Task> victims = new ArrayList<>(size);
         String tag = c.pauser() == null ? "quiet-" : c.pauser().id() + "-";
+        Path fifo = eof ? fifo() : null;
+        // Held open for writing (O_RDWR does not wait for a reader) while the cats open it: they see EOF at its close.
+        java.io.RandomAccessFile writer = eof ? new java.io.RandomAccessFile(fifo.toFile(), "rw") : null;
         for (int i = 0; i < size; i++) {
-            victims.add(tasks.run(TaskSpec.of(tag + prefix + i, SLEEP)));
+            ProcessSpec spec = eof ? ProcessSpec.builder(victim.args().getFirst().equals("/usr/bin/nice")
+                    ? List.of("/usr/bin/nice", "-n", victim.args().get(2), "/bin/cat") : List.of("/bin/cat"))
+                    .stdin(overseer.core.Redirect.file(fifo)).build() : victim;
+            victims.add(tasks.run(TaskSpec.of(tag + prefix + i, spec)));
         }
         long[] killedAt = new long[size];
         long[][] result = new long[3][size];
         try (ExitRecorder recorder = new ExitRecorder(tasks.events(), victims)) {
-            for (int i = 0; i < size; i++) {
-                killedAt[i] = System.nanoTime();
-                victims.get(i).kill(Signal.SIGKILL, false);
+            if (eof) {
+                java.util.Arrays.fill(killedAt, System.nanoTime());
+                writer.close();
+            } else {
+                for (int i = 0; i < size; i++) {
+                    killedAt[i] = System.nanoTime();
+                    victims.get(i).kill(Signal.SIGKILL, false);
+                }
             }
             KILL_LOOP_NANOS.addAndGet(System.nanoTime() - killedAt[0]);
             recorder.await(size, BURST_TIMEOUT);
@@ -160,6 +185,18 @@ public final class PauseExitBench {
         for (Task t : victims) {
             t.delete();
         }
+        if (fifo != null) {
+            java.nio.file.Files.delete(fifo);
+        }
         return result;
+    }
+
+    private static Path fifo() throws java.io.IOException, InterruptedException {
+        Path p = java.nio.file.Files.createTempDirectory("overseer-pause-exits").resolve("burst");
+        if (new ProcessBuilder("mkfifo", p.toString()).inheritIO().start().waitFor() != 0) {
+            throw new IllegalStateException("mkfifo " + p + " failed");
+        }
+        p.toFile().getParentFile().deleteOnExit();
+        return p;
     }
 }

@@ -6,7 +6,7 @@
 #   bench/run.sh plot                          bench/target/spawn.csv → docs/spawn-rates.png
 #   bench/run.sh all                           spawn, then plot, then scale
 #   bench/run.sh probe switches|closefrom|phases|placement|gate [N]  the diagnostics behind the findings in docs/benchmarks.md
-#   bench/run.sh api [TASKS] [SECONDS]         the daemon's API: GET rate, create+start latency, heap per 1,000 tasks
+#   bench/run.sh api [TASKS] [SECONDS] [WARM-UP]  the daemon's API: GET rate, create+start latency of a warm daemon, heap per 1,000 tasks
 #   bench/run.sh services [TASKS] [CRASHES]    plain task vs durable service vs isolated task; crash -> running again
 #   bench/run.sh logflood [MiB] [ROUNDS]       overseer run --log-file beside cat, for a flood of output
 #   bench/run.sh cli [RUNS] [LABEL=CMD...]     a CLI verb's round trip (overseer ps against a daemon), before/after the AOT cache
@@ -53,7 +53,8 @@ case "$what" in
   plot) plot "$@" ;;
   all) spawn; plot; scale ;;
   probe) probe "$@" ;;
-  api) "$JAVA" --enable-native-access=ALL-UNNAMED -Xmx512m -cp "$CP" overseer.bench.ApiBench "$@" ;;
+  # -Xms as -Xmx: ApiBench's System.gc() calls for its heap figure would otherwise shrink the heap under the timed requests.
+  api) "$JAVA" --enable-native-access=ALL-UNNAMED -Xms512m -Xmx512m -cp "$CP" overseer.bench.ApiBench "$@" ;;
   services) "$JAVA" --enable-native-access=ALL-UNNAMED -Xmx512m -cp "$CP" overseer.bench.ServiceBench "$@" ;;
   isolated) "$JAVA" --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true -cp "$CP" overseer.bench.IsolatedPeersBench "$@" ;;
   restart) "$JAVA" --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true -cp "$CP" overseer.bench.RestartPeersBench "$@" ;;

@@ -28,6 +28,9 @@ import static org.awaitility.Awaitility.await;
 class AwaitExitHereTest {
     /** poll and ppoll on x86_64 (7, 271), ppoll on aarch64 (73), as /proc/PID/task/TID/syscall numbers them. */
     private static final java.util.Set<String> POLL_SYSCALLS = java.util.Set.of("7", "271", "73");
+    /** Ends when its stdin closes. */
+    private static final TaskSpec READS_THEN_EXITS_7 = TaskSpec.of("quick", ProcessSpec.builder("/bin/sh", "-c", "read x; exit 7")
+            .stdin(overseer.core.Redirect.PIPE).build());
     private final NativeRuntime runtime = new NativeRuntime(NativeRuntime.Options.defaults().withCgroupParent("overseer-test-await"));
 
     @AfterEach
@@ -37,27 +40,15 @@ class AwaitExitHereTest {
 
     @Test
     void theWaiterCollectsTheExitOnItsOwnThreadAndReapsIt() throws Exception {
-        // It ends when its stdin closes, which happens only once the waiter sits in poll(2): else the loop
-        // could take an exit that came first, as it may.
-        TaskSpec spec = TaskSpec.of("quick", ProcessSpec.builder("/bin/sh", "-c", "read x; exit 7")
-                .stdin(overseer.core.Redirect.PIPE).build());
-        RuntimeTask task = runtime.create("ns", spec, new ProcessOutput(spec.process()));
+        RuntimeTask task = runtime.create("ns", READS_THEN_EXITS_7, new ProcessOutput(READS_THEN_EXITS_7.process()));
         AtomicReference<Thread> reporter = new AtomicReference<>();
         CompletableFuture<Exit> exit = new CompletableFuture<>();
         task.start(e -> {
             reporter.set(Thread.currentThread());
             exit.complete(e);
         });
-        CompletableFuture<Integer> waiterTid = new CompletableFuture<>();
-        Thread waiter = Thread.ofPlatform().name("test-waiter").start(() -> {
-            waiterTid.complete(LibC.gettid());
-            task.awaitExitHere(Duration.ofSeconds(10));
-        });
-        Path syscall = Path.of("/proc/self/task/" + waiterTid.get() + "/syscall");
-        await().until(() -> POLL_SYSCALLS.contains(Files.readString(syscall).split(" ")[0]));
 
-        task.closeStdin();
-        waiter.join();
+        Thread waiter = waitInPollUntilStdinCloses(task);
 
         assertThat(exit).isCompletedWithValueMatching(e -> e.exitCode() == 7);
         assertThat(reporter.get()).isSameAs(waiter);
@@ -70,11 +61,24 @@ class AwaitExitHereTest {
         int loopTid = loopThreadId();
         long before = voluntarySwitches(loopTid);
 
-        TaskSpec spec = TaskSpec.of("quiet", ProcessSpec.builder("/bin/sh", "-c", "read x; exit 4")
-                .stdin(overseer.core.Redirect.PIPE).build());
-        RuntimeTask task = runtime.create("ns", spec, new ProcessOutput(spec.process()));
+        RuntimeTask task = runtime.create("ns", READS_THEN_EXITS_7, new ProcessOutput(READS_THEN_EXITS_7.process()));
         CompletableFuture<Exit> exit = new CompletableFuture<>();
         task.start(exit::complete);
+        waitInPollUntilStdinCloses(task);
+        task.release();
+
+        assertThat(exit).isCompletedWithValueMatching(e -> e.exitCode() == 7);
+        // epoll reports a hang-up whatever it is asked to watch, and the reap hangs the pidfd up: a pidfd
+        // merely disarmed while the waiter polled it woke the loop once the waiter had reaped the child.
+        assertThat(voluntarySwitches(loopTid)).as("the loop slept through it").isEqualTo(before);
+    }
+
+    /**
+     * A platform thread waits for {@code task} in the runtime; once it sits in poll(2), the task's stdin is
+     * closed, which ends it (else the loop could take an exit that came first, as it may). Returns the waiter,
+     * finished.
+     */
+    private static Thread waitInPollUntilStdinCloses(RuntimeTask task) throws Exception {
         CompletableFuture<Integer> waiterTid = new CompletableFuture<>();
         Thread waiter = Thread.ofPlatform().name("test-waiter").start(() -> {
             waiterTid.complete(LibC.gettid());
@@ -84,12 +88,7 @@ class AwaitExitHereTest {
         await().until(() -> POLL_SYSCALLS.contains(Files.readString(syscall).split(" ")[0]));
         task.closeStdin();
         waiter.join();
-        task.release();
-
-        assertThat(exit).isCompletedWithValueMatching(e -> e.exitCode() == 4);
-        // epoll reports a hang-up whatever it is asked to watch, and the reap hangs the pidfd up: a pidfd
-        // merely disarmed while the waiter polled it woke the loop once the waiter had reaped the child.
-        assertThat(voluntarySwitches(loopTid)).as("the loop slept through it").isEqualTo(before);
+        return waiter;
     }
 
     /** The kernel id of this runtime's loop thread, from the exit it reports. */

@@ -40,6 +40,6 @@ sealed interface Gate {
 
     /** The best gate this JVM can run: overseer-gate if the build made one for this machine and it runs here. */
     static Gate best() {
-        return NativeGate.loaded().<Gate>map(p -> p).orElseGet(Shell::new);
+        return NativeGate.loaded().map(Gate.class::cast).orElseGet(Shell::new);
     }
 }

@@ -190,9 +190,9 @@ final class PidfdLifecycle {
      * The pidfd's number, out of the loop's set. Disarming it would not do: epoll reports a hang-up whatever
      * it was asked to watch, and the reap makes a pidfd hang up, which would wake the loop for an exit the
      * caller collected. {@code NONE} when the exit is already being reported or gone. Several callers may
-     * borrow it at once; whichever peeks first collects. The number is only
-     * polled, never acted on: should another thread collect the exit and close the pidfd meanwhile, the
-     * caller's {@link #peek} says so under this lock.
+     * borrow it at once: whichever peeks first collects. The number is only polled, never acted on: should
+     * another thread collect the exit and close the pidfd meanwhile, the caller's {@link #peek} says so under
+     * this lock.
      */
     private synchronized int borrow() {
         if (reaped || reporting || pidfd == NONE) {

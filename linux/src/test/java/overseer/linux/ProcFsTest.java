@@ -38,7 +38,9 @@ class ProcFsTest {
     void theStartTimeOfARealProcessWhoseNameHoldsParenthesesAndSpaces(@TempDir Path dir) throws Exception {
         Path odd = dir.resolve("a) b (c");
         Files.createSymbolicLink(odd, Path.of("/bin/sleep")); // comm is the name the program was run by
-        Process p = new ProcessBuilder(odd.toString(), "30").start();
+        // No pipes: a process's unclosed pipe is closed by the JVM's Cleaner whenever a collection finds it, which
+        // could be inside another test's window of exhausted descriptors (SpawnFailureTest).
+        Process p = new ProcessBuilder(odd.toString(), "30").inheritIO().start();
         try {
             String stat = Files.readString(Path.of("/proc/" + p.pid() + "/stat"));
             List<String> after = List.of(stat.substring(stat.lastIndexOf(')') + 2).split(" "));

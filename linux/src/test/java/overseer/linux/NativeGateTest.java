@@ -30,6 +30,10 @@ class NativeGateTest {
         assertThat(NativeGate.loaded()).as("gate-%s in the jar, runnable from its memfd", System.getProperty("os.arch"))
                 .isPresent();
         assertThat(Gate.best()).isInstanceOf(Gate.Program.class);
+        CgroupLayout layout = CgroupLayout.detect();
+        if (layout.usesV2()) { // what `overseer info` prints
+            assertThat(layout.placement()).contains("a gate (overseer-gate waits");
+        }
     }
 
     @Test

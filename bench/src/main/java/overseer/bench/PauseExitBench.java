@@ -34,8 +34,8 @@ public final class PauseExitBench {
      * one system call, so that no killing thread shares the CPUs with the exits being measured.
      */
     private static boolean eof;
-    /** The victims, at the niceness {@code --victim-nice} gives them (0: as everything else runs). */
-    private static ProcessSpec victim = ProcessSpec.of("/bin/sleep", "1000");
+    /** {@code --victim-nice}: the niceness the victims run at, through nice(1) (0: as everything else runs). */
+    private static int nice;
     /** A shell with two children in its group: a pause has three processes to stop and confirm. */
     private static final ProcessSpec FAMILY = ProcessSpec.of("/bin/sh", "-c", "/bin/sleep 1000 & /bin/sleep 1000 & wait");
     private static final long P99_TARGET_NANOS = 1_000_000;
@@ -51,12 +51,8 @@ public final class PauseExitBench {
         Args args = Args.parse(argv);
         int bursts = args.intOption("bursts", 20);
         int size = args.intOption("size", 100);
-        int nice = Integer.parseInt(args.option("victim-nice", "0"));
+        nice = Integer.parseInt(args.option("victim-nice", "0"));
         eof = args.option("burst", "kill").equals("eof");
-        if (nice != 0) {
-            // exec'd by nice(1): the same sleep, whose teardown then yields the CPUs to the JVM's threads.
-            victim = ProcessSpec.of("/usr/bin/nice", "-n", Integer.toString(nice), "/bin/sleep", "1000");
-        }
         Path png = Path.of(args.option("png", "bench/target/pause-exits.png"));
         PrintStream out = System.out;
         Machine machine = Machine.now();
@@ -149,7 +145,10 @@ public final class PauseExitBench {
         }
     }
 
-    /** Starts {@code size} sleeps, SIGKILLs them all at once, and returns kill → event and exit → event per task. */
+    /**
+     * Starts {@code size} victims, ends them all at once (SIGKILLs, or the FIFO's close), and returns kill → event
+     * and exit → event per task.
+     */
     private static long[][] burst(Tasks tasks, Condition c, String prefix, int size) throws Exception {
         List<Task> victims = new ArrayList<>(size);
         String tag = c.pauser() == null ? "quiet-" : c.pauser().id() + "-";
@@ -157,14 +156,11 @@ public final class PauseExitBench {
         // Held open for writing (O_RDWR does not wait for a reader) while the cats open it: they see EOF at its close.
         java.io.RandomAccessFile writer = eof ? new java.io.RandomAccessFile(fifo.toFile(), "rw") : null;
         for (int i = 0; i < size; i++) {
-            ProcessSpec spec = eof ? ProcessSpec.builder(victim.args().getFirst().equals("/usr/bin/nice")
-                    ? List.of("/usr/bin/nice", "-n", victim.args().get(2), "/bin/cat") : List.of("/bin/cat"))
-                    .stdin(overseer.core.Redirect.file(fifo)).build() : victim;
-            victims.add(tasks.run(TaskSpec.of(tag + prefix + i, spec)));
+            victims.add(tasks.run(TaskSpec.of(tag + prefix + i, victim(fifo))));
         }
         long[] killedAt = new long[size];
         long[][] result = new long[3][size];
-        try (ExitRecorder recorder = new ExitRecorder(tasks.events(), victims)) {
+        try (ExitRecorder recorder = new ExitRecorder(tasks.events(), victims); java.io.Closeable w = writer) {
             if (eof) {
                 java.util.Arrays.fill(killedAt, System.nanoTime());
                 writer.close();
@@ -189,6 +185,20 @@ public final class PauseExitBench {
             java.nio.file.Files.delete(fifo);
         }
         return result;
+    }
+
+    /** A sleep to be killed, or, with {@code fifo}, a cat that ends at its end of file; under nice(1) if asked. */
+    private static ProcessSpec victim(Path fifo) {
+        List<String> command = new ArrayList<>();
+        if (nice != 0) {
+            command.addAll(List.of("/usr/bin/nice", "-n", Integer.toString(nice)));
+        }
+        if (fifo == null) {
+            command.addAll(List.of("/bin/sleep", "1000"));
+            return ProcessSpec.builder(command).build();
+        }
+        command.add("/bin/cat");
+        return ProcessSpec.builder(command).stdin(overseer.core.Redirect.file(fifo)).build();
     }
 
     private static Path fifo() throws java.io.IOException, InterruptedException {

@@ -29,8 +29,10 @@ final class CProgram implements AutoCloseable {
         Path dir = Files.createTempDirectory("overseer-" + name);
         CProgram program = new CProgram(dir, dir.resolve(name));
         Path source = dir.resolve(name + ".c");
-        try (InputStream in = CProgram.class.getResourceAsStream(name + ".c")) {
+        try (InputStream in = CProgram.class.getResourceAsStream(name + ".c");
+             InputStream timing = CProgram.class.getResourceAsStream("timing.h")) {
             Files.copy(in, source);
+            Files.copy(timing, dir.resolve("timing.h")); // what the floors share, included from beside them
         }
         Result gcc;
         try {

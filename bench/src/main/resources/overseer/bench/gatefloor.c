@@ -18,16 +18,7 @@
 
 static const char *SCRIPT = "read -r gate <&3 || exit 125; unset PWD; exec 3<&- \"$@\"";
 
-static double now_us(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
-}
-
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *) a, y = *(const double *) b;
-    return x < y ? -1 : x > y;
-}
+#include "timing.h"
 
 /* One spawn + wait; gated: with a pipe on fd 3 that gets "go\n" once posix_spawn returns. */
 static double once(char *const argv[], int gated) {

@@ -165,7 +165,9 @@ class CgroupLimitsIT extends CgroupTestBase {
     }
 
     private void forkBomb() throws Exception {
-        Task t = cg.start("bomb", sh("( b() { b | b & }; b ) 2>/dev/null & read x").stdin(Redirect.PIPE).build(),
+        // perl's fork bomb stays at the limit: a failed fork is retried. The shell's (b() { b | b & }; b) dies
+        // out within 1-2 s once its forks fail, sometimes before the first look at pids.current.
+        Task t = cg.start("bomb", sh("perl -e 'fork while 1' & read x").stdin(Redirect.PIPE).build(),
                 Resources.builder().pidsLimit(64).build());
         Path pidsDir = cg.dir(Controller.PIDS, t);
         await().atMost(WAIT).until(() -> Long.parseLong(CgroupFixture.read(pidsDir.resolve("pids.current"))) >= 60);

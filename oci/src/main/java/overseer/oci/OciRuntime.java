@@ -282,16 +282,17 @@ public final class OciRuntime implements TaskRuntime {
     }
 
     /**
-     * Removes a released task: the runtime's state and cgroup (runtime delete), then its files. A stopped
-     * container's deletion is one more run of the runtime; with deleteInBackground it happens on a virtual
-     * thread, and a new task with the same id waits for it.
+     * Removes a released task: the runtime's state and cgroup, then its files. A container whose processes are
+     * all gone is removed here ({@link StoppedContainer}); any other takes one more run of the runtime (delete
+     * --force). With deleteInBackground this happens on a virtual thread, and a new task with the same id waits
+     * for it.
      */
     void delete(OciTask task, TaskPaths paths, boolean started) {
         String key = key(task.namespace(), task.id());
         isolations.remove(key);
         live.remove(key, task);
         Runnable work = () -> {
-            if (started) {
+            if (started && !StoppedContainer.remove(paths, task.cgroupsPath())) {
                 Program.Result r = run(paths, "delete", "--force", task.id());
                 if (!r.ok() && !RuntimeBinary.isMissing(r)) {
                     System.getLogger(OciRuntime.class.getName()).log(System.Logger.Level.WARNING,

@@ -227,6 +227,11 @@ public final class OciTask extends OciProcess implements RuntimeTask {
         return namespace;
     }
 
+    /** The container's cgroup, the same absolute path in every hierarchy. */
+    String cgroupsPath() {
+        return cgroupsPath;
+    }
+
     String id() {
         return id;
     }

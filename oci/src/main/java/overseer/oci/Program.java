@@ -16,6 +16,8 @@ import java.util.Optional;
  * below a pipe's 64 KiB, so the child can never block on a full stderr while stdout is read.
  */
 final class Program {
+    /** At DEBUG, every command line run and how long it took. */
+    private static final System.Logger LOG = System.getLogger(Program.class.getName());
     /** The environment of every helper: a PATH and nothing of Overseer's own. */
     static final List<String> ENV = List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
 
@@ -43,6 +45,7 @@ final class Program {
     }
 
     static Result run(List<String> argv) {
+        long start = System.nanoTime();
         int[] out = null;
         int[] err = null;
         try {
@@ -60,7 +63,10 @@ final class Program {
                 stderr = Descriptors.readAll(err[0]);
                 exit = child.awaitExit();
             }
-            return new Result(argv, exit.exitCode(), new String(stdout, StandardCharsets.UTF_8),
+            int code = exit.exitCode();
+            LOG.log(System.Logger.Level.DEBUG, () -> String.format("%s: exit %d in %.1f ms", String.join(" ", argv),
+                    code, (System.nanoTime() - start) / 1e6));
+            return new Result(argv, code, new String(stdout, StandardCharsets.UTF_8),
                     new String(stderr, StandardCharsets.UTF_8));
         } catch (OverseerException e) {
             throw OverseerException.internal("cannot run " + argv.getFirst() + ": " + e.getMessage(), e);

@@ -253,4 +253,40 @@ class OciIsolationIT {
         assertThat(runtime.stored(NS)).isEmpty();
         assertThat(Cgroups.directories(OciTesting.CGROUP_PARENT + "/" + NS + "/gone")).noneMatch(Files::exists);
     }
+
+    @Test
+    void aStoppedContainerIsRemovedWithoutRunningTheRuntimeAndItsIdIsFreeAgain() throws Exception {
+        Task t = run("quick", Isolation.DEFAULT, ProcessSpec.of("/bin/true"));
+        t.await(WAIT);
+        List<String> ran;
+        try (RuntimeRuns runs = new RuntimeRuns()) {
+            t.delete();
+            runtime.released(NS, "quick").get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            ran = runs.commands();
+        }
+
+        assertThat(ran).as("runtime runs for the delete").noneMatch(c -> c.contains(" delete "));
+        assertThat(runtime.stored(NS)).isEmpty();
+        assertThat(Cgroups.directories(OciTesting.CGROUP_PARENT + "/" + NS + "/quick")).noneMatch(Files::exists);
+        Task again = run("quick", Isolation.DEFAULT, ProcessSpec.of("/bin/sh", "-c", "exit 4"));
+        assertThat(again.await(WAIT).orElseThrow().exitCode()).as("the runtime knows no container of the id").isEqualTo(4);
+    }
+
+    @Test
+    void aProcessLeftInAStoppedContainersCgroupIsKilledByTheRuntimesDelete() throws Exception {
+        Task t = run("left", Isolation.builder().without(Isolation.Namespace.PID).build(),
+                sh("sleep 1000 >/dev/null 2>&1 & echo $!").build());
+        long pid = Long.parseLong(out(t).getFirst());
+        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).as("the process the init left").contains(true);
+        List<String> ran;
+        try (RuntimeRuns runs = new RuntimeRuns()) {
+            t.delete();
+            runtime.released(NS, "left").get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            ran = runs.commands();
+        }
+
+        assertThat(ran).as("runtime runs for the delete").anyMatch(c -> c.contains(" delete --force left"));
+        await().atMost(WAIT).until(() -> ProcessHandle.of(pid).isEmpty());
+        assertThat(Cgroups.directories(OciTesting.CGROUP_PARENT + "/" + NS + "/left")).noneMatch(Files::exists);
+    }
 }

@@ -31,6 +31,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class OciRuntime implements TaskRuntime {
     private static final Map<String, RuntimeProbe.Found> PROBED = new ConcurrentHashMap<>();
+    private static final Map<Path, Launcher> LAUNCHERS = new ConcurrentHashMap<>();
 
     private final StateDir state;
     private final RuntimeBinary binary;
@@ -59,8 +60,9 @@ public final class OciRuntime implements TaskRuntime {
             throw OverseerException.invalidArgument("cgroupParent: must be an absolute cgroup path, got \"%s\"", b.cgroupParent);
         }
         this.cgroupParent = b.cgroupParent;
-        RuntimeProbe.Found found = PROBED.computeIfAbsent(b.runtime + " " + unshare + " " + cgroupParent,
-                k -> RuntimeProbe.choose(b.runtime, state.root().resolve("probe"), unshare, cgroupParent));
+        Launcher launcher = LAUNCHERS.computeIfAbsent(unshare, Launcher::best);
+        RuntimeProbe.Found found = PROBED.computeIfAbsent(b.runtime + " " + launcher + " " + cgroupParent,
+                k -> RuntimeProbe.choose(b.runtime, state.root().resolve("probe"), launcher, cgroupParent));
         this.binary = found.binary();
         this.notes = found.notes();
         this.conmonVersion = RuntimeProbe.version(conmon);
@@ -388,6 +390,7 @@ public final class OciRuntime implements TaskRuntime {
             return this;
         }
 
+        /** util-linux's unshare, for a build without overseer-unshare (default: found on the PATH). */
         public Builder unshare(Path path) {
             this.unshare = path;
             return this;

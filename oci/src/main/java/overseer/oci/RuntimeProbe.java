@@ -30,14 +30,14 @@ final class RuntimeProbe {
      * {@code preference}: "runc" or "crun" to take only that one, "auto" to take crun where it runs (it starts
      * containers in about half runc's time) and runc otherwise.
      */
-    static Found choose(String preference, Path probeDir, Path unshare, String cgroupParent) {
+    static Found choose(String preference, Path probeDir, Launcher launcher, String cgroupParent) {
         List<String> candidates = switch (preference) {
             case "auto" -> List.of("crun", "runc");
             case "runc", "crun" -> List.of(preference);
             default -> throw OverseerException.invalidArgument("runtime: \"%s\" is not auto, runc or crun", preference);
         };
         String mode = CgroupLayout.detect().mode();
-        List<String> notes = new ArrayList<>();
+        List<String> notes = new ArrayList<>(List.of(launcher.describe()));
         for (String name : candidates) {
             Optional<Path> path = which(name);
             if (path.isEmpty()) {
@@ -45,14 +45,14 @@ final class RuntimeProbe {
                 continue;
             }
             String version = version(path.get());
-            RuntimeBinary plain = new RuntimeBinary(name, path.get(), version, false, unshare);
+            RuntimeBinary plain = new RuntimeBinary(name, path.get(), version, false, launcher);
             String failure = tryRun(plain, probeDir, cgroupParent);
             if (failure == null) {
                 notes.add(name + ": runs containers on this " + mode + " cgroup host");
                 return new Found(plain, notes);
             }
             if (name.equals("crun") && mode.equals("hybrid")) {
-                RuntimeBinary covered = new RuntimeBinary(name, path.get(), version, true, unshare);
+                RuntimeBinary covered = new RuntimeBinary(name, path.get(), version, true, launcher);
                 String again = tryRun(covered, probeDir, cgroupParent);
                 if (again == null) {
                     notes.add("crun: refuses this hybrid cgroup host (\"" + failure + "\"); runs with an empty tmpfs over"

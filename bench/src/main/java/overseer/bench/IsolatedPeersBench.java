@@ -16,7 +16,11 @@ import java.util.Map;
  * by one each round so that a burst of foreign load lands on different peers; the first rounds warm up and are
  * not counted. Prints p50/p99 per peer and the ratios, and draws docs/isolated-peers.png.
  *
- * <pre>bench/run.sh isolated [--rounds=40] [--warmup=5] [--png=docs/isolated-peers.png]</pre>
+ * <p>Before the rounds, each Overseer peer runs {@code --jvm-warmup} untimed tasks of its own, as a daemon that
+ * has been up for a while has: without them the rounds measure the JIT compiling the path (the daemon's create
+ * took 4.4 ms cold and the library's bundle 0.9–1.8 ms, docs/benchmarks.md §19).
+ *
+ * <pre>bench/run.sh isolated [--rounds=40] [--warmup=5] [--jvm-warmup=200] [--png=docs/isolated-peers.png]</pre>
  */
 public final class IsolatedPeersBench {
     private IsolatedPeersBench() {
@@ -39,8 +43,10 @@ public final class IsolatedPeersBench {
         Args args = Args.parse(argv);
         int rounds = args.intOption("rounds", 40);
         int warmup = args.intOption("warmup", 5);
+        int jvmWarmup = args.intOption("jvm-warmup", 200);
         Path png = Path.of(args.option("png", "docs/isolated-peers.png"));
         System.out.printf("IsolatedPeersBench: %d rounds (+%d warm-up), %s%n", rounds, warmup, Machine.now().describe());
+        System.out.println("the bare runtimes and podman on crun run in a private mount namespace made by " + PrivateMounts.describe());
         PeerTools.require("IsolatedPeersBench", List.of("crun", "runc", "conmon", "unshare", "mount", "tar", "ldd", "podman", "containerd", "ctr"));
         Closer open = new Closer();
         // Closed in reverse order of opening: the scratch directory (mounts, cgroups, files) last.
@@ -76,6 +82,15 @@ public final class IsolatedPeersBench {
                     id -> Cmd.run(scratch.dir, containerd.runArgv(id, false, "/bin/true")).orThrow().nanos()));
             peers.add(new Peer("harness: ProcessBuilder /bin/true", id -> Cmd.run(scratch.dir, "/bin/true").orThrow().nanos()));
 
+            // A daemon has served many tasks before the ones that count: its JVM has compiled the path they take.
+            for (OverseerIsolated o : overseers.values()) {
+                for (int i = 0; i < jvmWarmup; i++) {
+                    o.runTrue("jvm-warmup-" + i);
+                }
+            }
+            if (jvmWarmup > 0) {
+                System.out.println("JVM warm-up done: " + jvmWarmup + " untimed runs per Overseer peer");
+            }
             Map<String, long[]> nanos = new LinkedHashMap<>();
             peers.forEach(p -> nanos.put(p.name(), new long[rounds]));
             for (int round = 0; round < warmup + rounds; round++) {

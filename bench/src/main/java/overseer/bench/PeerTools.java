@@ -4,6 +4,7 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /** The peers' programs a bench needs, checked before it starts anything, so a missing one is named up front. */
 final class PeerTools {
@@ -22,11 +23,20 @@ final class PeerTools {
     }
 
     private static boolean onPath(String tool) {
+        return find(tool).isPresent();
+    }
+
+    /** The absolute path of {@code tool} on the PATH: overseer-unshare execs its program as given, without a search. */
+    static String path(String tool) {
+        return find(tool).map(Path::toString).orElseThrow(() -> new IllegalStateException(tool + " is not on the PATH"));
+    }
+
+    private static Optional<Path> find(String tool) {
         for (String dir : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(File.pathSeparator)) {
             if (Files.isExecutable(Path.of(dir, tool))) {
-                return true;
+                return Optional.of(Path.of(dir, tool));
             }
         }
-        return false;
+        return Optional.empty();
     }
 }

@@ -14,15 +14,13 @@ import java.util.List;
  */
 final class Podman {
     static final String IMAGE = "localhost/overseer-bench-peers:latest";
-    private static final List<String> COVER = List.of("unshare", "--mount", "--propagation", "private", "/bin/sh", "-c",
-            "mount -t tmpfs -o size=4k,mode=755 overseer-cover /sys/fs/cgroup/unified && exec \"$@\"", "sh");
 
     private final Path scratch;
     private final List<String> global;
 
     private Podman(Path scratch) {
         this.scratch = scratch;
-        this.global = List.of("podman", "--root", scratch.resolve("root").toString(), "--runroot",
+        this.global = List.of(PeerTools.path("podman"), "--root", scratch.resolve("root").toString(), "--runroot",
                 scratch.resolve("run").toString(), "--tmpdir", scratch.resolve("tmp").toString(), "--cgroup-manager",
                 "cgroupfs", "--events-backend", "none", "--storage-driver", "overlay");
     }
@@ -45,7 +43,7 @@ final class Podman {
      * hybrid cgroup host; it is run, as Overseer runs it, in a private mount namespace where the v2 mount is covered.
      */
     List<String> runArgv(String runtime, boolean coverUnified, String name, boolean detach, String... args) {
-        List<String> argv = new ArrayList<>(coverUnified ? COVER : List.of());
+        List<String> argv = new ArrayList<>(coverUnified ? PrivateMounts.argv(true) : List.of());
         argv.addAll(global);
         argv.addAll(List.of("run", detach ? "--detach" : "--rm", "--name", name, "--runtime", runtime, "--network", "none",
                 "--cgroup-parent", Scratch.CGROUP_PARENT + "/podman", "--ulimit", "nofile=1024:1024", "--ulimit",

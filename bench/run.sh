@@ -7,6 +7,7 @@
 #   bench/run.sh all                           spawn, then plot, then scale
 #   bench/run.sh probe switches|closefrom|phases|placement|gate [N]  the diagnostics behind the findings in docs/benchmarks.md
 #   bench/run.sh api [TASKS] [SECONDS] [WARM-UP]  the daemon's API: GET rate, create+start latency of a warm daemon, heap per 1,000 tasks
+#   bench/run.sh daemon [--rounds=2]          the same against bin/overseer daemon (monitor + daemon JVM), as launched vs C1 only
 #   bench/run.sh services [TASKS] [CRASHES]    plain task vs durable service vs isolated task; crash -> running again
 #   bench/run.sh logflood [MiB] [ROUNDS]       overseer run --log-file beside cat, for a flood of output
 #   bench/run.sh cli [RUNS] [LABEL=CMD...]     a CLI verb's round trip (overseer ps against a daemon), before/after the AOT cache
@@ -25,8 +26,8 @@ CP='bench/target/overseer-bench.jar:bench/target/lib/*'
 what="${1:-}"
 [ $# -gt 0 ] && shift
 case "$what" in
-  spawn|scale|plot|all|probe|api|services|logflood|cli|fleet|isolated|restart|memory|pause-exits) ;;
-  *) echo "usage: bench/run.sh spawn|scale|plot|all|probe|api|services|logflood|cli|fleet|isolated|restart|memory|pause-exits [options]" >&2; exit 64 ;;
+  spawn|scale|plot|all|probe|api|daemon|services|logflood|cli|fleet|isolated|restart|memory|pause-exits) ;;
+  *) echo "usage: bench/run.sh spawn|scale|plot|all|probe|api|daemon|services|logflood|cli|fleet|isolated|restart|memory|pause-exits [options]" >&2; exit 64 ;;
 esac
 
 ./mvnw -q -B -DskipTests -pl bench -am package
@@ -55,6 +56,8 @@ case "$what" in
   probe) probe "$@" ;;
   # -Xms as -Xmx: ApiBench's System.gc() calls for its heap figure would otherwise shrink the heap under the timed requests.
   api) "$JAVA" --enable-native-access=ALL-UNNAMED -Xms512m -Xmx512m -cp "$CP" overseer.bench.ApiBench "$@" ;;
+  daemon) ./mvnw -q -B -DskipTests -Doverseer.image.skip=true -pl cli -am package # bin/overseer runs the cli jar
+          "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$CP" overseer.bench.LaunchedDaemonBench "$@" ;;
   services) "$JAVA" --enable-native-access=ALL-UNNAMED -Xmx512m -cp "$CP" overseer.bench.ServiceBench "$@" ;;
   isolated) "$JAVA" --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true -cp "$CP" overseer.bench.IsolatedPeersBench "$@" ;;
   restart) "$JAVA" --enable-native-access=ALL-UNNAMED -Djava.awt.headless=true -cp "$CP" overseer.bench.RestartPeersBench "$@" ;;

@@ -67,7 +67,7 @@ public final class ApiBench {
      * a daemon whose request paths the JIT has compiled, as on a host where it has been running (without this the
      * first thousand creates run largely interpreted, with C2 compiling on the same two CPUs).
      */
-    private static void warmUp(OverseerClient c, int n) {
+    static void warmUp(OverseerClient c, int n) {
         for (int i = 0; i < n; i++) {
             String id = "warm" + i;
             c.createTask("default", spec(id, "/bin/sleep", "100000"));
@@ -79,7 +79,7 @@ public final class ApiBench {
     }
 
     /** Creates and starts {@code n} sleeping tasks named PREFIX0.., timing each create+start pair and its halves. */
-    private static Timed createAndStart(OverseerClient c, String prefix, int n) {
+    static Timed createAndStart(OverseerClient c, String prefix, int n) {
         long[] nanos = new long[n];
         long[] creates = new long[n];
         for (int i = 0; i < n; i++) {
@@ -93,7 +93,7 @@ public final class ApiBench {
         return new Timed(nanos, creates);
     }
 
-    private record Timed(long[] nanos, long[] creates) {
+    record Timed(long[] nanos, long[] creates) {
         void print(String what) {
             Latencies.of(what, nanos).print(System.out);
             long[] starts = new long[nanos.length];
@@ -105,8 +105,8 @@ public final class ApiBench {
         }
     }
 
-    /** 8 callers GET one task for {@code seconds}; prints requests per second. */
-    private static void gets(Path socket, int seconds) throws InterruptedException {
+    /** 8 callers GET one task for {@code seconds}; prints and returns requests per second. */
+    static double gets(Path socket, int seconds) throws InterruptedException {
         AtomicLong done = new AtomicLong();
         long end = System.nanoTime() + seconds * 1_000_000_000L;
         List<Thread> callers = new ArrayList<>();
@@ -123,7 +123,9 @@ public final class ApiBench {
         for (Thread t : callers) {
             t.join();
         }
-        System.out.printf("task GET over the socket, 8 callers: %.0f requests/s%n", done.get() / (double) seconds);
+        double rate = done.get() / (double) seconds;
+        System.out.printf("task GET over the socket, 8 callers: %.0f requests/s%n", rate);
+        return rate;
     }
 
     private static JsonNode spec(String id, String... args) {

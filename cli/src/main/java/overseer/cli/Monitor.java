@@ -98,7 +98,16 @@ final class Monitor {
         return exitStatus;
     }
 
-    /** The daemon child: this JVM again (same java, class path and JVM flags), serving. */
+    /**
+     * What bin/overseer gives a verb's JVM and the daemon must not inherit. -Xrs is for a JVM whose signals the
+     * launcher blocked (see Signals); the daemon starts with none blocked (posix_spawn's empty mask) and takes TERM,
+     * INT and HUP through the JVM's own handlers. -XX:TieredStopAtLevel=1 (C1 only) suits a verb that lives a few
+     * milliseconds; the daemon serves for days, and with C1 alone its requests ran at a fraction of their speed
+     * (docs/benchmarks.md §19).
+     */
+    private static final java.util.Set<String> CLI_ONLY = java.util.Set.of("-Xrs", "-XX:+ReduceSignalUsage", "-XX:TieredStopAtLevel=1");
+
+    /** The daemon child: this JVM again (same java, class path and JVM flags but {@link #CLI_ONLY}), serving. */
     private List<String> daemonCommand() {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -106,9 +115,7 @@ final class Monitor {
         if (jvm.stream().noneMatch(a -> a.startsWith("--enable-native-access"))) {
             cmd.add("--enable-native-access=ALL-UNNAMED");
         }
-        // bin/overseer's -Xrs is for a JVM whose signals it blocked (see Signals); the daemon starts with none
-        // blocked (posix_spawn's empty mask) and takes TERM, INT and HUP through the JVM's own handlers.
-        jvm.stream().filter(a -> !a.equals("-Xrs") && !a.equals("-XX:+ReduceSignalUsage")).forEach(cmd::add);
+        jvm.stream().filter(a -> !CLI_ONLY.contains(a)).forEach(cmd::add);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(Main.class.getName());

@@ -15,7 +15,7 @@ import java.util.List;
 
 /**
  * Create + start + wait + delete of /bin/true through Overseer (conmon, the runtime, the exit file) against the
- * bare runtime's {@code run} of the same config.json (under {@code unshare -m}, as Overseer calls it too), in
+ * bare runtime's {@code run} of the same config.json (through the same {@link Launcher} Overseer calls it with), in
  * the same run, in alternating blocks of n so that drift hits both. Not a test: run it by hand (docs/isolation.md).
  *
  * <p>Arguments: [iterations (30)] [runtimes (runc,crun)].
@@ -66,7 +66,7 @@ public final class OciBench {
             bare.close();
         }
         String label = binary.name() + (binary.coverUnified() ? " (cgroup v2 mount covered)" : "");
-        row(label, "bare `" + binary.name() + " run` under unshare -m", bareMs, bareMs);
+        row(label, "bare `" + binary.name() + " run` in a private mount namespace", bareMs, bareMs);
         row(label, "Overseer, delete in background (default)", bgMs, bareMs);
         row(label, "Overseer, delete waits for the runtime", syncMs, bareMs);
     }

@@ -40,7 +40,7 @@ public enum BundledProgram {
     }
 
     /** What the program calls itself in messages: overseer-gate, overseer-unshare. */
-    public String programName() {
+    private String programName() {
         return "overseer-" + name;
     }
 

@@ -254,16 +254,20 @@ class OciIsolationIT {
         assertThat(Cgroups.directories(OciTesting.CGROUP_PARENT + "/" + NS + "/gone")).noneMatch(Files::exists);
     }
 
+    /** Deletes the task and waits for its container to be gone; returns the command lines run meanwhile. */
+    private List<String> deleteAndListRuntimeRuns(Task t, String id) throws Exception {
+        try (RuntimeRuns runs = new RuntimeRuns()) {
+            t.delete();
+            runtime.released(NS, id).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            return runs.commands();
+        }
+    }
+
     @Test
     void aStoppedContainerIsRemovedWithoutRunningTheRuntimeAndItsIdIsFreeAgain() throws Exception {
         Task t = run("quick", Isolation.DEFAULT, ProcessSpec.of("/bin/true"));
         t.await(WAIT);
-        List<String> ran;
-        try (RuntimeRuns runs = new RuntimeRuns()) {
-            t.delete();
-            runtime.released(NS, "quick").get(WAIT.toSeconds(), TimeUnit.SECONDS);
-            ran = runs.commands();
-        }
+        List<String> ran = deleteAndListRuntimeRuns(t, "quick");
 
         assertThat(ran).as("runtime runs for the delete").noneMatch(c -> c.contains(" delete "));
         assertThat(runtime.stored(NS)).isEmpty();
@@ -278,12 +282,7 @@ class OciIsolationIT {
                 sh("sleep 1000 >/dev/null 2>&1 & echo $!").build());
         long pid = Long.parseLong(out(t).getFirst());
         assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).as("the process the init left").contains(true);
-        List<String> ran;
-        try (RuntimeRuns runs = new RuntimeRuns()) {
-            t.delete();
-            runtime.released(NS, "left").get(WAIT.toSeconds(), TimeUnit.SECONDS);
-            ran = runs.commands();
-        }
+        List<String> ran = deleteAndListRuntimeRuns(t, "left");
 
         assertThat(ran).as("runtime runs for the delete").anyMatch(c -> c.contains(" delete --force left"));
         await().atMost(WAIT).until(() -> ProcessHandle.of(pid).isEmpty());

@@ -269,7 +269,7 @@ class OciIsolationIT {
         t.await(WAIT);
         List<String> ran = deleteAndListRuntimeRuns(t, "quick");
 
-        assertThat(ran).as("runtime runs for the delete").noneMatch(c -> c.contains(" delete "));
+        assertThat(ran).as("runtime runs for the delete").noneMatch(c -> c.contains(" delete ") && c.contains(" quick: exit"));
         assertThat(runtime.stored(NS)).isEmpty();
         assertThat(Cgroups.directories(OciTesting.CGROUP_PARENT + "/" + NS + "/quick")).noneMatch(Files::exists);
         Task again = run("quick", Isolation.DEFAULT, ProcessSpec.of("/bin/sh", "-c", "exit 4"));

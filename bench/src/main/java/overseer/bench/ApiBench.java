@@ -33,7 +33,14 @@ public final class ApiBench {
         int warmup = args.length > 2 ? Integer.parseInt(args[2]) : 1000;
         Path dir = Files.createTempDirectory("ovb");
         System.out.printf("ApiBench: %d idle tasks, %d s of GETs, %s%n", tasks, seconds, Machine.now().describe());
+        try {
+            run(dir, tasks, seconds, warmup);
+        } finally {
+            Scratch.deleteTree(dir);
+        }
+    }
 
+    private static void run(Path dir, int tasks, int seconds, int warmup) throws Exception {
         long heapBefore = usedHeapAfterGc();
         // As `overseer daemon` runs it: a cgroup for every task (without limits, the tracking hierarchy's alone).
         NativeRuntime.Options daemonLike = NativeRuntime.Options.defaults().withCgroupParent("overseer-bench-api")

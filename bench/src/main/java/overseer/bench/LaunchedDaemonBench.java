@@ -90,6 +90,7 @@ public final class LaunchedDaemonBench {
                 monitor.destroyForcibly();
                 throw new IllegalStateException("the daemon did not stop within 120 s; see " + dir.resolve("daemon.log"));
             }
+            Scratch.deleteTree(dir); // kept only when the daemon would not stop, for its log
         }
     }
 

@@ -78,8 +78,18 @@ sealed interface Launcher {
 
     /** overseer-unshare if this build has it and it runs a program here, else {@code unshare}. */
     static Launcher best(Path unshare) {
-        Optional<Native> bundled = BundledProgram.UNSHARE.path().map(Native::new)
-                .filter(n -> Program.run(List.of(n.path(), "/bin/true")).ok());
+        Optional<Native> bundled = BundledProgram.UNSHARE.path().map(Native::new).filter(Launcher::runs);
         return bundled.isPresent() ? bundled.get() : new Shell(unshare);
+    }
+
+    /** Whether it runs /bin/true: a kernel with vm.memfd_noexec=2 refuses the exec, which the spawn reports. */
+    static boolean runs(Native n) {
+        try {
+            return Program.run(List.of(n.path(), "/bin/true")).ok();
+        } catch (RuntimeException refused) {
+            System.getLogger(Launcher.class.getName()).log(System.Logger.Level.WARNING,
+                    "overseer-unshare does not run here (" + refused.getMessage() + "); runtimes run under unshare");
+            return false;
+        }
     }
 }

@@ -93,6 +93,12 @@ class LauncherIT {
     }
 
     @Test
+    void aProgramThatCannotBeSpawnedIsNotUsedAndNothingIsThrown() {
+        assertThat(Launcher.runs(new Launcher.Native("/no/such/overseer-unshare"))).isFalse();
+        assertThat(Launcher.runs(bundled())).isTrue();
+    }
+
+    @Test
     void eachLauncherRunsARealContainer() {
         for (Launcher launcher : List.of(bundled(), new Launcher.Shell(unshare))) {
             Path dir = OciTesting.stateDir();

@@ -15,7 +15,7 @@ import java.util.stream.Stream;
  * {@code crun run} or {@code runc run} of the very bundle Overseer writes: the bundle of a task Overseer's
  * library just ran (its config.json and its task dir) is copied before the task is deleted, with the task dir's
  * path and the cgroup path in config.json pointed at the copy. The runtime is called as Overseer calls it: in a
- * private mount namespace ({@link PrivateMounts}: runc must never run in the host's mount namespace, DESIGN.md),
+ * private mount namespace ({@link PeerTools#launcher}: runc must never run in the host's mount namespace, DESIGN.md),
  * and for crun on a hybrid cgroup host with the v2 mount covered by an empty tmpfs in that namespace.
  */
 final class BareRuntime {
@@ -65,7 +65,7 @@ final class BareRuntime {
 
     /** {@code RUNTIME run} of the bundle as container {@code id}: create, start, wait and delete in one call. */
     long runTrue(String id) {
-        List<String> argv = PrivateMounts.argv(cover);
+        List<String> argv = new ArrayList<>(PeerTools.launcher().argv(cover, false));
         argv.addAll(List.of(PeerTools.path(name), "--root", root.toString(), "run", "--bundle", bundle.toString(), id));
         return Cmd.run(scratch, argv).orThrow().nanos();
     }

@@ -46,7 +46,7 @@ public final class IsolatedPeersBench {
         int jvmWarmup = args.intOption("jvm-warmup", 200);
         Path png = Path.of(args.option("png", "docs/isolated-peers.png"));
         System.out.printf("IsolatedPeersBench: %d rounds (+%d warm-up), %s%n", rounds, warmup, Machine.now().describe());
-        System.out.println("the bare runtimes and podman on crun run in a private mount namespace made by " + PrivateMounts.describe());
+        System.out.println("the bare runtimes and podman on crun: " + PeerTools.launcher().describe());
         PeerTools.require("IsolatedPeersBench", List.of("crun", "runc", "conmon", "unshare", "mount", "tar", "ldd", "podman", "containerd", "ctr"));
         Closer open = new Closer();
         // Closed in reverse order of opening: the scratch directory (mounts, cgroups, files) last.

@@ -1,5 +1,7 @@
 package overseer.bench;
 
+import overseer.oci.Launcher;
+
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +26,16 @@ final class PeerTools {
 
     private static boolean onPath(String tool) {
         return find(tool).isPresent();
+    }
+
+    private static Launcher launcher;
+
+    /** How Overseer runs the OCI runtime in a private mount namespace here: the bare runtimes and podman-on-crun run so too. */
+    static synchronized Launcher launcher() {
+        if (launcher == null) {
+            launcher = Launcher.best(Path.of(path("unshare")));
+        }
+        return launcher;
     }
 
     /** The absolute path of {@code tool} on the PATH: overseer-unshare execs its program as given, without a search. */

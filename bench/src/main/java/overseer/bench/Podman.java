@@ -43,7 +43,7 @@ final class Podman {
      * hybrid cgroup host; it is run, as Overseer runs it, in a private mount namespace where the v2 mount is covered.
      */
     List<String> runArgv(String runtime, boolean coverUnified, String name, boolean detach, String... args) {
-        List<String> argv = new ArrayList<>(coverUnified ? PrivateMounts.argv(true) : List.of());
+        List<String> argv = new ArrayList<>(coverUnified ? PeerTools.launcher().argv(true, false) : List.of());
         argv.addAll(global);
         argv.addAll(List.of("run", detach ? "--detach" : "--rm", "--name", name, "--runtime", runtime, "--network", "none",
                 "--cgroup-parent", Scratch.CGROUP_PARENT + "/podman", "--ulimit", "nofile=1024:1024", "--ulimit",

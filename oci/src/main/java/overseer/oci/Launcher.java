@@ -18,8 +18,10 @@ import java.util.Optional;
  * <p>conmon always asks the runtime to {@code create} a task's init process, which leaves a container waiting
  * for a second run of the runtime to start it; with {@code createRuns} that {@code create} becomes {@code run
  * --detach}, which creates and starts in one run.
+ *
+ * <p>Public for the benches, whose bare runtimes run the way Overseer runs its own.
  */
-sealed interface Launcher {
+public sealed interface Launcher {
     /** The command line up to the runtime's path. */
     List<String> argv(boolean cover, boolean createRuns);
 

@@ -1,13 +1,18 @@
 package overseer.fleet;
 
 import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 
 import static org.awaitility.Awaitility.await;
 
@@ -17,9 +22,11 @@ import static org.awaitility.Awaitility.await;
  */
 final class NatsServers implements AutoCloseable {
     static final String BINARY = "/usr/sbin/nats-server";
+    private static final int ATTEMPTS = 3;
 
     private final List<Process> processes = new ArrayList<>();
     private final List<Integer> clientPorts = new ArrayList<>();
+    private final List<Path> logs = new ArrayList<>();
 
     private NatsServers() {
     }
@@ -29,35 +36,48 @@ final class NatsServers implements AutoCloseable {
     }
 
     static NatsServers single(Path dir) throws IOException {
-        NatsServers s = new NatsServers();
-        try {
-            int port = freePort();
-            s.start(dir.resolve("n0"), List.of("-p", String.valueOf(port), "-a", "127.0.0.1"), port);
-            s.awaitUp();
-            return s;
-        } catch (IOException | RuntimeException e) {
-            s.close();
-            throw e;
-        }
+        return started(dir, 1, (s, at, ports) -> s.start(at.resolve("n0"),
+                List.of("-p", String.valueOf(ports[0]), "-a", "127.0.0.1"), ports[0]));
     }
 
     /** Three servers in one JetStream cluster, routes on loopback. */
     static NatsServers cluster(Path dir) throws IOException {
-        NatsServers s = new NatsServers();
-        try {
-            int[] client = {freePort(), freePort(), freePort()};
-            int[] route = {freePort(), freePort(), freePort()};
-            String routes = "nats://127.0.0.1:" + route[0] + ",nats://127.0.0.1:" + route[1] + ",nats://127.0.0.1:" + route[2];
+        return started(dir, 6, (s, at, ports) -> {
+            String routes = "nats://127.0.0.1:" + ports[3] + ",nats://127.0.0.1:" + ports[4] + ",nats://127.0.0.1:" + ports[5];
             for (int i = 0; i < 3; i++) {
-                s.start(dir.resolve("n" + i), List.of("-p", String.valueOf(client[i]), "-a", "127.0.0.1",
+                s.start(at.resolve("n" + i), List.of("-p", String.valueOf(ports[i]), "-a", "127.0.0.1",
                         "-n", "n" + i, "--cluster_name", "overseer-test",
-                        "--cluster", "nats://127.0.0.1:" + route[i], "--routes", routes), client[i]);
+                        "--cluster", "nats://127.0.0.1:" + ports[3 + i], "--routes", routes), ports[i]);
             }
-            s.awaitUp();
-            return s;
-        } catch (IOException | RuntimeException e) {
-            s.close();
-            throw e;
+        });
+    }
+
+    private interface Launch {
+        void into(NatsServers servers, Path at, int[] ports) throws IOException;
+    }
+
+    /**
+     * Starts the servers on fresh ports until all of them accept, at most {@link #ATTEMPTS} times: a port found
+     * free can still be taken before the server binds it (CI once lost a cluster that way), and a server that
+     * exits says why only in its log, which the last failure quotes.
+     */
+    private static NatsServers started(Path dir, int ports, Launch launch) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            NatsServers s = new NatsServers();
+            Path at = dir.resolve("attempt-" + attempt);
+            try {
+                launch.into(s, at, freePorts(ports));
+                s.awaitUp();
+                return s;
+            } catch (ServerExited e) {
+                s.close();
+                if (attempt == ATTEMPTS) {
+                    throw new IllegalStateException(e.getMessage() + "; its log ends:\n" + tail(e.log), e);
+                }
+            } catch (IOException | RuntimeException e) {
+                s.close();
+                throw e;
+            }
         }
     }
 
@@ -69,13 +89,14 @@ final class NatsServers implements AutoCloseable {
                 .redirectOutput(store.resolve("server.log").toFile()).start();
         processes.add(p);
         clientPorts.add(port);
+        logs.add(store.resolve("server.log"));
     }
 
     private void awaitUp() {
         await().atMost(Duration.ofSeconds(20)).until(() -> {
             for (int i = 0; i < clientPorts.size(); i++) {
                 if (!processes.get(i).isAlive()) {
-                    throw new IllegalStateException("nats-server on port " + clientPorts.get(i) + " exited");
+                    throw new ServerExited("nats-server on port " + clientPorts.get(i) + " exited", logs.get(i));
                 }
                 try (Socket ignored = new Socket("127.0.0.1", clientPorts.get(i))) {
                     // accepting
@@ -96,9 +117,48 @@ final class NatsServers implements AutoCloseable {
         processes.get(i).destroyForcibly().waitFor();
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
+    /**
+     * Distinct ports that were free a moment ago, below the kernel's ephemeral range: the servers' own outgoing
+     * route connections (and every other client on the machine) take their source ports from that range, so a
+     * port chosen there by bind(0) can be taken by a connect before its server listens on it.
+     */
+    private static int[] freePorts(int n) throws IOException {
+        int below = Math.min(ephemeralLow(), 65536);
+        int from = Math.max(1024, below - 12000);
+        Set<Integer> chosen = new LinkedHashSet<>();
+        while (chosen.size() < n) {
+            int port = ThreadLocalRandom.current().nextInt(from, below);
+            try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                chosen.add(s.getLocalPort());
+            } catch (BindException e) {
+                // in use: another
+            }
+        }
+        return chosen.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private static int ephemeralLow() throws IOException {
+        Path range = Path.of("/proc/sys/net/ipv4/ip_local_port_range");
+        // readAllLines, not readString: a sysctl file reports size 0, and readString then returns its first byte.
+        return Files.isReadable(range) ? Integer.parseInt(Files.readAllLines(range).getFirst().trim().split("\\s+")[0]) : 32768;
+    }
+
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 10), lines.size()));
+        } catch (IOException e) {
+            return "(unreadable: " + e.getMessage() + ")";
+        }
+    }
+
+    /** A server that was started and is gone before it accepted. */
+    private static final class ServerExited extends RuntimeException {
+        final transient Path log;
+
+        ServerExited(String message, Path log) {
+            super(message);
+            this.log = log;
         }
     }
 

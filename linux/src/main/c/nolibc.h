@@ -1,5 +1,5 @@
 /*
- * What Overseer's small programs (gate.c, unshare.c) need of Linux without libc: a few system calls, the entry
+ * What Overseer's small programs (gate.c, unshare.c, monitor.c) need of Linux without libc: a few system calls, the entry
  * point, a message on stderr and an exit. They are built -nostdlib -static: no dynamic loader and no libc
  * start-up, which on a VM cost more than the rest of a spawn (docs/benchmarks.md §18). Linux on x86_64 and
  * aarch64; elsewhere the build makes no programs and Overseer uses the shell and util-linux in their place.
@@ -14,6 +14,20 @@
 #define SYS_EXIT 60
 #define SYS_MOUNT 165
 #define SYS_UNSHARE 272
+#define SYS_OPENAT 257
+#define SYS_FCNTL 72
+#define SYS_PIPE2 293
+#define SYS_DUP3 292
+#define SYS_WAIT4 61
+#define SYS_RT_SIGPROCMASK 14
+#define SYS_SIGNALFD4 289
+#define SYS_PPOLL 271
+#define SYS_CLOCK_GETTIME 228
+#define SYS_GETPID 39
+#define SYS_SETSID 112
+#define SYS_PRCTL 157
+#define SYS_RENAMEAT2 316
+#define SYS_CLONE 56
 static inline long sys5(long n, long a, long b, long c, long d, long e) {
     register long r10 __asm__("r10") = d;
     register long r8 __asm__("r8") = e;
@@ -31,6 +45,20 @@ __asm__(".text\n.global _start\n_start:\n\tmov %rsp, %rdi\n\tand $-16, %rsp\n\tc
 #define SYS_EXIT 93
 #define SYS_MOUNT 40
 #define SYS_UNSHARE 97
+#define SYS_OPENAT 56
+#define SYS_FCNTL 25
+#define SYS_PIPE2 59
+#define SYS_DUP3 24
+#define SYS_WAIT4 260
+#define SYS_RT_SIGPROCMASK 135
+#define SYS_SIGNALFD4 74
+#define SYS_PPOLL 73
+#define SYS_CLOCK_GETTIME 113
+#define SYS_GETPID 172
+#define SYS_SETSID 157
+#define SYS_PRCTL 167
+#define SYS_RENAMEAT2 276
+#define SYS_CLONE 220
 static inline long sys5(long n, long a, long b, long c, long d, long e) {
     register long x8 __asm__("x8") = n;
     register long x0 __asm__("x0") = a;

@@ -20,7 +20,9 @@ public enum BundledProgram {
     /** overseer-gate (gate.c): holds a process until it is placed in its cgroups ({@link Gate}). */
     GATE("gate"),
     /** overseer-unshare (unshare.c): runs an OCI runtime in a private mount namespace (the oci module). */
-    UNSHARE("unshare");
+    UNSHARE("unshare"),
+    /** overseer-monitor (monitor.c): runs an OCI runtime and watches the process it starts (the oci module). */
+    MONITOR("monitor");
 
     private static final System.Logger LOG = System.getLogger(BundledProgram.class.getName());
 

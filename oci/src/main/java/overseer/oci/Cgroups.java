@@ -30,6 +30,22 @@ final class Cgroups {
         return dirs;
     }
 
+    /**
+     * The files whose "oom_kill N" line counts the OOM kills in the absolute cgroup {@code path}: memory.oom_control
+     * in the v1 memory hierarchy, memory.events in a v2 one (which has it only where the memory controller is on).
+     */
+    static List<Path> oomCounters(String path) {
+        List<Path> files = new ArrayList<>();
+        for (String[] m : mounts()) {
+            if (m[1].equals("cgroup") && List.of(m[2].split(",")).contains("memory")) {
+                files.add(Path.of(m[0], path, "memory.oom_control").normalize());
+            } else if (m[1].equals("cgroup2")) {
+                files.add(Path.of(m[0], path, "memory.events").normalize());
+            }
+        }
+        return files;
+    }
+
     /** Removes {@code parent} and the directories under it that no process and no child cgroup keeps. */
     static void removeEmpty(String parent) {
         for (Path dir : directories(parent)) {

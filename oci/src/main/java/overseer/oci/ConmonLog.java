@@ -161,7 +161,7 @@ final class ConmonLog {
 
     /**
      * {@code log}: the identity of the log file the sizes are the start of; conmon replaces the file when it
-     * reaches {@link Conmon#LOG_SIZE_MAX}, and a resumed reader that finds another file there knows that what
+     * reaches {@link Monitor#LOG_SIZE_MAX}, and a resumed reader that finds another file there knows that what
      * it would skip was in the one replaced.
      */
     private static void writeMarks(Path marks, Map<LogStream, Long> sizes, Object log) {

@@ -9,7 +9,7 @@ import overseer.linux.Pidfd;
 import java.util.Optional;
 
 /**
- * A process exec'd into a running task: {@code runtime exec --detach} under a conmon of its own (CRI-O's way),
+ * A process exec'd into a running task: {@code runtime exec --detach} under a monitor of its own (CRI-O's way),
  * with its own log, stdin and exit file. Signals go straight to it through a pidfd: the runtime's kill only
  * reaches a task's init process.
  */
@@ -17,14 +17,17 @@ final class OciExec extends OciProcess {
     /** Empty once it exited before it could be opened: its exit file tells then. */
     private Optional<Pidfd> pidfd = Optional.empty();
 
-    OciExec(OciRuntime runtime, TaskPaths paths, ProcessSpec spec, ProcessOutput output) {
+    private final String cgroupsPath;
+
+    OciExec(OciRuntime runtime, TaskPaths paths, ProcessSpec spec, ProcessOutput output, String cgroupsPath) {
         super(runtime, paths, spec, output);
+        this.cgroupsPath = cgroupsPath;
     }
 
     @Override
     protected long launch() {
-        long p = Conmon.start(runtime.conmon(), runtime.binary(), paths, Conmon.Mode.EXEC, spec.stdin() != overseer.core.Redirect.NULL,
-                false, ConmonLog.wanted(spec), Optional.empty());
+        long p = runtime.startMonitored(paths, new Monitor.Process(Monitor.Mode.EXEC, spec.stdin() != overseer.core.Redirect.NULL,
+                false, ConmonLog.wanted(spec), Optional.empty(), cgroupsPath));
         pidfd = Pidfd.open(p);
         return p;
     }

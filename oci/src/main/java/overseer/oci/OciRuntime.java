@@ -13,6 +13,7 @@ import overseer.linux.CgroupLayout;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -22,8 +23,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Isolated tasks: each task is an OCI container (runc or crun) whose processes run under conmon, so that they
- * outlive Overseer and a later Overseer can {@link #reattach} them. See docs/isolation.md.
+ * Isolated tasks: each task is an OCI container (runc or crun) whose processes run under a monitor of their own
+ * ({@link Monitor}: overseer-monitor, or conmon for a terminal, stdin or a restore), so that they outlive
+ * Overseer and a later Overseer can {@link #reattach} them. See docs/isolation.md.
  *
  * <p>How a task is fenced off is an {@link Isolation}: the runtime's default, or one given for a task with
  * {@link #isolate} before it is created. Who it runs as is its ProcessSpec's user; its limits are its
@@ -35,8 +37,12 @@ public final class OciRuntime implements TaskRuntime {
 
     private final StateDir state;
     private final RuntimeBinary binary;
-    private final Path conmon;
+    private static final Optional<OverseerMonitor> OWN_MONITOR = OverseerMonitor.bundled();
+
+    private final Conmon conmon;
     private final String conmonVersion;
+    /** overseer-monitor, for the processes it can watch; empty: conmon watches every one. */
+    private final Optional<OverseerMonitor> monitor;
     private final List<String> notes;
     private final Isolation defaultIsolation;
     private final String cgroupParent;
@@ -52,8 +58,9 @@ public final class OciRuntime implements TaskRuntime {
             throw OverseerException.unavailable("isolated tasks need root: rootless containers are not supported");
         }
         this.state = new StateDir(b.stateDir);
-        this.conmon = b.conmon != null ? b.conmon : RuntimeProbe.which("conmon")
-                .orElseThrow(() -> OverseerException.unavailable("conmon is not installed (apt-get install conmon)"));
+        this.conmon = new Conmon(b.conmon != null ? b.conmon : RuntimeProbe.which("conmon")
+                .orElseThrow(() -> OverseerException.unavailable("conmon is not installed (apt-get install conmon)")));
+        this.monitor = b.conmonAlways ? Optional.empty() : OWN_MONITOR;
         Path unshare = b.unshare != null ? b.unshare : RuntimeProbe.which("unshare")
                 .orElseThrow(() -> OverseerException.unavailable("unshare (util-linux) is not installed"));
         if (!b.cgroupParent.startsWith("/")) {
@@ -65,7 +72,7 @@ public final class OciRuntime implements TaskRuntime {
                 k -> RuntimeProbe.choose(b.runtime, state.root().resolve("probe"), launcher, cgroupParent));
         this.binary = found.binary();
         this.notes = found.notes();
-        this.conmonVersion = RuntimeProbe.version(conmon);
+        this.conmonVersion = RuntimeProbe.version(conmon.path());
         this.defaultIsolation = b.isolation;
         this.deletions = new Deletions(b.deleteInBackground);
         this.watcher = new Watcher(); // last: its threads must not outlive a constructor that failed
@@ -220,7 +227,10 @@ public final class OciRuntime implements TaskRuntime {
     /** What the runtime found on this host: the binary, why it was chosen, whether checkpoints work. */
     public OciInfo info() {
         Optional<String> problem = checkpointProblem();
-        return new OciInfo(binary.name(), binary.path(), binary.version(), conmon, conmonVersion, CgroupLayout.detect().mode(), notes,
+        List<String> all = new ArrayList<>(notes);
+        all.add(Math.min(1, all.size()), monitor.isPresent() ? "processes without a terminal or stdin run under overseer-monitor, the others under conmon"
+                : "every process runs under conmon");
+        return new OciInfo(binary.name(), binary.path(), binary.version(), conmon.path(), conmonVersion, CgroupLayout.detect().mode(), all,
                 problem.isEmpty(), problem.orElse(""));
     }
 
@@ -271,8 +281,10 @@ public final class OciRuntime implements TaskRuntime {
         return watcher;
     }
 
-    Path conmon() {
-        return conmon;
+    /** Starts {@code p} under the monitor that can watch it; the pid of the process once it runs. */
+    long startMonitored(TaskPaths paths, Monitor.Process p) {
+        Monitor m = monitor.filter(o -> o.handles(p)).<Monitor>map(o -> o).orElse(conmon);
+        return Monitor.start(m, binary, paths, p);
     }
 
     RuntimeBinary binary() {
@@ -357,6 +369,7 @@ public final class OciRuntime implements TaskRuntime {
         private Path conmon;
         private Path unshare;
         private boolean deleteInBackground = true;
+        private boolean conmonAlways;
 
         private Builder() {
         }
@@ -399,6 +412,15 @@ public final class OciRuntime implements TaskRuntime {
         /** Whether a stopped task's container is deleted on a virtual thread after Task.delete returns (default true). */
         public Builder deleteInBackground(boolean v) {
             this.deleteInBackground = v;
+            return this;
+        }
+
+        /**
+         * Whether every process runs under conmon, as before overseer-monitor (default false: conmon only for a
+         * terminal, stdin or a restore, or where this build has no overseer-monitor).
+         */
+        public Builder conmonAlways(boolean v) {
+            this.conmonAlways = v;
             return this;
         }
 

@@ -24,7 +24,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * An isolated task: an OCI container whose init process runs under conmon. Created means the bundle is
+ * An isolated task: an OCI container whose init process runs under its {@link Monitor}. Created means the bundle is
  * prepared and checked; the container itself is made and started in one run of the runtime when the task
  * starts (see {@link RuntimeBinary#conmonInitPrefix}). Task-wide operations go through the runtime binary.
  */
@@ -62,8 +62,8 @@ public final class OciTask extends OciProcess implements RuntimeTask {
             throw OverseerException.internal("cannot write the bundle of " + id, e);
         }
         Path image = restoreImage;
-        return Conmon.start(runtime.conmon(), runtime.binary(), paths, image == null ? Conmon.Mode.INIT : Conmon.Mode.RESTORE,
-                spec.stdin() != Redirect.NULL, isolation.terminal(), ConmonLog.wanted(spec), Optional.ofNullable(image));
+        return runtime.startMonitored(paths, new Monitor.Process(image == null ? Monitor.Mode.INIT : Monitor.Mode.RESTORE,
+                spec.stdin() != Redirect.NULL, isolation.terminal(), ConmonLog.wanted(spec), Optional.ofNullable(image), cgroupsPath));
     }
 
     /** The start restores the checkpoint in {@code image} instead of running the process afresh. */
@@ -104,7 +104,7 @@ public final class OciTask extends OciProcess implements RuntimeTask {
             Files2.deleteTree(p.dir());
             throw OverseerException.internal("cannot prepare exec " + execId, e);
         }
-        return new OciExec(runtime, p, execSpec, execOutput);
+        return new OciExec(runtime, p, execSpec, execOutput, cgroupsPath);
     }
 
     @Override

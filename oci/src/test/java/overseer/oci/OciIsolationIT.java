@@ -47,10 +47,15 @@ class OciIsolationIT {
         return "auto";
     }
 
+    /** Whether conmon watches every process; {@link OciConmonIsolationIT} says yes. */
+    protected boolean conmonAlways() {
+        return false;
+    }
+
     @BeforeEach
     void open() {
         OciTesting.assumeUsable();
-        runtime = OciTesting.builder(runtimeName()).build();
+        runtime = OciTesting.builder(runtimeName()).conmonAlways(conmonAlways()).build();
         tasks = new Tasks(runtime);
     }
 
@@ -170,6 +175,32 @@ class OciIsolationIT {
         assertThat(Long.parseLong(lines.get(2))).as("pid inside the task's pid namespace").isGreaterThan(1);
         assertThat(t.status()).isEqualTo(overseer.core.Status.RUNNING);
         t.kill(java.time.Instant.now().plus(WAIT)); // sleep as pid 1 ignores the SIGTERM of Tasks.close
+    }
+
+    @Test
+    void eachProcessRunsUnderTheMonitorThatCanWatchIt() throws Exception {
+        String own = conmonAlways() ? "conmon" : "overseer-monitor";
+        Task t = run("watched", Isolation.DEFAULT, ProcessSpec.of("/bin/sleep", "1000"));
+        TaskProcess exec = t.exec("side", ProcessSpec.of("/bin/sleep", "1000"));
+        exec.start();
+        Task fed = run("fed", Isolation.DEFAULT, ProcessSpec.builder("/bin/sleep", "1000").stdin(Redirect.PIPE).build());
+        try {
+            assertThat(monitorOf(t)).as("the init process").isEqualTo(own);
+            assertThat(monitorOf(exec)).as("an exec'd process").isEqualTo(own);
+            assertThat(monitorOf(fed)).as("a process with stdin").isEqualTo("conmon");
+            assertThat(runtime.info().notes()).contains(conmonAlways() ? "every process runs under conmon"
+                    : "processes without a terminal or stdin run under overseer-monitor, the others under conmon");
+        } finally {
+            for (Task task : List.of(t, fed)) {
+                task.kill(java.time.Instant.now().plus(WAIT)); // sleep as pid 1 ignores the SIGTERM of Tasks.close
+            }
+        }
+    }
+
+    /** conmon may report the pid while the runtime that started the process is still its parent, exiting. */
+    private static String monitorOf(TaskProcess p) {
+        return await().atMost(WAIT).ignoreExceptions().until(() -> OciTesting.monitorOf(p.pid()),
+                m -> m.equals("conmon") || m.equals("overseer-monitor"));
     }
 
     @Test

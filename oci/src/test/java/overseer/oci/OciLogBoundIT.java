@@ -25,7 +25,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * An isolated task's output flood with real conmon and crun/runc: conmon's own log stays within
- * {@link Conmon#LOG_SIZE_MAX} (it is replaced, not grown: before, it kept a second copy of everything),
+ * {@link Monitor.LOG_SIZE_MAX} (it is replaced, not grown: before, it kept a second copy of everything),
  * read back it is exactly the tail of the output, and Overseer's copy, read as conmon goes, is whole lines in
  * order from the first to the last; both are 0600.
  */
@@ -114,8 +114,8 @@ class OciLogBoundIT {
 
         assertThat(exit.exitCode()).isZero();
         assertThat(largest.get()).as("ctr.log at its largest").isPositive()
-                .isLessThanOrEqualTo(Conmon.LOG_SIZE_MAX + 64 * 1024);
-        assertThat(Files.size(ctrLog)).isLessThanOrEqualTo(Conmon.LOG_SIZE_MAX + 64 * 1024);
+                .isLessThanOrEqualTo(Monitor.LOG_SIZE_MAX + 64 * 1024);
+        assertThat(Files.size(ctrLog)).isLessThanOrEqualTo(Monitor.LOG_SIZE_MAX + 64 * 1024);
         // conmon's log, read back, is exactly the tail of the output, from a line on
         byte[] want = expected(n);
         byte[] tail = decode(Files.readAllBytes(ctrLog));

@@ -49,13 +49,22 @@ class OciReattachIT {
 
     @Test
     void aTaskKeepsRunningWhenTheJvmIsKilledAndItsExitIsReadLater() throws Exception {
+        survives("survivor", "overseer-monitor");
+    }
+
+    /** The files are conmon's contract: a task an older Overseer left under conmon is read as well. */
+    @Test
+    void aTaskUnderConmonIsReattachedByARuntimeThatWatchesWithItsOwnMonitor() throws Exception {
+        survives("under-conmon", "conmon");
+    }
+
+    private void survives(String id, String monitor) throws Exception {
         OciTesting.assumeUsable();
         Path state = OciTesting.stateDir();
-        String id = "survivor";
         String classpath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         String java = ProcessHandle.current().info().command().orElse("java");
         child = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", classpath, DetachedStarter.class.getName(),
-                state.toString(), OciTesting.CGROUP_PARENT, "auto", NS, id).redirectErrorStream(true).start();
+                state.toString(), OciTesting.CGROUP_PARENT, "auto", NS, id, monitor).redirectErrorStream(true).start();
         String line;
         try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
             line = r.readLine();
@@ -66,6 +75,7 @@ class OciReattachIT {
         child.destroyForcibly(); // SIGKILL: no shutdown hook, no Tasks.close
         assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).as("the task after its JVM died").contains(true);
+        assertThat(OciTesting.monitorOf(pid)).isEqualTo(monitor);
 
         runtime = OciTesting.builder().stateDir(state).build();
         ProcessSpec spec = ProcessSpec.builder("/bin/sh").stdout(Redirect.PIPE).build();

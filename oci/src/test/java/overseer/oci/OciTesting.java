@@ -29,6 +29,17 @@ final class OciTesting {
                 "neither runc nor crun is installed (apt-get install runc crun)");
     }
 
+    /**
+     * What watches the container process {@code pid}: "overseer-monitor" or "conmon", from its parent's program
+     * (overseer-monitor runs from a memfd of that name).
+     */
+    static String monitorOf(long pid) throws java.io.IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        String ppid = stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1];
+        String exe = Files.readSymbolicLink(Path.of("/proc", ppid, "exe")).toString();
+        return exe.contains("overseer-monitor") ? "overseer-monitor" : exe.endsWith("/conmon") ? "conmon" : exe;
+    }
+
     /** A fresh state directory for one runtime. */
     static Path stateDir() {
         return ROOT.resolve(Integer.toString(SEQUENCE.incrementAndGet()));

@@ -40,6 +40,7 @@
 #define PR_SET_CHILD_SUBREAPER 36
 #define WNOHANG 1
 #define POLLIN 1
+#define POLLHUP 0x10
 #define EAGAIN 11
 #define CLOCK_REALTIME 0
 #define OOM_COUNTERS 8
@@ -148,7 +149,10 @@ static void replace_file(const char *path, const char *text, long n) {
 static void write_number_file(const char *path, long n) {
     char b[24];
     char *end = b + sizeof b;
-    char *p = digits(end, (unsigned long) n, 1);
+    char *p = digits(end, (unsigned long) (n < 0 ? -n : n), 1);
+    if (n < 0) {
+        *--p = '-';
+    }
     replace_file(path, p, end - p);
 }
 
@@ -343,6 +347,61 @@ static int status_of(int wstatus) {
     return sig == 0 ? (wstatus >> 8) & 0xff : 128 + sig;
 }
 
+/*
+ * Copies the output until process pid ends, and returns its status. The process becomes this monitor's child
+ * when the last of the runtime's processes ends (a helper of the runtime may be its parent for a while); where
+ * the runtime reaped it first, its status is nobody's to read: -1, Overseer's unknown exit, never a guess. A
+ * pidfd tells that apart: readable once the process ended, hung up once whoever was its parent reaped it.
+ */
+static int watch(long pid, int sfd, int pipes[2][2], int live[2]) {
+    static const char *streams[2] = {"stdout", "stderr"};
+    int pidfd = (int) sys3(SYS_PIDFD_OPEN, pid, 0, 0);
+    if (pidfd < 0) {
+        return -1; // reaped already, and not here
+    }
+    short want = POLLIN;
+    for (;;) {
+        int w;
+        long r;
+        while ((r = sys5(SYS_WAIT4, -1, (long) &w, WNOHANG, 0, 0)) > 0) {
+            if (r == pid) {
+                sys3(SYS_CLOSE, pidfd, 0, 0);
+                return status_of(w);
+            }
+        }
+        struct pollfd p[4] = {{sfd, POLLIN, 0}, {pidfd, want, 0}, {-1, POLLIN, 0}, {-1, POLLIN, 0}};
+        for (int s = 0; s < 2; s++) {
+            p[2 + s].fd = live[s] ? pipes[s][0] : -1; // poll skips a negative fd
+        }
+        long e = sys5(SYS_PPOLL, (long) p, 4, 0, 0, 0);
+        if (e == -EINTR) {
+            continue;
+        }
+        if (e < 0) {
+            fail("poll", e);
+        }
+        for (int s = 0; s < 2; s++) {
+            if (live[s] && !pump(pipes[s][0], streams[s])) {
+                live[s] = 0;
+            }
+        }
+        char info[128];
+        while (sys3(SYS_READ, sfd, (long) info, sizeof info) > 0) {
+        }
+        if (p[1].revents & POLLHUP) {
+            while ((r = sys5(SYS_WAIT4, -1, (long) &w, WNOHANG, 0, 0)) > 0) {
+                if (r == pid) {
+                    return status_of(w);
+                }
+            }
+            return -1;
+        }
+        if (p[1].revents & POLLIN) {
+            want = 0; // ended: it comes to this monitor with a SIGCHLD, or its parent reaps it (a hang-up)
+        }
+    }
+}
+
 __attribute__((noreturn, used)) void entry(long *sp) {
     long argc = sp[0];
     char **argv = (char **) (sp + 1);
@@ -424,7 +483,6 @@ __attribute__((noreturn, used)) void entry(long *sp) {
         exec_or_leave("overseer-monitor", runtime, envp);
     }
     int sync = 3;
-    const char *streams[2] = {"stdout", "stderr"};
     if (log_path) {
         for (int s = 0; s < 2; s++) {
             sys3(SYS_CLOSE, pipes[s][1], 0, 0);
@@ -475,56 +533,22 @@ __attribute__((noreturn, used)) void entry(long *sp) {
     for (int fd = 0; fd < 3; fd++) {
         sys3(SYS_DUP3, null, fd, 0);
     }
+    int ended = 0;
     for (int k = 0; k < reaped_count; k++) {
         if (reaped[k] == pid) {
             status = reaped_status[k];
+            ended = 1;
         }
     }
     int live[2] = {log_path != 0, log_path != 0};
-    while (status < 0) {
-        struct pollfd p[3];
-        int n = 0;
-        p[n].fd = sfd;
-        p[n].events = POLLIN;
-        n++;
-        for (int s = 0; s < 2; s++) {
-            if (live[s]) {
-                p[n].fd = pipes[s][0];
-                p[n].events = POLLIN;
-                n++;
-            }
-        }
-        long e = sys5(SYS_PPOLL, (long) p, n, 0, 0, 0);
-        if (e == -EINTR) {
-            continue;
-        }
-        if (e < 0) {
-            fail("poll", e);
-        }
-        for (int s = 0; s < 2; s++) {
-            if (live[s] && !pump(pipes[s][0], streams[s])) {
-                live[s] = 0;
-            }
-        }
-        char info[128];
-        while (sys3(SYS_READ, sfd, (long) info, sizeof info) > 0) {
-        }
-        for (;;) {
-            int w;
-            long r = sys5(SYS_WAIT4, -1, (long) &w, WNOHANG, 0, 0);
-            if (r <= 0) {
-                break;
-            }
-            if (r == pid) {
-                status = status_of(w);
-            }
-        }
+    if (!ended) {
+        status = watch(pid, sfd, pipes, live);
     }
     // What the process wrote before it ended is in the pipes; a child it left may hold them open: read what is
     // there, not up to their end.
     for (int s = 0; s < 2; s++) {
         if (live[s]) {
-            pump(pipes[s][0], streams[s]);
+            pump(pipes[s][0], s == 0 ? "stdout" : "stderr");
         }
     }
     flush_log();

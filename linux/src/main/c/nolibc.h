@@ -28,6 +28,7 @@
 #define SYS_PRCTL 157
 #define SYS_RENAMEAT2 316
 #define SYS_CLONE 56
+#define SYS_PIDFD_OPEN 434
 static inline long sys5(long n, long a, long b, long c, long d, long e) {
     register long r10 __asm__("r10") = d;
     register long r8 __asm__("r8") = e;
@@ -59,6 +60,7 @@ __asm__(".text\n.global _start\n_start:\n\tmov %rsp, %rdi\n\tand $-16, %rsp\n\tc
 #define SYS_PRCTL 167
 #define SYS_RENAMEAT2 276
 #define SYS_CLONE 220
+#define SYS_PIDFD_OPEN 434
 static inline long sys5(long n, long a, long b, long c, long d, long e) {
     register long x8 __asm__("x8") = n;
     register long x0 __asm__("x0") = a;

@@ -10,7 +10,8 @@ import java.util.Map;
 /**
  * An isolated {@code /bin/true} run to its end (create + start + wait + delete) by Overseer and by the tools
  * users would otherwise run, in one run on one rootfs ({@link PeerRootfs}): Overseer through its daemon's API and
- * through its library, on crun and on runc (conmon holding the task); the bare {@code crun run} and {@code runc
+ * through its library, on crun and on runc (overseer-monitor holding the task; the library once more with conmon,
+ * as before overseer-monitor); the bare {@code crun run} and {@code runc
  * run} of Overseer's own bundle; {@code podman run --rm} on runc and on crun (podman also under conmon); {@code
  * ctr run --rm} on a containerd the bench starts for the run. Every round runs each peer once, the order rotated
  * by one each round so that a burst of foreign load lands on different peers; the first rounds warm up and are
@@ -57,16 +58,22 @@ public final class IsolatedPeersBench {
             Map<String, OverseerIsolated> overseers = new LinkedHashMap<>();
             for (String runtime : List.of("crun", "runc")) {
                 Path libState = scratch.resolve("l-" + runtime);
-                OverseerIsolated lib = OverseerIsolated.library(libState, runtime, rootfs.dir());
+                OverseerIsolated lib = OverseerIsolated.library(libState, runtime, rootfs.dir(), false);
                 open.add(lib);
+                OverseerIsolated conmon = OverseerIsolated.library(scratch.resolve("c-" + runtime), runtime, rootfs.dir(), true);
+                open.add(conmon);
                 BareRuntime bare = BareRuntime.copiedFrom(lib, libState, scratch.resolve("bare-" + runtime));
                 OverseerIsolated api = OverseerIsolated.daemon(scratch.resolve("a-" + runtime), runtime, rootfs.dir());
                 open.add(api);
-                overseers.put("Overseer API, " + runtime + " + conmon", api);
-                overseers.put("Overseer library, " + runtime + " + conmon", lib);
+                overseers.put(overseer("API", runtime), api);
+                overseers.put(overseer("library", runtime), lib);
+                overseers.put("Overseer library, " + runtime + " + conmon", conmon);
                 peers.add(new Peer("bare `" + runtime + " run`" + (bare.coversUnified() ? " (v2 mount covered)" : ""), bare::runTrue));
-                peers.add(new Peer("Overseer API, " + runtime + " + conmon", api::runTrue));
-                peers.add(new Peer("Overseer library, " + runtime + " + conmon", lib::runTrue));
+                overseers.forEach((name, o) -> {
+                    if (name.contains(runtime)) {
+                        peers.add(new Peer(name, o::runTrue));
+                    }
+                });
             }
             Podman podman = Podman.withImage(scratch.resolve("podman"), rootfs);
             open.add(podman::close);
@@ -139,21 +146,28 @@ public final class IsolatedPeersBench {
         for (String runtime : List.of("crun", "runc")) {
             Latencies bare = l.values().stream().filter(x -> x.what().startsWith("bare `" + runtime)).findFirst().orElseThrow();
             for (String kind : List.of("API", "library")) {
-                Latencies o = l.get("Overseer " + kind + ", " + runtime + " + conmon");
+                Latencies o = l.get(overseer(kind, runtime));
                 System.out.printf("  Overseer %s ÷ bare %s: %.2f× (%.2f× with the harness's spawn, %.1f ms, taken off both)%n", kind,
                         runtime, ratio(o, bare), (o.p50() - harness) / (bare.p50() - harness), harness / 1e6);
             }
+            Latencies conmon = l.get("Overseer library, " + runtime + " + conmon");
+            System.out.printf("  Overseer library ÷ bare %s, under conmon as before: %.2f×; overseer-monitor ÷ conmon: %.2f×%n",
+                    runtime, ratio(conmon, bare), ratio(l.get(overseer("library", runtime)), conmon));
         }
         for (Latencies x : l.values()) {
             if (x.what().startsWith("podman") || x.what().startsWith("ctr")) {
                 String runtime = x.what().contains("crun") ? "crun" : "runc";
-                Latencies o = l.get("Overseer API, " + runtime + " + conmon");
+                Latencies o = l.get(overseer("API", runtime));
                 System.out.printf("  %s ÷ Overseer API on %s: %.2f×%n", x.what(), runtime, ratio(x, o));
             }
         }
         BarPlot.write(png, "Isolated /bin/true: create + start + wait + delete, one run, interleaved", Machine.now().describe(),
                 List.copyOf(l.values()));
         System.out.println("plot: " + png);
+    }
+
+    private static String overseer(String kind, String runtime) {
+        return "Overseer " + kind + ", " + runtime + " + overseer-monitor";
     }
 
     private static double ratio(Latencies a, Latencies b) {

@@ -20,7 +20,8 @@ import java.util.Map;
  * Memory per idle task, in one run: (1) the daemon's heap per 1,000 idle native tasks (a daemon in this JVM,
  * tasks created and started over its API; live bytes from {@code GC.class_histogram}, which collects first,
  * measured with the daemon up and warm and again with the tasks alive, with the classes that grew most: the
- * profile of where it goes); (2) the per-task monitor of an isolated task, RSS and PSS: Overseer's conmon beside
+ * profile of where it goes); (2) the per-task monitor of an isolated task, RSS and PSS: Overseer's
+ * overseer-monitor and its conmon (for a terminal or stdin) beside
  * podman's conmon and containerd's runc shim, each holding an idle {@code /bin/sleep} on the peers' rootfs.
  * Overseer's native tasks have no per-task monitor at all (the per-host monitor, docs/daemon.md, holds them all).
  *
@@ -90,20 +91,22 @@ public final class MemoryPeersBench {
     private static void monitorRss(Scratch scratch, int k, Closer open, Path png) throws Exception {
         PeerRootfs rootfs = PeerRootfs.build(scratch.resolve("img"));
         Map<String, List<ProcMemory>> peers = new LinkedHashMap<>();
-        Path libState = scratch.resolve("oci");
-        OverseerIsolated overseer = OverseerIsolated.library(libState, "crun", rootfs.dir());
-        open.add(overseer);
-        List<ProcMemory> conmons = new ArrayList<>();
-        for (int i = 0; i < k; i++) {
-            Task t = overseer.tasks().create(OverseerIsolated.NAMESPACE,
-                    TaskSpec.of("m" + i, ProcessSpec.of("/bin/sleep", "100000")).withIsolation(overseer.isolation()));
-            t.start();
-            // tasks/NS/ID/conmon.pid: the task's monitor (oci's TaskPaths)
-            long pid = Long.parseLong(Files.readString(libState.resolve("tasks").resolve(OverseerIsolated.NAMESPACE)
-                    .resolve("m" + i).resolve("conmon.pid")).strip());
-            conmons.add(ProcMemory.of(pid));
+        for (boolean conmon : List.of(false, true)) {
+            Path libState = scratch.resolve(conmon ? "oci-conmon" : "oci");
+            OverseerIsolated overseer = OverseerIsolated.library(libState, "crun", rootfs.dir(), conmon);
+            open.add(overseer);
+            List<ProcMemory> monitors = new ArrayList<>();
+            for (int i = 0; i < k; i++) {
+                Task t = overseer.tasks().create(OverseerIsolated.NAMESPACE,
+                        TaskSpec.of("m" + i, ProcessSpec.of("/bin/sleep", "100000")).withIsolation(overseer.isolation()));
+                t.start();
+                // tasks/NS/ID/conmon.pid: the task's monitor, whichever it is (oci's TaskPaths)
+                long pid = Long.parseLong(Files.readString(libState.resolve("tasks").resolve(OverseerIsolated.NAMESPACE)
+                        .resolve("m" + i).resolve("conmon.pid")).strip());
+                monitors.add(ProcMemory.of(pid));
+            }
+            peers.put("Overseer isolated task (" + overseer.runtimeName() + "): its " + (conmon ? "conmon" : "overseer-monitor"), monitors);
         }
-        peers.put("Overseer isolated task (" + overseer.runtimeName() + "): its conmon", conmons);
 
         Podman podman = Podman.withImage(scratch.resolve("podman"), rootfs);
         open.add(podman::close);
@@ -133,7 +136,7 @@ public final class MemoryPeersBench {
             System.out.printf("| %s | %d | %d | %d |%n", e.getKey(), e.getValue().size(), rss, pss);
             bars.add(new AmountPlot.Bar(e.getKey(), pss, rss));
         }
-        AmountPlot.write(png, "Per-task monitor of an idle isolated task: Overseer's conmon, podman's conmon, containerd's shim",
+        AmountPlot.write(png, "Per-task monitor of an idle isolated task: Overseer's two, podman's conmon, containerd's shim",
                 "KB; dark: PSS (shared pages divided among the monitors), pale: RSS; medians of " + k + " each; " + Machine.now().date()
                         + ", load " + Machine.loadAverage(),
                 "KB", bars);

@@ -15,7 +15,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * Overseer running one isolated {@code /bin/true} to its end on one OCI runtime (crun or runc, under conmon),
+ * Overseer running one isolated {@code /bin/true} to its end on one OCI runtime (crun or runc, under
+ * overseer-monitor, or under conmon as before it),
  * either through the daemon's API (a daemon in this JVM, the Java client over its Unix socket: create, start,
  * wait, delete, four requests) or through the library ({@link Tasks} on {@link OciRuntime} in this JVM). The
  * time is taken until the runtime has finished deleting the container, which the default background delete
@@ -41,20 +42,20 @@ final class OverseerIsolated implements AutoCloseable {
         this.isolation = isolation;
     }
 
-    static OverseerIsolated library(Path state, String runtimeName, Path rootfs) {
-        OciRuntime rt = runtime(state, runtimeName, "lib");
+    static OverseerIsolated library(Path state, String runtimeName, Path rootfs, boolean conmonAlways) {
+        OciRuntime rt = runtime(state, runtimeName, conmonAlways ? "lib-conmon" : "lib", conmonAlways);
         return new OverseerIsolated(rt, new Tasks(rt), null, isolation(rootfs));
     }
 
     static OverseerIsolated daemon(Path state, String runtimeName, Path rootfs) {
-        OciRuntime rt = runtime(state.resolve("oci"), runtimeName, "api");
+        OciRuntime rt = runtime(state.resolve("oci"), runtimeName, "api", false);
         Daemon d = new Daemon(rt, state.resolve("d.sock"), state.resolve("store"), true);
         return new OverseerIsolated(rt, null, d, isolation(rootfs));
     }
 
-    private static OciRuntime runtime(Path state, String name, String kind) {
+    private static OciRuntime runtime(Path state, String name, String kind, boolean conmonAlways) {
         return OciRuntime.builder().stateDir(state).runtime(name).cgroupParent(Scratch.CGROUP_PARENT + "/overseer-" + kind + "-" + name)
-                .build();
+                .conmonAlways(conmonAlways).build();
     }
 
     /** Overseer's default isolation (every namespace but the host's network, docker's capabilities, seccomp) on the peers' rootfs. */

@@ -4,12 +4,15 @@ import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
+import java.time.Duration;
+
+import static org.awaitility.Awaitility.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * After a test class: every container it left is destroyed, the test JVM's mount namespace has as many mounts
  * as before (runc without a mount namespace of its own would stack one per task, DESIGN.md), and no cgroup
- * is left behind.
+ * and no monitor is left behind.
  */
 final class LeavesNothing implements BeforeAllCallback, AfterAllCallback {
     private static final ExtensionContext.Namespace NS = ExtensionContext.Namespace.create(LeavesNothing.class);
@@ -25,5 +28,8 @@ final class LeavesNothing implements BeforeAllCallback, AfterAllCallback {
         assertThat(Cgroups.mountCount()).as("mounts in the test JVM's namespace")
                 .isEqualTo(context.getStore(NS).get("mounts", Integer.class));
         assertThat(OciTesting.leftoverCgroups()).as("cgroups left behind").isEmpty();
+        // A monitor ends just after its process, which the deletes above killed.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(OciTesting.leftoverMonitors()).as("monitors left running").isEmpty());
     }
 }

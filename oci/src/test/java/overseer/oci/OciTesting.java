@@ -91,6 +91,23 @@ final class OciTesting {
     }
 
     /** The cgroup directories of the test tasks that are still there (after destroyAll: none). */
+    /** The monitors (overseer-monitor or conmon) still running for a state directory of this JVM's tests. */
+    static java.util.List<Long> leftoverMonitors() {
+        try (var procs = Files.list(Path.of("/proc"))) {
+            return procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).filter(p -> {
+                try {
+                    String exe = Files.readSymbolicLink(p.resolve("exe")).toString();
+                    String cmdline = new String(Files.readAllBytes(p.resolve("cmdline")), java.nio.charset.StandardCharsets.UTF_8);
+                    return (exe.contains("overseer-monitor") || exe.endsWith("/conmon")) && cmdline.contains(ROOT + "/");
+                } catch (IOException | RuntimeException gone) {
+                    return false;
+                }
+            }).map(p -> Long.parseLong(p.getFileName().toString())).toList();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     static java.util.List<Path> leftoverCgroups() {
         return Cgroups.directories(CGROUP_PARENT).stream().filter(Files::exists).toList();
     }

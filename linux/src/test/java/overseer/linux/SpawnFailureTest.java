@@ -45,6 +45,9 @@ class SpawnFailureTest {
         run(ProcessSpec.builder("/bin/true").build());
         run(ProcessSpec.builder("/bin/true").terminal().build());
         OverseerException.internal("warm-up", new LibC.Errno("warm-up", Errnos.EMFILE)).getMessage();
+        // The warm-up's descriptors (a terminal's master, pipes) are closed on the loop's thread after the exit is
+        // reported: one closed while a test holds the table full would be a free slot (CI saw a start succeed).
+        await().atMost(5, TimeUnit.SECONDS).until(() -> loop.watched() == 0);
         // GNU sleep sums its arguments: the marker adds a few microseconds and names the child in /proc.
         marker = "0.0000" + ThreadLocalRandom.current().nextInt(100_000, 1_000_000);
     }

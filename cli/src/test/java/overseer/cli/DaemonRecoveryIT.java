@@ -109,6 +109,7 @@ class DaemonRecoveryIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> java.util.stream.IntStream.iterate(1, i -> i < TASKS, i -> i + 2)
                 .allMatch(i -> sleepersQuietly(oddSleep(i)) == 0));
         assertThat(sleepers("31337")).as("the durable tasks outlived the daemon").isEqualTo(TASKS / 2);
+        assertThat(monitorsOf("31337")).as("what watches them").containsOnly("overseer-monitor");
 
         daemon = startDaemon();
         JsonNode listed = client.tasks("default");
@@ -162,6 +163,25 @@ class DaemonRecoveryIT {
             return sleepers(seconds);
         } catch (IOException e) {
             return 1;
+        }
+    }
+
+    /** The programs whose children the `sleep SECONDS` processes are: their monitors (memfd:overseer-monitor). */
+    private static List<String> monitorsOf(String seconds) throws IOException {
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            return procs.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).flatMap(p -> {
+                try {
+                    if (!Files.readString(p.resolve("cmdline")).equals("sleep\0" + seconds + "\0")) {
+                        return Stream.empty();
+                    }
+                    String stat = Files.readString(p.resolve("stat"));
+                    String ppid = stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1];
+                    String exe = Files.readSymbolicLink(Path.of("/proc", ppid, "exe")).toString();
+                    return Stream.of(exe.contains("overseer-monitor") ? "overseer-monitor" : exe);
+                } catch (IOException gone) {
+                    return Stream.empty();
+                }
+            }).toList();
         }
     }
 

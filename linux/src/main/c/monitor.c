@@ -476,8 +476,8 @@ __attribute__((noreturn, used)) void entry(long *sp) {
     if (rt == 0) {
         unsigned long none = 0;
         sys5(SYS_RT_SIGPROCMASK, SIG_SETMASK, (long) &none, 0, 8, 0);
-        int null = (int) sys5(SYS_OPENAT, AT_FDCWD, (long) "/dev/null", O_RDWR, 0, 0);
-        sys3(SYS_DUP3, null, 0, 0);
+        int null = (int) sys5(SYS_OPENAT, AT_FDCWD, (long) "/dev/null", O_RDWR | O_CLOEXEC, 0, 0);
+        sys3(SYS_DUP3, null, 0, 0); // dup3's copies are not close-on-exec: only 0-2 reach the runtime
         sys3(SYS_DUP3, log_path ? pipes[0][1] : null, 1, 0);
         sys3(SYS_DUP3, log_path ? pipes[1][1] : null, 2, 0);
         exec_or_leave("overseer-monitor", runtime, envp);

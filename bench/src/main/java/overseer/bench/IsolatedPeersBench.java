@@ -21,7 +21,10 @@ import java.util.Map;
  * has been up for a while has: without them the rounds measure the JIT compiling the path (the daemon's create
  * took 4.4 ms cold and the library's bundle 0.9–1.8 ms, docs/benchmarks.md §19).
  *
- * <pre>bench/run.sh isolated [--rounds=40] [--warmup=5] [--jvm-warmup=200] [--png=docs/isolated-peers.png]</pre>
+ * <p>{@code --only=TEXT} times only the peers whose name contains TEXT (and prints no ratios): for a profile of
+ * one peer, such as the perf trace of docs/benchmarks.md §20.
+ *
+ * <pre>bench/run.sh isolated [--rounds=40] [--warmup=5] [--jvm-warmup=200] [--only=TEXT] [--png=docs/isolated-peers.png]</pre>
  */
 public final class IsolatedPeersBench {
     private IsolatedPeersBench() {
@@ -46,6 +49,7 @@ public final class IsolatedPeersBench {
         int warmup = args.intOption("warmup", 5);
         int jvmWarmup = args.intOption("jvm-warmup", 200);
         Path png = Path.of(args.option("png", "docs/isolated-peers.png"));
+        String only = args.option("only", "");
         System.out.printf("IsolatedPeersBench: %d rounds (+%d warm-up), %s%n", rounds, warmup, Machine.now().describe());
         System.out.println("the bare runtimes and podman on crun: " + PeerTools.launcher().describe());
         PeerTools.require("IsolatedPeersBench", List.of("crun", "runc", "conmon", "unshare", "mount", "tar", "ldd", "podman", "containerd", "ctr"));
@@ -89,6 +93,10 @@ public final class IsolatedPeersBench {
                     id -> Cmd.run(scratch.dir, containerd.runArgv(id, false, "/bin/true")).orThrow().nanos()));
             peers.add(new Peer("harness: ProcessBuilder /bin/true", id -> Cmd.run(scratch.dir, "/bin/true").orThrow().nanos()));
 
+            if (!only.isEmpty()) {
+                peers.removeIf(p -> !p.name().contains(only));
+                overseers.keySet().removeIf(name -> !name.contains(only));
+            }
             // A daemon has served many tasks before the ones that count: its JVM has compiled the path they take.
             for (OverseerIsolated o : overseers.values()) {
                 for (int i = 0; i < jvmWarmup; i++) {
@@ -113,7 +121,11 @@ public final class IsolatedPeersBench {
                     System.out.println("warm-up done; " + Machine.loadAverage() + " load");
                 }
             }
-            report(peers, nanos, overseers, png);
+            if (only.isEmpty()) {
+                report(peers, nanos, overseers, png);
+            } else {
+                peers.forEach(p -> Latencies.of(p.name(), nanos.get(p.name())).print(System.out));
+            }
         } finally {
             open.close();
         }

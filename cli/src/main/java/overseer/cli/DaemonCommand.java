@@ -63,9 +63,9 @@ final class DaemonCommand implements Callable<Integer> {
     boolean stopTasks;
 
     @Option(names = "--runtime", defaultValue = "auto", paramLabel = "auto|native|oci|both",
-            description = "Runtime of the daemon's tasks (default: ${DEFAULT-VALUE}): oci tasks run isolated under conmon; "
-                    + "with both, a task that asks for isolation runs on oci and any other on native; auto is both "
-                    + "where crun or runc and conmon work, else native (isolated tasks are then refused).")
+            description = "Runtime of the daemon's tasks (default: ${DEFAULT-VALUE}): oci tasks run isolated under "
+                    + "overseer-monitor or conmon; with both, a task that asks for isolation runs on oci and any other on native; "
+                    + "auto is both where crun or runc and a monitor work, else native (isolated tasks are then refused).")
     String runtime;
 
     @Option(names = "--cgroup-parent", paramLabel = "PATH", defaultValue = NativeRuntime.Options.DEFAULT_PARENT,
@@ -309,7 +309,7 @@ final class DaemonCommand implements Callable<Integer> {
         return OciRuntime.builder().stateDir(state.resolve("oci")).cgroupParent("/" + cgroupParent).build();
     }
 
-    /** native + oci where an OCI runtime and conmon work here; else native, refusing isolated tasks with the reason. */
+    /** native + oci where an OCI runtime and a monitor work here; else native, refusing isolated tasks with the reason. */
     private TaskRuntime auto(Path state, NativeRuntime nativeRuntime) {
         try {
             return new RoutingRuntime(nativeRuntime, oci(state));

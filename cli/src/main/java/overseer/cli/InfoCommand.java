@@ -66,7 +66,7 @@ final class InfoCommand implements Callable<Integer> {
             OciInfo i = OciRuntime.builder().stateDir(Path.of(System.getProperty("java.io.tmpdir"), "overseer-info-oci"))
                     .build().info();
             m.put("runtime", i.runtime() + " " + i.runtimeVersion() + " (" + i.runtimePath() + ")");
-            m.put("conmon", i.conmonVersion() + " (" + i.conmonPath() + ")");
+            m.put("conmon", i.conmonPath().map(p -> i.conmonVersion() + " (" + p + ")").orElse("not installed (a terminal or stdin is refused)"));
             m.put("cgroups", i.cgroups());
             m.put("checkpoint", i.checkpoint() ? "yes" : "unsupported: " + i.checkpointReason());
             m.put("notes", i.notes());

@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** `overseer run --isolate`: the command as an OCI container on runc/crun under conmon. */
+/** `overseer run --isolate`: the command as an OCI container on runc/crun under its monitor. */
 final class IsolationFlags {
     @Option(names = "--isolate", description = "Run the command isolated (namespaces, read-only host root, seccomp) on runc/crun.")
     boolean isolate;

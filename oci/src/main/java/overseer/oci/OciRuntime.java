@@ -5,6 +5,7 @@ import overseer.core.Isolation;
 import overseer.core.OverseerException;
 import overseer.core.ProcessOutput;
 import overseer.core.ProcessSpec;
+import overseer.core.Redirect;
 import overseer.core.TaskSpec;
 import overseer.core.spi.TaskRuntime;
 import overseer.core.spi.RuntimeTask;
@@ -39,7 +40,8 @@ public final class OciRuntime implements TaskRuntime {
     private final RuntimeBinary binary;
     private static final Optional<OverseerMonitor> OWN_MONITOR = OverseerMonitor.bundled();
 
-    private final Conmon conmon;
+    /** Empty where conmon is not installed: then what only conmon can watch (a terminal, stdin, a restore) is refused. */
+    private final Optional<Conmon> conmon;
     private final String conmonVersion;
     /** overseer-monitor, for the processes it can watch; empty: conmon watches every one. */
     private final Optional<OverseerMonitor> monitor;
@@ -58,9 +60,12 @@ public final class OciRuntime implements TaskRuntime {
             throw OverseerException.unavailable("isolated tasks need root: rootless containers are not supported");
         }
         this.state = new StateDir(b.stateDir);
-        this.conmon = new Conmon(b.conmon != null ? b.conmon : RuntimeProbe.which("conmon")
-                .orElseThrow(() -> OverseerException.unavailable("conmon is not installed (apt-get install conmon)")));
+        this.conmon = (b.conmon != null ? b.conmon : RuntimeProbe.which("conmon")).map(Conmon::new);
         this.monitor = b.conmonAlways ? Optional.empty() : OWN_MONITOR;
+        if (conmon.isEmpty() && monitor.isEmpty()) {
+            throw OverseerException.unavailable(b.conmonAlways ? "conmon is not installed (apt-get install conmon)"
+                    : "conmon is not installed (apt-get install conmon), and this build has no overseer-monitor");
+        }
         Path unshare = b.unshare != null ? b.unshare : RuntimeProbe.which("unshare")
                 .orElseThrow(() -> OverseerException.unavailable("unshare (util-linux) is not installed"));
         if (!b.cgroupParent.startsWith("/")) {
@@ -72,7 +77,7 @@ public final class OciRuntime implements TaskRuntime {
                 k -> RuntimeProbe.choose(b.runtime, state.root().resolve("probe"), launcher, cgroupParent));
         this.binary = found.binary();
         this.notes = found.notes();
-        this.conmonVersion = RuntimeProbe.version(conmon.path());
+        this.conmonVersion = conmon.map(c -> RuntimeProbe.version(c.path())).orElse("");
         this.defaultIsolation = b.isolation;
         this.deletions = new Deletions(b.deleteInBackground);
         this.watcher = new Watcher(); // last: its threads must not outlive a constructor that failed
@@ -116,6 +121,9 @@ public final class OciRuntime implements TaskRuntime {
     /** The next task created with this id starts from the checkpoint in {@code image} instead of running afresh. */
     public void restoreOnStart(String namespace, String id, Path image) {
         requireCheckpoint();
+        if (conmon.isEmpty()) {
+            throw needsConmon("restore");
+        }
         restores.put(key(namespace, id), image);
     }
 
@@ -125,6 +133,7 @@ public final class OciRuntime implements TaskRuntime {
         String key = key(namespace, spec.id());
         deletions.await(key);
         Isolation iso = spec.isolation().orElseGet(() -> isolations.getOrDefault(key, defaultIsolation));
+        requireMonitorFor(iso.terminal(), spec.process().stdin() != Redirect.NULL);
         TaskPaths paths = state.task(namespace, spec.id());
         if (Files.exists(paths.dir()) && !Files.exists(paths.conmonPidFile()) && !Files.exists(paths.pidFile())) {
             // A task created and never started (the daemon that made it died): no container, only its bundle,
@@ -228,9 +237,11 @@ public final class OciRuntime implements TaskRuntime {
     public OciInfo info() {
         Optional<String> problem = checkpointProblem();
         List<String> all = new ArrayList<>(notes);
-        all.add(Math.min(1, all.size()), monitor.isPresent() ? "processes without a terminal or stdin run under overseer-monitor, the others under conmon"
-                : "every process runs under conmon");
-        return new OciInfo(binary.name(), binary.path(), binary.version(), conmon.path(), conmonVersion, CgroupLayout.detect().mode(), all,
+        all.add(Math.min(1, all.size()), monitor.isEmpty() ? "every process runs under conmon"
+                : conmon.isPresent() ? "processes without a terminal or stdin run under overseer-monitor, the others under conmon"
+                : "every process runs under overseer-monitor; a terminal, stdin or a restore is refused (no conmon)");
+        return new OciInfo(binary.name(), binary.path(), binary.version(), conmon.map(Conmon::path), conmonVersion,
+                CgroupLayout.detect().mode(), all,
                 problem.isEmpty(), problem.orElse(""));
     }
 
@@ -283,8 +294,23 @@ public final class OciRuntime implements TaskRuntime {
 
     /** Starts {@code p} under the monitor that can watch it; the pid of the process once it runs. */
     long startMonitored(TaskPaths paths, Monitor.Process p) {
-        Monitor m = monitor.filter(o -> o.handles(p)).<Monitor>map(o -> o).orElse(conmon);
-        return Monitor.start(m, binary, paths, p);
+        Optional<Monitor> m = monitor.filter(o -> o.handles(p)).<Monitor>map(o -> o).or(() -> conmon);
+        return Monitor.start(m.orElseThrow(() -> needsConmon(p.terminal() ? "isolation.terminal" : p.stdin() ? "process.stdin" : "restore")),
+                binary, paths, p);
+    }
+
+    /**
+     * UNAVAILABLE, naming the part of the spec that asks for it, for a process only conmon can watch (a terminal,
+     * stdin) where conmon is not installed. Checked at create and exec, so that nothing is made that cannot start.
+     */
+    void requireMonitorFor(boolean terminal, boolean stdin) {
+        if (conmon.isEmpty() && (terminal || stdin)) {
+            throw needsConmon(terminal ? "isolation.terminal" : "process.stdin");
+        }
+    }
+
+    private static OverseerException needsConmon(String what) {
+        return OverseerException.unavailable("%s: needs conmon, which is not installed (apt-get install conmon)", what);
     }
 
     RuntimeBinary binary() {
@@ -366,7 +392,7 @@ public final class OciRuntime implements TaskRuntime {
         private String runtime = "auto";
         private Isolation isolation = Isolation.DEFAULT;
         private String cgroupParent = "/overseer";
-        private Path conmon;
+        private Optional<Path> conmon;
         private Path unshare;
         private boolean deleteInBackground = true;
         private boolean conmonAlways;
@@ -398,7 +424,11 @@ public final class OciRuntime implements TaskRuntime {
             return this;
         }
 
-        public Builder conmon(Path path) {
+        /**
+         * Where conmon is (default: found on the PATH); empty for none, where overseer-monitor then watches every
+         * process and a terminal, stdin or a restore is refused.
+         */
+        public Builder conmon(Optional<Path> path) {
             this.conmon = path;
             return this;
         }

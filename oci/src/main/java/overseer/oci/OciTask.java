@@ -90,6 +90,7 @@ public final class OciTask extends OciProcess implements RuntimeTask {
     @Override
     public RuntimeProcess exec(String execId, ProcessSpec execSpec, ProcessOutput execOutput) {
         OciRuntime.refuseTerminal(execSpec);
+        runtime.requireMonitorFor(false, execSpec.stdin() != Redirect.NULL);
         requireRunning();
         String exe = view.resolveProgram(execSpec).toString();
         view.requireCwd(execSpec);

@@ -35,11 +35,11 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class OciRuntime implements TaskRuntime {
     private static final Map<String, RuntimeProbe.Found> PROBED = new ConcurrentHashMap<>();
     private static final Map<Path, Launcher> LAUNCHERS = new ConcurrentHashMap<>();
+    /** Tried once per JVM, as the launchers are: the memfd and whether the kernel runs it do not change. */
+    private static final Optional<OverseerMonitor> OWN_MONITOR = OverseerMonitor.bundled();
 
     private final StateDir state;
     private final RuntimeBinary binary;
-    private static final Optional<OverseerMonitor> OWN_MONITOR = OverseerMonitor.bundled();
-
     /** Empty where conmon is not installed: then what only conmon can watch (a terminal, stdin, a restore) is refused. */
     private final Optional<Conmon> conmon;
     private final String conmonVersion;
@@ -294,9 +294,9 @@ public final class OciRuntime implements TaskRuntime {
 
     /** Starts {@code p} under the monitor that can watch it; the pid of the process once it runs. */
     long startMonitored(TaskPaths paths, Monitor.Process p) {
-        Optional<Monitor> m = monitor.filter(o -> o.handles(p)).<Monitor>map(o -> o).or(() -> conmon);
-        return Monitor.start(m.orElseThrow(() -> needsConmon(p.terminal() ? "isolation.terminal" : p.stdin() ? "process.stdin" : "restore")),
-                binary, paths, p);
+        Monitor m = monitor.filter(o -> o.handles(p)).<Monitor>map(o -> o).or(() -> conmon)
+                .orElseThrow(() -> needsConmon(p.terminal() ? "isolation.terminal" : p.stdin() ? "process.stdin" : "restore"));
+        return Monitor.start(m, binary, paths, p);
     }
 
     /**

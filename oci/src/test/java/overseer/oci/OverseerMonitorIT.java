@@ -1,10 +1,13 @@
 package overseer.oci;
 
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import overseer.core.Signal;
 import overseer.linux.BundledProgram;
+import overseer.linux.Pidfd;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -14,6 +17,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -33,6 +37,28 @@ class OverseerMonitorIT {
     @TempDir
     Path dir;
     private String monitor;
+
+    /** A monitor a failed test left waiting (its process, the runtime's shell's child, ends by itself). */
+    @AfterEach
+    void stopTheMonitor() throws IOException {
+        Path file = dir.resolve("conmon.pid");
+        if (!Files.exists(file)) {
+            return;
+        }
+        long pid = Long.parseLong(Files.readString(file).strip());
+        // Through a pidfd opened before the check that it is this test's monitor, so that a pid used again is safe.
+        Optional<Pidfd> monitorFd = Pidfd.open(pid);
+        try {
+            String cmdline = Files.readString(Path.of("/proc", Long.toString(pid), "cmdline"));
+            if (cmdline.contains(dir.toString())) {
+                monitorFd.ifPresent(fd -> fd.signal(Signal.SIGKILL));
+            }
+        } catch (IOException gone) {
+            // ended: nothing to stop
+        } finally {
+            monitorFd.ifPresent(Pidfd::close);
+        }
+    }
 
     @BeforeEach
     void bundled() {

@@ -64,6 +64,7 @@ static int oom_counters;
 static long log_size_max = 1L << 62;
 static long log_written;
 static int log_fd = -1;
+static const char *const STREAMS[2] = {"stdout", "stderr"};
 
 static int starts_with(const char *s, const char *prefix) {
     while (*prefix) {
@@ -354,7 +355,6 @@ static int status_of(int wstatus) {
  * pidfd tells that apart: readable once the process ended, hung up once whoever was its parent reaped it.
  */
 static int watch(long pid, int sfd, int pipes[2][2], int live[2]) {
-    static const char *streams[2] = {"stdout", "stderr"};
     int pidfd = (int) sys3(SYS_PIDFD_OPEN, pid, 0, 0);
     if (pidfd < 0) {
         return -1; // reaped already, and not here
@@ -381,7 +381,7 @@ static int watch(long pid, int sfd, int pipes[2][2], int live[2]) {
             fail("poll", e);
         }
         for (int s = 0; s < 2; s++) {
-            if (live[s] && !pump(pipes[s][0], streams[s])) {
+            if (live[s] && !pump(pipes[s][0], STREAMS[s])) {
                 live[s] = 0;
             }
         }
@@ -491,7 +491,6 @@ __attribute__((noreturn, used)) void entry(long *sp) {
     }
     // The runtime returns once the process runs (or could not be started). Reaped meanwhile: the process, if it
     // ended that soon, and the runtime's own helpers.
-    int status = -1;
     long reaped[64];
     int reaped_status[64];
     int reaped_count = 0;
@@ -533,6 +532,7 @@ __attribute__((noreturn, used)) void entry(long *sp) {
     for (int fd = 0; fd < 3; fd++) {
         sys3(SYS_DUP3, null, fd, 0);
     }
+    int status = -1;
     int ended = 0;
     for (int k = 0; k < reaped_count; k++) {
         if (reaped[k] == pid) {
@@ -548,7 +548,7 @@ __attribute__((noreturn, used)) void entry(long *sp) {
     // there, not up to their end.
     for (int s = 0; s < 2; s++) {
         if (live[s]) {
-            pump(pipes[s][0], s == 0 ? "stdout" : "stderr");
+            pump(pipes[s][0], STREAMS[s]);
         }
     }
     flush_log();

@@ -360,4 +360,90 @@ class EventBusTest {
         // every subscriber sees the one global order
         assertThat(drain(other)).isEqualTo(got);
     }
+
+    /**
+     * Publishers and readers share no lock: with a small buffer and two readers taking while four publishers
+     * publish, every event is still either delivered once, in sequence order, or counted in exactly one loss.
+     */
+    @Test
+    void readersRacingPublishersSeeEveryEventOnceOrCountItLost() throws Exception {
+        EventBus bus = new EventBus();
+        int publishers = 4;
+        int perPublisher = 20_000;
+        Subscription s = bus.subscribe(8, e -> true);
+        List<Envelope> delivered = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.atomic.AtomicLong lost = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicBoolean publishing = new java.util.concurrent.atomic.AtomicBoolean(true);
+        ExecutorService pool = Executors.newFixedThreadPool(publishers + 2);
+        try {
+            List<Future<?>> readers = new ArrayList<>();
+            for (int r = 0; r < 2; r++) {
+                readers.add(pool.submit(() -> {
+                    List<Envelope> mine = new ArrayList<>();
+                    while (true) {
+                        Optional<Envelope> e = s.poll(Duration.ofMillis(20));
+                        if (e.isEmpty()) {
+                            if (!publishing.get()) {
+                                break;
+                            }
+                            continue;
+                        }
+                        if (e.get().event() instanceof Event.EventLoss l) {
+                            lost.addAndGet(l.count());
+                        } else {
+                            mine.add(e.get());
+                        }
+                    }
+                    // Each reader's own takes come in the order the events were published.
+                    for (int i = 1; i < mine.size(); i++) {
+                        assertThat(mine.get(i).sequence()).isGreaterThan(mine.get(i - 1).sequence());
+                    }
+                    delivered.addAll(mine);
+                    return null;
+                }));
+            }
+            List<Future<?>> sending = new ArrayList<>();
+            for (int t = 0; t < publishers; t++) {
+                String id = "t" + t;
+                sending.add(pool.submit(() -> {
+                    for (int i = 0; i < perPublisher; i++) {
+                        bus.publish(NS, new Event.TaskStart(id, i));
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : sending) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+            publishing.set(false);
+            for (Future<?> f : readers) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        Set<Long> sequences = new HashSet<>();
+        for (Envelope e : delivered) {
+            assertThat(sequences.add(e.sequence())).as("delivered once: %s", e.sequence()).isTrue();
+        }
+        assertThat(delivered.size() + lost.get()).isEqualTo((long) publishers * perPublisher);
+        assertThat(bus.dropped()).containsEntry(EventBus.UNNAMED, lost.get());
+    }
+
+    @Test
+    void aWaitingReaderThatIsInterruptedStopsWaiting() throws Exception {
+        Subscription s = new EventBus().subscribe();
+        Thread reader = Thread.currentThread();
+        Thread interrupter = Thread.ofPlatform().start(() -> {
+            while (reader.getState() != Thread.State.WAITING) {
+                Thread.onSpinWait();
+            }
+            reader.interrupt();
+        });
+        try {
+            assertThatThrownBy(s::next).isInstanceOf(InterruptedException.class);
+        } finally {
+            interrupter.join();
+        }
+    }
 }

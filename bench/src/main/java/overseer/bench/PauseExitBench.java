@@ -24,9 +24,12 @@ import java.util.concurrent.atomic.AtomicLong;
  * else going on; another task (no cgroup) paused with SIGSTOP and resumed, over and over; another task
  * with a cgroup frozen and thawed through the freezer, over and over (where there is one).
  *
- * <p>Usage: {@code PauseExitBench [--bursts=20] [--size=100] [--burst=kill|eof] [--victim-nice=0]
- * [--png=bench/target/pause-exits.png]}; the
- * first burst of each condition is a warm-up and not counted.
+ * <p>In each condition, while the same pause loop goes on, the C floor ({@code exitfloor.c}: one epoll thread
+ * collects the exits and hands each to a reader thread, as Overseer's event loop and a subscriber do) takes the
+ * same bursts: what the machine gives that shape, beside what Overseer gives it.
+ *
+ * <p>Usage: {@code PauseExitBench [--bursts=20] [--size=100] [--burst=kill|eof] [--victim-nice=0] [--warm-up=3]
+ * [--png=bench/target/pause-exits.png]}; the warm-up bursts of each condition are not counted.
  */
 public final class PauseExitBench {
     /**
@@ -36,6 +39,8 @@ public final class PauseExitBench {
     private static boolean eof;
     /** {@code --victim-nice}: the niceness the victims run at, through nice(1) (0: as everything else runs). */
     private static int nice;
+    /** {@code --warm-up}: untimed bursts before each condition's measured ones. */
+    private static int warmUps;
     /** A shell with two children in its group: a pause has three processes to stop and confirm. */
     private static final ProcessSpec FAMILY = ProcessSpec.of("/bin/sh", "-c", "/bin/sleep 1000 & /bin/sleep 1000 & wait");
     private static final long P99_TARGET_NANOS = 1_000_000;
@@ -52,16 +57,18 @@ public final class PauseExitBench {
         int bursts = args.intOption("bursts", 20);
         int size = args.intOption("size", 100);
         nice = Integer.parseInt(args.option("victim-nice", "0"));
+        warmUps = args.intOption("warm-up", 3);
         eof = args.option("burst", "kill").equals("eof");
         Path png = Path.of(args.option("png", "bench/target/pause-exits.png"));
         PrintStream out = System.out;
         Machine machine = Machine.now();
-        out.printf("PauseExitBench: %d bursts of %d exits (+1 warm-up) per condition, victims at nice %d%n", bursts, size, nice);
+        out.printf("PauseExitBench: %d bursts of %d exits (+%d warm-up) per condition, victims at nice %d%n", bursts, size,
+                warmUps, nice);
         out.println("machine: " + machine.describe());
 
         List<Latencies> rows = new ArrayList<>();
         List<String> verdicts = new ArrayList<>();
-        try (Tasks tasks = new Tasks(new NativeRuntime())) {
+        try (Tasks tasks = new Tasks(new NativeRuntime()); Floor floor = Floor.compile(out)) {
             boolean freezer = tasks.runtime().features().contains(TaskRuntime.Feature.FREEZER);
             List<Condition> conditions = new ArrayList<>(List.of(
                     new Condition("no other operation", null),
@@ -73,7 +80,7 @@ public final class PauseExitBench {
                 out.println("freezer condition skipped: this runtime has no cgroup freezer here");
             }
             for (Condition c : conditions) {
-                Result r = run(tasks, c, bursts, size);
+                Result r = run(tasks, c, bursts, size, floor);
                 out.printf("%s: %d pause/resume cycles meanwhile (others used %.1f%% CPU)%n", c.name(), r.cycles(),
                         r.foreignCpu());
                 r.killToEvent().print(out);
@@ -82,13 +89,18 @@ public final class PauseExitBench {
                         size, KILL_LOOP_NANOS.getAndSet(0) / 1e6 / (bursts + 1));
                 r.exitToEvent().print(out);
                 r.publishToReceipt().print(out);
+                r.floor().ifPresent(f -> f.print(out));
                 rows.add(new Latencies(c.name() + ": exit → event", r.exitToEvent().sortedNanos()));
+                r.floor().ifPresent(f -> rows.add(new Latencies(c.name() + ": C floor", f.sortedNanos())));
                 // exitedAt is to the millisecond: the true p99 lies within 1 ms below the measured one.
                 long p99 = r.exitToEvent().p99();
                 String verdict = p99 <= P99_TARGET_NANOS ? "met" : p99 - 1_000_000 > P99_TARGET_NANOS ? "NOT met"
                         : "not decided (within exitedAt's millisecond)";
                 verdicts.add(String.format("%-48s exit → event p99 %8.1f µs (true p99 ≥ %.1f µs)  target ≤ 1 ms: %s",
                         c.name(), p99 / 1e3, Math.max(0, p99 - 1_000_000) / 1e3, verdict));
+                r.floor().ifPresent(f -> verdicts.add(String.format(
+                        "%-48s published → received p99 %8.1f µs, C floor's p99 %8.1f µs: %.2f× the floor", "",
+                        r.publishToReceipt().p99() / 1e3, f.p99() / 1e3, r.publishToReceipt().p99() / (double) f.p99())));
             }
         }
         out.println();
@@ -98,15 +110,45 @@ public final class PauseExitBench {
         out.println("plot: " + png.toAbsolutePath());
     }
 
+    /** exitfloor.c, built once per run; absent (with the reason printed) where gcc cannot build it. */
+    private record Floor(CProgram program) implements AutoCloseable {
+        static Floor compile(PrintStream out) throws InterruptedException {
+            try {
+                return new Floor(CProgram.compile("exitfloor"));
+            } catch (java.io.IOException e) {
+                out.println("C floor skipped: " + e.getMessage());
+                return new Floor(null);
+            }
+        }
+
+        /** The floor's SIGKILLed bursts of sleeps (whatever {@code --burst} says), observed → received per exit. */
+        java.util.Optional<Latencies> run(int bursts, int size, int victimNice) throws Exception {
+            if (program == null) {
+                return java.util.Optional.empty();
+            }
+            long[] nanos = program.run(Integer.toString(bursts), Integer.toString(size), Integer.toString(victimNice))
+                    .lines().mapToLong(Long::parseLong).toArray();
+            return java.util.Optional.of(Latencies.of("C floor: exit observed → received", nanos));
+        }
+
+        @Override
+        public void close() {
+            if (program != null) {
+                program.close();
+            }
+        }
+    }
+
     /** {@code pauser} empty: no other operation runs during the bursts. */
     private record Condition(String name, TaskSpec pauser) {
     }
 
+    /** {@code floor}: the C floor's observed → received, taken in the same condition, where gcc could build it. */
     private record Result(Latencies killToEvent, Latencies exitToEvent, Latencies publishToReceipt, long cycles,
-                          double foreignCpu) {
+                          double foreignCpu, java.util.Optional<Latencies> floor) {
     }
 
-    private static Result run(Tasks tasks, Condition c, int bursts, int size) throws Exception {
+    private static Result run(Tasks tasks, Condition c, int bursts, int size, Floor floor) throws Exception {
         Task pauser = c.pauser() == null ? null : tasks.run(c.pauser());
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong cycles = new AtomicLong();
@@ -118,7 +160,9 @@ public final class PauseExitBench {
             }
         });
         try {
-            burst(tasks, c, "w", size); // warm-up
+            for (int w = 0; w < warmUps; w++) {
+                burst(tasks, c, "w" + w + "-", size); // untimed: the JIT compiles the exit path before it is measured
+            }
             cycles.set(0);
             CpuMeter before = CpuMeter.now();
             long[] killToEvent = new long[bursts * size];
@@ -131,9 +175,12 @@ public final class PauseExitBench {
                 System.arraycopy(one[2], 0, publishToReceipt, b * size, size);
             }
             double foreign = before.foreignPercent(CpuMeter.now());
+            // After Overseer's bursts and before the pause loop stops: the floor runs in the same condition.
+            java.util.Optional<Latencies> floorLatencies = floor.run(bursts, size, nice);
             return new Result(Latencies.of("kill() call → /tasks/exit received", killToEvent),
                     Latencies.of("exit observed → /tasks/exit received", exitToEvent),
-                    Latencies.of("  of which published → received", publishToReceipt), cycles.get(), foreign);
+                    Latencies.of("  of which published → received", publishToReceipt), cycles.get(), foreign,
+                    floorLatencies);
         } finally {
             stop.set(true);
             loop.join();

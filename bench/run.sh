@@ -2,7 +2,7 @@
 # Builds the bench module and runs a benchmark from the repository root.
 #   bench/run.sh spawn [SpawnBench options]   peers side by side, writes bench/target/spawn.csv
 #   bench/run.sh scale [COUNT] [--batch=N]    10,000 live tasks: threads, heap, kill→exit-event latency
-#   bench/run.sh pause-exits [--bursts=20]    exit latency in bursts of 100 while another task is paused in a loop
+#   bench/run.sh pause-exits [--bursts=20] [--warm-up=3]  exit latency in bursts of 100 while another task is paused in a loop, beside a C floor
 #   bench/run.sh plot                          bench/target/spawn.csv → docs/spawn-rates.png
 #   bench/run.sh all                           spawn, then plot, then scale
 #   bench/run.sh probe switches|closefrom|phases|placement|gate [N]  the diagnostics behind the findings in docs/benchmarks.md

@@ -23,6 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "timing.h"
+
 #ifndef P_PIDFD
 #define P_PIDFD 3
 #endif
@@ -39,17 +41,6 @@ static int64_t *queue;
 static long queued, taken;
 static int64_t *latency;
 static long received;
-
-static int64_t now_ns(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t) t.tv_sec * 1000000000LL + t.tv_nsec;
-}
-
-static void die(const char *what) {
-    fprintf(stderr, "%s: %s\n", what, strerror(errno));
-    exit(2);
-}
 
 /* Collects one burst's exits and hands each to the reader. */
 static void collect_burst(void) {

@@ -24,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "timing.h"
+
 #ifndef P_PIDFD
 #define P_PIDFD 3
 #endif
@@ -34,17 +36,6 @@ static int64_t *killed_at;
 static int64_t *latency;
 static long remaining;
 static sem_t collected;
-
-static int64_t now_ns(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t) t.tv_sec * 1000000000LL + t.tv_nsec;
-}
-
-static void die(const char *what) {
-    fprintf(stderr, "%s: %s\n", what, strerror(errno));
-    exit(2);
-}
 
 static void *reaper(void *unused) {
     (void) unused;

@@ -8,22 +8,16 @@
  * prints: one line per exit, in collection order: observed -> received in ns
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/epoll.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "timing.h"
+#include "timing.h" /* now_ns, die, and errno, stdio, stdlib, string, time */
 
 #ifndef P_PIDFD
 #define P_PIDFD 3

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -86,7 +87,7 @@ public final class PauseExitBench {
                 r.killToEvent().print(out);
                 out.printf(eof ? "the close() that ends %d cats took %.1f ms on average (the victims' teardown shares the CPUs)%n"
                         : "the %d kill() calls of a burst took %.1f ms on average (the victims' teardown shares the CPUs)%n",
-                        size, KILL_LOOP_NANOS.getAndSet(0) / 1e6 / (bursts + 1));
+                        size, KILL_LOOP_NANOS.getAndSet(0) / 1e6 / (bursts + warmUps));
                 r.exitToEvent().print(out);
                 r.publishToReceipt().print(out);
                 r.floor().ifPresent(f -> f.print(out));
@@ -122,13 +123,13 @@ public final class PauseExitBench {
         }
 
         /** The floor's SIGKILLed bursts of sleeps (whatever {@code --burst} says), observed → received per exit. */
-        java.util.Optional<Latencies> run(int bursts, int size, int victimNice) throws Exception {
+        Optional<Latencies> run(int bursts, int size, int victimNice) throws Exception {
             if (program == null) {
-                return java.util.Optional.empty();
+                return Optional.empty();
             }
             long[] nanos = program.run(Integer.toString(bursts), Integer.toString(size), Integer.toString(victimNice))
                     .lines().mapToLong(Long::parseLong).toArray();
-            return java.util.Optional.of(Latencies.of("C floor: exit observed → received", nanos));
+            return Optional.of(Latencies.of("C floor: exit observed → received", nanos));
         }
 
         @Override
@@ -145,7 +146,7 @@ public final class PauseExitBench {
 
     /** {@code floor}: the C floor's observed → received, taken in the same condition, where gcc could build it. */
     private record Result(Latencies killToEvent, Latencies exitToEvent, Latencies publishToReceipt, long cycles,
-                          double foreignCpu, java.util.Optional<Latencies> floor) {
+                          double foreignCpu, Optional<Latencies> floor) {
     }
 
     private static Result run(Tasks tasks, Condition c, int bursts, int size, Floor floor) throws Exception {
@@ -176,7 +177,7 @@ public final class PauseExitBench {
             }
             double foreign = before.foreignPercent(CpuMeter.now());
             // After Overseer's bursts and before the pause loop stops: the floor runs in the same condition.
-            java.util.Optional<Latencies> floorLatencies = floor.run(bursts, size, nice);
+            Optional<Latencies> floorLatencies = floor.run(bursts, size, nice);
             return new Result(Latencies.of("kill() call → /tasks/exit received", killToEvent),
                     Latencies.of("exit observed → /tasks/exit received", exitToEvent),
                     Latencies.of("  of which published → received", publishToReceipt), cycles.get(), foreign,

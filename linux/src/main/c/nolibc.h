@@ -5,6 +5,7 @@
  * aarch64; elsewhere the build makes no programs and Overseer uses the shell and util-linux in their place.
  *
  * Each program defines entry(long *sp), called with the stack as the kernel left it: argc, argv, NULL, envp.
+ * A library loaded into the JVM (spawn.c) defines NOLIBC_LIBRARY first: it has no entry point of its own.
  */
 #if defined(__x86_64__)
 #define SYS_READ 0
@@ -29,6 +30,13 @@
 #define SYS_RENAMEAT2 316
 #define SYS_CLONE 56
 #define SYS_PIDFD_OPEN 434
+#define SYS_RT_SIGACTION 13
+#define SYS_SETPGID 109
+#define SYS_GETPGID 121
+#define SYS_CHDIR 80
+#define SYS_IOCTL 16
+#define SYS_CLOSE_RANGE 436
+#define SYS_CLONE3 435
 static inline long sys5(long n, long a, long b, long c, long d, long e) {
     register long r10 __asm__("r10") = d;
     register long r8 __asm__("r8") = e;
@@ -36,8 +44,10 @@ static inline long sys5(long n, long a, long b, long c, long d, long e) {
     __asm__ volatile("syscall" : "=a"(r) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8) : "rcx", "r11", "memory");
     return r;
 }
+#ifndef NOLIBC_LIBRARY
 /* The kernel starts us with argc at the stack pointer: hand it to entry() with the stack as the ABI wants it. */
 __asm__(".text\n.global _start\n_start:\n\tmov %rsp, %rdi\n\tand $-16, %rsp\n\tcall entry\n\thlt\n");
+#endif
 #elif defined(__aarch64__)
 #define SYS_READ 63
 #define SYS_WRITE 64
@@ -61,6 +71,13 @@ __asm__(".text\n.global _start\n_start:\n\tmov %rsp, %rdi\n\tand $-16, %rsp\n\tc
 #define SYS_RENAMEAT2 276
 #define SYS_CLONE 220
 #define SYS_PIDFD_OPEN 434
+#define SYS_RT_SIGACTION 134
+#define SYS_SETPGID 154
+#define SYS_GETPGID 155
+#define SYS_CHDIR 49
+#define SYS_IOCTL 29
+#define SYS_CLOSE_RANGE 436
+#define SYS_CLONE3 435
 static inline long sys5(long n, long a, long b, long c, long d, long e) {
     register long x8 __asm__("x8") = n;
     register long x0 __asm__("x0") = a;
@@ -71,7 +88,9 @@ static inline long sys5(long n, long a, long b, long c, long d, long e) {
     __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4) : "memory");
     return x0;
 }
+#ifndef NOLIBC_LIBRARY
 __asm__(".text\n.global _start\n_start:\n\tmov x0, sp\n\tbl entry\n\tbrk #0\n");
+#endif
 #else
 #error "Overseer's small programs are built for Linux on x86_64 and aarch64 only (Overseer falls back to the shell)"
 #endif

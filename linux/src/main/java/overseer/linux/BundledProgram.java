@@ -22,7 +22,9 @@ public enum BundledProgram {
     /** overseer-unshare (unshare.c): runs an OCI runtime in a private mount namespace (the oci module). */
     UNSHARE("unshare"),
     /** overseer-monitor (monitor.c): runs an OCI runtime and watches the process it starts (the oci module). */
-    MONITOR("monitor");
+    MONITOR("monitor"),
+    /** libspawn (spawn.c): not a program but a library this JVM loads, which spawns into a v2 cgroup ({@link CloneSpawn}). */
+    SPAWN_LIBRARY("spawn");
 
     private static final System.Logger LOG = System.getLogger(BundledProgram.class.getName());
 

@@ -163,14 +163,20 @@ public record CgroupLayout(Path root, Map<Controller, Path> v1, Optional<V2> v2,
     }
 
     /**
-     * How a process is placed in its cgroups before it runs, in words: through a gate wherever there is a
-     * v2 cgroup (v2 takes only whole processes), which then places it in the v1 cgroups as well; else from
-     * a spawning thread moved into the v1 cgroups first.
+     * How a process is placed in its cgroups before it runs, in words: cloned straight into its v2 cgroup
+     * when that is its only one and libspawn is here ({@link CloneSpawn}); else through a gate wherever there
+     * is a v2 cgroup (v2 takes only whole processes), which then places it in the v1 cgroups as well; else
+     * from a spawning thread moved into the v1 cgroups first.
      */
     public String placement() {
         if (usesV2()) {
-            return (v1Hierarchies().isEmpty() ? "v2" : "v1 and v2") + ": a gate (" + gateName()
-                    + " waits until Overseer wrote its pid to each cgroup.procs, then execs)";
+            String gate = "a gate (" + gateName() + " waits until Overseer wrote its pid to each cgroup.procs, then execs)";
+            String clone = "cloned into its v2 cgroup (clone3 CLONE_INTO_CGROUP)";
+            if (!LibC.cloneSpawnLoaded()) {
+                return (v1Hierarchies().isEmpty() ? "v2: " : "v1 and v2: ") + gate;
+            }
+            return v1Hierarchies().isEmpty() ? "v2: " + clone
+                    : "v1 and v2: " + clone + " when that is its only one (no limits), else " + gate;
         }
         return v1Hierarchies().isEmpty() ? "none" : "v1: spawned from a thread moved into the task's cgroups first";
     }

@@ -36,6 +36,8 @@ final class LibC {
     static final int O_APPEND = 0x400;
     static final int O_NONBLOCK = 0x800;
     static final int O_CLOEXEC = 0x80000;
+    /** A descriptor that names a file without opening it for reading or writing: enough for clone3's cgroup. */
+    static final int O_PATH = 0x200000;
     static final int F_DUPFD_CLOEXEC = 1030;
     static final int F_ADD_SEALS = 1033;
     /** No more seals, no shrinking, no growing, no writing: the memfd's contents are fixed for good. */
@@ -359,6 +361,45 @@ final class LibC {
             throw e;
         }
         return new IllegalStateException(t);
+    }
+
+    // --- libspawn (src/main/c/spawn.c) ----------------------------------------------------------------
+
+    /** overseer_spawn's arguments: path, argv, envp, actions, count, group, cgroup fd, int *in_child; returns pid or -errno. */
+    private static final FunctionDescriptor OVERSEER_SPAWN = FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS,
+            ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
+    /** struct action of spawn.c: kind, fd, from, flags, then the path. */
+    static final long SPAWN_ACTION_SIZE = 24;
+
+    /** libspawn's handle, loaded on first use from its sealed memfd; empty where this build or host has none. */
+    private static final class SpawnLibrary {
+        private static final System.Logger LOG = System.getLogger(SpawnLibrary.class.getName());
+        static final java.util.Optional<MethodHandle> SPAWN = load();
+
+        private static java.util.Optional<MethodHandle> load() {
+            return BundledProgram.SPAWN_LIBRARY.path().flatMap(path -> {
+                try {
+                    // The library lives as long as the JVM, as libc does.
+                    // By name, not Path: a Path is resolved to its real name first, "/memfd:... (deleted)", which dlopen cannot open.
+                    SymbolLookup lib = SymbolLookup.libraryLookup(path, Arena.global());
+                    return lib.find("overseer_spawn").map(f -> LINKER.downcallHandle(f, OVERSEER_SPAWN));
+                } catch (IllegalArgumentException e) {
+                    LOG.log(System.Logger.Level.WARNING, "cannot load libspawn: " + e.getMessage());
+                    return java.util.Optional.empty();
+                }
+            });
+        }
+    }
+
+    static boolean cloneSpawnLoaded() {
+        return SpawnLibrary.SPAWN.isPresent();
+    }
+
+    /** spawn.c's overseer_spawn: the pid, or -errno (inChild 1: the child's, which was reaped; 0: clone3's). */
+    static long cloneSpawn(MemorySegment path, MemorySegment argv, MemorySegment envp, MemorySegment actions, int count,
+                           int group, int cgroupFd, MemorySegment inChild) {
+        MethodHandle h = SpawnLibrary.SPAWN.orElseThrow(() -> new IllegalStateException("libspawn is not loaded"));
+        return call(() -> (long) h.invokeExact(path, argv, envp, actions, count, group, cgroupFd, inChild));
     }
 
     // --- posix_spawn ------------------------------------------------------------------------------

@@ -35,7 +35,6 @@ import java.util.function.Consumer;
 class NativeProcess implements RuntimeProcess {
     private static final int UNSET = -1;
     private static final int NONE = ProcessPlans.ChildEnds.NONE;
-    private static final TaskCgroup.Placement NOWHERE = new TaskCgroup.Placement(List.of(), List.of());
 
     protected final Host host;
     protected final EventLoop loop;
@@ -73,6 +72,16 @@ class NativeProcess implements RuntimeProcess {
     /** The cgroups the process is born in; none for a task without limits. */
     protected Optional<TaskCgroup> cgroup() {
         return Optional.empty();
+    }
+
+    /**
+     * Whether {@link #cgroup()} was made for this start, so that nothing can have frozen it: only then may the
+     * child be cloned into it. A clone waits for its child's exec (CLONE_VFORK), and a child born into a frozen
+     * cgroup would hold the spawning thread until the thaw; an exec into a running task, which a pause may
+     * race, is gated instead.
+     */
+    protected boolean cgroupIsNew() {
+        return false;
     }
 
     /**
@@ -118,7 +127,8 @@ class NativeProcess implements RuntimeProcess {
     public synchronized long start(Consumer<Exit> exitListener) {
         this.onExit = exitListener;
         Optional<TaskCgroup> cgroup = cgroup();
-        TaskCgroup.Placement placement = cgroup.map(TaskCgroup::placement).orElse(NOWHERE);
+        TaskCgroup.Placement placement = cgroup.map(c -> c.placement(host.cloneIntoCgroup() && cgroupIsNew()))
+                .orElse(TaskCgroup.Placement.NOWHERE);
         boolean gated = !placement.gateProcs().isEmpty();
         oomKillsAtStart = cgroup.map(TaskCgroup::oomKills).orElse(0L);
         // Like a shell's job: the child takes the terminal only if Overseer has it (not when run with &).
@@ -129,7 +139,8 @@ class NativeProcess implements RuntimeProcess {
         try (ChildStdio stdio = new ChildStdio(spec, gated)) {
             SpawnPlan plan = ProcessPlans.plan(spec, executable, user, host.setpriv(), host.gate(), stdio.childEnds(tty));
             try {
-                pid = host.spawner().spawn(placement.threadTasks(), () -> PosixSpawn.spawn(plan));
+                pid = host.spawner().spawn(placement.threadTasks(), () -> placement.bornIn()
+                        .map(dir -> CloneSpawn.spawn(plan, dir)).orElseGet(() -> PosixSpawn.spawn(plan)));
             } finally {
                 stdio.closeChildEnds();
             }

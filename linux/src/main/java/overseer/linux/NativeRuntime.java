@@ -41,7 +41,7 @@ public final class NativeRuntime implements TaskRuntime {
      *                        the terminal comes back to Overseer's group when it ends
      */
     public record Options(Path cgroupRoot, String cgroupParent, boolean cgroupEveryTask, boolean v2Tracking,
-                          Optional<Path> exitDir, Optional<ControllingTerminal> terminal) {
+                          boolean cloneIntoCgroup, Optional<Path> exitDir, Optional<ControllingTerminal> terminal) {
         public static final String DEFAULT_PARENT = "overseer";
         /** The system property that names another parent for the defaults: an embedding application's own. */
         public static final String PARENT_PROPERTY = "overseer.cgroup.parent";
@@ -55,7 +55,7 @@ public final class NativeRuntime implements TaskRuntime {
 
         public Options(Path cgroupRoot, String cgroupParent, boolean cgroupEveryTask, boolean v2Tracking,
                        Optional<Path> exitDir) {
-            this(cgroupRoot, cgroupParent, cgroupEveryTask, v2Tracking, exitDir, Optional.empty());
+            this(cgroupRoot, cgroupParent, cgroupEveryTask, v2Tracking, true, exitDir, Optional.empty());
         }
 
         /** Tasks under {@code overseer} (or {@code -Doverseer.cgroup.parent=NAME}), a cgroup only for a task with limits. */
@@ -65,27 +65,35 @@ public final class NativeRuntime implements TaskRuntime {
         }
 
         public Options withTerminal(ControllingTerminal t) {
-            return new Options(cgroupRoot, cgroupParent, cgroupEveryTask, v2Tracking, exitDir, Optional.of(t));
+            return new Options(cgroupRoot, cgroupParent, cgroupEveryTask, v2Tracking, cloneIntoCgroup, exitDir, Optional.of(t));
         }
 
         public Options withCgroupParent(String parent) {
-            return new Options(cgroupRoot, parent, cgroupEveryTask, v2Tracking, exitDir, terminal);
+            return new Options(cgroupRoot, parent, cgroupEveryTask, v2Tracking, cloneIntoCgroup, exitDir, terminal);
         }
 
         public Options withCgroupRoot(Path root) {
-            return new Options(root, cgroupParent, cgroupEveryTask, v2Tracking, exitDir, terminal);
+            return new Options(root, cgroupParent, cgroupEveryTask, v2Tracking, cloneIntoCgroup, exitDir, terminal);
         }
 
         public Options withCgroupEveryTask(boolean every) {
-            return new Options(cgroupRoot, cgroupParent, every, v2Tracking, exitDir, terminal);
+            return new Options(cgroupRoot, cgroupParent, every, v2Tracking, cloneIntoCgroup, exitDir, terminal);
         }
 
         public Options withV2Tracking(boolean track) {
-            return new Options(cgroupRoot, cgroupParent, cgroupEveryTask, track, exitDir, terminal);
+            return new Options(cgroupRoot, cgroupParent, cgroupEveryTask, track, cloneIntoCgroup, exitDir, terminal);
+        }
+
+        /**
+         * Whether a task's process whose only cgroup is a v2 one is cloned straight into it (clone3, where this
+         * machine has it) rather than gated; false keeps the gate, as on a host without it (tests use this).
+         */
+        public Options withCloneIntoCgroup(boolean clone) {
+            return new Options(cgroupRoot, cgroupParent, cgroupEveryTask, v2Tracking, clone, exitDir, terminal);
         }
 
         public Options withExitDir(Path dir) {
-            return new Options(cgroupRoot, cgroupParent, cgroupEveryTask, v2Tracking, Optional.of(dir), terminal);
+            return new Options(cgroupRoot, cgroupParent, cgroupEveryTask, v2Tracking, cloneIntoCgroup, Optional.of(dir), terminal);
         }
     }
 
@@ -123,7 +131,7 @@ public final class NativeRuntime implements TaskRuntime {
         // The gate is tried (one spawn, once per JVM) only where processes are gated: a host with a v2 tree.
         Gate gate = tree.isPresent() && layout.v2().isPresent() ? Gate.best() : new Gate.Shell();
         this.host = new Host(loop, spawner, SETPRIV.stream().sorted().filter(Files::isExecutable).findFirst(), gate,
-                options.exitDir(), options.terminal());
+                options.cloneIntoCgroup(), options.exitDir(), options.terminal());
         this.recovery = new Recovery(host, tree, options.cgroupEveryTask());
     }
 

@@ -113,6 +113,12 @@ final class NativeTask extends NativeProcess implements RuntimeTask {
         }
     }
 
+    /** The task's own process starts in a cgroup its start has just made (an exec's, in the task's running one). */
+    @Override
+    protected boolean cgroupIsNew() {
+        return true;
+    }
+
     private boolean needsCgroup() {
         return tree.isPresent() && (limited() || cgroupEveryTask);
     }

@@ -81,7 +81,7 @@ public final class PosixSpawn {
     }
 
     /** 0600 applies only where the file is created: a task's output is its owner's, private from birth. */
-    private static int flags(SpawnPlan.OpenMode mode) {
+    static int flags(SpawnPlan.OpenMode mode) {
         return switch (mode) {
             case READ -> LibC.O_RDONLY;
             case READ_WRITE -> LibC.O_RDWR;
@@ -97,7 +97,7 @@ public final class PosixSpawn {
         }
     }
 
-    private static OverseerException spawnError(String program, int errno) {
+    static OverseerException spawnError(String program, int errno) {
         if (Errnos.badProgram(errno)) {
             return OverseerException.notExecutable("cannot execute \"%s\": %s", program, Errnos.describe(errno));
         }

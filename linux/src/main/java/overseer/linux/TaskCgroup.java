@@ -85,15 +85,22 @@ final class TaskCgroup {
      *                    cgroup, since the gate is paid for anyway (one write per cgroup instead of a thread
      *                    hand-off and two writes per cgroup, and the spawning thread never counts against
      *                    pids.max)
+     * @param bornIn      the v2 cgroup the child is cloned straight into ({@link CloneSpawn}), when it is
+     *                    the task's only one: no gate, no write
      */
-    record Placement(List<Path> threadTasks, List<Path> gateProcs) {
+    record Placement(List<Path> threadTasks, List<Path> gateProcs, Optional<Path> bornIn) {
+        static final Placement NOWHERE = new Placement(List.of(), List.of(), Optional.empty());
     }
 
-    Placement placement() {
+    /** {@code cloneInto}: whether a process may be cloned into the v2 cgroup, if it is the task's only one. */
+    Placement placement(boolean cloneInto) {
         if (v2.isEmpty()) {
-            return new Placement(v1Dirs.stream().map(d -> d.resolve("tasks")).toList(), List.of());
+            return new Placement(v1Dirs.stream().map(d -> d.resolve("tasks")).toList(), List.of(), Optional.empty());
         }
-        return new Placement(List.of(), directories().stream().map(d -> d.resolve("cgroup.procs")).toList());
+        if (cloneInto && v1Dirs.isEmpty() && CloneSpawn.works(v2.get())) {
+            return new Placement(List.of(), List.of(), v2);
+        }
+        return new Placement(List.of(), directories().stream().map(d -> d.resolve("cgroup.procs")).toList(), Optional.empty());
     }
 
     Optional<Path> dir(Controller c) {

@@ -102,7 +102,7 @@ class FakeCgroupTreeTest {
         assertThat(l.usesV2()).isTrue();
         // cpu and cpuacct share one hierarchy; the v1 freezer is not needed.
         assertThat(l.v1Hierarchies()).hasSize(4).doesNotContain(root.resolve("freezer").toRealPath());
-        assertThat(l.placement()).startsWith("v1 and v2: a gate");
+        assertThat(l.placement()).startsWith("v1 and v2: ").contains("a gate (");
 
         CgroupLayout v1 = l.withoutV2();
         assertThat(v1.version(Controller.FREEZER)).isEqualTo(Version.V1);
@@ -162,8 +162,9 @@ class FakeCgroupTreeTest {
         assertThat(read(dir.resolve("memory.swap.max"))).as("v2 limits swap alone").isEqualTo(Long.toString(32 * MIB));
         assertThat(read(dir.resolve("pids.max"))).isEqualTo("64");
         assertThat(read(dir.resolve("io.weight"))).isEqualTo("default 300");
-        assertThat(cg.placement().threadTasks()).as("no thread placement on a pure v2 host").isEmpty();
-        assertThat(cg.placement().gateProcs()).containsExactly(dir.resolve("cgroup.procs"));
+        // Gated when no clone into the cgroup is asked for (this fake tree is no cgroupfs a clone could enter).
+        assertThat(cg.placement(false).threadTasks()).as("no thread placement on a pure v2 host").isEmpty();
+        assertThat(cg.placement(false).gateProcs()).containsExactly(dir.resolve("cgroup.procs"));
 
         cg.apply(Resources.builder().cpus(0.001).build());
         assertThat(read(dir.resolve("cpu.max"))).as("the kernel's smallest quota").isEqualTo("1000 100000");
@@ -173,7 +174,8 @@ class FakeCgroupTreeTest {
     void theGateWritesThePidToCgroupProcsBeforeTheProgramRuns() throws Exception {
         pureV2();
         try (overseer.core.Tasks tasks = new overseer.core.Tasks(new NativeRuntime(
-                NativeRuntime.Options.defaults().withCgroupRoot(root).withCgroupParent("overseer-test")))) {
+                NativeRuntime.Options.defaults().withCgroupRoot(root).withCgroupParent("overseer-test")
+                        .withCloneIntoCgroup(false)))) { // a fake tree: no clone3 can enter it, the gate writes
             overseer.core.Task t = tasks.create("ns", overseer.core.TaskSpec.of("gated",
                             overseer.core.ProcessSpec.builder("/bin/sh", "-c", "echo $$; cat /proc/$$/cmdline | tr '\\0' ' '")
                                     .stdout(overseer.core.Redirect.PIPE).build())
@@ -208,7 +210,8 @@ class FakeCgroupTreeTest {
         Files.createDirectories(root.resolve("overseer-test/ns/unplaceable/cgroup.procs"));
         Path marker = root.resolve("ran");
         try (overseer.core.Tasks tasks = new overseer.core.Tasks(new NativeRuntime(
-                NativeRuntime.Options.defaults().withCgroupRoot(root).withCgroupParent("overseer-test")))) {
+                NativeRuntime.Options.defaults().withCgroupRoot(root).withCgroupParent("overseer-test")
+                        .withCloneIntoCgroup(false)))) { // a fake tree: no clone3 can enter it, the gate writes
             overseer.core.Task t = tasks.create("ns", overseer.core.TaskSpec.of("unplaceable",
                             overseer.core.ProcessSpec.of("/usr/bin/touch", marker.toString()))
                     .withResources(Resources.builder().pidsLimit(8).build()));
@@ -324,14 +327,17 @@ class FakeCgroupTreeTest {
         assertThat(read(memory.resolve("memory.limit_in_bytes"))).isEqualTo(Long.toString(64 * MIB));
         assertThat(read(memory.resolve("memory.memsw.limit_in_bytes"))).isEqualTo(Long.toString(128 * MIB));
         assertThat(read(blkio.resolve("blkio.bfq.weight"))).isEqualTo("1000");
-        // The gate is there for v2 anyway: it places the process in the v1 cgroups too.
-        assertThat(cg.placement().threadTasks()).isEmpty();
-        assertThat(cg.placement().gateProcs()).hasSize(5).contains(memory.resolve("cgroup.procs"),
+        // The gate is there for v2 anyway: it places the process in the v1 cgroups too. A clone into the v2
+        // cgroup alone would leave the v1 ones to a write after all, so a task with v1 cgroups is gated.
+        assertThat(cg.placement(true).threadTasks()).isEmpty();
+        assertThat(cg.placement(true).bornIn()).isEmpty();
+        assertThat(cg.placement(true).gateProcs()).hasSize(5).contains(memory.resolve("cgroup.procs"),
                 root.resolve("unified/overseer-test/ns/v1/cgroup.procs"));
 
         TaskCgroup v1Only = new CgroupTree(l.withoutV2(), "overseer-test").create("ns", "v1only", false);
-        assertThat(v1Only.placement().gateProcs()).isEmpty();
-        assertThat(v1Only.placement().threadTasks()).as("cpu,cpuacct + memory + pids + blkio + freezer").hasSize(5)
+        assertThat(v1Only.placement(true).gateProcs()).isEmpty();
+        assertThat(v1Only.placement(true).bornIn()).isEmpty();
+        assertThat(v1Only.placement(true).threadTasks()).as("cpu,cpuacct + memory + pids + blkio + freezer").hasSize(5)
                 .allSatisfy(f -> assertThat(f.getFileName().toString()).isEqualTo("tasks"));
     }
 

@@ -36,6 +36,17 @@ class NativeGateTest {
         }
     }
 
+    /** libspawn, which clones a process straight into its v2 cgroup (CloneSpawnIT), is built for x86_64 alone. */
+    @Test
+    void theBuildMadeLibspawnAndThisJvmLoadsIt() {
+        assumeTrue(LibC.X86_64, "libspawn is built for x86_64 only; here v2 placements are gated");
+        assertThat(LibC.cloneSpawnLoaded()).as("spawn-%s in the jar, loaded from its memfd", System.getProperty("os.arch"))
+                .isTrue();
+        if (CgroupLayout.detect().usesV2()) {
+            assertThat(CgroupLayout.detect().placement()).contains("cloned into its v2 cgroup (clone3 CLONE_INTO_CGROUP)");
+        }
+    }
+
     @Test
     void withTheGoAheadItExecsTheProgramWithExactlyItsEnvironment() throws Exception {
         Run r = run("go\n", List.of("/usr/bin/env"), List.of("A=1", "B=two words"));

@@ -186,7 +186,7 @@ class SpawnFailureTest {
     }
 
     private Host host(EventLoop l) {
-        return new Host(l, spawner, Optional.empty(), new Gate.Shell(), Optional.empty(), Optional.empty());
+        return new Host(l, spawner, Optional.empty(), new Gate.Shell(), false, Optional.empty(), Optional.empty());
     }
 
     private List<Long> markedProcesses() throws IOException {

@@ -1,0 +1,141 @@
+package overseer.linux;
+
+import overseer.core.OverseerException;
+import overseer.linux.SpawnPlan.FileAction;
+
+import java.lang.System.Logger.Level;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Carries out a {@link SpawnPlan} as {@link PosixSpawn} does, with one more guarantee: the child is born inside a
+ * v2 cgroup, through libspawn (src/main/c/spawn.c: clone3 with {@code CLONE_INTO_CGROUP}). No gate, and no write
+ * to cgroup.procs, which takes the kernel's threadgroup rwsem for writing and on a default host waits for an RCU
+ * grace period each time (12–20 ms, docs/cgroups.md). Used where the build made the library for this machine and
+ * the kernel takes the flag (Linux 5.7+, clone3 not filtered by seccomp): tried once per JVM, at the first spawn
+ * into a cgroup; elsewhere processes are gated as before.
+ */
+final class CloneSpawn {
+    private static final System.Logger LOG = System.getLogger(CloneSpawn.class.getName());
+    // spawn.c's enum kind and enum group
+    private static final int OPEN = 1;
+    private static final int DUP2 = 2;
+    private static final int CHDIR = 3;
+    private static final int TAKE_TERMINAL = 4;
+    private static final int CLOSE_FROM = 5;
+
+    private enum Support { UNKNOWN, YES, NO }
+
+    private static volatile Support support = LibC.cloneSpawnLoaded() ? Support.UNKNOWN : Support.NO;
+
+    private CloneSpawn() {
+    }
+
+    /** What overseer_spawn returned: a pid, or an errno and whether the child (not clone3) met it. */
+    private record Outcome(long result, boolean inChild) {
+        int errno() {
+            return (int) -result;
+        }
+
+        /** The kernel, or a seccomp filter, knows neither clone3 nor its flag: the mechanism fails, not the cgroup. */
+        boolean refused() {
+            return !inChild && switch (errno()) {
+                case Errnos.ENOSYS, Errnos.E2BIG, Errnos.EINVAL, Errnos.EPERM -> true;
+                default -> false;
+            };
+        }
+    }
+
+    /**
+     * Whether processes can be born in {@code cgroup} (a v2 directory) here. The first call tries, with a
+     * spawn into it whose exec of "" fails, so that nothing runs there; a refusal that is the cgroup's own
+     * (removed, not a leaf, not ours) is thrown as the placement's error and leaves the question open.
+     */
+    static boolean works(Path cgroup) {
+        if (support == Support.UNKNOWN) {
+            SpawnPlan nothing = new SpawnPlan("", List.of(""), List.of(), List.of(new FileAction.CloseFrom(3)),
+                    SpawnPlan.Group.NEW_GROUP);
+            Outcome o = clone(nothing, cgroup);
+            if (o.refused() || (o.inChild() && o.errno() != Errnos.ENOENT)) {
+                LOG.log(Level.INFO, "processes are gated: clone3 into a cgroup fails here ("
+                        + (o.inChild() ? "in the child: " : "") + Errnos.describe(o.errno()) + ")");
+                support = Support.NO;
+            } else if (o.inChild()) {
+                support = Support.YES; // everything up to the exec worked
+            } else {
+                throw placementError("a process", cgroup, o);
+            }
+        }
+        return support == Support.YES;
+    }
+
+    /**
+     * Spawns {@code plan} into the v2 cgroup {@code cgroup} and returns the child's pid. The errors are
+     * {@link PosixSpawn#spawn}'s, and UNAVAILABLE naming the cgroup when it cannot take the process.
+     */
+    static int spawn(SpawnPlan plan, Path cgroup) {
+        Outcome o = clone(plan, cgroup);
+        if (o.result() > 0) {
+            return (int) o.result();
+        }
+        throw o.inChild() ? PosixSpawn.spawnError(plan.program(), o.errno())
+                : placementError("\"" + plan.program() + "\"", cgroup, o);
+    }
+
+    private static OverseerException placementError(String what, Path cgroup, Outcome o) {
+        return OverseerException.unavailable("cannot place %s in %s: clone3: %s", what, cgroup, Errnos.describe(o.errno()));
+    }
+
+    private static Outcome clone(SpawnPlan plan, Path cgroup) {
+        int fd;
+        try {
+            fd = LibC.open(cgroup.toString(), LibC.O_PATH);
+        } catch (LibC.Errno e) {
+            throw OverseerException.unavailable("cannot place \"%s\" in %s: %s", plan.program(), cgroup, e.getMessage());
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment inChild = a.allocate(ValueLayout.JAVA_INT);
+            long r = LibC.cloneSpawn(a.allocateFrom(plan.program()), PosixSpawn.strings(a, plan.argv()),
+                    PosixSpawn.strings(a, plan.env()), actions(a, plan.actions()), plan.actions().size(), group(plan.group()),
+                    fd, inChild);
+            return new Outcome(r, inChild.get(ValueLayout.JAVA_INT, 0) != 0);
+        } finally {
+            LibC.close(fd);
+        }
+    }
+
+    /** spawn.c's struct action array: kind, fd, from, flags, path. */
+    private static MemorySegment actions(Arena a, List<FileAction> actions) {
+        MemorySegment array = a.allocate(LibC.SPAWN_ACTION_SIZE * Math.max(1, actions.size()), 8);
+        for (int i = 0; i < actions.size(); i++) {
+            MemorySegment s = array.asSlice(i * LibC.SPAWN_ACTION_SIZE, LibC.SPAWN_ACTION_SIZE);
+            switch (actions.get(i)) {
+                case FileAction.Open o -> set(s, OPEN, o.fd(), 0, PosixSpawn.flags(o.mode()), a.allocateFrom(o.path()));
+                case FileAction.Dup2 d -> set(s, DUP2, d.to(), d.from(), 0, MemorySegment.NULL);
+                case FileAction.Chdir c -> set(s, CHDIR, 0, 0, 0, a.allocateFrom(c.dir()));
+                case FileAction.TakeTerminal t -> set(s, TAKE_TERMINAL, t.terminalFd(), 0, 0, MemorySegment.NULL);
+                case FileAction.CloseFrom c -> set(s, CLOSE_FROM, c.lowest(), 0, 0, MemorySegment.NULL);
+            }
+        }
+        return array;
+    }
+
+    private static void set(MemorySegment s, int kind, int fd, int from, int flags, MemorySegment path) {
+        s.set(ValueLayout.JAVA_INT, 0, kind);
+        s.set(ValueLayout.JAVA_INT, 4, fd);
+        s.set(ValueLayout.JAVA_INT, 8, from);
+        s.set(ValueLayout.JAVA_INT, 12, flags);
+        s.set(ValueLayout.ADDRESS, 16, path);
+    }
+
+    private static int group(SpawnPlan.Group g) {
+        return switch (g) {
+            case INHERIT -> 0;
+            case NEW_GROUP -> 1;
+            case NEW_SESSION -> 2;
+        };
+    }
+}

@@ -8,7 +8,13 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Carries out a {@link SpawnPlan} as {@link PosixSpawn} does, with one more guarantee: the child is born inside a
@@ -58,7 +64,7 @@ final class CloneSpawn {
         if (support == Support.UNKNOWN) {
             SpawnPlan nothing = new SpawnPlan("", List.of(""), List.of(), List.of(new FileAction.CloseFrom(3)),
                     SpawnPlan.Group.NEW_GROUP);
-            Outcome o = clone(nothing, cgroup);
+            Outcome o = handedOver(nothing, cgroup);
             if (o.refused() || (o.inChild() && o.errno() != Errnos.ENOENT)) {
                 LOG.log(Level.INFO, "processes are gated: clone3 into a cgroup fails here ("
                         + (o.inChild() ? "in the child: " : "") + Errnos.describe(o.errno()) + ")");
@@ -77,7 +83,7 @@ final class CloneSpawn {
      * {@link PosixSpawn#spawn}'s, and UNAVAILABLE naming the cgroup when it cannot take the process.
      */
     static int spawn(SpawnPlan plan, Path cgroup) {
-        Outcome o = clone(plan, cgroup);
+        Outcome o = handedOver(plan, cgroup);
         if (o.result() > 0) {
             return (int) o.result();
         }
@@ -85,11 +91,59 @@ final class CloneSpawn {
                 : placementError("\"" + plan.program() + "\"", cgroup, o);
     }
 
+    /**
+     * The clone, its child copying the descriptors below the {@link HandoffSlots} alone: every descriptor of
+     * this JVM an action reads is first put in a slot, and the actions read the slot instead.
+     */
+    private static Outcome handedOver(SpawnPlan plan, Path cgroup) {
+        Optional<HandoffSlots> slots = HandoffSlots.reserved();
+        Set<Integer> sources = new LinkedHashSet<>();
+        Set<Integer> written = new HashSet<>();
+        for (FileAction action : plan.actions()) {
+            switch (action) {
+                case FileAction.Open o -> written.add(o.fd());
+                case FileAction.Dup2 d -> {
+                    if (d.from() > 2 && !written.contains(d.from())) {
+                        sources.add(d.from());
+                    }
+                    written.add(d.to());
+                }
+                case FileAction.TakeTerminal t -> {
+                    if (t.terminalFd() > 2 && !written.contains(t.terminalFd())) {
+                        sources.add(t.terminalFd());
+                    }
+                }
+                case FileAction.Chdir c -> {
+                }
+                case FileAction.CloseFrom c -> {
+                }
+            }
+        }
+        if (slots.isEmpty() || written.stream().anyMatch(fd -> fd >= HandoffSlots.LOWEST)) {
+            return clone(plan, cgroup, -1); // the whole table is copied, as fork does
+        }
+        try (HandoffSlots.Lease lease = slots.get().lease(sources.size())) {
+            Map<Integer, Integer> slotOf = new HashMap<>();
+            for (int fd : sources) {
+                slotOf.put(fd, lease.put(fd));
+            }
+            List<FileAction> actions = plan.actions().stream().map(a -> switch (a) {
+                case FileAction.Dup2 d when slotOf.containsKey(d.from()) -> new FileAction.Dup2(slotOf.get(d.from()), d.to());
+                case FileAction.TakeTerminal t when slotOf.containsKey(t.terminalFd()) -> new FileAction.TakeTerminal(slotOf.get(t.terminalFd()));
+                default -> a;
+            }).toList();
+            return clone(new SpawnPlan(plan.program(), plan.argv(), plan.env(), actions, plan.group()), cgroup, lease.limit());
+        } catch (LibC.Errno e) {
+            throw OverseerException.unavailable("cannot hand descriptors to \"%s\": %s", plan.program(), e.getMessage());
+        }
+    }
+
     private static OverseerException placementError(String what, Path cgroup, Outcome o) {
         return OverseerException.unavailable("cannot place %s in %s: clone3: %s", what, cgroup, Errnos.describe(o.errno()));
     }
 
-    private static Outcome clone(SpawnPlan plan, Path cgroup) {
+    /** overseer_spawn into {@code cgroup}; {@code shareBelow} -1 copies the whole descriptor table. */
+    private static Outcome clone(SpawnPlan plan, Path cgroup, int shareBelow) {
         int fd;
         try {
             fd = LibC.open(cgroup.toString(), LibC.O_PATH);
@@ -100,7 +154,7 @@ final class CloneSpawn {
             MemorySegment inChild = a.allocate(ValueLayout.JAVA_INT);
             long r = LibC.cloneSpawn(a.allocateFrom(plan.program()), PosixSpawn.strings(a, plan.argv()),
                     PosixSpawn.strings(a, plan.env()), actions(a, plan.actions()), plan.actions().size(), group(plan.group()),
-                    fd, inChild);
+                    fd, shareBelow, inChild);
             return new Outcome(r, inChild.get(ValueLayout.JAVA_INT, 0) != 0);
         } finally {
             LibC.close(fd);

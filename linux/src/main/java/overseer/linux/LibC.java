@@ -196,6 +196,7 @@ final class LibC {
     // Calls that set errno.
     private static final MethodHandle PIPE2 = errno("pipe2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle CLOSE = errno("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle DUP3 = errno("dup3", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle READ = errno("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle WRITE = errno("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle PREAD = errno("pread", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
@@ -365,9 +366,12 @@ final class LibC {
 
     // --- libspawn (src/main/c/spawn.c) ----------------------------------------------------------------
 
-    /** overseer_spawn's arguments: path, argv, envp, actions, count, group, cgroup fd, int *in_child; returns pid or -errno. */
+    /**
+     * overseer_spawn's arguments: path, argv, envp, actions, count, group, cgroup fd, share_below, int *in_child;
+     * returns the pid or -errno.
+     */
     private static final FunctionDescriptor OVERSEER_SPAWN = FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS,
-            ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
+            ADDRESS, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS);
     /** struct action of spawn.c: kind, fd, from, flags, then the path. */
     static final long SPAWN_ACTION_SIZE = 24;
 
@@ -397,9 +401,9 @@ final class LibC {
 
     /** spawn.c's overseer_spawn: the pid, or -errno (inChild 1: the child's, which was reaped; 0: clone3's). */
     static long cloneSpawn(MemorySegment path, MemorySegment argv, MemorySegment envp, MemorySegment actions, int count,
-                           int group, int cgroupFd, MemorySegment inChild) {
+                           int group, int cgroupFd, int shareBelow, MemorySegment inChild) {
         MethodHandle h = SpawnLibrary.SPAWN.orElseThrow(() -> new IllegalStateException("libspawn is not loaded"));
-        return call(() -> (long) h.invokeExact(path, argv, envp, actions, count, group, cgroupFd, inChild));
+        return call(() -> (long) h.invokeExact(path, argv, envp, actions, count, group, cgroupFd, shareBelow, inChild));
     }
 
     // --- posix_spawn ------------------------------------------------------------------------------
@@ -550,6 +554,11 @@ final class LibC {
     /** A second descriptor for the same open file, close-on-exec, numbered {@code min} or above. */
     static int dupCloexecAbove(int fd, int min) throws Errno {
         return (int) checked("fcntl(F_DUPFD_CLOEXEC)", c -> (int) FCNTL.invokeExact(c, fd, F_DUPFD_CLOEXEC, min));
+    }
+
+    /** Makes {@code to} a close-on-exec copy of {@code from}, closing what {@code to} was, in one step. */
+    static void dup3Cloexec(int from, int to) throws Errno {
+        checked("dup3", c -> (int) DUP3.invokeExact(c, from, to, O_CLOEXEC));
     }
 
     static void setNonBlocking(int fd) throws Errno {

@@ -7,7 +7,11 @@ import overseer.core.Tasks;
 import overseer.linux.NativeRuntime;
 
 import java.io.PrintStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * Where one spawn + wait of {@code /bin/true} spends its time, phase by phase, in Overseer (create, start,
@@ -19,7 +23,7 @@ import java.util.Arrays;
  * cgroups of its own, under {@code overseer-bench-phases}), what leftover cleanup by cgroup would cost every
  * spawn where Overseer instead kills the init's process groups.
  *
- * <p>Usage: {@code SpawnPhases [--spawns=1000] [--slices=6] [--every-task-cgroup=true]}.
+ * <p>Usage: {@code SpawnPhases [--spawns=1000] [--slices=6] [--every-task-cgroup=true] [--open-descriptors=N]}.
  */
 public final class SpawnPhases {
     private static final ProcessSpec TRUE = ProcessSpec.of("/bin/true");
@@ -35,6 +39,14 @@ public final class SpawnPhases {
         out.println("SpawnPhases: " + spawns + " spawns per slice, " + slices + " slices each, alternating");
         out.println("machine: " + Machine.now().describe());
         boolean everyTask = Boolean.parseBoolean(args.option("every-task-cgroup", "false"));
+        // Descriptors held open meanwhile, as a daemon holds several per live task: a child that copies the
+        // whole table pays for each of them (docs/benchmarks.md §22).
+        int held = args.intOption("open-descriptors", 0);
+        List<FileChannel> open = new ArrayList<>();
+        for (int i = 0; i < held; i++) {
+            open.add(FileChannel.open(Path.of("/dev/null")));
+        }
+        out.println("descriptors held open by this JVM meanwhile: " + held);
         try (Tasks tasks = new Tasks(new NativeRuntime()); FfmSpawner ffm = new FfmSpawner();
              Tasks cgrouped = new Tasks(new NativeRuntime(NativeRuntime.Options.defaults()
                      .withCgroupParent("overseer-bench-phases").withCgroupEveryTask(true)));
@@ -53,6 +65,10 @@ public final class SpawnPhases {
                     out.println("cgrouped  " + overseer(cgrouped, "s" + s + "-", spawns));
                     out.println("v1-only   " + overseer(v1Tracked, "s" + s + "-", spawns));
                 }
+            }
+        } finally {
+            for (FileChannel c : open) {
+                c.close();
             }
         }
     }

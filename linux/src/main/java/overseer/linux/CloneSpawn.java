@@ -20,9 +20,11 @@ import java.util.Set;
  * Carries out a {@link SpawnPlan} as {@link PosixSpawn} does, with one more guarantee: the child is born inside a
  * v2 cgroup, through libspawn (src/main/c/spawn.c: clone3 with {@code CLONE_INTO_CGROUP}). No gate, and no write
  * to cgroup.procs, which takes the kernel's threadgroup rwsem for writing and on a default host waits for an RCU
- * grace period each time (12–20 ms, docs/cgroups.md). Used where the build made the library for this machine and
- * the kernel takes the flag (Linux 5.7+, clone3 not filtered by seccomp): tried once per JVM, at the first spawn
- * into a cgroup; elsewhere processes are gated as before.
+ * grace period each time (12–20 ms, docs/cgroups.md). And one less cost: the child copies a few of this JVM's
+ * descriptors, not all ({@link HandoffSlots}). Used where the build made the library for this machine and the
+ * kernel runs it (Linux 5.9+, clone3 not filtered by seccomp), for every spawn ({@link PosixSpawn}); tried once
+ * per JVM, and once more for the flag at the first spawn into a cgroup. Elsewhere glibc spawns and v2 placements
+ * are gated.
  */
 final class CloneSpawn {
     private static final System.Logger LOG = System.getLogger(CloneSpawn.class.getName());
@@ -35,7 +37,12 @@ final class CloneSpawn {
 
     private enum Support { UNKNOWN, YES, NO }
 
-    private static volatile Support support = LibC.cloneSpawnLoaded() ? Support.UNKNOWN : Support.NO;
+    /** A spawn whose exec fails (no program is called ""), so that nothing runs: it tries everything before. */
+    private static final SpawnPlan NOTHING = new SpawnPlan("", List.of(""), List.of(),
+            List.of(new FileAction.CloseFrom(3)), SpawnPlan.Group.NEW_GROUP);
+    /** Whether a spawn without a cgroup works here: tried once, at the first spawn. */
+    private static final Support PLAIN = LibC.cloneSpawnLoaded() ? tryPlain() : Support.NO;
+    private static volatile Support intoCgroup = PLAIN;
 
     private CloneSpawn() {
     }
@@ -46,56 +53,76 @@ final class CloneSpawn {
             return (int) -result;
         }
 
-        /** The kernel, or a seccomp filter, knows neither clone3 nor its flag: the mechanism fails, not the cgroup. */
+        /** The kernel, or a seccomp filter, knows neither clone3 nor its flags: the mechanism fails, not the cgroup. */
         boolean refused() {
             return !inChild && switch (errno()) {
                 case Errnos.ENOSYS, Errnos.E2BIG, Errnos.EINVAL, Errnos.EPERM -> true;
                 default -> false;
             };
         }
+
+        /** The try of {@link #NOTHING}: refused, or failed in the child before the exec of "" (close_range: Linux 5.9). */
+        boolean mechanismFails() {
+            return refused() || (inChild && errno() != Errnos.ENOENT);
+        }
+    }
+
+    private static Support tryPlain() {
+        Outcome o = handedOver(NOTHING, Optional.empty());
+        if (o.mechanismFails()) {
+            LOG.log(Level.INFO, "libspawn does not work here (" + (o.inChild() ? "in the child: " : "clone3: ")
+                    + Errnos.describe(o.errno()) + "): processes are spawned with posix_spawn");
+            return Support.NO;
+        }
+        return Support.YES;
+    }
+
+    /** Whether a process without a cgroup is spawned here (else {@link PosixSpawn} uses glibc's posix_spawn). */
+    static boolean works() {
+        return PLAIN == Support.YES;
     }
 
     /**
-     * Whether processes can be born in {@code cgroup} (a v2 directory) here. The first call tries, with a
-     * spawn into it whose exec of "" fails, so that nothing runs there; a refusal that is the cgroup's own
-     * (removed, not a leaf, not ours) is thrown as the placement's error and leaves the question open.
+     * Whether processes can be born in {@code cgroup} (a v2 directory) here. The first call tries, with
+     * {@link #NOTHING} into it; a refusal that is the cgroup's own (removed, not a leaf, not ours) is thrown as
+     * the placement's error and leaves the question open.
      */
     static boolean works(Path cgroup) {
-        if (support == Support.UNKNOWN) {
-            SpawnPlan nothing = new SpawnPlan("", List.of(""), List.of(), List.of(new FileAction.CloseFrom(3)),
-                    SpawnPlan.Group.NEW_GROUP);
-            Outcome o = handedOver(nothing, cgroup);
-            if (o.refused() || (o.inChild() && o.errno() != Errnos.ENOENT)) {
+        if (intoCgroup == Support.UNKNOWN) {
+            Outcome o = handedOver(NOTHING, Optional.of(cgroup));
+            if (o.mechanismFails()) {
                 LOG.log(Level.INFO, "processes are gated: clone3 into a cgroup fails here ("
                         + (o.inChild() ? "in the child: " : "") + Errnos.describe(o.errno()) + ")");
-                support = Support.NO;
+                intoCgroup = Support.NO;
             } else if (o.inChild()) {
-                support = Support.YES; // everything up to the exec worked
+                intoCgroup = Support.YES;
             } else {
                 throw placementError("a process", cgroup, o);
             }
         }
-        return support == Support.YES;
+        return intoCgroup == Support.YES;
     }
 
     /**
-     * Spawns {@code plan} into the v2 cgroup {@code cgroup} and returns the child's pid. The errors are
-     * {@link PosixSpawn#spawn}'s, and UNAVAILABLE naming the cgroup when it cannot take the process.
+     * Spawns {@code plan}, into the v2 cgroup {@code cgroup} if one is given, and returns the child's pid. The
+     * errors are {@link PosixSpawn#spawn}'s, and UNAVAILABLE naming the cgroup when it cannot take the process.
      */
-    static int spawn(SpawnPlan plan, Path cgroup) {
+    static int spawn(SpawnPlan plan, Optional<Path> cgroup) {
         Outcome o = handedOver(plan, cgroup);
         if (o.result() > 0) {
             return (int) o.result();
         }
-        throw o.inChild() ? PosixSpawn.spawnError(plan.program(), o.errno())
-                : placementError("\"" + plan.program() + "\"", cgroup, o);
+        if (o.inChild() || cgroup.isEmpty()) {
+            throw PosixSpawn.spawnError(plan.program(), o.errno());
+        }
+        throw placementError("\"" + plan.program() + "\"", cgroup.get(), o);
     }
 
     /**
      * The clone, its child copying the descriptors below the {@link HandoffSlots} alone: every descriptor of
      * this JVM an action reads is first put in a slot, and the actions read the slot instead.
      */
-    private static Outcome handedOver(SpawnPlan plan, Path cgroup) {
+    private static Outcome handedOver(SpawnPlan plan, Optional<Path> cgroup) {
         Optional<HandoffSlots> slots = HandoffSlots.reserved();
         Set<Integer> sources = new LinkedHashSet<>();
         Set<Integer> written = new HashSet<>();
@@ -142,13 +169,15 @@ final class CloneSpawn {
         return OverseerException.unavailable("cannot place %s in %s: clone3: %s", what, cgroup, Errnos.describe(o.errno()));
     }
 
-    /** overseer_spawn into {@code cgroup}; {@code shareBelow} -1 copies the whole descriptor table. */
-    private static Outcome clone(SpawnPlan plan, Path cgroup, int shareBelow) {
-        int fd;
+    /** overseer_spawn, into {@code cgroup} if given; {@code shareBelow} -1 copies the whole descriptor table. */
+    private static Outcome clone(SpawnPlan plan, Optional<Path> cgroup, int shareBelow) {
+        int fd = -1;
         try {
-            fd = LibC.open(cgroup.toString(), LibC.O_PATH);
+            if (cgroup.isPresent()) {
+                fd = LibC.open(cgroup.get().toString(), LibC.O_PATH);
+            }
         } catch (LibC.Errno e) {
-            throw OverseerException.unavailable("cannot place \"%s\" in %s: %s", plan.program(), cgroup, e.getMessage());
+            throw OverseerException.unavailable("cannot place \"%s\" in %s: %s", plan.program(), cgroup.get(), e.getMessage());
         }
         try (Arena a = Arena.ofConfined()) {
             MemorySegment inChild = a.allocate(ValueLayout.JAVA_INT);

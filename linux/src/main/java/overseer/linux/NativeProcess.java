@@ -140,7 +140,7 @@ class NativeProcess implements RuntimeProcess {
             SpawnPlan plan = ProcessPlans.plan(spec, executable, user, host.setpriv(), host.gate(), stdio.childEnds(tty));
             try {
                 pid = host.spawner().spawn(placement.threadTasks(), () -> placement.bornIn()
-                        .map(dir -> CloneSpawn.spawn(plan, dir)).orElseGet(() -> PosixSpawn.spawn(plan)));
+                        .map(dir -> CloneSpawn.spawn(plan, Optional.of(dir))).orElseGet(() -> PosixSpawn.spawn(plan)));
             } finally {
                 stdio.closeChildEnds();
             }

@@ -7,10 +7,12 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * Carries out a {@link SpawnPlan} with glibc's posix_spawn (clone(CLONE_VM|CLONE_VFORK) and exec: no fork of
- * the JVM's address space, no JDK launcher), on the calling thread, which matters: a child inherits the
+ * Carries out a {@link SpawnPlan} with libspawn ({@link CloneSpawn}) where it runs, else glibc's posix_spawn:
+ * both clone(CLONE_VM|CLONE_VFORK) and exec (no fork of the JVM's address space, no JDK launcher), on the
+ * calling thread, which matters: a child inherits the
  * calling thread's cgroup v1 membership and capability bounding set (see {@link Spawner}). The one way
  * Overseer starts a process, for tasks, for the daemon's monitor and for the helper programs the oci module
  * runs (the runtime, conmon, criu).
@@ -27,6 +29,11 @@ public final class PosixSpawn {
      * (no memory, too many processes); INTERNAL when glibc refuses a file action.
      */
     public static int spawn(SpawnPlan plan) {
+        return CloneSpawn.works() ? CloneSpawn.spawn(plan, Optional.empty()) : glibc(plan);
+    }
+
+    /** The same with glibc's posix_spawn: where libspawn does not run, and to test one beside the other. */
+    static int glibc(SpawnPlan plan) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment fa = a.allocate(LibC.SPAWN_FILE_ACTIONS_SIZE, 16);
             MemorySegment attr = a.allocate(LibC.SPAWNATTR_SIZE, 16);

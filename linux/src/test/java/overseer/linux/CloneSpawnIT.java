@@ -25,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -75,7 +76,7 @@ class CloneSpawnIT extends CgroupTestBase {
         Path out = dir.resolve("out");
         int pid = CloneSpawn.spawn(new SpawnPlan("/bin/cat", List.of("cat", "/proc/self/cgroup"), List.of(), List.of(
                 new FileAction.Open(1, out.toString(), OpenMode.WRITE_TRUNCATE), new FileAction.CloseFrom(3)),
-                SpawnPlan.Group.NEW_GROUP), cgroup);
+                SpawnPlan.Group.NEW_GROUP), Optional.of(cgroup));
 
         assertThat(reap(pid)).isZero();
         String v2Path = "/" + cgroup.getParent().getParent().relativize(cgroup);
@@ -110,7 +111,7 @@ class CloneSpawnIT extends CgroupTestBase {
                                 new FileAction.Dup2(7, 7), // onto itself: stays open
                                 new FileAction.Dup2(other, 9),
                                 new FileAction.CloseFrom(8)), // which closes 9 again
-                        SpawnPlan.Group.NEW_SESSION), cgroup);
+                        SpawnPlan.Group.NEW_SESSION), Optional.of(cgroup));
             } finally {
                 LibC.pthreadSigmask(LibC.SIG_UNBLOCK, ttou, MemorySegment.NULL);
                 LibC.close(keep);
@@ -141,7 +142,7 @@ class CloneSpawnIT extends CgroupTestBase {
             int pid;
             try {
                 pid = CloneSpawn.spawn(new SpawnPlan("/bin/sh", List.of("sh", "-c", "ls /proc/$$/fd"), List.of(),
-                        List.of(new FileAction.Dup2(write, 1), new FileAction.CloseFrom(3)), SpawnPlan.Group.NEW_GROUP), cgroup);
+                        List.of(new FileAction.Dup2(write, 1), new FileAction.CloseFrom(3)), SpawnPlan.Group.NEW_GROUP), Optional.of(cgroup));
             } finally {
                 LibC.close(write);
             }
@@ -175,7 +176,7 @@ class CloneSpawnIT extends CgroupTestBase {
     void aProgramThatCannotBeExecutedIsTheCallersMistakeNamingArgs0AndLeavesNoChild() {
         SpawnPlan plan = SpawnPlan.of(List.of("/nonexistent/program"), List.of(), SpawnPlan.Group.NEW_GROUP);
 
-        assertThatThrownBy(() -> CloneSpawn.spawn(plan, cgroup)).isInstanceOfSatisfying(OverseerException.class, e -> {
+        assertThatThrownBy(() -> CloneSpawn.spawn(plan, Optional.of(cgroup))).isInstanceOfSatisfying(OverseerException.class, e -> {
             assertThat(e.kind()).isEqualTo(ErrorKind.INVALID_ARGUMENT);
             assertThat(e.getMessage()).startsWith("args[0]: cannot execute \"/nonexistent/program\": ENOENT");
         });
@@ -187,7 +188,7 @@ class CloneSpawnIT extends CgroupTestBase {
         Files.delete(cgroup);
         SpawnPlan plan = SpawnPlan.of(List.of("/bin/true"), List.of(), SpawnPlan.Group.NEW_GROUP);
 
-        assertThatThrownBy(() -> CloneSpawn.spawn(plan, cgroup)).isInstanceOfSatisfying(OverseerException.class, e -> {
+        assertThatThrownBy(() -> CloneSpawn.spawn(plan, Optional.of(cgroup))).isInstanceOfSatisfying(OverseerException.class, e -> {
             assertThat(e.kind()).isEqualTo(ErrorKind.UNAVAILABLE);
             assertThat(e.getMessage()).contains("cannot place \"/bin/true\" in " + cgroup);
         });

@@ -7,8 +7,9 @@ import java.util.List;
 /**
  * The floor under a daemon task's start, in C: moving a process into a cgroup (the gate's, or a spawning
  * thread's, write to cgroup.procs) at several gaps since the previous move, in the v2 tree and two v1
- * hierarchies, with the cgroup2 mount's options (favordynmods or not); and creating a task's log file on the
- * state directory's file system against tmpfs. See docs/benchmarks.md §17.
+ * hierarchies, with the cgroup2 mount's options (favordynmods or not), beside a child cloned straight into a v2
+ * cgroup (CLONE_INTO_CGROUP, as libspawn spawns); and creating a task's log file on the state directory's file
+ * system against tmpfs. See docs/benchmarks.md §17 and §22.
  *
  * <pre>bench/run.sh probe placement [N]</pre>
  */
@@ -27,6 +28,9 @@ public final class PlacementFloor {
                 }
                 for (int gap : new int[] {0, 2_000, 20_000}) {
                     System.out.printf("%-24s gap %6d us  %s", h, gap, c.run("migrate", h, Integer.toString(gap), Integer.toString(n)));
+                    if (h.endsWith("unified")) { // a clone can enter a v2 cgroup only
+                        System.out.printf("%-24s gap %6d us  %s", h, gap, c.run("clone", h, Integer.toString(gap), Integer.toString(n)));
+                    }
                 }
             }
             Path disk = Files.createTempDirectory("overseer-placefloor");

@@ -1,12 +1,14 @@
 // What placing a process in a cgroup and creating its log files cost, without Overseer: the floor under a
-// daemon task's start. Usage: placefloor migrate HIERARCHY_DIR GAP_US N | placefloor create DIR N
+// daemon task's start. Usage: placefloor migrate|clone HIERARCHY_DIR GAP_US N | placefloor create DIR N
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sched.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,6 +49,38 @@ static int migrate(const char *hierarchy, int gap, int n) {
     return 0;
 }
 
+// The same child born in the fresh cgroup instead (clone3 with CLONE_INTO_CGROUP, as libspawn spawns a task
+// whose only cgroup is a v2 one): the rwsem is taken for reading only. Timed: the clone, the fork included.
+static int clone_into(const char *hierarchy, int gap, int n) {
+    char base[512], dir[600];
+    double *v = calloc(n, sizeof *v);
+    snprintf(base, sizeof base, "%s/overseer-bench-placefloor", hierarchy);
+    mkdir(base, 0755);
+    for (int i = 0; i < n; i++) {
+        snprintf(dir, sizeof dir, "%s/t%d", base, i);
+        if (mkdir(dir, 0755) != 0) { perror(dir); return 1; }
+        int cgroup = open(dir, O_PATH | O_CLOEXEC);
+        struct clone_args args;
+        memset(&args, 0, sizeof args);
+        args.flags = CLONE_INTO_CGROUP;
+        args.exit_signal = SIGCHLD;
+        args.cgroup = (unsigned long) cgroup;
+        usleep(gap);
+        double t0 = now_us();
+        long child = syscall(SYS_clone3, &args, sizeof args);
+        if (child == 0) { pause(); _exit(0); }
+        v[i] = now_us() - t0;
+        if (child < 0) { perror("clone3"); return 1; }
+        close(cgroup);
+        kill((pid_t) child, SIGKILL);
+        waitpid((pid_t) child, NULL, 0);
+        rmdir(dir);
+    }
+    rmdir(base);
+    report("clone into", v, n);
+    return 0;
+}
+
 // What a task's two log files cost to create where the daemon keeps them (O_CREAT|O_APPEND, as its spawn does).
 static int create(const char *dir, int n) {
     char path[600];
@@ -66,7 +100,8 @@ static int create(const char *dir, int n) {
 
 int main(int argc, char **argv) {
     if (argc == 5 && strcmp(argv[1], "migrate") == 0) return migrate(argv[2], atoi(argv[3]), atoi(argv[4]));
+    if (argc == 5 && strcmp(argv[1], "clone") == 0) return clone_into(argv[2], atoi(argv[3]), atoi(argv[4]));
     if (argc == 4 && strcmp(argv[1], "create") == 0) return create(argv[2], atoi(argv[3]));
-    fprintf(stderr, "usage: placefloor migrate HIERARCHY GAP_US N | placefloor create DIR N\n");
+    fprintf(stderr, "usage: placefloor migrate|clone HIERARCHY GAP_US N | placefloor create DIR N\n");
     return 64;
 }

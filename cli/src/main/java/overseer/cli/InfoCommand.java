@@ -48,7 +48,8 @@ final class InfoCommand implements Callable<Integer> {
             line(out, "v2 files", "cgroup.kill " + yes(v2.get("cgroup.kill")) + ", cgroup.freeze " + yes(v2.get("cgroup.freeze"))
                     + ", cgroup.events " + yes(v2.get("cgroup.events")));
             line(out, "v2 mount", Boolean.TRUE.equals(v2.get("favordynmods")) ? "favordynmods"
-                    : "without favordynmods: each placement may wait for an RCU grace period (docs/cgroups.md)");
+                    : "without favordynmods: a placement through cgroup.procs (not a clone into the cgroup) may wait"
+                    + " for an RCU grace period (docs/cgroups.md)");
         }
         line(out, "tracking", d.get("tracking"));
         line(out, "kill", d.get("kill"));

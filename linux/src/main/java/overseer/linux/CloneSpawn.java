@@ -17,14 +17,13 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Carries out a {@link SpawnPlan} as {@link PosixSpawn} does, with one more guarantee: the child is born inside a
- * v2 cgroup, through libspawn (src/main/c/spawn.c: clone3 with {@code CLONE_INTO_CGROUP}). No gate, and no write
- * to cgroup.procs, which takes the kernel's threadgroup rwsem for writing and on a default host waits for an RCU
- * grace period each time (12–20 ms, docs/cgroups.md). And one less cost: the child copies a few of this JVM's
- * descriptors, not all ({@link HandoffSlots}). Used where the build made the library for this machine and the
- * kernel runs it (Linux 5.9+, clone3 not filtered by seccomp), for every spawn ({@link PosixSpawn}); tried once
- * per JVM, and once more for the flag at the first spawn into a cgroup. Elsewhere glibc spawns and v2 placements
- * are gated.
+ * Carries out a {@link SpawnPlan} as glibc's posix_spawn would, through libspawn (src/main/c/spawn.c: clone3), with
+ * two differences. The child can be born inside a v2 cgroup ({@code CLONE_INTO_CGROUP}): no gate, and no write to
+ * cgroup.procs, which takes the kernel's threadgroup rwsem for writing and on a default host waits for an RCU
+ * grace period each time (12–20 ms, docs/cgroups.md). And the child copies a few of this JVM's descriptors, not all
+ * of them ({@link HandoffSlots}). Used where the build made the library for this machine and the kernel runs it
+ * (Linux 5.9+, clone3 not filtered by seccomp), for every spawn ({@link PosixSpawn}); tried once per JVM, and once
+ * more for the flag at the first spawn into a cgroup. Elsewhere glibc spawns and v2 placements are gated.
  */
 final class CloneSpawn {
     private static final System.Logger LOG = System.getLogger(CloneSpawn.class.getName());
@@ -42,7 +41,7 @@ final class CloneSpawn {
             List.of(new FileAction.CloseFrom(3)), SpawnPlan.Group.NEW_GROUP);
     /** Whether a spawn without a cgroup works here: tried once, at the first spawn. */
     private static final Support PLAIN = LibC.cloneSpawnLoaded() ? tryPlain() : Support.NO;
-    private static volatile Support intoCgroup = PLAIN;
+    private static volatile Support intoCgroup = PLAIN == Support.YES ? Support.UNKNOWN : Support.NO;
 
     private CloneSpawn() {
     }
@@ -155,8 +154,10 @@ final class CloneSpawn {
                 slotOf.put(fd, lease.put(fd));
             }
             List<FileAction> actions = plan.actions().stream().map(a -> switch (a) {
-                case FileAction.Dup2 d when slotOf.containsKey(d.from()) -> new FileAction.Dup2(slotOf.get(d.from()), d.to());
-                case FileAction.TakeTerminal t when slotOf.containsKey(t.terminalFd()) -> new FileAction.TakeTerminal(slotOf.get(t.terminalFd()));
+                case FileAction.Dup2 d when slotOf.containsKey(d.from()) ->
+                        new FileAction.Dup2(slotOf.get(d.from()), d.to());
+                case FileAction.TakeTerminal t when slotOf.containsKey(t.terminalFd()) ->
+                        new FileAction.TakeTerminal(slotOf.get(t.terminalFd()));
                 default -> a;
             }).toList();
             return clone(new SpawnPlan(plan.program(), plan.argv(), plan.env(), actions, plan.group()), cgroup, lease.limit());

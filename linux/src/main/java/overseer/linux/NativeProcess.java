@@ -139,8 +139,8 @@ class NativeProcess implements RuntimeProcess {
         try (ChildStdio stdio = new ChildStdio(spec, gated)) {
             SpawnPlan plan = ProcessPlans.plan(spec, executable, user, host.setpriv(), host.gate(), stdio.childEnds(tty));
             try {
-                pid = host.spawner().spawn(placement.threadTasks(), () -> placement.bornIn()
-                        .map(dir -> CloneSpawn.spawn(plan, Optional.of(dir))).orElseGet(() -> PosixSpawn.spawn(plan)));
+                pid = host.spawner().spawn(placement.threadTasks(), () -> placement.bornIn().isPresent()
+                        ? CloneSpawn.spawn(plan, placement.bornIn()) : PosixSpawn.spawn(plan));
             } finally {
                 stdio.closeChildEnds();
             }

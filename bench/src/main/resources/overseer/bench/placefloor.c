@@ -20,9 +20,11 @@ static void report(const char *what, double *v, int n) {
     printf("%s p50 %.1f p99 %.1f max %.1f us\n", what, v[n / 2], v[(int) (n * 0.99)], v[n - 1]);
 }
 
-// A fresh child moved into a fresh cgroup, GAP_US after the previous move: cgroup.procs takes the
-// kernel's threadgroup rwsem for writing, which without favordynmods may wait for an RCU grace period.
-static int migrate(const char *hierarchy, int gap, int n) {
+// A fresh child placed in a fresh cgroup, GAP_US after the previous placement, one of two ways, the way timed.
+// migrate: its pid written to cgroup.procs, which takes the kernel's threadgroup rwsem for writing (without
+// favordynmods it may wait for an RCU grace period). clone: born there (clone3 with CLONE_INTO_CGROUP, as libspawn
+// spawns a task whose only cgroup is a v2 one), the rwsem taken for reading only; the fork is timed with it.
+static int place(int clone, const char *hierarchy, int gap, int n) {
     char base[512], dir[600], procs[700], pid[32];
     double *v = calloc(n, sizeof *v);
     snprintf(base, sizeof base, "%s/overseer-bench-placefloor", hierarchy);
@@ -30,54 +32,39 @@ static int migrate(const char *hierarchy, int gap, int n) {
     for (int i = 0; i < n; i++) {
         snprintf(dir, sizeof dir, "%s/t%d", base, i);
         if (mkdir(dir, 0755) != 0) { perror(dir); return 1; }
-        pid_t child = fork();
-        if (child == 0) { pause(); _exit(0); }
-        usleep(gap);
-        snprintf(procs, sizeof procs, "%s/cgroup.procs", dir);
-        int len = snprintf(pid, sizeof pid, "%d", child);
-        double t0 = now_us();
-        int fd = open(procs, O_WRONLY);
-        if (fd < 0 || write(fd, pid, len) != len) { perror(procs); return 1; }
-        close(fd);
-        v[i] = now_us() - t0;
-        kill(child, SIGKILL);
-        waitpid(child, NULL, 0);
-        rmdir(dir);
-    }
-    rmdir(base);
-    report("migrate", v, n);
-    return 0;
-}
-
-// The same child born in the fresh cgroup instead (clone3 with CLONE_INTO_CGROUP, as libspawn spawns a task
-// whose only cgroup is a v2 one): the rwsem is taken for reading only. Timed: the clone, the fork included.
-static int clone_into(const char *hierarchy, int gap, int n) {
-    char base[512], dir[600];
-    double *v = calloc(n, sizeof *v);
-    snprintf(base, sizeof base, "%s/overseer-bench-placefloor", hierarchy);
-    mkdir(base, 0755);
-    for (int i = 0; i < n; i++) {
-        snprintf(dir, sizeof dir, "%s/t%d", base, i);
-        if (mkdir(dir, 0755) != 0) { perror(dir); return 1; }
-        int cgroup = open(dir, O_PATH | O_CLOEXEC);
-        struct clone_args args;
-        memset(&args, 0, sizeof args);
-        args.flags = CLONE_INTO_CGROUP;
-        args.exit_signal = SIGCHLD;
-        args.cgroup = (unsigned long) cgroup;
-        usleep(gap);
-        double t0 = now_us();
-        long child = syscall(SYS_clone3, &args, sizeof args);
-        if (child == 0) { pause(); _exit(0); }
-        v[i] = now_us() - t0;
-        if (child < 0) { perror("clone3"); return 1; }
-        close(cgroup);
+        long child;
+        if (clone) {
+            int cgroup = open(dir, O_PATH | O_CLOEXEC);
+            struct clone_args args;
+            memset(&args, 0, sizeof args);
+            args.flags = CLONE_INTO_CGROUP;
+            args.exit_signal = SIGCHLD;
+            args.cgroup = (unsigned long) cgroup;
+            usleep(gap);
+            double t0 = now_us();
+            child = syscall(SYS_clone3, &args, sizeof args);
+            if (child == 0) { pause(); _exit(0); }
+            v[i] = now_us() - t0;
+            if (child < 0) { perror("clone3"); return 1; }
+            close(cgroup);
+        } else {
+            child = fork();
+            if (child == 0) { pause(); _exit(0); }
+            usleep(gap);
+            snprintf(procs, sizeof procs, "%s/cgroup.procs", dir);
+            int len = snprintf(pid, sizeof pid, "%ld", child);
+            double t0 = now_us();
+            int fd = open(procs, O_WRONLY);
+            if (fd < 0 || write(fd, pid, len) != len) { perror(procs); return 1; }
+            close(fd);
+            v[i] = now_us() - t0;
+        }
         kill((pid_t) child, SIGKILL);
         waitpid((pid_t) child, NULL, 0);
         rmdir(dir);
     }
     rmdir(base);
-    report("clone into", v, n);
+    report(clone ? "clone into" : "migrate", v, n);
     return 0;
 }
 
@@ -99,8 +86,8 @@ static int create(const char *dir, int n) {
 }
 
 int main(int argc, char **argv) {
-    if (argc == 5 && strcmp(argv[1], "migrate") == 0) return migrate(argv[2], atoi(argv[3]), atoi(argv[4]));
-    if (argc == 5 && strcmp(argv[1], "clone") == 0) return clone_into(argv[2], atoi(argv[3]), atoi(argv[4]));
+    if (argc == 5 && (strcmp(argv[1], "migrate") == 0 || strcmp(argv[1], "clone") == 0))
+        return place(strcmp(argv[1], "clone") == 0, argv[2], atoi(argv[3]), atoi(argv[4]));
     if (argc == 4 && strcmp(argv[1], "create") == 0) return create(argv[2], atoi(argv[3]));
     fprintf(stderr, "usage: placefloor migrate|clone HIERARCHY GAP_US N | placefloor create DIR N\n");
     return 64;

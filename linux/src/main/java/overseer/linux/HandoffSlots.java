@@ -87,18 +87,19 @@ final class HandoffSlots {
         /** Back to /dev/null, which lets go of what the slot held (a pipe's end must not stay open here). */
         @Override
         public void close() {
-            for (int i = 0; i < slots.length; i++) {
-                if (i < used) {
-                    try {
-                        LibC.dup3Cloexec(devNull, slots[i]);
-                    } catch (LibC.Errno e) {
-                        // dup3 onto an open number fails only for a bad descriptor, which devNull and the slot are not
-                        throw new IllegalStateException("cannot empty descriptor slot " + slots[i] + ": " + e.getMessage(), e);
-                    }
+            try {
+                for (int i = 0; i < used; i++) {
+                    LibC.dup3Cloexec(devNull, slots[i]);
                 }
-                free.add(slots[i]);
+            } catch (LibC.Errno e) {
+                // dup3 onto an open number fails only for a bad descriptor, which devNull and the slots are not
+                throw new IllegalStateException("cannot empty a descriptor slot: " + e.getMessage(), e);
+            } finally {
+                for (int slot : slots) {
+                    free.add(slot);
+                }
+                permits.release(slots.length);
             }
-            permits.release(slots.length);
         }
     }
 }

@@ -11,6 +11,7 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -378,9 +379,9 @@ final class LibC {
     /** libspawn's handle, loaded on first use from its sealed memfd; empty where this build or host has none. */
     private static final class SpawnLibrary {
         private static final System.Logger LOG = System.getLogger(SpawnLibrary.class.getName());
-        static final java.util.Optional<MethodHandle> SPAWN = load();
+        static final Optional<MethodHandle> SPAWN = load();
 
-        private static java.util.Optional<MethodHandle> load() {
+        private static Optional<MethodHandle> load() {
             return BundledProgram.SPAWN_LIBRARY.path().flatMap(path -> {
                 try {
                     // The library lives as long as the JVM, as libc does.
@@ -389,7 +390,7 @@ final class LibC {
                     return lib.find("overseer_spawn").map(f -> LINKER.downcallHandle(f, OVERSEER_SPAWN));
                 } catch (IllegalArgumentException e) {
                     LOG.log(System.Logger.Level.WARNING, "cannot load libspawn: " + e.getMessage());
-                    return java.util.Optional.empty();
+                    return Optional.empty();
                 }
             });
         }

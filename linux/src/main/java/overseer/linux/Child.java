@@ -72,16 +72,15 @@ public final class Child implements AutoCloseable {
     /**
      * Waits until the child exits and reaps it: its exit, with {@code exitCode} 128 + the signal when one
      * killed it. Only for children nobody else reaps (a subreaper's own loop collects its children itself).
+     * A virtual thread waits without holding its carrier ({@link Readiness}).
      */
     public Exit awaitExit() {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment pollfd = a.allocate(8, 4); // struct pollfd { int fd; short events, revents; }
-            pollfd.set(ValueLayout.JAVA_INT, 0, pidfd.fd());
-            pollfd.set(ValueLayout.JAVA_SHORT, 4, (short) LibC.POLLIN);
             MemorySegment info = a.allocate(LibC.SIGINFO_SIZE, 8);
             while (true) {
-                // The pidfd becomes readable when the child exits; poll returns 0 when a signal interrupted it.
-                if (LibC.poll(pollfd, 1, -1) > 0 && LibC.waitidPidfd(pidfd.fd(), info, LibC.WEXITED | LibC.WNOHANG)) {
+                // The pidfd becomes readable when the child exits.
+                Readiness.awaitReadable(pidfd.fd());
+                if (LibC.waitidPidfd(pidfd.fd(), info, LibC.WEXITED | LibC.WNOHANG)) {
                     return exitOf(info);
                 }
             }

@@ -10,7 +10,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Raw descriptors for talking to helper programs ({@link PosixSpawn}): pipes whose ends are numbered high
- * enough to be handed to a child as its descriptors 0 to 3, and blocking reads of what the child writes.
+ * enough to be handed to a child as its descriptors 0 to 3, and reads of what the child writes, which wait
+ * without holding a virtual thread's carrier.
  * A failure is INTERNAL with the call and its errno.
  */
 public final class Descriptors {
@@ -66,7 +67,7 @@ public final class Descriptors {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(8192);
             long n;
-            while ((n = LibC.read(fd, buf, 8192)) > 0) {
+            while ((n = readWhenReady(fd, buf, 8192)) > 0) {
                 out.write(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), 0, (int) n);
             }
             return out.toByteArray();
@@ -75,12 +76,18 @@ public final class Descriptors {
         }
     }
 
+    /** A read that waits in {@link Readiness}, so that a virtual thread waiting for a helper's output does not hold its carrier. */
+    private static long readWhenReady(int fd, MemorySegment buf, long size) throws LibC.Errno {
+        Readiness.awaitReadable(fd);
+        return LibC.read(fd, buf, size);
+    }
+
     /** Reads one line (without its newline), or what came before end of file; a byte at a time, so nothing after it is taken. */
     public static String readLine(int fd) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment b = a.allocate(1);
-            while (LibC.read(fd, b, 1) > 0) {
+            while (readWhenReady(fd, b, 1) > 0) {
                 byte x = b.get(ValueLayout.JAVA_BYTE, 0);
                 if (x == '\n') {
                     break;

@@ -226,6 +226,9 @@ final class LibC {
     private static final MethodHandle EPOLL_WAIT = errno("epoll_wait",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT));
     private static final MethodHandle EVENTFD = errno("eventfd", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle INOTIFY_INIT1 = errno("inotify_init1", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle INOTIFY_ADD_WATCH = errno("inotify_add_watch", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle INOTIFY_RM_WATCH = errno("inotify_rm_watch", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle POLL = errno("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle GETRLIMIT = errno("getrlimit", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
     private static final MethodHandle SETRLIMIT = errno("setrlimit", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
@@ -703,6 +706,26 @@ final class LibC {
 
     static int eventfd() throws Errno {
         return (int) checked("eventfd", c -> (int) EVENTFD.invokeExact(c, 0, EFD_CLOEXEC | EFD_NONBLOCK));
+    }
+
+    // --- inotify ----------------------------------------------------------------------------------------
+
+    /** inotify_init1(2): a close-on-exec, non-blocking inotify instance. */
+    static int inotifyInit() throws Errno {
+        return (int) checked("inotify_init1", c -> (int) INOTIFY_INIT1.invokeExact(c, O_CLOEXEC | O_NONBLOCK));
+    }
+
+    /** inotify_add_watch(2): the watch descriptor, the same one for a path watched already. */
+    static int inotifyAddWatch(int fd, String path, int mask) throws Errno {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment p = a.allocateFrom(path);
+            return (int) checked("inotify_add_watch " + path, c -> (int) INOTIFY_ADD_WATCH.invokeExact(c, fd, p, mask));
+        }
+    }
+
+    /** inotify_rm_watch(2); EINVAL when the kernel dropped the watch already (its directory was removed). */
+    static void inotifyRmWatch(int fd, int wd) throws Errno {
+        checked("inotify_rm_watch", c -> (int) INOTIFY_RM_WATCH.invokeExact(c, fd, wd));
     }
 
     /** poll(2) on {@code n} struct pollfd (8 bytes each); the number ready, 0 on timeout or interruption. */

@@ -7,6 +7,7 @@ import overseer.core.ProcessSpec;
 import overseer.core.Redirect;
 import overseer.core.Signal;
 import overseer.core.spi.RuntimeProcess;
+import overseer.linux.DirectoryWatch;
 import overseer.linux.ProcStat;
 
 import java.io.FileInputStream;
@@ -15,9 +16,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.WatchKey;
 import java.time.Instant;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -40,7 +39,7 @@ abstract class OciProcess implements RuntimeProcess {
     private final CompletableFuture<Exit> exit = new CompletableFuture<>();
     private final Runnable onChange = this::changed;
     private volatile ConmonLog log;
-    private volatile List<WatchKey> keys = List.of();
+    private volatile DirectoryWatch.Watched watched = DirectoryWatch.Watched.NONE;
     private volatile Consumer<Exit> onExit;
     protected volatile Runnable onOom;
     protected volatile long pid;
@@ -68,13 +67,13 @@ abstract class OciProcess implements RuntimeProcess {
         this.onExit = onExit;
         this.log = new ConmonLog(paths.log(), spec, output, false);
         try {
-            keys = runtime.watcher().register(onChange, paths.dir(), paths.exits());
+            watched = runtime.watcher().watch(onChange, paths.dir(), paths.exits());
             pid = launch();
             startTime = ProcStat.startTime(pid);
-        } catch (IOException | RuntimeException e) {
-            runtime.watcher().unregister(onChange, keys);
+        } catch (RuntimeException e) {
+            runtime.watcher().cancel(watched);
             log.finish();
-            throw e instanceof RuntimeException r ? r : OverseerException.internal("cannot watch " + paths.dir(), e);
+            throw e;
         }
         if (stdin != null) {
             stdin.connect(paths.attach());
@@ -109,7 +108,7 @@ abstract class OciProcess implements RuntimeProcess {
             stdin.close();
         }
         Files2.read(paths.signals()).ifPresent(s -> s.lines().filter(l -> !l.isBlank()).forEach(l -> sent.add(Integer.parseInt(l.strip()))));
-        keys = runtime.watcher().register(onChange, paths.dir(), paths.exits());
+        watched = runtime.watcher().watch(onChange, paths.dir(), paths.exits());
         runtime.watcher().poke(onChange);
     }
 
@@ -125,7 +124,7 @@ abstract class OciProcess implements RuntimeProcess {
             return;
         }
         l.finish();
-        runtime.watcher().unregister(onChange, keys);
+        runtime.watcher().cancel(watched);
         boolean oom = Files.exists(paths.oomFile());
         int code = Integer.parseInt(status.get());
         Instant now = Instant.now();
@@ -187,7 +186,7 @@ abstract class OciProcess implements RuntimeProcess {
 
     /** Stops watching and drops the process's files. */
     protected void forget() {
-        runtime.watcher().unregister(onChange, keys);
+        runtime.watcher().cancel(watched);
         if (stdin != null) {
             stdin.close();
         }

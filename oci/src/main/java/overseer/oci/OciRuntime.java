@@ -10,6 +10,7 @@ import overseer.core.TaskSpec;
 import overseer.core.spi.TaskRuntime;
 import overseer.core.spi.RuntimeTask;
 import overseer.linux.CgroupLayout;
+import overseer.linux.DirectoryWatch;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -52,7 +53,7 @@ public final class OciRuntime implements TaskRuntime {
     private final Map<String, Path> restores = new ConcurrentHashMap<>();
     private final Deletions deletions;
     private final Map<String, OciTask> live = new ConcurrentHashMap<>();
-    private final Watcher watcher;
+    private final DirectoryWatch watcher;
     private volatile Optional<Optional<String>> checkpointProblem = Optional.empty();
 
     private OciRuntime(Builder b) {
@@ -80,7 +81,7 @@ public final class OciRuntime implements TaskRuntime {
         this.conmonVersion = conmon.map(c -> RuntimeProbe.version(c.path())).orElse("");
         this.defaultIsolation = b.isolation;
         this.deletions = new Deletions(b.deleteInBackground);
-        this.watcher = new Watcher(); // last: its threads must not outlive a constructor that failed
+        this.watcher = new DirectoryWatch("overseer-oci-watch"); // last: its threads must not outlive a constructor that failed
     }
 
     /** Whether the effective uid (the second field of Uid: in /proc/self/status) is 0. */
@@ -288,7 +289,7 @@ public final class OciRuntime implements TaskRuntime {
 
     // --- for the tasks -----------------------------------------------------------------------------
 
-    Watcher watcher() {
+    DirectoryWatch watcher() {
         return watcher;
     }
 

@@ -41,6 +41,10 @@ class DaemonCliIT extends CliFixture {
         assertThat(verb(0, "logs", "web")).containsExactly("serving");
         assertThat(verb(0, "rm", "web")).containsExactly("web");
         assertThat(verb(0, "ps", "-a")).hasSize(1);
+        // docker rm takes the container's log with it: a new task of the name has only its own output
+        verb(0, "run", "-d", "--id", "web", "--", "/bin/sh", "-c", "echo second");
+        verb(0, "wait", "web");
+        assertThat(verb(0, "logs", "web")).containsExactly("second");
     }
 
     @Test

@@ -165,6 +165,36 @@ final class LogRotation implements AutoCloseable {
         }
     }
 
+    /**
+     * Removes {@code file}, the files rotated out of it and a head left half-moved, and forgets them: a deleted
+     * task's output goes with it, as a removed container's json-file log does in docker. Held for writing, so no
+     * reader is between two of its files and no rotation is moving them.
+     */
+    void remove(Path file) throws IOException {
+        Path key = file.toAbsolutePath().normalize();
+        ReadWriteLock lock = lock(file);
+        lock.writeLock().lock();
+        try {
+            // Rotation keeps ID.out.1 up to maxFiles - 1 (a crash may leave a gap below that); a limit lowered since
+            // may have left more above it, which run on from there.
+            int keeps = own.getOrDefault(key, limits).maxFiles();
+            for (int i = 1; ; i++) {
+                boolean was = Files.deleteIfExists(numbered(file, i));
+                if (!was && i >= keeps) {
+                    break;
+                }
+            }
+            Files.deleteIfExists(file.resolveSibling(file.getFileName() + ".1.tmp"));
+            Files.deleteIfExists(file);
+        } finally {
+            own.remove(key);
+            cut.remove(key);
+            cannot.remove(key);
+            locks.remove(key, lock);
+            lock.writeLock().unlock();
+        }
+    }
+
     static Path numbered(Path file, int n) {
         return file.resolveSibling(file.getFileName() + "." + n);
     }

@@ -218,6 +218,7 @@ final class TaskRecovery {
                 if (row.isEmpty() || !row.get().createdAt().isAfter(d.requestedAt())) {
                     ServiceSpec spec = SpecJson.fromStore(d.spec());
                     tasks.runtime().purge(d.namespace(), owner.runnable(d.namespace(), spec));
+                    owner.removeLogs(d.namespace(), List.of(d.id())); // an exec's, if it had any, are not known here
                     if (row.isPresent()) {
                         store.deleteTask(d.namespace(), d.id()); // cut before its row went
                     }

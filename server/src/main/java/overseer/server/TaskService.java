@@ -247,12 +247,16 @@ final class TaskService implements AutoCloseable {
         Instant requested = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
         store.deleteRequested(namespace, id, requested);
         services.forget(namespace, id);
+        List<String> logged = loggedNames(t);
         try {
             t.delete();
         } catch (RuntimeException e) {
             store.deleteFinished(namespace, id, requested);
             throw e;
         }
+        // Nothing writes them now (the task has stopped, its output has been copied), and no task of the name
+        // can be made before its row goes.
+        removeLogs(namespace, logged);
         store.deleteTask(namespace, id);
         specs.remove(key(namespace, id));
         LifecycleLog.deleted(namespace, id);
@@ -273,6 +277,30 @@ final class TaskService implements AutoCloseable {
                 done.complete(null);
             }
         });
+    }
+
+    /** The names of the task's log files: its own ({@code ID.out}, {@code ID.err}) and each exec's ({@code ID.EXEC.out}). */
+    static List<String> loggedNames(Task t) {
+        List<String> names = new java.util.ArrayList<>(List.of(t.id()));
+        t.execs().forEach(p -> names.add(t.id() + "." + p.id()));
+        return names;
+    }
+
+    /**
+     * A deleted task's output goes with it, as a removed container's log does in docker: a task made again under the same name starts with empty logs, and the daemon keeps no file it
+     * can no longer serve.
+     */
+    void removeLogs(String namespace, List<String> names) {
+        for (String name : names) {
+            for (String stream : List.of(".out", ".err")) {
+                Path file = logDir(namespace).resolve(name + stream);
+                try {
+                    rotation.remove(file);
+                } catch (java.io.IOException e) {
+                    warn("delete of " + key(namespace, names.getFirst()) + ": cannot remove " + file + ": " + e.getMessage());
+                }
+            }
+        }
     }
 
     /** A count of init exits, by task and exit code, since the daemon started: /metrics's exits series. */

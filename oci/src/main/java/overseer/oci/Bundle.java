@@ -61,10 +61,10 @@ final class Bundle {
         Path root = iso.rootfs().orElse(paths.rootfs());
         List<RootfsView.Entry> entries = new ArrayList<>();
         if (iso.rootfs().isEmpty()) {
-            Files.createDirectories(root);
+            Files2.directories(root);
             makeTaskDir(root);
             for (String d : List.of("proc", "dev", "sys")) {
-                Files.createDirectories(root.resolve(d));
+                Files2.directories(root.resolve(d));
             }
             for (String dir : HOST_DIRS) {
                 Path host = Path.of(dir);
@@ -74,7 +74,7 @@ final class Bundle {
                         Files.createSymbolicLink(inRoot, Files.readSymbolicLink(host));
                     }
                 } else if (Files.isDirectory(host)) {
-                    Files.createDirectories(inRoot);
+                    Files2.directories(inRoot);
                     entries.add(new RootfsView.Entry(host, host));
                 }
             }
@@ -96,19 +96,19 @@ final class Bundle {
     /** Nomad's task dir: alloc/{logs,tmp,data}, local/, secrets/, tmp/; the two tmp dirs are for anyone, sticky. */
     private static void makeTaskDir(Path dir) throws IOException {
         for (String d : TASK_DIRS) {
-            Files.createDirectories(dir.resolve(d));
+            Files2.directories(dir.resolve(d));
         }
         for (String d : ALLOC_DIRS) {
-            Files.createDirectories(dir.resolve("alloc").resolve(d));
+            Files2.directories(dir.resolve("alloc").resolve(d));
         }
         for (Path tmp : List.of(dir.resolve("tmp"), dir.resolve("alloc/tmp"))) {
-            Files.setAttribute(tmp, "unix:mode", 01777); // the umask would take the bits away from createDirectories
+            Files.setAttribute(tmp, "unix:mode", 01777); // the umask would take the bits away from mkdir
         }
     }
 
     /** Seed 002's DriveMount: the directory exists, belongs to its owner and has its mode before the task starts. */
     private static void prepareDrive(Mount m) throws IOException {
-        Files.createDirectories(m.source());
+        Files2.directories(m.source());
         if (m.owner().isPresent()) {
             Files.setAttribute(m.source(), "unix:uid", m.owner().get().uid());
             Files.setAttribute(m.source(), "unix:gid", m.owner().get().gid());
@@ -316,7 +316,7 @@ final class Bundle {
     static void privateDir(Path dir) throws IOException {
         Set<PosixFilePermission> owner = Set.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
                 PosixFilePermission.OWNER_EXECUTE);
-        Files.createDirectories(dir.toAbsolutePath().getParent());
+        Files2.directories(dir.toAbsolutePath().getParent());
         try {
             Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(owner));
         } catch (java.nio.file.FileAlreadyExistsException exists) {

@@ -71,9 +71,10 @@ final class Cgroups {
         List<String[]> out = new ArrayList<>();
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-                String[] halves = line.split(" - ", 2);
-                String[] left = halves[0].split(" ");
-                String[] right = halves[1].split(" ");
+                // " - " ends the optional fields; String.split would compile it as a pattern on every line
+                int dash = line.indexOf(" - ");
+                String[] left = line.substring(0, dash).split(" ");
+                String[] right = line.substring(dash + 3).split(" ");
                 out.add(new String[] {left[4], right[0], right.length > 2 ? right[2] : ""});
             }
         } catch (IOException | RuntimeException e) {

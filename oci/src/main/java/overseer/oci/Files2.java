@@ -59,6 +59,28 @@ final class Files2 {
         }
     }
 
+    /**
+     * {@link Files#createDirectories} without its exceptions on the way: it tries mkdir first and, for a directory
+     * that exists or a parent that does not, makes and catches an exception inside, a stack trace each time. Those
+     * were most of a task's create in a profile; here a stat answers first and parents are made from the top.
+     */
+    static void directories(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            return;
+        }
+        Path parent = dir.toAbsolutePath().getParent();
+        if (parent != null) {
+            directories(parent);
+        }
+        try {
+            Files.createDirectory(dir);
+        } catch (java.nio.file.FileAlreadyExistsException raced) {
+            if (!Files.isDirectory(dir)) {
+                throw raced;
+            }
+        }
+    }
+
     /** The file's text without surrounding space, or empty if it is not there. */
     static java.util.Optional<String> read(Path file) {
         try {

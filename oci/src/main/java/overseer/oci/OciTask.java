@@ -98,8 +98,8 @@ public final class OciTask extends OciProcess implements RuntimeTask {
         view.requireShellForMerge(execSpec);
         TaskPaths p = paths.exec(execId);
         try {
-            Files.createDirectories(p.exits());
-            Files.createDirectories(p.persist());
+            Files2.directories(p.exits());
+            Files2.directories(p.persist());
             Bundle.writeProcess(p, execSpec, exe, UserIds.of(view, execSpec), isolation);
         } catch (IOException e) {
             Files2.deleteTree(p.dir());

@@ -25,7 +25,7 @@ final class TaskFiles {
     static Prepared prepare(TaskPaths paths, Isolation iso, ProcessSpec spec) throws IOException {
         Bundle.privateDir(paths.dir());
         for (Path dir : List.of(paths.exits(), paths.persist(), paths.runtimeRoot(), paths.socketDir())) {
-            Files.createDirectories(dir);
+            Files2.directories(dir);
         }
         RootfsView view = Bundle.prepareRoot(paths, iso);
         String program = view.resolveProgram(spec).toString();

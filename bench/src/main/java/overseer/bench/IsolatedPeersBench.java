@@ -19,12 +19,14 @@ import java.util.Map;
  *
  * <p>Before the rounds, each Overseer peer runs {@code --jvm-warmup} untimed tasks of its own, as a daemon that
  * has been up for a while has: without them the rounds measure the JIT compiling the path (the daemon's create
- * took 4.4 ms cold and the library's bundle 0.9–1.8 ms, docs/benchmarks.md §19).
+ * took 4.4 ms cold and the library's bundle 0.9–1.8 ms, docs/benchmarks.md §19). 200 were too few: C2 was still
+ * compiling through the rounds, about 800 methods in 150 of them (-XX:+PrintCompilation), on the two CPUs the
+ * runtime wants; after 1,000 it is a trickle (docs/benchmarks.md §24).
  *
  * <p>{@code --only=TEXT} times only the peers whose name contains TEXT (and prints no ratios): for a profile of
  * one peer, such as the perf trace of docs/benchmarks.md §20.
  *
- * <pre>bench/run.sh isolated [--rounds=40] [--warmup=5] [--jvm-warmup=200] [--only=TEXT] [--png=docs/isolated-peers.png]</pre>
+ * <pre>bench/run.sh isolated [--rounds=40] [--warmup=5] [--jvm-warmup=1000] [--only=TEXT] [--png=docs/isolated-peers.png]</pre>
  */
 public final class IsolatedPeersBench {
     private IsolatedPeersBench() {
@@ -47,7 +49,7 @@ public final class IsolatedPeersBench {
         Args args = Args.parse(argv);
         int rounds = args.intOption("rounds", 40);
         int warmup = args.intOption("warmup", 5);
-        int jvmWarmup = args.intOption("jvm-warmup", 200);
+        int jvmWarmup = args.intOption("jvm-warmup", 1000);
         Path png = Path.of(args.option("png", "docs/isolated-peers.png"));
         String only = args.option("only", "");
         System.out.printf("IsolatedPeersBench: %d rounds (+%d warm-up), %s%n", rounds, warmup, Machine.now().describe());
@@ -125,6 +127,7 @@ public final class IsolatedPeersBench {
                 report(peers, nanos, overseers, png);
             } else {
                 peers.forEach(p -> Latencies.of(p.name(), nanos.get(p.name())).print(System.out));
+                printPhases(overseers);
             }
         } finally {
             open.close();
@@ -141,17 +144,7 @@ public final class IsolatedPeersBench {
         for (Latencies x : l.values()) {
             System.out.printf("| %s | %.1f | %.1f | %.1f |%n", x.what(), x.p50() / 1e6, x.p99() / 1e6, x.max() / 1e6);
         }
-        System.out.println();
-        System.out.println("where Overseer's time goes: median ms from the run's start to the end of each phase");
-        System.out.println("| peer | " + String.join(" | ", OverseerIsolated.PHASES) + " |");
-        System.out.println("|---|" + "---:|".repeat(OverseerIsolated.PHASES.size()));
-        for (var e : overseers.entrySet()) {
-            StringBuilder row = new StringBuilder("| " + e.getKey() + " |");
-            for (long m : e.getValue().medianPhases()) {
-                row.append(String.format(" %.1f |", m / 1e6));
-            }
-            System.out.println(row);
-        }
+        printPhases(overseers);
         double harness = l.get("harness: ProcessBuilder /bin/true").p50();
         System.out.println();
         System.out.println("ratios of p50 (goal: Overseer ≤ 1.15× the bare runtime; faster than podman and ctr, i.e. their ratio > 1):");
@@ -176,6 +169,21 @@ public final class IsolatedPeersBench {
         BarPlot.write(png, "Isolated /bin/true: create + start + wait + delete, one run, interleaved", Machine.now().describe(),
                 List.copyOf(l.values()));
         System.out.println("plot: " + png);
+    }
+
+    private static void printPhases(Map<String, OverseerIsolated> overseers) {
+        System.out.println();
+        System.out.println("where Overseer's time goes: median ms from the run's start to the end of each phase");
+        System.out.println("| peer | " + String.join(" | ", OverseerIsolated.PHASES) + " | this JVM's CPU per run, mean |");
+        System.out.println("|---|" + "---:|".repeat(OverseerIsolated.PHASES.size() + 1));
+        for (var e : overseers.entrySet()) {
+            StringBuilder row = new StringBuilder("| " + e.getKey() + " |");
+            for (long m : e.getValue().medianPhases()) {
+                row.append(String.format(" %.1f |", m / 1e6));
+            }
+            row.append(String.format(" %.1f |", e.getValue().meanCpuNanos() / 1e6));
+            System.out.println(row);
+        }
     }
 
     private static String overseer(String kind, String runtime) {

@@ -25,6 +25,8 @@ import java.time.Duration;
  */
 final class OverseerIsolated implements AutoCloseable {
     static final String NAMESPACE = "bench";
+    private static final com.sun.management.OperatingSystemMXBean CPU =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
     private final OciRuntime runtime;
     private final Tasks tasks;
     private final Daemon daemon;
@@ -75,6 +77,7 @@ final class OverseerIsolated implements AutoCloseable {
     long runTrue(String id) throws InterruptedException {
         TaskSpec spec = TaskSpec.of(id, ProcessSpec.of("/bin/true")).withIsolation(isolation);
         long[] at = new long[PHASES.size()];
+        long cpu0 = CPU.getProcessCpuTime();
         long t0 = System.nanoTime();
         Exit exit;
         if (daemon != null) {
@@ -101,6 +104,7 @@ final class OverseerIsolated implements AutoCloseable {
             throw new IllegalStateException("overseer task " + id + " failed: " + exit);
         }
         phases.add(at);
+        cpuNanos.add(CPU.getProcessCpuTime() - cpu0);
         return at[4];
     }
 
@@ -115,8 +119,19 @@ final class OverseerIsolated implements AutoCloseable {
         return m;
     }
 
+    /**
+     * This JVM's CPU time (every thread: the daemon's, the client's, the JIT's) over each run. The kernel counts it
+     * in ticks, so one run's figure is coarse and only the mean over many is kept.
+     */
+    private final java.util.List<Long> cpuNanos = new java.util.ArrayList<>();
+
+    double meanCpuNanos() {
+        return cpuNanos.stream().mapToLong(Long::longValue).average().orElse(0);
+    }
+
     void forgetPhases() {
         phases.clear();
+        cpuNanos.clear();
     }
 
     /** The library's runtime, to run a task and keep its bundle before it is deleted. */

@@ -174,14 +174,14 @@ public final class IsolatedPeersBench {
     private static void printPhases(Map<String, OverseerIsolated> overseers) {
         System.out.println();
         System.out.println("where Overseer's time goes: median ms from the run's start to the end of each phase");
-        System.out.println("| peer | " + String.join(" | ", OverseerIsolated.PHASES) + " | this JVM's CPU per run, mean |");
-        System.out.println("|---|" + "---:|".repeat(OverseerIsolated.PHASES.size() + 1));
+        System.out.println("| peer | " + String.join(" | ", OverseerIsolated.PHASES) + " | this JVM's CPU per run, mean | JIT compiling per run, mean |");
+        System.out.println("|---|" + "---:|".repeat(OverseerIsolated.PHASES.size() + 2));
         for (var e : overseers.entrySet()) {
             StringBuilder row = new StringBuilder("| " + e.getKey() + " |");
             for (long m : e.getValue().medianPhases()) {
                 row.append(String.format(" %.1f |", m / 1e6));
             }
-            row.append(String.format(" %.1f |", e.getValue().meanCpuNanos() / 1e6));
+            row.append(String.format(" %.1f | %.1f |", e.getValue().meanCpuNanos() / 1e6, e.getValue().meanJitMillis()));
             System.out.println(row);
         }
     }

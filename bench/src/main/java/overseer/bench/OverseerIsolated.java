@@ -27,6 +27,7 @@ final class OverseerIsolated implements AutoCloseable {
     static final String NAMESPACE = "bench";
     private static final com.sun.management.OperatingSystemMXBean CPU =
             (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    private static final java.lang.management.CompilationMXBean JIT = java.lang.management.ManagementFactory.getCompilationMXBean();
     private final OciRuntime runtime;
     private final Tasks tasks;
     private final Daemon daemon;
@@ -78,6 +79,7 @@ final class OverseerIsolated implements AutoCloseable {
         TaskSpec spec = TaskSpec.of(id, ProcessSpec.of("/bin/true")).withIsolation(isolation);
         long[] at = new long[PHASES.size()];
         long cpu0 = CPU.getProcessCpuTime();
+        long jit0 = JIT.getTotalCompilationTime();
         long t0 = System.nanoTime();
         Exit exit;
         if (daemon != null) {
@@ -105,6 +107,7 @@ final class OverseerIsolated implements AutoCloseable {
         }
         phases.add(at);
         cpuNanos.add(CPU.getProcessCpuTime() - cpu0);
+        jitMillis += JIT.getTotalCompilationTime() - jit0;
         return at[4];
     }
 
@@ -125,13 +128,21 @@ final class OverseerIsolated implements AutoCloseable {
      */
     private final java.util.List<Long> cpuNanos = new java.util.ArrayList<>();
 
+    /** The JIT's compile time (all its threads) during the runs since {@link #forgetPhases}: CPU taken from the runtime. */
+    private long jitMillis;
+
     double meanCpuNanos() {
         return cpuNanos.stream().mapToLong(Long::longValue).average().orElse(0);
+    }
+
+    double meanJitMillis() {
+        return cpuNanos.isEmpty() ? 0 : jitMillis / (double) cpuNanos.size();
     }
 
     void forgetPhases() {
         phases.clear();
         cpuNanos.clear();
+        jitMillis = 0;
     }
 
     /** The library's runtime, to run a task and keep its bundle before it is deleted. */

@@ -94,9 +94,16 @@ public final class DirectoryWatch implements AutoCloseable {
         }
     }
 
-    /** Runs {@code callback} on the watch's thread soon, whether or not a file changed. */
+    /**
+     * Runs {@code callback} on the watch's thread soon, whether or not a file changed, after the callbacks of every
+     * change made before this call: the loop may run its queued work before it reads the inotify descriptor, so the
+     * events already queued there are drained first.
+     */
     public void poke(Runnable callback) {
-        loop.execute(() -> run(callback));
+        loop.execute(() -> {
+            drain();
+            run(callback);
+        });
     }
 
     /** On the loop's thread: reads every queued event, then runs each directory's callbacks once. */

@@ -3,9 +3,7 @@ package overseer.server;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import overseer.client.OverseerClient;
-import overseer.linux.NativeRuntime;
 import overseer.wire.Json;
 
 import java.io.ByteArrayOutputStream;
@@ -22,23 +20,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  * left in the daemon's log directory (its own, an exec's, the ones rotated out), and a task made again under
  * the same name starts with empty logs instead of the old task's output.
  */
-class DeletedTaskLogsIT {
-    @TempDir
-    Path dir;
-    private Daemon daemon;
+class DeletedTaskLogsIT extends DaemonFixture {
     private OverseerClient client;
 
     @BeforeEach
-    void start() {
-        daemon = new Daemon(new NativeRuntime(), dir.resolve("overseer.sock"), dir.resolve("state"), true);
+    void connect() {
         client = new OverseerClient(daemon.socket());
     }
 
     @AfterEach
-    void stop() {
-        if (daemon != null) {
-            daemon.close();
-        }
+    void disconnect() {
+        client.close();
     }
 
     private void run(String id, String script) throws Exception {

@@ -169,7 +169,8 @@ public record Isolation(Optional<Path> rootfs, List<Mount> mounts, Set<Namespace
             if (p.length < 2 || p.length > 3 || (p.length == 3 && !p[2].equals("ro") && !p[2].equals("rw"))) {
                 throw OverseerException.invalidField("mounts", "\"%s\" is not SRC:DST[:ro]", text);
             }
-            return bind(Path.of(p[0]), Path.of(p[1]), p.length == 3 && p[2].equals("ro"));
+            return bind(overseer.core.internal.PathText.of("mounts", p[0]), overseer.core.internal.PathText.of("mounts", p[1]),
+                    p.length == 3 && p[2].equals("ro"));
         }
     }
 

@@ -45,6 +45,8 @@ class OverseerExceptionTest {
                 .contains("resources.memoryBytes");
         assertThat(catchThrowableOfType(OverseerException.class, () -> Signal.parse("SIGNOPE")).field()).contains("signal");
         assertThat(catchThrowableOfType(OverseerException.class, () -> Isolation.Mount.parse("nocolon")).field()).contains("mounts");
+        // a lone surrogate (a JSON u-escape of DDDD) is no path in any encoding: Path.of throws InvalidPathException (bin/fuzz)
+        assertThat(catchThrowableOfType(OverseerException.class, () -> Isolation.Mount.parse("a\udddd:/b")).field()).contains("mounts");
         assertThat(catchThrowableOfType(OverseerException.class, () -> Sizes.parse("--memory", "lots")).field()).contains("--memory");
         assertThat(catchThrowableOfType(OverseerException.class, () -> Durations.parse("--timeout", "soon")).field()).contains("--timeout");
     }

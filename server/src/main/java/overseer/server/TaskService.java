@@ -279,7 +279,7 @@ final class TaskService implements AutoCloseable {
         });
     }
 
-    /** The names of the task's log files: its own ({@code ID.out}, {@code ID.err}) and each exec's ({@code ID.EXEC.out}). */
+    /** The names of the task's log files: its own ({@code ID.out}, {@code .err}) and each exec's ({@code ID.EXEC.out}). */
     static List<String> loggedNames(Task t) {
         List<String> names = new java.util.ArrayList<>(List.of(t.id()));
         t.execs().forEach(p -> names.add(t.id() + "." + p.id()));
@@ -287,8 +287,8 @@ final class TaskService implements AutoCloseable {
     }
 
     /**
-     * A deleted task's output goes with it, as a removed container's log does in docker: a task made again under the same name starts with empty logs, and the daemon keeps no file it
-     * can no longer serve.
+     * A deleted task's output goes with it, as a removed container's log does in docker: a task made again under
+     * the same name starts with empty logs, and the daemon keeps no file it can no longer serve.
      */
     void removeLogs(String namespace, List<String> names) {
         for (String name : names) {

@@ -5,7 +5,7 @@
 #   bench/run.sh pause-exits [--bursts=20] [--warm-up=3]  exit latency in bursts of 100 while another task is paused in a loop, beside a C floor
 #   bench/run.sh plot                          bench/target/spawn.csv → docs/spawn-rates.png
 #   bench/run.sh all                           spawn, then plot, then scale
-#   bench/run.sh probe switches|closefrom|phases|placement|gate|watch|logsweep [N]  the diagnostics behind the findings in docs/benchmarks.md
+#   bench/run.sh probe switches|closefrom|phases|placement|gate|watch|logsweep|store [N]  the diagnostics behind the findings in docs/benchmarks.md
 #   bench/run.sh api [TASKS] [SECONDS] [WARM-UP]  the daemon's API: GET rate, create+start latency of a warm daemon, heap per 1,000 tasks
 #   bench/run.sh daemon [--rounds=2]          the same against bin/overseer daemon (monitor + daemon JVM), as launched vs C1 only
 #   bench/run.sh services [TASKS] [CRASHES]    plain task vs durable service vs isolated task; crash -> running again
@@ -45,7 +45,8 @@ probe() {
     gate) shift; "$JAVA" -cp "$CP" overseer.bench.GateFloor "$@" ;;
     watch) shift; "$JAVA" --enable-native-access=ALL-UNNAMED -cp "$CP" overseer.bench.WatchProbe "$@" ;;
     logsweep) shift; "$JAVA" -cp "$CP" overseer.bench.LogSweepProbe "$@" ;;
-    *) echo "usage: bench/run.sh probe switches|closefrom|phases|placement|gate|watch|logsweep [N]" >&2; exit 64 ;;
+    store) shift; "$JAVA" -cp "$CP" overseer.bench.StoreProbe "$@" ;;
+    *) echo "usage: bench/run.sh probe switches|closefrom|phases|placement|gate|watch|logsweep|store [N]" >&2; exit 64 ;;
   esac
 }
 

@@ -9,7 +9,6 @@ import overseer.core.spi.StateStore.ServiceState;
 import overseer.core.spi.StateStore.TaskRecord;
 import overseer.core.spi.StateStore.Transition;
 
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -21,11 +20,9 @@ import java.util.Optional;
 /** The tasks' rows (tasks, exits, past exits, transitions) of {@link SqliteStateStore}: separate so the store itself stays a short list of what it records. */
 final class TaskRows {
     private final StoreConnection store;
-    private final Connection db;
 
     TaskRows(StoreConnection store) {
         this.store = store;
-        this.db = store.db();
     }
 
     void createTask(TaskRecord t) {
@@ -34,32 +31,30 @@ final class TaskRows {
                 throw OverseerException.alreadyExists("task already exists: %s/%s", t.namespace(), t.id());
             }
             store.transaction(() -> {
-                try (PreparedStatement p = db.prepareStatement("""
+                PreparedStatement p = store.statement("""
                         INSERT INTO tasks (namespace, id, runtime, spec, status, pid, start_time, created_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)""")) {
-                    p.setString(1, t.namespace());
-                    p.setString(2, t.id());
-                    p.setString(3, t.runtime());
-                    p.setString(4, t.spec());
-                    p.setString(5, t.status().name());
-                    p.setLong(6, t.pid());
-                    p.setLong(7, t.startTime());
-                    p.setLong(8, t.createdAt().toEpochMilli());
-                    p.executeUpdate();
-                }
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)""");
+                p.setString(1, t.namespace());
+                p.setString(2, t.id());
+                p.setString(3, t.runtime());
+                p.setString(4, t.spec());
+                p.setString(5, t.status().name());
+                p.setLong(6, t.pid());
+                p.setLong(7, t.startTime());
+                p.setLong(8, t.createdAt().toEpochMilli());
+                p.executeUpdate();
                 if (t.exit().isPresent()) {
                     insertExit(t.namespace(), t.id(), t.id(), t.exit().get());
                 }
                 if (!t.service().equals(ServiceState.NEW)) {
-                    try (PreparedStatement p = db.prepareStatement(
-                            "UPDATE tasks SET restarts = ?, operator_stopped = ?, failure = ? WHERE namespace = ? AND id = ?")) {
-                        p.setInt(1, t.service().restarts());
-                        p.setInt(2, t.service().operatorStopped() ? 1 : 0);
-                        p.setString(3, t.service().failure().orElse(null));
-                        p.setString(4, t.namespace());
-                        p.setString(5, t.id());
-                        p.executeUpdate();
-                    }
+                    p = store.statement(
+                            "UPDATE tasks SET restarts = ?, operator_stopped = ?, failure = ? WHERE namespace = ? AND id = ?");
+                    p.setInt(1, t.service().restarts());
+                    p.setInt(2, t.service().operatorStopped() ? 1 : 0);
+                    p.setString(3, t.service().failure().orElse(null));
+                    p.setString(4, t.namespace());
+                    p.setString(5, t.id());
+                    p.executeUpdate();
                 }
                 insertTransition(t.namespace(), t.id(), t.status(), t.pid(), t.createdAt());
             });
@@ -80,16 +75,15 @@ final class TaskRows {
                             long pid, long startTime, Instant at) {
         store.written(operation, () -> {
             store.transaction(commit, () -> {
-                try (PreparedStatement p = db.prepareStatement(
-                        "UPDATE tasks SET status = ?, pid = ?, start_time = ? WHERE namespace = ? AND id = ?")) {
-                    p.setString(1, status.name());
-                    p.setLong(2, pid);
-                    p.setLong(3, startTime);
-                    p.setString(4, namespace);
-                    p.setString(5, id);
-                    if (p.executeUpdate() == 0) {
-                        throw OverseerException.notFound("task does not exist: %s/%s", namespace, id);
-                    }
+                PreparedStatement p = store.statement(
+                        "UPDATE tasks SET status = ?, pid = ?, start_time = ? WHERE namespace = ? AND id = ?");
+                p.setString(1, status.name());
+                p.setLong(2, pid);
+                p.setLong(3, startTime);
+                p.setString(4, namespace);
+                p.setString(5, id);
+                if (p.executeUpdate() == 0) {
+                    throw OverseerException.notFound("task does not exist: %s/%s", namespace, id);
                 }
                 insertTransition(namespace, id, status, pid, at);
             });
@@ -100,15 +94,14 @@ final class TaskRows {
     void started(String namespace, String id, long pid, long startTime, Instant at) {
         store.written("started", () -> {
             store.transaction(() -> {
-                try (PreparedStatement p = db.prepareStatement(
-                        "UPDATE tasks SET pid = ?, start_time = ? WHERE namespace = ? AND id = ?")) {
-                    p.setLong(1, pid);
-                    p.setLong(2, startTime);
-                    p.setString(3, namespace);
-                    p.setString(4, id);
-                    if (p.executeUpdate() == 0) {
-                        throw OverseerException.notFound("task does not exist: %s/%s", namespace, id);
-                    }
+                PreparedStatement p = store.statement(
+                        "UPDATE tasks SET pid = ?, start_time = ? WHERE namespace = ? AND id = ?");
+                p.setLong(1, pid);
+                p.setLong(2, startTime);
+                p.setString(3, namespace);
+                p.setString(4, id);
+                if (p.executeUpdate() == 0) {
+                    throw OverseerException.notFound("task does not exist: %s/%s", namespace, id);
                 }
                 insertTransition(namespace, id, Status.RUNNING, pid, at);
             });
@@ -125,13 +118,12 @@ final class TaskRows {
             store.transaction(() -> {
                 fresh[0] = insertExit(namespace, id, execId, exit);
                 if (fresh[0] && execId.equals(id)) {
-                    try (PreparedStatement p = db.prepareStatement(
-                            "UPDATE tasks SET status = ? WHERE namespace = ? AND id = ?")) {
-                        p.setString(1, Status.STOPPED.name());
-                        p.setString(2, namespace);
-                        p.setString(3, id);
-                        p.executeUpdate();
-                    }
+                    PreparedStatement p = store.statement(
+                            "UPDATE tasks SET status = ? WHERE namespace = ? AND id = ?");
+                    p.setString(1, Status.STOPPED.name());
+                    p.setString(2, namespace);
+                    p.setString(3, id);
+                    p.executeUpdate();
                     insertTransition(namespace, id, Status.STOPPED, 0, exit.exitedAt());
                 }
             });
@@ -155,34 +147,31 @@ final class TaskRows {
     void restarting(String namespace, String id, ServiceState state, Instant at) {
         store.written("restarting", () -> {
             store.transaction(() -> {
-                try (PreparedStatement p = db.prepareStatement("""
+                PreparedStatement p = store.statement("""
                         INSERT INTO past_exits (namespace, task_id, exit_code, signal, oom_killed, exited_at)
                         SELECT namespace, task_id, exit_code, signal, oom_killed, exited_at FROM exits
-                        WHERE namespace = ? AND task_id = ? AND exec_id = ?""")) {
-                    p.setString(1, namespace);
-                    p.setString(2, id);
-                    p.setString(3, id);
-                    p.executeUpdate();
-                }
-                try (PreparedStatement p = db.prepareStatement(
-                        "DELETE FROM exits WHERE namespace = ? AND task_id = ? AND exec_id = ?")) {
-                    p.setString(1, namespace);
-                    p.setString(2, id);
-                    p.setString(3, id);
-                    p.executeUpdate();
-                }
-                try (PreparedStatement p = db.prepareStatement("""
+                        WHERE namespace = ? AND task_id = ? AND exec_id = ?""");
+                p.setString(1, namespace);
+                p.setString(2, id);
+                p.setString(3, id);
+                p.executeUpdate();
+                p = store.statement(
+                        "DELETE FROM exits WHERE namespace = ? AND task_id = ? AND exec_id = ?");
+                p.setString(1, namespace);
+                p.setString(2, id);
+                p.setString(3, id);
+                p.executeUpdate();
+                p = store.statement("""
                         UPDATE tasks SET status = ?, pid = 0, start_time = 0, restarts = ?, operator_stopped = ?, failure = ?
-                        WHERE namespace = ? AND id = ?""")) {
-                    p.setString(1, Status.CREATED.name());
-                    p.setInt(2, state.restarts());
-                    p.setInt(3, state.operatorStopped() ? 1 : 0);
-                    p.setString(4, state.failure().orElse(null));
-                    p.setString(5, namespace);
-                    p.setString(6, id);
-                    if (p.executeUpdate() == 0) {
-                        throw OverseerException.notFound("task does not exist: %s/%s", namespace, id);
-                    }
+                        WHERE namespace = ? AND id = ?""");
+                p.setString(1, Status.CREATED.name());
+                p.setInt(2, state.restarts());
+                p.setInt(3, state.operatorStopped() ? 1 : 0);
+                p.setString(4, state.failure().orElse(null));
+                p.setString(5, namespace);
+                p.setString(6, id);
+                if (p.executeUpdate() == 0) {
+                    throw OverseerException.notFound("task does not exist: %s/%s", namespace, id);
                 }
                 insertTransition(namespace, id, Status.CREATED, 0, at);
             });
@@ -192,20 +181,19 @@ final class TaskRows {
 
     List<Exit> pastExits(String namespace, String id, int limit) {
         return store.locked(() -> {
-            try (PreparedStatement p = db.prepareStatement("""
+            PreparedStatement p = store.statement("""
                     SELECT exit_code, signal, oom_killed, exited_at FROM past_exits WHERE namespace = ? AND task_id = ?
-                    ORDER BY seq DESC LIMIT ?""")) {
-                p.setString(1, namespace);
-                p.setString(2, id);
-                p.setInt(3, limit);
-                List<Exit> out = new ArrayList<>();
-                try (ResultSet r = p.executeQuery()) {
-                    while (r.next()) {
-                        out.add(exitOf(r));
-                    }
+                    ORDER BY seq DESC LIMIT ?""");
+            p.setString(1, namespace);
+            p.setString(2, id);
+            p.setInt(3, limit);
+            List<Exit> out = new ArrayList<>();
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    out.add(exitOf(r));
                 }
-                return out;
             }
+            return out;
         });
     }
 
@@ -219,31 +207,29 @@ final class TaskRows {
 
     List<Transition> history(String namespace, String id) {
         return store.locked(() -> {
-            try (PreparedStatement p = db.prepareStatement(
-                    "SELECT status, pid, at FROM transitions WHERE namespace = ? AND task_id = ? ORDER BY seq")) {
-                p.setString(1, namespace);
-                p.setString(2, id);
-                List<Transition> out = new ArrayList<>();
-                try (ResultSet r = p.executeQuery()) {
-                    while (r.next()) {
-                        out.add(new Transition(namespace, id, Status.valueOf(r.getString(1)), r.getLong(2),
-                                Instant.ofEpochMilli(r.getLong(3))));
-                    }
+            PreparedStatement p = store.statement(
+                    "SELECT status, pid, at FROM transitions WHERE namespace = ? AND task_id = ? ORDER BY seq");
+            p.setString(1, namespace);
+            p.setString(2, id);
+            List<Transition> out = new ArrayList<>();
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    out.add(new Transition(namespace, id, Status.valueOf(r.getString(1)), r.getLong(2),
+                            Instant.ofEpochMilli(r.getLong(3))));
                 }
-                return out;
             }
+            return out;
         });
     }
 
     void deleteTask(String namespace, String id) {
         store.written("deleteTask", () -> {
             store.transaction(() -> {
-                try (PreparedStatement p = db.prepareStatement("DELETE FROM tasks WHERE namespace = ? AND id = ?")) {
-                    p.setString(1, namespace);
-                    p.setString(2, id);
-                    if (p.executeUpdate() == 0) {
-                        throw OverseerException.notFound("task does not exist: %s/%s", namespace, id);
-                    }
+                PreparedStatement p = store.statement("DELETE FROM tasks WHERE namespace = ? AND id = ?");
+                p.setString(1, namespace);
+                p.setString(2, id);
+                if (p.executeUpdate() == 0) {
+                    throw OverseerException.notFound("task does not exist: %s/%s", namespace, id);
                 }
             });
             return null;
@@ -251,15 +237,14 @@ final class TaskRows {
     }
 
     private void insertTransition(String namespace, String id, Status status, long pid, Instant at) throws SQLException {
-        try (PreparedStatement p = db.prepareStatement(
-                "INSERT INTO transitions (namespace, task_id, status, pid, at) VALUES (?, ?, ?, ?, ?)")) {
-            p.setString(1, namespace);
-            p.setString(2, id);
-            p.setString(3, status.name());
-            p.setLong(4, pid);
-            p.setLong(5, at.toEpochMilli());
-            p.executeUpdate();
-        }
+        PreparedStatement p = store.statement(
+                "INSERT INTO transitions (namespace, task_id, status, pid, at) VALUES (?, ?, ?, ?, ?)");
+        p.setString(1, namespace);
+        p.setString(2, id);
+        p.setString(3, status.name());
+        p.setLong(4, pid);
+        p.setLong(5, at.toEpochMilli());
+        p.executeUpdate();
     }
 
     private interface Binder {
@@ -269,14 +254,13 @@ final class TaskRows {
     /** One UPDATE of one task; the statement ends with "WHERE namespace = ? AND id = ?" after the bound values. */
     private void update(String operation, String namespace, String id, String sql, Binder values) {
         store.written(operation, () -> {
-            try (PreparedStatement p = db.prepareStatement(sql)) {
-                values.bind(p);
-                int n = p.getParameterMetaData().getParameterCount();
-                p.setString(n - 1, namespace);
-                p.setString(n, id);
-                if (p.executeUpdate() == 0) {
-                    throw OverseerException.notFound("task does not exist: %s/%s", namespace, id);
-                }
+            PreparedStatement p = store.statement(sql);
+            values.bind(p);
+            int n = p.getParameterMetaData().getParameterCount();
+            p.setString(n - 1, namespace);
+            p.setString(n, id);
+            if (p.executeUpdate() == 0) {
+                throw OverseerException.notFound("task does not exist: %s/%s", namespace, id);
             }
             return null;
         });
@@ -284,22 +268,21 @@ final class TaskRows {
 
     /** Inserts the exit unless one is recorded for the process already; whether it did. */
     private boolean insertExit(String namespace, String id, String execId, Exit exit) throws SQLException {
-        try (PreparedStatement p = db.prepareStatement("""
+        PreparedStatement p = store.statement("""
                 INSERT OR IGNORE INTO exits (namespace, task_id, exec_id, exit_code, signal, oom_killed, exited_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)""")) {
-            p.setString(1, namespace);
-            p.setString(2, id);
-            p.setString(3, execId);
-            p.setInt(4, exit.exitCode());
-            if (exit.signal().isPresent()) {
-                p.setInt(5, exit.signal().get().number());
-            } else {
-                p.setNull(5, java.sql.Types.INTEGER);
-            }
-            p.setInt(6, exit.oomKilled() ? 1 : 0);
-            p.setLong(7, exit.exitedAt().toEpochMilli());
-            return p.executeUpdate() == 1;
+                VALUES (?, ?, ?, ?, ?, ?, ?)""");
+        p.setString(1, namespace);
+        p.setString(2, id);
+        p.setString(3, execId);
+        p.setInt(4, exit.exitCode());
+        if (exit.signal().isPresent()) {
+            p.setInt(5, exit.signal().get().number());
+        } else {
+            p.setNull(5, java.sql.Types.INTEGER);
         }
+        p.setInt(6, exit.oomKilled() ? 1 : 0);
+        p.setLong(7, exit.exitedAt().toEpochMilli());
+        return p.executeUpdate() == 1;
     }
 
     private static Exit exitOf(ResultSet r) throws SQLException {
@@ -309,18 +292,16 @@ final class TaskRows {
     }
 
     private Optional<TaskRecord> find(String namespace, String id) throws SQLException {
-        try (PreparedStatement p = db.prepareStatement("SELECT * FROM tasks WHERE namespace = ? AND id = ?")) {
-            p.setString(1, namespace);
-            p.setString(2, id);
-            List<TaskRecord> found = read(p);
-            return found.isEmpty() ? Optional.empty() : Optional.of(found.getFirst());
-        }
+        PreparedStatement p = store.statement("SELECT * FROM tasks WHERE namespace = ? AND id = ?");
+        p.setString(1, namespace);
+        p.setString(2, id);
+        List<TaskRecord> found = read(p);
+        return found.isEmpty() ? Optional.empty() : Optional.of(found.getFirst());
     }
 
     private List<TaskRecord> query(String sql) throws SQLException {
-        try (PreparedStatement p = db.prepareStatement(sql)) {
-            return read(p);
-        }
+        PreparedStatement p = store.statement(sql);
+        return read(p);
     }
 
     private List<TaskRecord> read(PreparedStatement p) throws SQLException {
@@ -345,17 +326,16 @@ final class TaskRows {
     }
 
     private Optional<Exit> initExit(String namespace, String id) throws SQLException {
-        try (PreparedStatement p = db.prepareStatement(
-                "SELECT exit_code, signal, oom_killed, exited_at FROM exits WHERE namespace = ? AND task_id = ? AND exec_id = ?")) {
-            p.setString(1, namespace);
-            p.setString(2, id);
-            p.setString(3, id);
-            try (ResultSet r = p.executeQuery()) {
-                if (!r.next()) {
-                    return Optional.empty();
-                }
-                return Optional.of(exitOf(r));
+        PreparedStatement p = store.statement(
+                "SELECT exit_code, signal, oom_killed, exited_at FROM exits WHERE namespace = ? AND task_id = ? AND exec_id = ?");
+        p.setString(1, namespace);
+        p.setString(2, id);
+        p.setString(3, id);
+        try (ResultSet r = p.executeQuery()) {
+            if (!r.next()) {
+                return Optional.empty();
             }
+            return Optional.of(exitOf(r));
         }
     }
 }

@@ -67,4 +67,42 @@ class StoreConnectionTest {
         assertThat(during[0]).isEqualTo(NORMAL);
         assertThat(synchronous()).as("a failed unsynced transaction leaves the next commit synced").isEqualTo(FULL);
     }
+
+    @Test
+    void aStatementIsCompiledOnceAndAFailedWriteLeavesTheNextOneWorking() {
+        java.sql.PreparedStatement[] seen = new java.sql.PreparedStatement[3];
+        store.locked(() -> {
+            store.execute("CREATE TABLE t (x INTEGER PRIMARY KEY)");
+            seen[0] = store.statement("INSERT INTO t VALUES (?)");
+            seen[0].setInt(1, 1);
+            seen[0].executeUpdate();
+            seen[1] = store.statement("INSERT INTO t VALUES (?)");
+            return null;
+        });
+        assertThat(seen[1]).as("the same SQL: the statement compiled before").isSameAs(seen[0]);
+
+        assertThatThrownBy(() -> store.locked(() -> {
+            java.sql.PreparedStatement p = store.statement("INSERT INTO t VALUES (?)");
+            p.setInt(1, 1);
+            return p.executeUpdate();
+        })).hasMessageContaining("UNIQUE");
+
+        int count = store.locked(() -> {
+            seen[2] = store.statement("INSERT INTO t VALUES (?)");
+            seen[2].setInt(1, 2);
+            seen[2].executeUpdate();
+            try (ResultSet r = store.statement("SELECT count(*) FROM t").executeQuery()) {
+                r.next();
+                return r.getInt(1);
+            }
+        });
+        assertThat(seen[2]).as("compiled anew after the failure").isNotSameAs(seen[0]);
+        assertThat(count).isEqualTo(2);
+    }
+
+    @Test
+    void aStatementOutsideTheLockIsRefused() {
+        assertThatThrownBy(() -> store.statement("SELECT 1")).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("lock");
+    }
 }

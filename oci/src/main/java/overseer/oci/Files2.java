@@ -84,7 +84,7 @@ final class Files2 {
     /** The file's text without surrounding space, or empty if it is not there. */
     static java.util.Optional<String> read(Path file) {
         if (!Files.exists(file)) {
-            return java.util.Optional.empty(); // the common case (no exit yet), without an exception's stack trace
+            return java.util.Optional.empty(); // a file not written yet (an exit file, mostly): a stat, not a thrown exception
         }
         try {
             return java.util.Optional.of(Files.readString(file).strip());
